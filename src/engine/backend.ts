@@ -1,0 +1,172 @@
+/**
+ * The kernel interface every backend implements.
+ *
+ * A backend is a bag of kernels over plain, contiguous, row-major typed arrays: it knows nothing of
+ * tensors, autograd or models (STYLE.md habit 3). The engine allocates every output array and
+ * passes it in; kernels write into it and allocate nothing that outlives the call.
+ *
+ * Two backends exist:
+ * - `js`: plain TypeScript, simple and obviously right, runs in Node and in browsers, supports
+ *   float32 and float64 (float64 is used by the gradient checks).
+ * - `native`: a Node-API addon over oneDNN. It implements the hot kernels for float32 and falls
+ *   back to the `js` kernels for everything else (`{ ...jsBackend, ...nativeKernels }`), so a
+ *   native kernel that receives a Float64Array must delegate to the js kernel.
+ *
+ * NOTE: arrays may be `subarray` views into a larger buffer; kernels must honour byteOffset
+ * (N-API's napi_get_typedarray_info already returns a pointer to the first element).
+ */
+
+export type DType = 'float32' | 'float64';
+export type Storage = Float32Array | Float64Array;
+
+/** Geometry of a 2-D convolution over NCHW input with OIHW weights (PyTorch's layouts). */
+export interface Conv2dGeometry {
+  readonly n: number;
+  readonly cIn: number;
+  readonly hIn: number;
+  readonly wIn: number;
+  readonly cOut: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
+  /** floor((hIn + 2·padH − kH) / strideH) + 1 */
+  readonly hOut: number;
+  /** floor((wIn + 2·padW − kW) / strideW) + 1 */
+  readonly wOut: number;
+}
+
+/**
+ * Element-wise functions y = f(x). `alpha` is the negative slope of leakyRelu, the exponent of
+ * powScalar, and unused by the others.
+ */
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'relu'
+  | 'leakyRelu'
+  | 'tanh'
+  | 'sigmoid'
+  | 'silu'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'powScalar';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+export interface Backend {
+  readonly name: 'js' | 'native';
+
+  /**
+   * c[m×n] = op(a) · op(b)  (or c += … when `accumulate`), row-major.
+   * op(a) is a[m×k], or aᵀ when transA (then a is stored k×m); likewise b[k×n] or bᵀ.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Storage,
+    b: Storage,
+    c: Storage,
+    accumulate: boolean,
+  ): void;
+
+  /** y[n,cOut,hOut,wOut] = conv(x[n,cIn,hIn,wIn], w[cOut,cIn,kH,kW]) + bias[cOut]. */
+  conv2d(g: Conv2dGeometry, x: Storage, w: Storage, bias: Storage | null, y: Storage): void;
+  /**
+   * dx = ∂L/∂x given dy = ∂L/∂y for conv2d (overwrites dx). This is also the forward pass of
+   * conv_transpose2d: the transposed conv is the equivalent conv run backwards.
+   */
+  conv2dBackwardData(g: Conv2dGeometry, dy: Storage, w: Storage, dx: Storage): void;
+  /** dw = ∂L/∂w (and dbias = Σ dy over n,h,w when given); both overwritten. */
+  conv2dBackwardWeights(
+    g: Conv2dGeometry,
+    x: Storage,
+    dy: Storage,
+    dw: Storage,
+    dbias: Storage | null,
+  ): void;
+
+  /**
+   * Batch normalisation over x viewed as [n, c, hw] (Ioffe & Szegedy 2015).
+   * training: computes the per-channel batch mean and 1/sqrt(var + eps) (biased variance) into
+   * `mean` and `invStd`, then normalises. Not training: reads `mean` and `invStd` as given.
+   * y = (x − mean)·invStd·gamma + beta, gamma/beta null meaning 1/0.
+   */
+  batchNorm(
+    n: number,
+    c: number,
+    hw: number,
+    x: Storage,
+    gamma: Storage | null,
+    beta: Storage | null,
+    eps: number,
+    training: boolean,
+    mean: Storage,
+    invStd: Storage,
+    y: Storage,
+  ): void;
+  /** Training-mode backward of batchNorm; dx overwritten, dgamma/dbeta overwritten when given. */
+  batchNormBackward(
+    n: number,
+    c: number,
+    hw: number,
+    x: Storage,
+    dy: Storage,
+    gamma: Storage | null,
+    mean: Storage,
+    invStd: Storage,
+    dx: Storage,
+    dgamma: Storage | null,
+    dbeta: Storage | null,
+  ): void;
+
+  /** y = f(x), element-wise (y may be x for in-place). */
+  unary(op: UnaryOp, x: Storage, y: Storage, alpha: number): void;
+  /** dx = dy · f′(x), given x and y = f(x) (whichever is cheaper to use); dx overwritten. */
+  unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, alpha: number): void;
+
+  /**
+   * out = a ∘ b with broadcasting expressed through strides: outShape is the broadcast shape, and
+   * aStrides/bStrides give, per output dimension, the element stride in a/b (0 where broadcast).
+   */
+  binary(
+    op: BinaryOp,
+    a: Storage,
+    aStrides: readonly number[],
+    b: Storage,
+    bStrides: readonly number[],
+    out: Storage,
+    outShape: readonly number[],
+  ): void;
+
+  /** x viewed as [outer, axis, inner]: y[outer, inner] = Σ over axis (sum) or max over axis. */
+  reduce(op: 'sum' | 'max', x: Storage, outer: number, axis: number, inner: number, y: Storage): void;
+
+  /** y = x permuted: y's dimension i is x's dimension perm[i]; `shape` is x's shape. */
+  permute(x: Storage, shape: readonly number[], perm: readonly number[], y: Storage): void;
+
+  /**
+   * One Adam/AdamW step in place (Kingma & Ba 2015; Loshchilov & Hutter 2019 for decoupled
+   * weight decay). `step` counts from 1 (bias correction). With `decoupled`, the parameter is
+   * first multiplied by (1 − lr·weightDecay); otherwise weightDecay·param is added to the gradient.
+   */
+  adam(
+    param: Storage,
+    grad: Storage,
+    m: Storage,
+    v: Storage,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
+  ): void;
+}
