@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { UserError } from '../errors.js';
+import { dataCommand } from './data.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   // Subcommands register here, one file each (see src/cli/*.ts).
+  program.addCommand(dataCommand());
   return program;
 }
 

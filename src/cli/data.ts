@@ -1,0 +1,168 @@
+/**
+ * `pegasus data check` and `pegasus data fetch`: validate the CIFAR-10 files and download them.
+ */
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { countPerClass, loadCifar10 } from '../data/cifar10.js';
+import {
+  BATCHES_DIR,
+  CLASS_NAMES,
+  RECORD_BYTES,
+  RECORDS_PER_FILE,
+  TEST_FILES,
+  TRAIN_FILES,
+  type RecordsPerFile,
+} from '../data/cifar10Format.js';
+import { DATA_ENV, defaultCacheRoot, resolveDataDir } from '../data/dataDir.js';
+import { CIFAR10_MD5, CIFAR10_URL, fetchCifar10 } from '../data/fetch.js';
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** `--records-per-file`: hidden, lets tests check fixtures that hold a few records per file. */
+function parseRecords(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+function parseMd5(value: string): string {
+  if (!/^[0-9a-fA-F]{32}$/.test(value)) throw new InvalidArgumentError('expected 32 hexadecimal digits.');
+  return value.toLowerCase();
+}
+
+const recordsOption = () =>
+  new Option('--records-per-file <n>', 'records each file must hold (tests use small fixtures)')
+    .argParser(parseRecords)
+    .hideHelp();
+
+/**
+ * Loads both splits (which validates every file) and prints a table of counts per class.
+ * Returns the lines so tests and `fetch` share one code path.
+ */
+export function checkReport(dir: string, recordsPerFile: RecordsPerFile): string[] {
+  const t0 = performance.now();
+  const train = loadCifar10({ dir, split: 'train', recordsPerFile });
+  const test = loadCifar10({ dir, split: 'test', recordsPerFile });
+  const seconds = (performance.now() - t0) / 1000;
+  const trainCounts = countPerClass(train.labels);
+  const testCounts = countPerClass(test.labels);
+  const row = (name: string, a: string, b: string) => `  ${name.padEnd(12)}${a.padStart(8)}${b.padStart(8)}`;
+  const files = TRAIN_FILES.length + TEST_FILES.length;
+  const perFile = train.count / TRAIN_FILES.length;
+  return [
+    `CIFAR-10 in ${dir}`,
+    row('class', 'train', 'test'),
+    ...CLASS_NAMES.map((name, i) => row(name, fmt(trainCounts[i]!), fmt(testCounts[i]!))),
+    row('total', fmt(train.count), fmt(test.count)),
+    `valid: ${files} files of ${fmt(perFile)} records × ${fmt(RECORD_BYTES)} bytes, labels 0–9, ` +
+      `the ten class names in batches.meta.txt (read in ${seconds.toFixed(2)} s)`,
+  ];
+}
+
+/**
+ * Progress for the download: a cli-progress bar on a terminal, otherwise a plain line every 10%
+ * (so logs and CI output stay readable).
+ */
+function progressPrinter(): {
+  start: (from: number, total: number | null) => void;
+  update: (received: number, total: number | null) => void;
+  stop: () => void;
+} {
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  if (process.stdout.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'downloading [{bar}] {percentage}% | {mb} / {totalMb} MB | ETA {eta_formatted}', stream: process.stdout },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      start: (from, total) => {
+        bar.start(total ?? 0, from, { mb: mb(from), totalMb: total === null ? '?' : mb(total) });
+        started = true;
+      },
+      update: (received, total) => bar.update(received, { mb: mb(received), totalMb: total === null ? '?' : mb(total) }),
+      stop: () => {
+        if (started) bar.stop();
+        started = false;
+      },
+    };
+  }
+  let next = 0;
+  return {
+    start: (from, total) => {
+      console.log(`downloading${from > 0 ? `, resuming at ${mb(from)} MB` : ''}${total === null ? '' : ` (${mb(total)} MB)`}`);
+      next = total === null ? from + 16e6 : Math.floor((from / total) * 10 + 1) / 10;
+    },
+    update: (received, total) => {
+      if (total === null) {
+        if (received >= next) {
+          console.log(`downloaded ${mb(received)} MB`);
+          next += 16e6;
+        }
+      } else if (received / total >= next) {
+        console.log(`downloaded ${Math.floor((received / total) * 100)}% (${mb(received)} of ${mb(total)} MB)`);
+        next = Math.floor((received / total) * 10 + 1) / 10;
+      }
+    },
+    stop: () => {},
+  };
+}
+
+export function dataCommand() {
+  const data = new Command('data').description('Check and download the CIFAR-10 data set.');
+
+  data
+    .command('check')
+    .description(
+      'Validate the CIFAR-10 binary files (sizes, labels 0–9, class names) and print counts per split and class.',
+    )
+    .option('--data <dir>', `CIFAR-10 folder (default: $${DATA_ENV}, then the user cache folder)`)
+    .addOption(recordsOption())
+    .action((opts) => {
+      const dir = resolveDataDir(opts.data);
+      for (const line of checkReport(dir, opts.recordsPerFile ?? RECORDS_PER_FILE)) console.log(line);
+    });
+
+  data
+    .command('fetch')
+    .description(
+      'Download the official CIFAR-10 binary tarball, verify its MD5, extract it and check it. ' +
+        'Safe to interrupt: running it again resumes the download.',
+    )
+    .option('--to <dir>', 'folder to extract cifar-10-batches-bin/ into', defaultCacheRoot())
+    .option('--url <url>', 'address of cifar-10-binary.tar.gz', CIFAR10_URL)
+    .addOption(new Option('--md5 <hex>', 'expected MD5 of the tarball').argParser(parseMd5).default(CIFAR10_MD5))
+    .addOption(recordsOption())
+    .action(async (opts) => {
+      const recordsPerFile = opts.recordsPerFile ?? RECORDS_PER_FILE;
+      const progress = progressPrinter();
+      try {
+        const result = await fetchCifar10({
+          to: opts.to,
+          url: opts.url,
+          md5: opts.md5,
+          recordsPerFile,
+          onStart: progress.start,
+          onProgress: progress.update,
+          log: (line) => {
+            progress.stop();
+            console.log(line);
+          },
+        });
+        progress.stop();
+        for (const line of checkReport(result.dir, recordsPerFile)) console.log(line);
+        const isDefault = resolve(result.dir) === resolve(defaultCacheRoot(), BATCHES_DIR);
+        console.log(
+          isDefault
+            ? 'pegasus finds the data there by default'
+            : `point pegasus at it with --data ${result.dir} or ${DATA_ENV}=${result.dir}`,
+        );
+      } finally {
+        progress.stop();
+      }
+    });
+
+  return data;
+}
