@@ -70,19 +70,19 @@ function progressPrinter(): {
   update: (received: number, total: number | null) => void;
   stop: () => void;
 } {
-  const mb = (n: number) => (n / 1e6).toFixed(1);
+  const mb = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
   if (process.stdout.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: 'downloading [{bar}] {percentage}% | {mb} / {totalMb} MB | ETA {eta_formatted}', stream: process.stdout },
+      { format: 'downloading [{bar}] {percentage}% | {got} / {size} | ETA {eta_formatted}', stream: process.stdout },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
     return {
       start: (from, total) => {
-        bar.start(total ?? 0, from, { mb: mb(from), totalMb: total === null ? '?' : mb(total) });
+        bar.start(total ?? 0, from, { got: mb(from), size: total === null ? '?' : mb(total) });
         started = true;
       },
-      update: (received, total) => bar.update(received, { mb: mb(received), totalMb: total === null ? '?' : mb(total) }),
+      update: (received, total) => bar.update(received, { got: mb(received), size: total === null ? '?' : mb(total) }),
       stop: () => {
         if (started) bar.stop();
         started = false;
@@ -92,17 +92,17 @@ function progressPrinter(): {
   let next = 0;
   return {
     start: (from, total) => {
-      console.log(`downloading${from > 0 ? `, resuming at ${mb(from)} MB` : ''}${total === null ? '' : ` (${mb(total)} MB)`}`);
+      console.log(`downloading${from > 0 ? `, resuming at ${mb(from)}` : ''}${total === null ? '' : ` (${mb(total)})`}`);
       next = total === null ? from + 16e6 : Math.floor((from / total) * 10 + 1) / 10;
     },
     update: (received, total) => {
       if (total === null) {
         if (received >= next) {
-          console.log(`downloaded ${mb(received)} MB`);
+          console.log(`downloaded ${mb(received)}`);
           next += 16e6;
         }
       } else if (received / total >= next) {
-        console.log(`downloaded ${Math.floor((received / total) * 100)}% (${mb(received)} of ${mb(total)} MB)`);
+        console.log(`downloaded ${Math.floor((received / total) * 100)}% (${mb(received)} of ${mb(total)})`);
         next = Math.floor((received / total) * 10 + 1) / 10;
       }
     },
