@@ -1,0 +1,133 @@
+/**
+ * The native backend's kernels: each sends float32 work to the addon and anything else (float64,
+ * used by the gradient checks) to the js kernel of the same name, as backend.ts requires.
+ */
+import type { Backend, Conv2dGeometry, Storage } from '../backend.js';
+import type { GeometryArgs, NativeAddon } from './addon.js';
+
+/** The kernels the addon implements; everything else the native backend takes from js. */
+export type NativeKernels = Pick<
+  Backend,
+  | 'gemm'
+  | 'conv2d'
+  | 'conv2dBackwardData'
+  | 'conv2dBackwardWeights'
+  | 'batchNorm'
+  | 'batchNormBackward'
+  | 'unary'
+  | 'unaryBackward'
+  | 'binary'
+  | 'reduce'
+  | 'permute'
+  | 'adam'
+>;
+
+function f32(a: Storage): a is Float32Array {
+  return a instanceof Float32Array;
+}
+
+/** All given arrays (null allowed) are float32. */
+function allF32(...arrays: (Storage | null)[]): boolean {
+  for (const a of arrays) if (a !== null && !f32(a)) return false;
+  return true;
+}
+
+function geometryArgs(g: Conv2dGeometry): GeometryArgs {
+  return [g.n, g.cIn, g.hIn, g.wIn, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, g.hOut, g.wOut];
+}
+
+/**
+ * oneDNN rejects a few unusual geometries (its error code is PEGASUS_ONEDNN); those run on js
+ * rather than failing, while malformed calls (wrong lengths) still throw.
+ */
+function isOneDnnRefusal(e: unknown): boolean {
+  return e instanceof Error && (e as Error & { code?: string }).code === 'PEGASUS_ONEDNN';
+}
+
+/** Builds the native kernels over `addon`, delegating to `js` where the addon does not apply. */
+export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
+  return {
+    gemm(transA, transB, m, n, k, a, b, c, accumulate) {
+      if (allF32(a, b, c)) addon.gemm(transA, transB, m, n, k, a as Float32Array, b as Float32Array, c as Float32Array, accumulate);
+      else js.gemm(transA, transB, m, n, k, a, b, c, accumulate);
+    },
+    conv2d(g, x, w, bias, y) {
+      if (allF32(x, w, bias, y)) {
+        try {
+          return addon.conv2d(...geometryArgs(g), x as Float32Array, w as Float32Array, bias as Float32Array | null, y as Float32Array);
+        } catch (e) {
+          if (!isOneDnnRefusal(e)) throw e;
+        }
+      }
+      js.conv2d(g, x, w, bias, y);
+    },
+    conv2dBackwardData(g, dy, w, dx) {
+      if (allF32(dy, w, dx)) {
+        try {
+          return addon.conv2dBackwardData(...geometryArgs(g), dy as Float32Array, w as Float32Array, dx as Float32Array);
+        } catch (e) {
+          if (!isOneDnnRefusal(e)) throw e;
+        }
+      }
+      js.conv2dBackwardData(g, dy, w, dx);
+    },
+    conv2dBackwardWeights(g, x, dy, dw, dbias) {
+      if (allF32(x, dy, dw, dbias)) {
+        try {
+          return addon.conv2dBackwardWeights(
+            ...geometryArgs(g), x as Float32Array, dy as Float32Array, dw as Float32Array, dbias as Float32Array | null,
+          );
+        } catch (e) {
+          if (!isOneDnnRefusal(e)) throw e;
+        }
+      }
+      js.conv2dBackwardWeights(g, x, dy, dw, dbias);
+    },
+    batchNorm(n, c, hw, x, gamma, beta, eps, training, mean, invStd, y) {
+      if (allF32(x, gamma, beta, mean, invStd, y)) {
+        addon.batchNorm(
+          n, c, hw, x as Float32Array, gamma as Float32Array | null, beta as Float32Array | null, eps, training,
+          mean as Float32Array, invStd as Float32Array, y as Float32Array,
+        );
+      } else js.batchNorm(n, c, hw, x, gamma, beta, eps, training, mean, invStd, y);
+    },
+    batchNormBackward(n, c, hw, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
+      if (allF32(x, dy, gamma, mean, invStd, dx, dgamma, dbeta)) {
+        addon.batchNormBackward(
+          n, c, hw, x as Float32Array, dy as Float32Array, gamma as Float32Array | null, mean as Float32Array,
+          invStd as Float32Array, dx as Float32Array, dgamma as Float32Array | null, dbeta as Float32Array | null,
+        );
+      } else js.batchNormBackward(n, c, hw, x, dy, gamma, mean, invStd, dx, dgamma, dbeta);
+    },
+    unary(op, x, y, alpha) {
+      if (allF32(x, y)) addon.unary(op, x as Float32Array, y as Float32Array, alpha);
+      else js.unary(op, x, y, alpha);
+    },
+    unaryBackward(op, x, y, dy, dx, alpha) {
+      if (allF32(x, y, dy, dx)) {
+        addon.unaryBackward(op, x as Float32Array, y as Float32Array, dy as Float32Array, dx as Float32Array, alpha);
+      } else js.unaryBackward(op, x, y, dy, dx, alpha);
+    },
+    binary(op, a, aStrides, b, bStrides, out, outShape) {
+      if (allF32(a, b, out)) {
+        addon.binary(op, a as Float32Array, aStrides, b as Float32Array, bStrides, out as Float32Array, outShape);
+      } else js.binary(op, a, aStrides, b, bStrides, out, outShape);
+    },
+    reduce(op, x, outer, axis, inner, y) {
+      if (allF32(x, y)) addon.reduce(op, x as Float32Array, outer, axis, inner, y as Float32Array);
+      else js.reduce(op, x, outer, axis, inner, y);
+    },
+    permute(x, shape, perm, y) {
+      if (allF32(x, y)) addon.permute(x as Float32Array, shape, perm, y as Float32Array);
+      else js.permute(x, shape, perm, y);
+    },
+    adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      if (allF32(param, grad, m, v)) {
+        addon.adam(
+          param as Float32Array, grad as Float32Array, m as Float32Array, v as Float32Array, lr, beta1, beta2, eps,
+          weightDecay, decoupled, step,
+        );
+      } else js.adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    },
+  };
+}
