@@ -1,0 +1,59 @@
+/**
+ * The configuration of one training run: which model, its architecture, and the schedule.
+ *
+ * A run is decided entirely by this object (STYLE.md habit 11: one seed decides a run). It is
+ * resolved once from a preset plus command-line overrides, written to `config.json` in the run
+ * folder and into every checkpoint, and read back by `--resume` so a resumed run cannot silently
+ * change its schedule.
+ */
+import type { CganConfig } from '../models/cgan/config.js';
+import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
+
+export interface TrainConfig {
+  /** CIFAR-10 class names to train on, in this order (the model's class index i is classes[i]). */
+  readonly classes: readonly string[];
+  /** Seed of everything random: initial weights, data order, noise, augmentation. */
+  readonly seed: number;
+  /** Generator updates to run in total (one "step" = nDis discriminator updates + one G update). */
+  readonly steps: number;
+  /** Images per batch, for real and for fake images alike. */
+  readonly batchSize: number;
+  /** Discriminator updates per generator update. */
+  readonly nDis: number;
+  /** Adam learning rate of the generator. */
+  readonly lrG: number;
+  /** Adam learning rate of the discriminator. */
+  readonly lrD: number;
+  /** Adam β₁ (0 for the spectrally normalised GANs of Miyato et al. 2018 / Zhang et al. 2019). */
+  readonly beta1: number;
+  /** Adam β₂. */
+  readonly beta2: number;
+  /** Decay of the exponential moving average of the generator's weights (used for sampling). */
+  readonly emaDecay: number;
+  /** Steps before the EMA starts to average (until then it copies the generator). */
+  readonly emaStart: number;
+  /** DiffAugment transforms applied to every image the discriminator sees; empty = none. */
+  readonly augment: readonly AugmentPolicy[];
+  /** Flip real images left–right with probability ½ (CIFAR-10 is left–right symmetric). */
+  readonly randomFlip: boolean;
+  /** Write one metrics line every this many steps. */
+  readonly logEvery: number;
+  /** Write a fixed-noise sample grid at most this often (seconds; also at the end). */
+  readonly sampleEverySeconds: number;
+  /** Write a checkpoint at most this often (seconds; also at the end and on Ctrl-C). */
+  readonly checkpointEverySeconds: number;
+  /** Columns of the per-class sample grid (one row per class). */
+  readonly samplesPerClass: number;
+}
+
+export type ModelKind = 'cgan' | 'dcgan';
+export const MODEL_KINDS: readonly ModelKind[] = ['cgan', 'dcgan'];
+
+/** Everything a run needs; `cgan` is the architecture (DCGAN's is fixed, see models/dcgan.ts). */
+export interface RunConfig {
+  readonly model: ModelKind;
+  /** Name of the preset this run was resolved from (for the record). */
+  readonly preset: string;
+  readonly cgan: CganConfig;
+  readonly train: TrainConfig;
+}

@@ -1,0 +1,18 @@
+/**
+ * Named run presets: an architecture plus a training schedule. `--preset NAME` picks one; flags
+ * override single fields; `numClasses` follows from the class list at resolve time.
+ */
+import type { CganConfig } from '../../models/cgan/config.js';
+import type { TrainConfig } from '../config.js';
+import { cpu } from './cpu.js';
+import { gpu } from './gpu.js';
+import { tiny } from './tiny.js';
+
+export interface RunPreset {
+  /** One line for `--help`. */
+  readonly description: string;
+  readonly cgan: Omit<CganConfig, 'numClasses'>;
+  readonly train: TrainConfig;
+}
+
+export const PRESETS: Readonly<Record<string, RunPreset>> = { tiny, cpu, gpu };

@@ -1,0 +1,30 @@
+/** `tiny`: a few thousand parameters, for tests and smoke runs (seconds per step on any backend). */
+import type { RunPreset } from './index.js';
+
+export const tiny: RunPreset = {
+  description: 'a few thousand parameters; for tests and smoke runs',
+  cgan: {
+    imageSize: 32,
+    generator: { zDim: 8, embDim: 8, baseChannels: 8, blockChannels: [8, 8, 4] },
+    discriminator: { blockChannels: [4, 8], downsample: [true, true] },
+  },
+  train: {
+    classes: ['bird', 'horse'],
+    seed: 0,
+    steps: 4,
+    batchSize: 4,
+    nDis: 1,
+    lrG: 2e-4,
+    lrD: 2e-4,
+    beta1: 0.0,
+    beta2: 0.999,
+    emaDecay: 0.9,
+    emaStart: 0,
+    augment: ['color', 'translation', 'cutout'],
+    randomFlip: true,
+    logEvery: 1,
+    sampleEverySeconds: 1e9,
+    checkpointEverySeconds: 1e9,
+    samplesPerClass: 2,
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * Turns a preset name plus command-line overrides into the one RunConfig a run is decided by.
+ */
+import { CLASS_NAMES } from '../data/cifar10Format.js';
+import { classMask } from '../data/cifar10.js';
+import { UserError } from '../errors.js';
+import { validateCganConfig } from '../models/cgan/config.js';
+import type { ModelKind, RunConfig, TrainConfig } from './config.js';
+import { PRESETS } from './presets/index.js';
+
+/**
+ * DCGAN's own schedule (Radford et al. 2015, "Unsupervised Representation Learning with Deep
+ * Convolutional GANs": Adam 2e-4, β₁ = 0.5, one D update per G update); no DiffAugment, so it
+ * stays the plain baseline.
+ */
+const DCGAN_SCHEDULE = { lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999, nDis: 1, augment: [] } as const;
+
+/** The fields a user may override from the command line (undefined = keep the preset's). */
+export interface RunOverrides {
+  readonly classes?: readonly string[];
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly seed?: number;
+  readonly lrG?: number;
+  readonly lrD?: number;
+}
+
+/**
+ * The resolved config of a new run.
+ *
+ * @example resolveRunConfig('cgan', 'cpu', { classes: ['horse', 'bird'], steps: 1000 })
+ */
+export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOverrides): RunConfig {
+  const preset = PRESETS[presetName];
+  if (preset === undefined) {
+    throw new UserError(`unknown preset "${presetName}"; choose one of ${Object.keys(PRESETS).join(', ')}`);
+  }
+  const classes = canonicalClasses(o.classes ?? preset.train.classes);
+  const train: TrainConfig = {
+    ...preset.train,
+    ...(model === 'dcgan' && DCGAN_SCHEDULE),
+    classes,
+    ...(o.steps !== undefined && { steps: o.steps }),
+    ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+    ...(o.seed !== undefined && { seed: o.seed }),
+    ...(o.lrG !== undefined && { lrG: o.lrG }),
+    ...(o.lrD !== undefined && { lrD: o.lrD }),
+  };
+  const cgan = { ...preset.cgan, numClasses: classes.length };
+  validateCganConfig(cgan);
+  return { model, preset: presetName, cgan, train };
+}
+
+/**
+ * Validates class names (case-insensitive) and returns them lower-cased, duplicates removed, in
+ * the order given: that order is the model's class index.
+ */
+export function canonicalClasses(classes: readonly string[]): string[] {
+  classMask(classes); // throws a UserError naming the valid classes
+  const out: string[] = [];
+  for (const c of classes) {
+    const name = c.trim().toLowerCase();
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** Steps that make `epochs` passes over `datasetSize` images (each step reads nDis real batches). */
+export function stepsForEpochs(epochs: number, datasetSize: number, train: TrainConfig): number {
+  const batchesPerEpoch = Math.floor(datasetSize / train.batchSize);
+  if (batchesPerEpoch < 1) {
+    throw new UserError(`--batch ${train.batchSize} is larger than the ${datasetSize} training images`);
+  }
+  return Math.max(1, Math.ceil((epochs * batchesPerEpoch) / train.nDis));
+}
+
+/** Maps CIFAR-10 labels (0–9) to the run's class indices (−1 for classes not in the run). */
+export function labelToClassIndex(classes: readonly string[]): Int32Array {
+  const map = new Int32Array(CLASS_NAMES.length).fill(-1);
+  classes.forEach((name, i) => {
+    map[(CLASS_NAMES as readonly string[]).indexOf(name)] = i;
+  });
+  return map;
+}

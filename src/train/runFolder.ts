@@ -1,0 +1,89 @@
+/**
+ * The run folder: everything one training run leaves behind.
+ *
+ *   runs/NAME/config.json          the resolved RunConfig (what decides the run)
+ *   runs/NAME/metrics.jsonl        one JSON line per logged step
+ *   runs/NAME/samples/step-XXXXXX.png  fixed-noise grids, one row per class (EMA generator)
+ *   runs/NAME/checkpoint.pgc       everything needed to resume
+ *   runs/NAME/generator-ema.pgc    the EMA generator alone, for sampling
+ *
+ * Named after NVlabs/edm's habit of writing the resolved options as JSON into each run folder.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import type { RunConfig } from './config.js';
+
+export const CONFIG_FILE = 'config.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const CHECKPOINT_FILE = 'checkpoint.pgc';
+export const EMA_FILE = 'generator-ema.pgc';
+export const SAMPLES_DIR = 'samples';
+
+/** One line of metrics.jsonl. Losses are those of the step's last update. */
+export interface MetricsLine {
+  readonly step: number; // generator updates done
+  readonly epoch: number; // epoch of the last real batch
+  readonly lossD: number; // hinge loss of the discriminator
+  readonly lossG: number; // hinge loss of the generator
+  readonly dReal: number; // mean D logit on real images
+  readonly dFake: number; // mean D logit on fake images
+  readonly gradNormD: number; // L2 norm of all D gradients (before the update)
+  readonly gradNormG: number; // L2 norm of all G gradients
+  readonly imagesPerSecond: number; // real images consumed per second since the last line
+  readonly elapsedSeconds: number; // wall time of the run, summed over resumes
+}
+
+/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** Creates a new run folder; refuses one that already holds a run (use --resume for that). */
+export function createRunFolder(dir: string, config: RunConfig): void {
+  if (existsSync(join(dir, CONFIG_FILE))) {
+    throw new UserError(`${dir} already holds a run; continue it with --resume ${dir} or choose another --out`);
+  }
+  mkdirSync(join(dir, SAMPLES_DIR), { recursive: true });
+  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Reads a run folder's config.json. */
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, CONFIG_FILE);
+  if (!existsSync(path)) throw new UserError(`${dir} is not a run folder (no ${CONFIG_FILE}); start one with pegasus train --out ${dir}`);
+  return JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+}
+
+/** Appends metrics lines; on resume, first drops lines logged after the checkpoint's step. */
+export class MetricsLog {
+  readonly path: string;
+
+  constructor(dir: string, resumeStep = 0) {
+    this.path = join(dir, METRICS_FILE);
+    if (existsSync(this.path)) {
+      const kept = readMetrics(this.path).filter((m) => m.step <= resumeStep);
+      writeFileAtomic(this.path, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    }
+  }
+
+  append(line: MetricsLine): void {
+    appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** Parses a metrics.jsonl file, skipping a torn last line (a run killed mid-write). */
+export function readMetrics(path: string): MetricsLine[] {
+  const out: MetricsLine[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as MetricsLine);
+    } catch {
+      // NOTE: only a torn final line is expected; anything else would also be skipped.
+    }
+  }
+  return out;
+}
