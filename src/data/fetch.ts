@@ -70,7 +70,7 @@ export async function fetchCifar10(options: FetchOptions): Promise<FetchResult> 
     if (sum !== md5.toLowerCase()) {
       unlinkSync(part);
       throw new UserError(
-        `${url}: downloaded file has MD5 ${sum}, expected ${md5.toLowerCase()}; the partial file was deleted, run the command again`,
+        `${url}: downloaded file has MD5 ${sum}, expected ${md5.toLowerCase()}; deleted it — check --url and --md5, then run the command again`,
       );
     }
     renameSync(part, archive);
