@@ -169,4 +169,42 @@ export interface Backend {
     decoupled: boolean,
     step: number,
   ): void;
+
+  // ---- Kernels added by the engine (the native backend inherits the js versions) ----
+
+  /**
+   * Window sum over non-overlapping k×k windows: y[nc, h/k, w/k] = scale·Σ x[nc, window]
+   * (h and w divisible by k). avgPool2d is scale = 1/k²; it is also nearest upsampling's backward.
+   */
+  pool2d(nc: number, h: number, w: number, k: number, x: Storage, y: Storage, scale: number): void;
+  /**
+   * Nearest upsampling by k: y[nc, h·k, w·k] = scale·x[nc, ⌊i/k⌋, ⌊j/k⌋] (x is [nc,h,w]).
+   * Also avgPool2d's backward (with scale = 1/k²).
+   */
+  upsample2d(nc: number, h: number, w: number, k: number, x: Storage, y: Storage, scale: number): void;
+  /** x viewed as [outer, axis, inner]: y = softmax (or log-softmax when `log`) along the axis. */
+  softmax(log: boolean, x: Storage, outer: number, axis: number, inner: number, y: Storage): void;
+  /** Backward of softmax/log-softmax given its output y; dx overwritten. */
+  softmaxBackward(
+    log: boolean,
+    y: Storage,
+    dy: Storage,
+    outer: number,
+    axis: number,
+    inner: number,
+    dx: Storage,
+  ): void;
+  /**
+   * Backward of reduce('max'): dx[o, a, i] = dy[o, i] at the first a where x equals the max y[o, i],
+   * zero elsewhere (PyTorch's max(dim) rule); dx overwritten.
+   */
+  reduceMaxBackward(
+    x: Storage,
+    y: Storage,
+    dy: Storage,
+    outer: number,
+    axis: number,
+    inner: number,
+    dx: Storage,
+  ): void;
 }

@@ -1,0 +1,88 @@
+/**
+ * Backend selection.
+ *
+ * At import time this module tries to load the native backend (`../native/index.js`, which exports
+ * `loadNativeBackend(): Backend | null`). The import is asynchronous, so this module uses a
+ * top-level `await`: by the time any code that imports the engine runs, the choice is made and
+ * `getBackend()` is synchronous. `initBackend()` is kept for callers that want to await it
+ * explicitly (it resolves immediately).
+ *
+ * Choice: `PEGASUS_BACKEND=native|js`; by default native when it loaded, otherwise js with a single
+ * warning "pegasus: native backend not available (reason); using the js backend".
+ */
+import type { Backend } from '../backend.js';
+import { jsBackend } from './js.js';
+
+export type BackendName = 'js' | 'native';
+
+interface NativeModule {
+  loadNativeBackend?: () => Backend | null;
+  nativeLoadError?: () => string | null;
+}
+
+let native: Backend | null = null;
+let nativeReason = '';
+
+function envBackend(): string | undefined {
+  // `process` does not exist in browsers.
+  return typeof process !== 'undefined' ? process.env['PEGASUS_BACKEND'] : undefined;
+}
+
+const requested = envBackend();
+if (requested !== undefined && requested !== 'js' && requested !== 'native') {
+  throw new Error(`PEGASUS_BACKEND must be "native" or "js", got "${requested}"`);
+}
+
+if (requested !== 'js') {
+  try {
+    // NOTE: a variable specifier keeps bundlers and tsc from insisting that the file exists; the
+    // native helper's module may be absent in a checkout or a browser build.
+    const specifier = '../native/index.js';
+    const mod = (await import(specifier)) as NativeModule;
+    if (typeof mod.loadNativeBackend !== 'function') nativeReason = 'native/index.js exports no loadNativeBackend';
+    else {
+      native = mod.loadNativeBackend();
+      if (!native) nativeReason = mod.nativeLoadError?.() ?? 'the addon is not built';
+    }
+  } catch (e) {
+    nativeReason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  }
+}
+
+let current: Backend = native ?? jsBackend;
+if (requested === 'native' && !native) {
+  throw new Error(
+    `PEGASUS_BACKEND=native but the native backend is not available (${nativeReason}); ` +
+      'build it with `npm rebuild` or unset PEGASUS_BACKEND',
+  );
+}
+if (requested === undefined && !native) {
+  console.warn(`pegasus: native backend not available (${nativeReason}); using the js backend`);
+}
+
+/** The backend every op runs its kernels on. */
+export function getBackend(): Backend {
+  return current;
+}
+
+/** Resolves once the backend choice is made (already true after this module is imported). */
+export function initBackend(): Promise<Backend> {
+  return Promise.resolve(current);
+}
+
+/** Whether the native backend loaded, and if not, why. */
+export function nativeBackendStatus(): { available: boolean; reason: string } {
+  return { available: native !== null, reason: nativeReason };
+}
+
+/** The named backend, or null when it is not available (tests compare the two). */
+export function backendByName(name: BackendName): Backend | null {
+  return name === 'js' ? jsBackend : native;
+}
+
+/** Switches every later op to the named backend; throws when it is not available. */
+export function setBackend(name: BackendName): void {
+  const b = backendByName(name);
+  if (!b) throw new Error(`setBackend: the native backend is not available (${nativeReason})`);
+  current = b;
+}

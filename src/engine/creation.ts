@@ -1,0 +1,73 @@
+/**
+ * Creating tensors: from values, constant fills, ranges and random draws.
+ * `dtype` defaults to float32; float64 is for gradient checks and accumulation.
+ */
+import type { DType, Storage } from './backend.js';
+import type { Rng } from './rng.js';
+import { empty, fromStorage, type Shape, Tensor } from './tensor.js';
+
+export interface CreateOptions {
+  /** float32 unless given (or taken from a Float64Array's type). */
+  readonly dtype?: DType;
+  /** Makes the tensor a leaf that collects gradients. */
+  readonly requiresGrad?: boolean;
+}
+
+function finish(t: Tensor, opts?: CreateOptions): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/**
+ * A tensor holding a copy of `values` in the given shape.
+ * @example const x = tensor([1, 2, 3, 4], [2, 2]);
+ */
+export function tensor(values: ArrayLike<number> | Storage, shape: Shape, opts?: CreateOptions): Tensor {
+  const dtype = opts?.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
+  const data = dtype === 'float32' ? Float32Array.from(values as ArrayLike<number>) : Float64Array.from(values as ArrayLike<number>);
+  return finish(fromStorage(data, shape), opts);
+}
+
+export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {
+  const t = empty(shape, opts?.dtype ?? 'float32');
+  t.data.fill(value);
+  return finish(t, opts);
+}
+
+export function zeros(shape: Shape, opts?: CreateOptions): Tensor {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: Shape, opts?: CreateOptions): Tensor {
+  return full(shape, 1, opts);
+}
+
+/** Zeros with x's shape and dtype. */
+export function zerosLike(x: Tensor): Tensor {
+  return full(x.shape, 0, { dtype: x.dtype });
+}
+
+/** Standard normal samples drawn from `rng` in row-major order. */
+export function randn(shape: Shape, rng: Rng, opts?: CreateOptions): Tensor {
+  const t = empty(shape, opts?.dtype ?? 'float32');
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = rng.normal();
+  return finish(t, opts);
+}
+
+/** Uniform samples in [0, 1) drawn from `rng` in row-major order. */
+export function rand(shape: Shape, rng: Rng, opts?: CreateOptions): Tensor {
+  const t = empty(shape, opts?.dtype ?? 'float32');
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = rng.uniform();
+  return finish(t, opts);
+}
+
+/** [start, start + step, …) up to but excluding `end`, as a 1-D tensor. */
+export function arange(start: number, end: number, step = 1, opts?: CreateOptions): Tensor {
+  if (step === 0) throw new Error('arange: step must not be 0');
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const t = empty([n], opts?.dtype ?? 'float32');
+  for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+  return finish(t, opts);
+}

@@ -1,0 +1,147 @@
+/**
+ * Memory: a pool of typed-array buffers and `tidy` scopes.
+ *
+ * Why: a training step allocates the same few hundred arrays every time. Allocating fresh typed
+ * arrays means zero-filling and a lot of external memory for V8's GC to chase; handing back the
+ * buffers of disposed tensors and reusing them keeps memory flat and allocation cheap.
+ *
+ * Ownership: a buffer is reference counted (views such as `reshape` share one); the last `dispose`
+ * returns it to the pool. Tensors that are never disposed are simply garbage-collected, so
+ * forgetting `dispose` costs speed, never correctness.
+ *
+ * `tidy(fn)` (after tfjs): tensors created while `fn` runs and not reachable from its result are
+ * disposed when it returns. Parameters, optimiser state and gradients escape with `keep`.
+ */
+import type { DType, Storage } from './backend.js';
+
+/** A reference-counted typed array shared by a tensor and its views. */
+export class BufferRef {
+  refs = 1;
+  constructor(readonly data: Storage) {}
+}
+
+/** What `tidy` needs from a tensor (avoids importing tensor.ts here). */
+export interface Disposable {
+  dispose(): void;
+  kept: boolean;
+}
+
+/** Pooled bytes beyond this are left to the garbage collector instead. */
+const maxPooledBytes = 2 ** 30;
+
+const free32 = new Map<number, Float32Array[]>();
+const free64 = new Map<number, Float64Array[]>();
+let pooledBytes = 0;
+let liveBytes = 0;
+let liveBuffers = 0;
+
+// Buffers dropped without dispose still leave the live count once the GC collects them.
+const collected = new FinalizationRegistry<number>((bytes) => {
+  liveBytes -= bytes;
+  liveBuffers--;
+});
+
+/** A buffer of `size` elements with unspecified contents (from the pool when one fits). */
+export function allocBuffer(dtype: DType, size: number): BufferRef {
+  const list = dtype === 'float32' ? free32.get(size) : free64.get(size);
+  let data: Storage | undefined = list?.pop();
+  if (data) pooledBytes -= data.byteLength;
+  else data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  return track(new BufferRef(data));
+}
+
+/** Wraps an existing array (no copy); it joins the pool when released. */
+export function wrapBuffer(data: Storage): BufferRef {
+  return track(new BufferRef(data));
+}
+
+function track(ref: BufferRef): BufferRef {
+  liveBytes += ref.data.byteLength;
+  liveBuffers++;
+  collected.register(ref, ref.data.byteLength, ref);
+  return ref;
+}
+
+/** Drops one reference; the last one returns the array to the pool. */
+export function releaseBuffer(ref: BufferRef): void {
+  if (--ref.refs > 0) return;
+  collected.unregister(ref);
+  const data = ref.data;
+  liveBytes -= data.byteLength;
+  liveBuffers--;
+  // Views into someone else's buffer (subarray) must not be pooled as if they were whole.
+  if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
+  if (pooledBytes + data.byteLength > maxPooledBytes) return;
+  const map = data instanceof Float32Array ? free32 : free64;
+  let list = map.get(data.length) as Storage[] | undefined;
+  if (!list) {
+    list = [];
+    map.set(data.length, list as Float32Array[] & Float64Array[]);
+  }
+  list.push(data);
+  pooledBytes += data.byteLength;
+}
+
+/** Live and pooled bytes: the memory test watches `liveBytes` stay flat over a training loop. */
+export function memoryStats(): { liveBytes: number; liveBuffers: number; pooledBytes: number } {
+  return { liveBytes, liveBuffers, pooledBytes };
+}
+
+/** Empties the pool (its arrays become garbage). */
+export function clearPool(): void {
+  free32.clear();
+  free64.clear();
+  pooledBytes = 0;
+}
+
+const scopes: Disposable[][] = [];
+
+/** Registers a new tensor with the innermost tidy scope, if any. */
+export function trackTensor(t: Disposable): void {
+  const s = scopes[scopes.length - 1];
+  if (s) s.push(t);
+}
+
+/** Exempts a tensor from every enclosing and future tidy scope (parameters, optimiser state). */
+export function keep<T extends Disposable>(t: T): T {
+  t.kept = true;
+  return t;
+}
+
+function collect(value: unknown, out: Set<unknown>, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 3) return;
+  if ('dispose' in value && 'kept' in value) {
+    out.add(value);
+    return;
+  }
+  const items = Array.isArray(value) ? value : Object.values(value);
+  for (const v of items) collect(v, out, depth + 1);
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created that is not part of its result (a tensor, or
+ * arrays/objects of tensors up to three levels deep) and not `keep`-ed. The result's tensors move
+ * to the enclosing scope.
+ *
+ * @example
+ *   const lossValue = tidy(() => { const l = mseLoss(model.forward(x), y); l.backward(); return l.item(); });
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Disposable[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
+  const survivors = new Set<unknown>();
+  collect(result, survivors);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (survivors.has(t)) parent?.push(t);
+    else if (!t.kept) t.dispose();
+  }
+  return result;
+}

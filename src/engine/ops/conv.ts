@@ -1,0 +1,125 @@
+/**
+ * 2-D convolution and transposed convolution over NCHW tensors, PyTorch's weight layouts
+ * (conv: [cOut, cIn, kH, kW]; transposed: [cIn, cOut, kH, kW]). Groups and dilation are not
+ * supported (no model here needs them).
+ */
+import type { Conv2dGeometry, Storage } from '../backend.js';
+import { recordOp } from '../autograd.js';
+import { getBackend } from '../backends/index.js';
+import { empty, shapeStr, type Tensor } from '../tensor.js';
+import { checkDtypes, pair } from './util.js';
+
+export interface Conv2dOptions {
+  /** Step between windows (1). */
+  readonly stride?: number | readonly [number, number];
+  /** Zeros added on each side (0). */
+  readonly padding?: number | readonly [number, number];
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  /** Extra rows/columns on the bottom/right of the output, to pick among sizes a stride allows (0). */
+  readonly outputPadding?: number | readonly [number, number];
+}
+
+/** y[n,c,hw] += bias[c], in place. */
+function addBias(y: Storage, bias: Storage, n: number, c: number, hw: number): void {
+  getBackend().binary('add', y, [c * hw, hw, 1], bias, [0, 1, 0], y, [n, c, hw]);
+}
+
+/** db[c] = Σ over n and hw of dy[n,c,hw]. */
+function biasGrad(dy: Tensor, n: number, c: number, hw: number): Tensor {
+  const be = getBackend();
+  const perImage = empty([n * c], dy.dtype);
+  be.reduce('sum', dy.data, n * c, hw, 1, perImage.data);
+  const db = empty([c], dy.dtype);
+  be.reduce('sum', perImage.data, 1, n, c, db.data);
+  perImage.dispose();
+  return db;
+}
+
+function check4d(op: string, x: Tensor, w: Tensor, b: Tensor | null | undefined, wIn: number): void {
+  checkDtypes(op, x, w, b);
+  const bad = x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[wIn] || (b && (b.ndim !== 1 || b.shape[0] !== w.shape[1 - wIn]));
+  if (bad) {
+    throw new Error(`${op}: input ${shapeStr(x.shape)}, weight ${shapeStr(w.shape)}${b ? `, bias ${shapeStr(b.shape)}` : ''} do not match`);
+  }
+}
+
+/**
+ * Cross-correlation, as torch.nn.functional.conv2d.
+ * @example conv2d(x, w, b, { stride: 2, padding: 1 }) // DCGAN discriminator block
+ */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  check4d('conv2d', x, w, b, 1);
+  const [strideH, strideW] = pair('conv2d', 'stride', opts.stride ?? 1, 1);
+  const [padH, padW] = pair('conv2d', 'padding', opts.padding ?? 0, 0);
+  const [n, cIn, hIn, wIn] = x.shape as [number, number, number, number];
+  const [cOut, , kH, kW] = w.shape as [number, number, number, number];
+  const hOut = Math.floor((hIn + 2 * padH - kH) / strideH) + 1;
+  const wOut = Math.floor((wIn + 2 * padW - kW) / strideW) + 1;
+  if (hOut < 1 || wOut < 1) throw new Error(`conv2d: input ${shapeStr(x.shape)} is smaller than the kernel ${shapeStr(w.shape)}`);
+  const g: Conv2dGeometry = { n, cIn, hIn, wIn, cOut, kH, kW, strideH, strideW, padH, padW, hOut, wOut };
+  const be = getBackend();
+  const y = empty([n, cOut, hOut, wOut], x.dtype);
+  be.conv2d(g, x.data, w.data, b ? b.data : null, y.data);
+  return recordOp(y, 'conv2d', [x, w, b ?? null], (dy, needs) => {
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape, x.dtype);
+      be.conv2dBackwardData(g, dy.data, w.data, dx.data);
+    }
+    if (needs[1] || needs[2]) {
+      dw = empty(w.shape, w.dtype);
+      db = needs[2] ? empty([cOut], x.dtype) : null;
+      be.conv2dBackwardWeights(g, x.data, dy.data, dw.data, db ? db.data : null);
+      if (!needs[1]) {
+        dw.dispose();
+        dw = null;
+      }
+    }
+    return [dx, dw, db];
+  });
+}
+
+/**
+ * Transposed convolution (the adjoint of conv2d), as torch.nn.functional.conv_transpose2d.
+ * Output size: (H − 1)·stride − 2·padding + kH + outputPadding.
+ * @example convTranspose2d(h, w, null, { stride: 2, padding: 1 }) // 4×4 → 8×8 with a 4×4 kernel
+ */
+export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
+  check4d('convTranspose2d', x, w, b, 0);
+  const [strideH, strideW] = pair('convTranspose2d', 'stride', opts.stride ?? 1, 1);
+  const [padH, padW] = pair('convTranspose2d', 'padding', opts.padding ?? 0, 0);
+  const [opH, opW] = pair('convTranspose2d', 'outputPadding', opts.outputPadding ?? 0, 0);
+  if (opH >= strideH || opW >= strideW) {
+    throw new Error(`convTranspose2d: outputPadding (${opH},${opW}) must be smaller than stride (${strideH},${strideW})`);
+  }
+  const [n, cIn, h, wd] = x.shape as [number, number, number, number];
+  const [, cOut, kH, kW] = w.shape as [number, number, number, number];
+  const hOut = (h - 1) * strideH - 2 * padH + kH + opH;
+  const wOut = (wd - 1) * strideW - 2 * padW + kW + opW;
+  if (hOut < 1 || wOut < 1) throw new Error(`convTranspose2d: input ${shapeStr(x.shape)} gives an empty output`);
+  // NOTE: geometry of the equivalent forward conv, which maps our output back to our input.
+  const g: Conv2dGeometry = {
+    n, cIn: cOut, hIn: hOut, wIn: wOut, cOut: cIn, kH, kW, strideH, strideW, padH, padW, hOut: h, wOut: wd,
+  };
+  const be = getBackend();
+  const y = empty([n, cOut, hOut, wOut], x.dtype);
+  be.conv2dBackwardData(g, x.data, w.data, y.data);
+  if (b) addBias(y.data, b.data, n, cOut, hOut * wOut);
+  return recordOp(y, 'convTranspose2d', [x, w, b ?? null], (dy, needs) => {
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape, x.dtype);
+      be.conv2d(g, dy.data, w.data, null, dx.data);
+    }
+    if (needs[1]) {
+      dw = empty(w.shape, w.dtype);
+      be.conv2dBackwardWeights(g, dy.data, x.data, dw.data, null);
+    }
+    return [dx, dw, needs[2] ? biasGrad(dy, n, cOut, hOut * wOut) : null];
+  });
+}

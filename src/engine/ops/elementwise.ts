@@ -1,0 +1,134 @@
+/**
+ * Element-wise ops: the four broadcasting arithmetic ops and the unary functions.
+ * Each op's backward sits right after its forward.
+ */
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { recordOp } from '../autograd.js';
+import { getBackend } from '../backends/index.js';
+import { empty, emptyLike, sameShape, type Shape, type Tensor } from '../tensor.js';
+import { binaryInto, broadcastShapes, checkDtypes, type Operand, scalar } from './util.js';
+import { sumTo } from './reduce.js';
+
+function asTensors(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number') return [scalar(a, 'float32'), scalar(b, 'float32')];
+  if (typeof a === 'number') return [scalar(a, (b as Tensor).dtype), b as Tensor];
+  if (typeof b === 'number') return [a, scalar(b, a.dtype)];
+  checkDtypes(op, a, b);
+  return [a, b];
+}
+
+function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const outShape: Shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
+  const out = empty(outShape, a.dtype);
+  binaryInto(op, a, b, out);
+  return out;
+}
+
+/** Gradient of an operand: g summed down to the operand's shape; disposes g when it made a new one. */
+function reduced(g: Tensor, shape: Shape): Tensor {
+  const r = sumTo(g, shape);
+  if (r !== g) g.dispose();
+  return r;
+}
+
+/**
+ * a + b with NumPy broadcasting; either may be a number.
+ * @example add(x, bias) // [N,C,H,W] + [1,C,1,1]
+ */
+export function add(a: Operand, b: Operand): Tensor {
+  const [x, y] = asTensors('add', a, b);
+  return recordOp(binaryForward('add', x, y), 'add', [x, y], (dy, needs) => [
+    needs[0] ? sumTo(dy, x.shape) : null,
+    needs[1] ? sumTo(dy, y.shape) : null,
+  ]);
+}
+
+/** a − b with broadcasting. */
+export function sub(a: Operand, b: Operand): Tensor {
+  const [x, y] = asTensors('sub', a, b);
+  return recordOp(binaryForward('sub', x, y), 'sub', [x, y], (dy, needs) => [
+    needs[0] ? sumTo(dy, x.shape) : null,
+    needs[1] ? unaryForward('neg', sumTo(dy, y.shape), 0, true) : null,
+  ]);
+}
+
+/** a · b (element-wise) with broadcasting. */
+export function mul(a: Operand, b: Operand): Tensor {
+  const [x, y] = asTensors('mul', a, b);
+  return recordOp(binaryForward('mul', x, y), 'mul', [x, y], (dy, needs) => [
+    needs[0] ? reduced(binaryForward('mul', dy, y), x.shape) : null,
+    needs[1] ? reduced(binaryForward('mul', dy, x), y.shape) : null,
+  ]);
+}
+
+/** a / b with broadcasting. */
+export function div(a: Operand, b: Operand): Tensor {
+  const [x, y] = asTensors('div', a, b);
+  return recordOp(binaryForward('div', x, y), 'div', [x, y], (dy, needs) => {
+    let db: Tensor | null = null;
+    if (needs[1]) {
+      // ∂(x/y)/∂y = −x/y²
+      const t = binaryForward('mul', dy, x);
+      const t2 = binaryForward('div', t, y);
+      const t3 = binaryForward('div', t2, y);
+      t.dispose();
+      t2.dispose();
+      db = unaryForward('neg', reduced(t3, y.shape), 0, true);
+    }
+    return [needs[0] ? reduced(binaryForward('div', dy, y), x.shape) : null, db];
+  });
+}
+
+/** f(x) on the kernel; `consume` disposes x (for temporaries inside backward). */
+function unaryForward(op: UnaryOp, x: Tensor, alpha: number, consume = false): Tensor {
+  const y = emptyLike(x);
+  getBackend().unary(op, x.data, y.data, alpha);
+  if (consume) x.dispose();
+  return y;
+}
+
+function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
+  const y = unaryForward(op, x, alpha);
+  return recordOp(y, op, [x], (dy) => {
+    const dx = emptyLike(x);
+    getBackend().unaryBackward(op, x.data, y.data, dy.data, dx.data, alpha);
+    return [dx];
+  });
+}
+
+export function neg(x: Tensor): Tensor {
+  return unaryOp('neg', x);
+}
+export function abs(x: Tensor): Tensor {
+  return unaryOp('abs', x);
+}
+export function relu(x: Tensor): Tensor {
+  return unaryOp('relu', x);
+}
+/** max(x, 0) + slope·min(x, 0); DCGAN uses slope 0.2. */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  return unaryOp('leakyRelu', x, slope);
+}
+export function tanh(x: Tensor): Tensor {
+  return unaryOp('tanh', x);
+}
+export function sigmoid(x: Tensor): Tensor {
+  return unaryOp('sigmoid', x);
+}
+/** x·sigmoid(x) (Elfwing et al. 2018; also called swish). */
+export function silu(x: Tensor): Tensor {
+  return unaryOp('silu', x);
+}
+export function exp(x: Tensor): Tensor {
+  return unaryOp('exp', x);
+}
+export function log(x: Tensor): Tensor {
+  return unaryOp('log', x);
+}
+export function sqrt(x: Tensor): Tensor {
+  return unaryOp('sqrt', x);
+}
+/** x^p for a constant exponent p. */
+export function pow(x: Tensor, p: number): Tensor {
+  return unaryOp('powScalar', x, p);
+}

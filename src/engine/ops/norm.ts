@@ -1,0 +1,157 @@
+/**
+ * Normalisation: batch norm (Ioffe & Szegedy 2015), group norm (Wu & He 2018) and layer norm
+ * (Ba, Kiros & Hinton 2016).
+ *
+ * All three share one primitive: standardise rows of a matrix. Batch norm uses the backend's
+ * batchNorm kernels directly; group and layer norm view their input so that each group/sample is
+ * one "channel" of a batch of one, run the same kernel without affine parameters, and apply their
+ * per-channel affine with ordinary broadcasting ops (whose gradients come for free).
+ */
+import { noGrad, recordOp } from '../autograd.js';
+import { getBackend } from '../backends/index.js';
+import { empty, emptyLike, type Shape, shapeSize, shapeStr, type Tensor } from '../tensor.js';
+import { add, mul } from './elementwise.js';
+import { reshape } from './shape.js';
+import { checkDtypes } from './util.js';
+
+export interface BatchNormOptions {
+  /** Batch statistics (and running-stat updates) when true; running statistics when false. */
+  readonly training: boolean;
+  /** Weight of the new batch statistic in the running averages (0.1, as PyTorch). */
+  readonly momentum?: number;
+  /** Added to the variance before the square root (1e-5). */
+  readonly eps?: number;
+}
+
+/**
+ * Batch normalisation over N and the spatial dimensions, per channel of x [N, C, ...].
+ * Training mode normalises with the batch statistics and updates `runningMean`/`runningVar` in
+ * place (unbiased variance, like PyTorch); eval mode uses the running statistics.
+ * @example batchNorm2d(h, gamma, beta, runMean, runVar, { training: true })
+ */
+export function batchNorm2d(
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions,
+): Tensor {
+  checkDtypes('batchNorm2d', x, gamma, beta);
+  const momentum = opts.momentum ?? 0.1;
+  const eps = opts.eps ?? 1e-5;
+  const n = x.shape[0] ?? 0;
+  const c = x.shape[1] ?? 0;
+  const hw = shapeSize(x.shape.slice(2));
+  for (const [name, t] of [['gamma', gamma], ['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (x.ndim < 2 || (t && (t.ndim !== 1 || t.shape[0] !== c))) {
+      throw new Error(`batchNorm2d: input ${shapeStr(x.shape)} and ${name} ${t ? shapeStr(t.shape) : ''} do not match`);
+    }
+  }
+  if (!opts.training && runningMean && runningVar) return batchNormEval(x, gamma, beta, runningMean, runningVar, eps);
+  const count = n * hw;
+  if (count < 2 && opts.training) throw new Error(`batchNorm2d: training needs more than one value per channel, got ${shapeStr(x.shape)}`);
+  const be = getBackend();
+  const meanT = empty([c], x.dtype);
+  const invStd = empty([c], x.dtype);
+  const y = emptyLike(x);
+  be.batchNorm(n, c, hw, x.data, gamma?.data ?? null, beta?.data ?? null, eps, true, meanT.data, invStd.data, y.data);
+  if (opts.training && runningMean && runningVar) {
+    const rm = runningMean.data;
+    const rv = runningVar.data;
+    for (let ch = 0; ch < c; ch++) {
+      const is = invStd.data[ch]!;
+      const unbiased = (1 / (is * is) - eps) * (count / (count - 1));
+      rm[ch] = (1 - momentum) * rm[ch]! + momentum * meanT.data[ch]!;
+      rv[ch] = (1 - momentum) * rv[ch]! + momentum * unbiased;
+    }
+  }
+  return recordOp(y, 'batchNorm2d', [x, gamma, beta], (dy, needs) => {
+    const dx = emptyLike(x);
+    const dgamma = needs[1] ? empty([c], x.dtype) : null;
+    const dbeta = needs[2] ? empty([c], x.dtype) : null;
+    be.batchNormBackward(n, c, hw, x.data, dy.data, gamma?.data ?? null, meanT.data, invStd.data, dx.data, dgamma?.data ?? null, dbeta?.data ?? null);
+    return [dx, dgamma, dbeta];
+  });
+}
+
+/** Eval mode: y = x·scale + shift with scale = γ/√(var+ε), shift = β − mean·scale. */
+function batchNormEval(x: Tensor, gamma: Tensor | null, beta: Tensor | null, rm: Tensor, rv: Tensor, eps: number): Tensor {
+  const c = x.shape[1]!;
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const invStd = empty([c], x.dtype);
+  for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(rv.data[ch]! + eps);
+  const scale = gamma ? mul(gamma, invStd) : invStd;
+  const negMean = noGrad(() => mul(rm, -1));
+  const shift = beta ? add(mul(negMean, scale), beta) : mul(negMean, scale);
+  return add(mul(x, reshape(scale, bshape)), reshape(shift, bshape));
+}
+
+/**
+ * Standardises each of `rows` consecutive blocks of x (viewed as [rows, size/rows]) to zero mean
+ * and unit (biased) variance. The shared core of groupNorm and layerNorm.
+ */
+function standardizeRows(x: Tensor, rows: number, eps: number): Tensor {
+  const cols = x.size / rows;
+  const be = getBackend();
+  const meanT = empty([rows], x.dtype);
+  const invStd = empty([rows], x.dtype);
+  const y = emptyLike(x);
+  be.batchNorm(1, rows, cols, x.data, null, null, eps, true, meanT.data, invStd.data, y.data);
+  return recordOp(y, 'standardize', [x], (dy) => {
+    const dx = emptyLike(x);
+    be.batchNormBackward(1, rows, cols, x.data, dy.data, null, meanT.data, invStd.data, dx.data, null, null);
+    return [dx];
+  });
+}
+
+function affine(y: Tensor, gamma: Tensor | null, beta: Tensor | null, shape: Shape): Tensor {
+  let out = y;
+  if (gamma) out = mul(out, reshape(gamma, shape));
+  if (beta) out = add(out, reshape(beta, shape));
+  return out;
+}
+
+/**
+ * Group normalisation of x [N, C, ...]: statistics per sample over C/groups channels and all
+ * spatial positions; then a per-channel affine γ, β of shape [C].
+ */
+export function groupNorm(x: Tensor, groups: number, gamma: Tensor | null, beta: Tensor | null, eps = 1e-5): Tensor {
+  checkDtypes('groupNorm', x, gamma, beta);
+  const c = x.shape[1] ?? 0;
+  if (x.ndim < 2 || !Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
+    throw new Error(`groupNorm: ${groups} groups do not divide the channels of ${shapeStr(x.shape)}`);
+  }
+  for (const t of [gamma, beta]) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new Error(`groupNorm: affine shape ${shapeStr(t.shape)} does not match ${c} channels`);
+  }
+  const y = standardizeRows(x, x.shape[0]! * groups, eps);
+  return affine(y, gamma, beta, x.shape.map((d, i) => (i === 1 ? d : 1)));
+}
+
+/**
+ * Layer normalisation over the trailing `normalizedShape` dimensions of x, with affine γ, β of
+ * that shape (or null).
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  checkDtypes('layerNorm', x, gamma, beta);
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (k === 0 || k > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new Error(`layerNorm: normalizedShape [${normalizedShape.join(',')}] is not the end of ${shapeStr(x.shape)}`);
+  }
+  for (const t of [gamma, beta]) {
+    if (t && t.size !== shapeSize(normalizedShape)) {
+      throw new Error(`layerNorm: affine shape ${shapeStr(t.shape)} does not match [${normalizedShape.join(',')}]`);
+    }
+  }
+  const y = standardizeRows(x, x.size / shapeSize(normalizedShape), eps);
+  return affine(y, gamma, beta, normalizedShape);
+}
+

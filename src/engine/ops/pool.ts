@@ -1,0 +1,40 @@
+/**
+ * Spatial resampling of NCHW images: nearest 2× upsampling and average pooling. Each is the
+ * other's adjoint, so they share two kernels (pool2d, upsample2d).
+ */
+import { recordOp } from '../autograd.js';
+import { getBackend } from '../backends/index.js';
+import { empty, shapeStr, type Tensor } from '../tensor.js';
+
+function nchw(op: string, x: Tensor): [number, number, number, number] {
+  if (x.ndim !== 4) throw new Error(`${op}: expects NCHW input, got shape ${shapeStr(x.shape)}`);
+  return x.shape as unknown as [number, number, number, number];
+}
+
+/** Each pixel becomes a 2×2 block (the upsampling of most GAN and U-Net decoders). */
+export function upsampleNearest2x(x: Tensor): Tensor {
+  const [n, c, h, w] = nchw('upsampleNearest2x', x);
+  const y = empty([n, c, 2 * h, 2 * w], x.dtype);
+  getBackend().upsample2d(n * c, h, w, 2, x.data, y.data, 1);
+  return recordOp(y, 'upsampleNearest2x', [x], (dy) => {
+    const dx = empty(x.shape, x.dtype);
+    getBackend().pool2d(n * c, 2 * h, 2 * w, 2, dy.data, dx.data, 1);
+    return [dx];
+  });
+}
+
+/** Mean over non-overlapping k×k windows (stride k); H and W must be divisible by k. */
+export function avgPool2d(x: Tensor, k: number): Tensor {
+  const [n, c, h, w] = nchw('avgPool2d', x);
+  if (!Number.isInteger(k) || k < 1 || h % k !== 0 || w % k !== 0) {
+    throw new Error(`avgPool2d: kernel ${k} does not tile the input ${shapeStr(x.shape)}`);
+  }
+  const scale = 1 / (k * k);
+  const y = empty([n, c, h / k, w / k], x.dtype);
+  getBackend().pool2d(n * c, h, w, k, x.data, y.data, scale);
+  return recordOp(y, 'avgPool2d', [x], (dy) => {
+    const dx = empty(x.shape, x.dtype);
+    getBackend().upsample2d(n * c, h / k, w / k, k, dy.data, dx.data, scale);
+    return [dx];
+  });
+}
