@@ -138,6 +138,13 @@ export function dataCommand() {
     .action(async (opts) => {
       const recordsPerFile = opts.recordsPerFile ?? RECORDS_PER_FILE;
       const progress = progressPrinter();
+      // Ctrl-C: restore the terminal line and say how to continue; the .part file keeps what arrived.
+      const onInterrupt = () => {
+        progress.stop();
+        console.error('pegasus: interrupted; run the same command again to resume the download');
+        process.exit(130);
+      };
+      process.once('SIGINT', onInterrupt);
       try {
         const result = await fetchCifar10({
           to: opts.to,
@@ -161,6 +168,7 @@ export function dataCommand() {
         );
       } finally {
         progress.stop();
+        process.off('SIGINT', onInterrupt);
       }
     });
 
