@@ -31,6 +31,11 @@ function reduced(g: Tensor, shape: Shape): Tensor {
   return r;
 }
 
+/** −g, disposing g unless it is `keepAlive` (the incoming gradient). */
+function negated(g: Tensor, keepAlive: Tensor): Tensor {
+  return unaryForward('neg', g, 0, g !== keepAlive);
+}
+
 /**
  * a + b with NumPy broadcasting; either may be a number.
  * @example add(x, bias) // [N,C,H,W] + [1,C,1,1]
@@ -48,7 +53,7 @@ export function sub(a: Operand, b: Operand): Tensor {
   const [x, y] = asTensors('sub', a, b);
   return recordOp(binaryForward('sub', x, y), 'sub', [x, y], (dy, needs) => [
     needs[0] ? sumTo(dy, x.shape) : null,
-    needs[1] ? unaryForward('neg', sumTo(dy, y.shape), 0, true) : null,
+    needs[1] ? negated(sumTo(dy, y.shape), dy) : null,
   ]);
 }
 
