@@ -2,7 +2,7 @@
  * The `pegasus` command line. Each subcommand lives in its own file and is added here;
  * this file only wires them together and turns thrown errors into one-line messages.
  */
-import { Command, CommanderError } from '@commander-js/extra-typings';
+import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { UserError } from '../errors.js';
 import { dataCommand } from './data.js';
 
@@ -11,12 +11,30 @@ export function buildProgram(): Command {
     .name('pegasus')
     .description('Train generative models on CIFAR-10 from scratch and compose a Pegasus.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: writeOneLineError })
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   // Subcommands register here, one file each (see src/cli/*.ts).
   program.addCommand(dataCommand());
+  applyToAll(program);
   return program;
+}
+
+/** Usage errors are one line: what is wrong, and where to read more. */
+function writeOneLineError(message: string, write: (s: string) => void): void {
+  write(`pegasus: ${message.replace(/^error: /, '').trim()} (see --help)\n`);
+}
+
+/**
+ * NOTE: commander copies settings only to subcommands made with `.command()`, not to those added
+ * with `.addCommand()`, so we apply ours to the whole tree: usage errors are thrown to `main`
+ * (which exits non-zero with commander's one-line message) instead of exiting from inside parse.
+ */
+function applyToAll(cmd: CommandUnknownOpts): void {
+  for (const sub of cmd.commands) {
+    sub.exitOverride().configureOutput({ outputError: writeOneLineError });
+    applyToAll(sub);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
