@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: the workloads of ../shared/bench/workloads.md on the native backend, side by
+ * side with PyTorch (torch_reference.py, run in the same invocation when /usr/bin/python3 has
+ * torch), as a table of medians and the ratio ours/PyTorch (below 1.0: faster than PyTorch).
+ *
+ *   npm run bench                      # the table
+ *   npm run bench -- --json            # one JSON object a line: workload, ours_s, torch_s, ratio
+ *   npm run bench -- --threads 2 --no-torch
+ *
+ * dcgan_step_b64 runs in its own child process (bench/dcgan-step.ts) so that its peak memory is
+ * that of a whole process, like the Python side's.
+ */
+import { parseArgs } from 'node:util';
+import { loadNativeBackend, nativeInfo, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
+import { benchKernels } from './kernels.js';
+import { runDcganChild } from './dcgan-child.js';
+import { findTorchReference, runTorchReference, torchUnavailable, type TorchResult } from './torch.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false }, // JSON lines instead of the table
+    threads: { type: 'string', default: '2' }, // threads on both sides (workloads.md: 2)
+    'no-torch': { type: 'boolean', default: false }, // skip the PyTorch reference
+    'no-dcgan': { type: 'boolean', default: false }, // skip the DCGAN step (kernels only)
+  },
+});
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1) {
+  console.error(`bench: --threads must be a positive integer, got "${values.threads}"`);
+  process.exit(2);
+}
+
+const backend = loadNativeBackend();
+if (!backend) {
+  console.error(`bench: the native backend is not available (${nativeLoadError()}); build it with \`npm rebuild\``);
+  process.exit(1);
+}
+setNumThreads(threads);
+const log = (s: string): void => {
+  if (!values.json) console.error(s);
+};
+log(`native backend: ${nativeInfo()}`);
+
+interface Row {
+  workload: string;
+  ours_s: number | null;
+  torch_s: number | null;
+  ratio: number | null;
+  ours_peak_mib?: number;
+  torch_peak_mib?: number;
+  peak_ratio?: number;
+  note?: string;
+}
+const rows: Row[] = [];
+
+log('timing conv_fwd, conv_fwd_bwd, sgemm_1024 …');
+const ours = benchKernels(backend);
+let dcganNote: string | undefined;
+let oursPeakMiB: number | undefined;
+if (!values['no-dcgan']) {
+  log('timing dcgan_step_b64 (child process) …');
+  const r = runDcganChild(threads);
+  if ('error' in r) dcganNote = r.error;
+  else {
+    ours.set('dcgan_step_b64', r.medianS);
+    oursPeakMiB = r.peakMiB;
+  }
+}
+
+let torch: TorchResult | null = null;
+let torchNote: string | undefined;
+if (!values['no-torch']) {
+  const script = findTorchReference();
+  const why = script ? torchUnavailable() : 'torch_reference.py not found (set PEGASUS_TORCH_REFERENCE)';
+  if (why || !script) torchNote = why ?? undefined;
+  else {
+    log(`running ${script} …`);
+    try {
+      torch = runTorchReference(script, threads);
+    } catch (e) {
+      torchNote = e instanceof Error ? e.message : String(e);
+    }
+  }
+}
+
+for (const workload of ['conv_fwd', 'conv_fwd_bwd', 'sgemm_1024', 'dcgan_step_b64']) {
+  const o = ours.get(workload) ?? null;
+  const t = torch?.medians.get(workload) ?? null;
+  const row: Row = { workload, ours_s: o, torch_s: t, ratio: o !== null && t !== null ? o / t : null };
+  if (workload === 'dcgan_step_b64') {
+    if (oursPeakMiB !== undefined) row.ours_peak_mib = Math.round(oursPeakMiB);
+    if (torch) row.torch_peak_mib = Math.round(torch.peakMiB);
+    if (oursPeakMiB !== undefined && torch) row.peak_ratio = oursPeakMiB / torch.peakMiB;
+    if (dcganNote) row.note = dcganNote;
+  }
+  rows.push(row);
+}
+
+const fmt = (v: number | null | undefined, digits: number): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
+if (values.json) {
+  for (const r of rows) console.log(JSON.stringify(r));
+} else {
+  console.log(`\n${'workload'.padEnd(16)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)}`);
+  for (const r of rows) {
+    console.log(`${r.workload.padEnd(16)} ${fmt(r.ours_s, 4).padStart(10)} ${fmt(r.torch_s, 4).padStart(10)} ${fmt(r.ratio, 2).padStart(10)}`);
+  }
+  const d = rows.find((r) => r.workload === 'dcgan_step_b64');
+  if (d?.ours_peak_mib !== undefined || d?.torch_peak_mib !== undefined) {
+    console.log(
+      `\npeak memory (whole process): ours ${d.ours_peak_mib ?? '–'} MiB (DCGAN step process), ` +
+        `torch ${d.torch_peak_mib ?? '–'} MiB (torch_reference.py), ratio ${fmt(d.peak_ratio, 2)}`,
+    );
+  }
+  if (dcganNote) console.log(`dcgan_step_b64 (ours) not measured: ${dcganNote}`);
+  if (torchNote) console.log(`PyTorch reference not run: ${torchNote}`);
+  console.log(`threads: ${threads} on both sides; medians after warm-up, as torch_reference.py`);
+}
