@@ -33,7 +33,8 @@ if (requested !== undefined && requested !== 'js' && requested !== 'native') {
   throw new Error(`PEGASUS_BACKEND must be "native" or "js", got "${requested}"`);
 }
 
-if (requested !== 'js') {
+if (requested === 'js') nativeReason = 'PEGASUS_BACKEND=js';
+else {
   try {
     // NOTE: a variable specifier keeps bundlers and tsc from insisting that the file exists; the
     // native helper's module may be absent in a checkout or a browser build.

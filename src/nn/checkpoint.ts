@@ -1,0 +1,202 @@
+/**
+ * Checkpoint files: named tensors plus a JSON header, in one self-describing binary file.
+ *
+ * Format (version 1), all integers little-endian:
+ *
+ *   offset 0   8 bytes   magic "PEGASUS\0"
+ *   offset 8   uint32    format version (1)
+ *   offset 12  uint32    header length H in bytes
+ *   offset 16  H bytes   header: UTF-8 JSON
+ *                          { "kind":   string            what the file holds, e.g. "generator"
+ *                            "config": any JSON          the model/run config that built it
+ *                            "meta":   any JSON          step counts, RNG state, optimiser layout …
+ *                            "tensors": [ { "name", "dtype": "float32"|"float64", "shape": number[],
+ *                                           "offset": byte offset into the data section,
+ *                                           "bytes": byte length } ]
+ *                            "dataBytes": length of the data section,
+ *                            "crc32":  CRC-32 (IEEE) of the data section }
+ *   then zero padding up to a multiple of 8 bytes, then the data section: each tensor's values
+ *   as raw little-endian floats, contiguous row-major, every tensor starting on an 8-byte boundary.
+ *
+ * Why: the header makes a file explain itself (what it is, which config built it, which shapes it
+ * holds), so loading the wrong file fails with a message instead of garbage; the CRC catches
+ * truncated or corrupted data; raw arrays load with one copy. Files are written to a temporary
+ * name and renamed, so a crash never leaves a half-written checkpoint under the real name.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { type DType, shapeSize, type Tensor, tensor } from '../engine/index.js';
+import { UserError } from '../errors.js';
+
+export const CHECKPOINT_MAGIC = 'PEGASUS\0';
+export const CHECKPOINT_VERSION = 1;
+
+export interface CheckpointContents {
+  /** What the file holds ("generator", "gan-train", …); checked by `expectKind` on load. */
+  readonly kind: string;
+  /** The config that built the model (JSON-serialisable). */
+  readonly config: unknown;
+  readonly tensors: Readonly<Record<string, Tensor>>;
+  /** Anything else JSON-serialisable (step, RNG state, …). */
+  readonly meta?: unknown;
+}
+
+export interface LoadedCheckpoint {
+  readonly kind: string;
+  readonly config: unknown;
+  readonly tensors: Readonly<Record<string, Tensor>>;
+  readonly meta: unknown;
+  readonly version: number;
+}
+
+interface TensorEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  offset: number;
+  bytes: number;
+}
+
+interface Header {
+  kind: string;
+  config: unknown;
+  meta: unknown;
+  tensors: TensorEntry[];
+  dataBytes: number;
+  crc32: number;
+}
+
+const crcTable = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3 polynomial, as zlib and PNG use). */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+function checkEndianness(): void {
+  if (endianness() !== 'LE') throw new Error('checkpoints: only little-endian machines are supported');
+}
+
+/**
+ * Writes a checkpoint atomically (temporary file, then rename).
+ * @example saveCheckpoint('runs/a/generator.pgc', { kind: 'generator', config, tensors: g.stateDict(), meta: { step } });
+ */
+export function saveCheckpoint(path: string, contents: CheckpointContents): void {
+  checkEndianness();
+  const entries: TensorEntry[] = [];
+  let offset = 0;
+  for (const [name, t] of Object.entries(contents.tensors)) {
+    const bytes = t.data.byteLength;
+    entries.push({ name, dtype: t.dtype, shape: [...t.shape], offset, bytes });
+    offset = align8(offset + bytes);
+  }
+  const data = new Uint8Array(offset);
+  Object.values(contents.tensors).forEach((t, i) => {
+    const d = t.data;
+    data.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), entries[i]!.offset);
+  });
+  const header: Header = {
+    kind: contents.kind,
+    config: contents.config ?? null,
+    meta: contents.meta ?? null,
+    tensors: entries,
+    dataBytes: data.length,
+    crc32: crc32(data),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(align8(16 + headerBytes.length));
+  prefix.write(CHECKPOINT_MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(CHECKPOINT_VERSION, 8);
+  prefix.writeUInt32LE(headerBytes.length, 12);
+  headerBytes.copy(prefix, 16);
+
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, prefix);
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+export interface LoadOptions {
+  /** Refuse files of any other kind. */
+  readonly expectKind?: string;
+}
+
+/**
+ * Reads and verifies a checkpoint. Throws a UserError that names the file and the problem when it
+ * is not a pegasus checkpoint, is from a newer format, is truncated or corrupted, or is of the
+ * wrong kind.
+ */
+export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedCheckpoint {
+  checkEndianness();
+  let file: Buffer;
+  try {
+    file = readFileSync(path);
+  } catch (e) {
+    throw new UserError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
+  }
+  const bad = (why: string) => new UserError(`${path}: ${why}`);
+  if (file.length < 16 || file.toString('latin1', 0, 8) !== CHECKPOINT_MAGIC) {
+    throw bad('not a pegasus checkpoint (bad magic bytes)');
+  }
+  const version = file.readUInt32LE(8);
+  if (version !== CHECKPOINT_VERSION) {
+    throw bad(`checkpoint format version ${version} is not supported (this pegasus reads version ${CHECKPOINT_VERSION})`);
+  }
+  const headerLen = file.readUInt32LE(12);
+  if (16 + headerLen > file.length) throw bad('truncated checkpoint (the header is cut off)');
+  let header: Header;
+  try {
+    header = JSON.parse(file.toString('utf8', 16, 16 + headerLen)) as Header;
+  } catch {
+    throw bad('corrupted checkpoint (the header is not valid JSON)');
+  }
+  if (typeof header.kind !== 'string' || !Array.isArray(header.tensors) || typeof header.dataBytes !== 'number') {
+    throw bad('corrupted checkpoint (the header lacks kind, tensors or dataBytes)');
+  }
+  if (opts.expectKind !== undefined && header.kind !== opts.expectKind) {
+    throw bad(`holds a "${header.kind}" checkpoint, expected "${opts.expectKind}"`);
+  }
+  const start = align8(16 + headerLen);
+  if (file.length < start + header.dataBytes) {
+    throw bad(`truncated checkpoint (${file.length} bytes, expected ${start + header.dataBytes})`);
+  }
+  // Copy the data section out so its typed arrays are aligned and independent of `file`.
+  const data = new Uint8Array(header.dataBytes);
+  data.set(file.subarray(start, start + header.dataBytes));
+  if (crc32(data) !== header.crc32) throw bad('corrupted checkpoint (data checksum mismatch)');
+
+  const tensors: Record<string, Tensor> = {};
+  for (const e of header.tensors) {
+    const width = e.dtype === 'float64' ? 8 : e.dtype === 'float32' ? 4 : 0;
+    if (width === 0 || e.bytes !== shapeSize(e.shape) * width || e.offset % 8 !== 0 || e.offset + e.bytes > data.length) {
+      throw bad(`corrupted checkpoint (tensor ${e.name} has an inconsistent entry)`);
+    }
+    const view =
+      e.dtype === 'float64'
+        ? new Float64Array(data.buffer, e.offset, e.bytes / 8)
+        : new Float32Array(data.buffer, e.offset, e.bytes / 4);
+    tensors[e.name] = tensor(view, e.shape, { dtype: e.dtype });
+  }
+  return { kind: header.kind, config: header.config, tensors, meta: header.meta, version };
+}

@@ -1,0 +1,87 @@
+/**
+ * Convolution layers (PyTorch's nn.Conv2d and nn.ConvTranspose2d, same layouts and initialisation).
+ */
+import { conv2d, convTranspose2d, type Rng, type Tensor } from '../engine/index.js';
+import { defaultBound, uniform } from './init.js';
+import { Module, parameter } from './module.js';
+
+export interface Conv2dOptions {
+  /** Source of the initial weights. */
+  readonly rng: Rng;
+  /** Step between windows (1). */
+  readonly stride?: number;
+  /** Zeros added on each side (0). */
+  readonly padding?: number;
+  /** Learn a per-channel bias (true). */
+  readonly bias?: boolean;
+}
+
+/**
+ * 2-D convolution with a square kernel; weight [cOut, cIn, k, k].
+ * @example new Conv2d(3, 64, 4, { stride: 2, padding: 1, rng }) // 32×32 → 16×16
+ */
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly stride: number;
+  readonly padding: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    opts: Conv2dOptions,
+  ) {
+    super();
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+    const bound = defaultBound(inChannels * kernelSize * kernelSize);
+    this.weight = parameter(uniform([outChannels, inChannels, kernelSize, kernelSize], bound, opts.rng));
+    this.bias = opts.bias === false ? null : parameter(uniform([outChannels], bound, opts.rng));
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  }
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  /** Extra rows/columns at the bottom/right of the output (0). */
+  readonly outputPadding?: number;
+}
+
+/**
+ * 2-D transposed convolution with a square kernel; weight [cIn, cOut, k, k].
+ * @example new ConvTranspose2d(256, 128, 4, { stride: 2, padding: 1, bias: false, rng }) // 4×4 → 8×8
+ */
+export class ConvTranspose2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly stride: number;
+  readonly padding: number;
+  readonly outputPadding: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    opts: ConvTranspose2dOptions,
+  ) {
+    super();
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+    this.outputPadding = opts.outputPadding ?? 0;
+    // NOTE: PyTorch computes the fan-in of a transposed conv from weight.size(1) = cOut.
+    const bound = defaultBound(outChannels * kernelSize * kernelSize);
+    this.weight = parameter(uniform([inChannels, outChannels, kernelSize, kernelSize], bound, opts.rng));
+    this.bias = opts.bias === false ? null : parameter(uniform([outChannels], bound, opts.rng));
+  }
+
+  forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+    });
+  }
+}
