@@ -5,6 +5,9 @@
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { UserError } from '../errors.js';
 import { dataCommand } from './data.js';
+import { trainCommand } from './train.js';
+import { sampleCommand } from './sample.js';
+import { plotCommand } from './plot.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
     .exitOverride();
   // Subcommands register here, one file each (see src/cli/*.ts).
   program.addCommand(dataCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(sampleCommand());
+  program.addCommand(plotCommand());
   applyToAll(program);
   return program;
 }

@@ -1,0 +1,21 @@
+/**
+ * `pegasus sample`: draw a grid of images for a class (or a mixture of class embeddings) from a
+ * trained generator checkpoint.
+ */
+import { Command } from '@commander-js/extra-typings';
+import { parseNonNegativeInt, parsePositiveInt } from './train.js';
+
+export function sampleCommand() {
+  return new Command('sample')
+    .description('Draw images from a trained GAN generator checkpoint into a PNG grid.')
+    .requiredOption('--checkpoint <file>', 'generator-ema.pgc (or a run\'s checkpoint.pgc)')
+    .option('--class <spec>', 'a class ("horse") or a mixture of class embeddings ("horse:0.7,bird:0.3")')
+    .option('--n <count>', 'number of images', parsePositiveInt, 64)
+    .option('--seed <n>', 'seed of the noise', parseNonNegativeInt, 0)
+    .option('--scale <k>', 'upscale each image k× in the grid', parsePositiveInt, 2)
+    .requiredOption('--out <file>', 'PNG file to write')
+    .action(async (opts) => {
+      const { runSampleCommand } = await import('../sample/command.js');
+      runSampleCommand(opts);
+    });
+}

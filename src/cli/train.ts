@@ -1,0 +1,66 @@
+/**
+ * `pegasus train`: train DCGAN or the class-conditional GAN on CIFAR-10, or resume a run.
+ */
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { MODEL_KINDS } from '../train/config.js';
+import { PRESETS } from '../train/presets/index.js';
+
+/** A validating parser for a positive integer flag (commander prints the reason and exits 1). */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
+  }
+  return n;
+}
+
+/** A validating parser for a non-negative integer (seeds). */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a non-negative integer, got "${value}".`);
+  }
+  return n;
+}
+
+/** A validating parser for a positive finite number (learning rates, epochs). */
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a positive number, got "${value}".`);
+  }
+  return n;
+}
+
+/** A comma-separated list of class names (validated against CIFAR-10 when the run resolves). */
+export function parseClassList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError(`expected class names like horse,bird, got "${value}".`);
+  return names;
+}
+
+export function trainCommand() {
+  return new Command('train')
+    .description('Train a GAN on CIFAR-10 (or resume a run); writes a run folder with checkpoints, metrics and samples.')
+    .addOption(new Option('--model <kind>', 'model to train').choices(MODEL_KINDS).default('cgan' as const))
+    .addOption(
+      new Option('--preset <name>', `size and schedule: ${Object.entries(PRESETS).map(([k, p]) => `${k} (${p.description})`).join('; ')}`)
+        .choices(Object.keys(PRESETS))
+        .default('cpu'),
+    )
+    .option('--classes <names>', 'comma-separated CIFAR-10 classes to train on (default: the preset\'s)', parseClassList)
+    .addOption(new Option('--steps <n>', 'generator updates in total (default: the preset\'s)').argParser(parsePositiveInt).conflicts('epochs'))
+    .addOption(new Option('--epochs <n>', 'passes over the training images instead of --steps').argParser(parsePositiveNumber))
+    .option('--batch <n>', 'images per batch (default: the preset\'s)', parsePositiveInt)
+    .option('--seed <n>', 'seed of weights, data order, noise and augmentation (default: the preset\'s)', parseNonNegativeInt)
+    .option('--lr-g <x>', 'generator learning rate (default: the preset\'s)', parsePositiveNumber)
+    .option('--lr-d <x>', 'discriminator learning rate (default: the preset\'s)', parsePositiveNumber)
+    .option('--data <dir>', 'CIFAR-10 binary folder (default: $PEGASUS_DATA, then the download cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--out <dir>', 'run folder to create (default: runs/<model>-<preset>)')
+    .option('--resume <rundir>', 'continue the run in this folder from its checkpoint (--steps may extend it)')
+    .action(async (opts) => {
+      const { runTrainCommand } = await import('../train/command.js');
+      await runTrainCommand(opts);
+    });
+}

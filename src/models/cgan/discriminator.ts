@@ -1,0 +1,86 @@
+/**
+ * The projection discriminator with spectral normalisation.
+ *
+ * Miyato & Koyama 2018 ("cGANs with Projection Discriminator"): instead of feeding the label in,
+ * D(x, y) = ψ(φ(x)) + embed(y)ᵀ φ(x), where φ is a residual feature extractor, ψ a linear map to a
+ * scalar and embed a learned class embedding; this is the form that follows from a log-linear
+ * model of p(y|x). Every weight is spectrally normalised (Miyato et al. 2018, "Spectral
+ * Normalization for Generative Adversarial Networks"), which bounds D's Lipschitz constant and is
+ * what lets the hinge loss train without a gradient penalty.
+ */
+import { add, avgPool2d, mul, relu, reshape, sum, type Rng, type Tensor } from '../../engine/index.js';
+import { Conv2d, Embedding, Linear, Module, spectralNorm } from '../../nn/index.js';
+import type { CganConfig } from './config.js';
+
+/**
+ * Residual down-block (Miyato et al. 2018, Fig. 8b). The first block ("optimized block" in the
+ * SNGAN code) skips the leading ReLU because its input is the image, and pools before its 1×1
+ * shortcut conv (cheaper at full resolution); later blocks pool after it.
+ */
+export class DBlock extends Module {
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
+  readonly shortcut: Conv2d | null;
+
+  constructor(
+    cIn: number,
+    cOut: number,
+    readonly down: boolean,
+    readonly first: boolean,
+    rng: Rng,
+  ) {
+    super();
+    this.conv1 = spectralNorm(new Conv2d(cIn, cOut, 3, { padding: 1, rng }), rng);
+    this.conv2 = spectralNorm(new Conv2d(cOut, cOut, 3, { padding: 1, rng }), rng);
+    this.shortcut = cIn !== cOut || down ? spectralNorm(new Conv2d(cIn, cOut, 1, { rng }), rng) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = this.conv1.forward(this.first ? x : relu(x));
+    h = this.conv2.forward(relu(h));
+    if (this.down) h = avgPool2d(h, 2);
+    let s = x;
+    if (this.first) {
+      if (this.down) s = avgPool2d(s, 2);
+      if (this.shortcut !== null) s = this.shortcut.forward(s);
+    } else {
+      if (this.shortcut !== null) s = this.shortcut.forward(s);
+      if (this.down) s = avgPool2d(s, 2);
+    }
+    return add(h, s);
+  }
+}
+
+export class Discriminator extends Module {
+  readonly blocks: DBlock[];
+  readonly linear: Linear;
+  readonly embed: Embedding;
+
+  constructor(
+    readonly config: CganConfig,
+    rng: Rng,
+  ) {
+    super();
+    const d = config.discriminator;
+    this.blocks = [];
+    let c = 3;
+    d.blockChannels.forEach((cOut, i) => {
+      this.blocks.push(new DBlock(c, cOut, d.downsample[i]!, i === 0, rng));
+      c = cOut;
+    });
+    this.linear = spectralNorm(new Linear(c, 1, { rng }), rng);
+    this.embed = spectralNorm(new Embedding(config.numClasses, c, { rng }), rng);
+  }
+
+  /** x: [N, 3, 32, 32], labels: [N] class indices → logits [N]. */
+  forward(x: Tensor, labels: Int32Array): Tensor {
+    const n = x.shape[0]!;
+    let h = x;
+    for (const block of this.blocks) h = block.forward(h);
+    // Global sum pooling of ReLU features (as in the SNGAN/projection code).
+    const phi = sum(relu(h), [2, 3]); // [N, C]
+    const psi = reshape(this.linear.forward(phi), [n]);
+    const projection = sum(mul(this.embed.forward(labels), phi), [1]); // embed(y)ᵀ φ(x)
+    return add(psi, projection);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What `pegasus train` does with its parsed flags: resolve the config (or read the run's own for
+ * --resume), find the data, and run the loop. Kept out of src/cli so the CLI file stays a list of
+ * flags.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveDataDir } from '../data/dataDir.js';
+import { loadCifar10 } from '../data/cifar10.js';
+import { UserError } from '../errors.js';
+import type { ModelKind, RunConfig } from './config.js';
+import { resolveRunConfig, stepsForEpochs } from './resolve.js';
+import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
+import { trainRun } from './trainer.js';
+
+export interface TrainCommandOptions {
+  readonly model: ModelKind;
+  readonly preset: string;
+  readonly classes?: string[];
+  readonly steps?: number;
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly seed?: number;
+  readonly lrG?: number;
+  readonly lrD?: number;
+  readonly data?: string;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly recordsPerFile: number;
+}
+
+/** Flags that would change a run's schedule and so cannot be given with --resume. */
+const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'out'] as const;
+
+export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
+  const dataDir = resolveDataDir(o.data);
+  let config: RunConfig;
+  let runDir: string;
+  if (o.resume !== undefined) {
+    runDir = o.resume;
+    const given = FIXED_ON_RESUME.filter((k) => o[k] !== undefined);
+    if (given.length > 0) {
+      throw new UserError(`--resume continues a run with its own config; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    }
+    if (!existsSync(join(runDir, CHECKPOINT_FILE))) {
+      throw new UserError(`${runDir} has no ${CHECKPOINT_FILE} to resume from`);
+    }
+    const saved = readRunConfig(runDir);
+    const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
+    config = { ...saved, train: { ...saved.train, steps } };
+  } else {
+    const base = resolveRunConfig(o.model, o.preset, {
+      ...(o.classes !== undefined && { classes: o.classes }),
+      ...(o.steps !== undefined && { steps: o.steps }),
+      ...(o.batch !== undefined && { batchSize: o.batch }),
+      ...(o.seed !== undefined && { seed: o.seed }),
+      ...(o.lrG !== undefined && { lrG: o.lrG }),
+      ...(o.lrD !== undefined && { lrD: o.lrD }),
+    });
+    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
+    runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
+  }
+  const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
+  if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
+}
+
+function epochSteps(epochs: number, config: RunConfig, dataDir: string, recordsPerFile: number): number {
+  const count = loadCifar10({ dir: dataDir, split: 'train', classes: config.train.classes, recordsPerFile }).count;
+  return stepsForEpochs(epochs, count, config.train);
+}

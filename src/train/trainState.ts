@@ -1,0 +1,133 @@
+/**
+ * What a training checkpoint holds, and how it is written and read back.
+ *
+ * `checkpoint.pgc` (kind "gan-train"): the generator, the discriminator, the EMA generator, both
+ * Adam states, the step, the training Rng state and the elapsed time, with the run's config in
+ * the header. `generator-ema.pgc` (kind "generator"): the EMA generator alone with its config,
+ * which is all `pegasus sample` needs. Both use the nn checkpoint format (src/nn/checkpoint.ts),
+ * written atomically.
+ */
+import { UserError } from '../errors.js';
+import type { Tensor } from '../engine/index.js';
+import { loadCheckpoint, saveCheckpoint, type Adam, type EMA, type Module } from '../nn/index.js';
+import type { RunConfig } from './config.js';
+
+export const TRAIN_KIND = 'gan-train';
+export const GENERATOR_KIND = 'generator';
+
+export interface TrainState {
+  readonly generator: Module;
+  readonly discriminator: Module;
+  readonly ema: EMA;
+  readonly optG: Adam;
+  readonly optD: Adam;
+  readonly step: number;
+  readonly rngState: unknown;
+  readonly elapsedSeconds: number;
+}
+
+/** A checkpoint read from disk, to be applied to freshly built networks and optimisers. */
+export interface LoadedTrainState {
+  readonly step: number;
+  readonly rngState: unknown;
+  readonly elapsedSeconds: number;
+  apply(into: TrainState): void;
+}
+
+/**
+ * Splits a state object (tensors inside plain objects/arrays, plus numbers and strings) into a flat
+ * name → tensor map and a JSON skeleton in which each tensor is replaced by {"$tensor": name}.
+ */
+function flatten(value: unknown, prefix: string, tensors: Record<string, Tensor>): unknown {
+  if (isTensor(value)) {
+    tensors[prefix] = value;
+    return { $tensor: prefix };
+  }
+  if (Array.isArray(value)) return value.map((v, i) => flatten(v, `${prefix}.${i}`, tensors));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = flatten(v, `${prefix}.${k}`, tensors);
+    return out;
+  }
+  return value;
+}
+
+function unflatten(value: unknown, tensors: Readonly<Record<string, Tensor>>): unknown {
+  if (Array.isArray(value)) return value.map((v) => unflatten(v, tensors));
+  if (value !== null && typeof value === 'object') {
+    const ref = (value as { $tensor?: unknown }).$tensor;
+    if (typeof ref === 'string') {
+      const t = tensors[ref];
+      if (t === undefined) throw new Error(`checkpoint: tensor ${ref} is missing`);
+      return t;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = unflatten(v, tensors);
+    return out;
+  }
+  return value;
+}
+
+function isTensor(v: unknown): v is Tensor {
+  return v !== null && typeof v === 'object' && 'shape' in v && 'data' in v && 'dtype' in v;
+}
+
+function prefixed(dict: Record<string, Tensor>, prefix: string, into: Record<string, Tensor>): void {
+  for (const [k, v] of Object.entries(dict)) into[`${prefix}.${k}`] = v;
+}
+
+function unprefixed(tensors: Readonly<Record<string, Tensor>>, prefix: string): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(tensors)) if (k.startsWith(`${prefix}.`)) out[k.slice(prefix.length + 1)] = v;
+  return out;
+}
+
+export function saveTrainState(path: string, config: RunConfig, s: TrainState): void {
+  const tensors: Record<string, Tensor> = {};
+  prefixed(s.generator.stateDict(), 'G', tensors);
+  prefixed(s.discriminator.stateDict(), 'D', tensors);
+  prefixed(s.ema.stateDict(), 'emaG', tensors);
+  const optG = flatten(s.optG.stateDict(), 'optG', tensors);
+  const optD = flatten(s.optD.stateDict(), 'optD', tensors);
+  saveCheckpoint(path, {
+    kind: TRAIN_KIND,
+    config,
+    tensors,
+    meta: { step: s.step, rngState: s.rngState, elapsedSeconds: s.elapsedSeconds, optG, optD },
+  });
+}
+
+/** The fields of a config that must match for a checkpoint to continue a run (all but the length). */
+function runIdentity(c: RunConfig): string {
+  return JSON.stringify({ ...c, train: { ...c.train, steps: 0 } });
+}
+
+/**
+ * Reads a training checkpoint written for `config` (steps may differ). Refuses a file that is not
+ * a pegasus training checkpoint or that belongs to a differently configured run.
+ */
+export function loadTrainState(path: string, config: RunConfig): LoadedTrainState {
+  const ck = loadCheckpoint(path, { expectKind: TRAIN_KIND });
+  const saved = ck.config as RunConfig;
+  if (runIdentity(saved) !== runIdentity(config)) {
+    throw new UserError(`${path} was written by a run with a different config than this one; resume it with its own run folder`);
+  }
+  const meta = ck.meta as { step: number; rngState: unknown; elapsedSeconds: number; optG: unknown; optD: unknown };
+  return {
+    step: meta.step,
+    rngState: meta.rngState,
+    elapsedSeconds: meta.elapsedSeconds,
+    apply(into: TrainState): void {
+      into.generator.loadStateDict(unprefixed(ck.tensors, 'G'));
+      into.discriminator.loadStateDict(unprefixed(ck.tensors, 'D'));
+      into.ema.loadStateDict(unprefixed(ck.tensors, 'emaG'));
+      into.optG.loadStateDict(unflatten(meta.optG, ck.tensors) as never);
+      into.optD.loadStateDict(unflatten(meta.optD, ck.tensors) as never);
+    },
+  };
+}
+
+/** Writes the EMA generator's weights alone (what `pegasus sample` loads). */
+export function saveEmaGenerator(path: string, config: RunConfig, weights: Record<string, Tensor>, step: number): void {
+  saveCheckpoint(path, { kind: GENERATOR_KIND, config, tensors: weights, meta: { step } });
+}

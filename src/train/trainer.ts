@@ -1,0 +1,296 @@
+/**
+ * The GAN training loop: alternating discriminator and generator updates, with metrics, sample
+ * grids, checkpoints, Ctrl-C handling, resume and a divergence guard.
+ *
+ * A run is a pure function of its config (STYLE.md habit 11): the weights come from Rng(seed),
+ * the data order from (seed, epoch) (see data/dataLoader.ts), and noise, fake labels and
+ * augmentation from one training Rng whose state is saved in every checkpoint. Resuming from the
+ * checkpoint of step s therefore continues exactly as if the run had never stopped.
+ */
+import { join } from 'node:path';
+import { concat, noGrad, randn, Rng, slice, tensor, tidy, type Tensor } from '../engine/index.js';
+import { loadCifar10 } from '../data/cifar10.js';
+import { DataLoader } from '../data/dataLoader.js';
+import { hashInts } from '../data/rng.js';
+import { UserError } from '../errors.js';
+import { diffAugment } from '../models/cgan/diffAugment.js';
+import { Adam, EMA } from '../nn/index.js';
+import type { RunConfig } from './config.js';
+import { buildGanPair, type GanPair, type ImageGenerator } from './ganPair.js';
+import { gradNorm, setRequiresGrad } from './paramUtils.js';
+import { TrainProgress } from './progress.js';
+import {
+  CHECKPOINT_FILE,
+  EMA_FILE,
+  MetricsLog,
+  SAMPLES_DIR,
+  createRunFolder,
+} from './runFolder.js';
+import { writeSampleGrid } from './sampleGrid.js';
+import { loadTrainState, saveEmaGenerator, saveTrainState, type TrainState } from './trainState.js';
+import { labelToClassIndex } from './resolve.js';
+
+export interface TrainRunOptions {
+  readonly runDir: string; // the run folder (created for a new run, read for a resume)
+  readonly dataDir: string; // the CIFAR-10 binary folder
+  readonly config: RunConfig; // resolved; for a resume, the run's own config (steps may be raised)
+  readonly resume: boolean; // continue from runDir/checkpoint.pgc
+  readonly handleSignals?: boolean; // SIGINT/SIGTERM save a checkpoint and stop; default true
+  readonly progress?: boolean; // show progress on stderr; default true
+  readonly stopAfterStep?: number; // stop as if interrupted once this step is done (tests)
+  readonly recordsPerFile?: number; // records per CIFAR-10 file (fixtures); default the official 10,000
+}
+
+export interface TrainResult {
+  readonly step: number; // generator updates done
+  readonly interrupted: boolean; // stopped by a signal or stopAfterStep before config.train.steps
+}
+
+// Independent random streams derived from the one seed.
+const TRAIN_STREAM = 0x7472616e; // 'tran': noise, fake labels, augmentation
+const SAMPLE_STREAM = 0x73616d70; // 'samp': the fixed noise of the sample grids
+
+/** The mutable state of a run in memory. */
+interface Session {
+  readonly pair: GanPair;
+  /** The moving average of G's weights (Yazıcı et al. 2019), used for samples and exported. */
+  readonly ema: EMA;
+  /** A generator the EMA weights are copied into for drawing sample grids. */
+  readonly emaG: ImageGenerator;
+  readonly optG: Adam;
+  readonly optD: Adam;
+  readonly rng: Rng;
+  step: number;
+  elapsedSeconds: number;
+}
+
+/**
+ * Trains until `config.train.steps` generator updates are done or a stop is requested.
+ *
+ * @example await trainRun({ runDir: 'runs/a', dataDir, config: resolveRunConfig('cgan', 'tiny', {}), resume: false });
+ */
+export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
+  const { config, runDir } = opts;
+  const t = config.train;
+  const set = loadCifar10({
+    dir: opts.dataDir,
+    split: 'train',
+    classes: t.classes,
+    ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
+  });
+  const loader = new DataLoader(set, { batchSize: t.batchSize, seed: t.seed, flip: t.randomFlip });
+  const toClass = labelToClassIndex(t.classes);
+
+  const initRng = new Rng(t.seed);
+  const pair = buildGanPair(config, initRng);
+  const s: Session = {
+    pair,
+    ema: new EMA(pair.generator, t.emaDecay),
+    emaG: pair.newGenerator(initRng),
+    optG: new Adam(pair.generator.parameters(), { lr: t.lrG, betas: [t.beta1, t.beta2] }),
+    optD: new Adam(pair.discriminator.parameters(), { lr: t.lrD, betas: [t.beta1, t.beta2] }),
+    rng: new Rng(hashInts(t.seed, TRAIN_STREAM)),
+    step: 0,
+    elapsedSeconds: 0,
+  };
+  if (opts.resume) {
+    restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
+  } else {
+    createRunFolder(runDir, config);
+  }
+  const metrics = new MetricsLog(runDir, s.step);
+  const fixed = fixedSampleInputs(config, pair.zDim);
+
+  let stopRequested = false;
+  const onSignal = (): void => {
+    stopRequested = true;
+  };
+  if (opts.handleSignals !== false) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  const startStep = s.step;
+  const startWall = performance.now() / 1000;
+  const wall = (): number => performance.now() / 1000 - startWall;
+  const progress =
+    opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9));
+  let lastCheckpoint = wall();
+  let lastSample = -Infinity;
+  let lastLogWall = 0;
+  let lastLogStep = s.step;
+
+  const checkpoint = (): void => {
+    saveTrainState(join(runDir, CHECKPOINT_FILE), config, snapshot(s, wall()));
+    saveEmaGenerator(join(runDir, EMA_FILE), config, s.ema.stateDict(), s.step);
+    lastCheckpoint = wall();
+  };
+  const sample = (): void => {
+    s.ema.copyTo(s.emaG);
+    writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s.emaG, fixed, t.classes, t.samplesPerClass);
+    lastSample = wall();
+  };
+
+  try {
+    while (s.step < t.steps && !stopRequested) {
+      const r = trainStep(s, config, loader, toClass);
+      if (!Number.isFinite(r.lossD) || !Number.isFinite(r.lossG)) {
+        throw new UserError(
+          `training diverged at step ${s.step + 1} (lossD ${r.lossD}, lossG ${r.lossG}); ` +
+            `the last good checkpoint is kept in ${join(runDir, CHECKPOINT_FILE)}; ` +
+            `resume it with a lower learning rate or start again with another --seed`,
+        );
+      }
+      s.step++;
+      // Until emaStart the average just follows G: early weights are not worth averaging in.
+      if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
+      else s.ema.update();
+      if (s.step % t.logEvery === 0 || s.step === t.steps) {
+        const now = wall();
+        const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize * t.nDis) / Math.max(now - lastLogWall, 1e-9);
+        lastLogStep = s.step;
+        lastLogWall = now;
+        metrics.append({
+          step: s.step,
+          epoch: r.epoch,
+          lossD: r.lossD,
+          lossG: r.lossG,
+          dReal: r.dReal,
+          dFake: r.dFake,
+          gradNormD: r.gradNormD,
+          gradNormG: r.gradNormG,
+          imagesPerSecond,
+          elapsedSeconds: s.elapsedSeconds + now,
+        });
+        progress?.update({ step: s.step, epoch: r.epoch, lossD: r.lossD, lossG: r.lossG, imagesPerSecond });
+      }
+      if (wall() - lastSample >= t.sampleEverySeconds) sample();
+      if (wall() - lastCheckpoint >= t.checkpointEverySeconds) checkpoint();
+      if (opts.stopAfterStep !== undefined && s.step >= opts.stopAfterStep) stopRequested = true;
+      // NOTE: yield to the event loop so that a SIGINT handler can run between steps.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    checkpoint();
+    sample();
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const interrupted = s.step < t.steps;
+  if (interrupted && opts.progress !== false) {
+    console.error(`stopped at step ${s.step}; continue with: pegasus train --resume ${runDir}`);
+  }
+  return { step: s.step, interrupted };
+}
+
+interface StepResult {
+  readonly epoch: number;
+  readonly lossD: number;
+  readonly lossG: number;
+  readonly dReal: number;
+  readonly dFake: number;
+  readonly gradNormD: number;
+  readonly gradNormG: number;
+}
+
+/** nDis discriminator updates, then one generator update. */
+function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: Int32Array): StepResult {
+  const t = config.train;
+  const { pair, rng } = s;
+  const G = pair.generator;
+  const D = pair.discriminator;
+  const n = t.batchSize;
+  const numClasses = t.classes.length;
+  const augment = (x: Tensor): Tensor => (t.augment.length > 0 ? diffAugment(x, t.augment, rng) : x);
+  const randomLabels = (): Int32Array => Int32Array.from({ length: n }, () => rng.int(numClasses));
+
+  let epoch = 0;
+  let lossD = NaN;
+  let dReal = NaN;
+  let dFake = NaN;
+  let gradNormD = NaN;
+  for (let k = 0; k < t.nDis; k++) {
+    tidy(() => {
+      const batch = loader.batch(s.step * t.nDis + k);
+      epoch = batch.epoch;
+      const real = tensor(batch.images, [n, 3, 32, 32]);
+      const realLabels = Int32Array.from(batch.labels, (l) => toClass[l]!);
+      const fakeLabels = randomLabels();
+      const z = randn([n, pair.zDim], rng);
+      const fake = noGrad(() => G.forward(z, fakeLabels));
+      // NOTE: real and fake go through D as one batch of 2n: one set of larger convolutions is
+      // cheaper than two, and D has no batch statistics that mixing could disturb.
+      const both = new Int32Array(2 * n);
+      both.set(realLabels);
+      both.set(fakeLabels, n);
+      const logits = pair.discriminate(concat([augment(real), augment(fake)], 0), both);
+      const realLogits = slice(logits, [0], [n]);
+      const fakeLogits = slice(logits, [n], [2 * n]);
+      const loss = pair.lossD(realLogits, fakeLogits);
+      s.optD.zeroGrad();
+      loss.backward();
+      gradNormD = gradNorm(D);
+      s.optD.step();
+      lossD = loss.item();
+      dReal = meanOf(realLogits);
+      dFake = meanOf(fakeLogits);
+    });
+  }
+  let lossG = NaN;
+  let gradNormG = NaN;
+  tidy(() => {
+    const fakeLabels = randomLabels();
+    const z = randn([n, pair.zDim], rng);
+    // NOTE: D's weights need no gradient in the G step; switching it off skips D's weight-gradient work.
+    setRequiresGrad(D, false);
+    try {
+      const loss = pair.lossG(pair.discriminate(augment(G.forward(z, fakeLabels)), fakeLabels));
+      s.optG.zeroGrad();
+      loss.backward();
+      lossG = loss.item();
+    } finally {
+      setRequiresGrad(D, true);
+    }
+    gradNormG = gradNorm(G);
+    s.optG.step();
+  });
+  return { epoch, lossD, lossG, dReal, dFake, gradNormD, gradNormG };
+}
+
+function meanOf(x: Tensor): number {
+  const d = x.data;
+  let acc = 0;
+  for (let i = 0; i < d.length; i++) acc += d[i]!;
+  return acc / d.length;
+}
+
+/** The fixed noise and labels of the sample grids: samplesPerClass latents per class, rows = classes. */
+export function fixedSampleInputs(config: RunConfig, zDim: number): { z: Tensor; labels: Int32Array } {
+  const t = config.train;
+  const rng = new Rng(hashInts(t.seed, SAMPLE_STREAM));
+  const n = t.classes.length * t.samplesPerClass;
+  const labels = Int32Array.from({ length: n }, (_, i) => Math.floor(i / t.samplesPerClass));
+  return { z: randn([n, zDim], rng), labels };
+}
+
+function snapshot(s: Session, wallSeconds: number): TrainState {
+  return {
+    generator: s.pair.generator,
+    discriminator: s.pair.discriminator,
+    ema: s.ema,
+    optG: s.optG,
+    optD: s.optD,
+    step: s.step,
+    rngState: s.rng.state(),
+    elapsedSeconds: s.elapsedSeconds + wallSeconds,
+  };
+}
+
+function restore(s: Session, loaded: { step: number; rngState: unknown; elapsedSeconds: number; apply(st: TrainState): void }): void {
+  loaded.apply(snapshot(s, 0));
+  s.step = loaded.step;
+  s.rng.setState(loaded.rngState as never);
+  s.elapsedSeconds = loaded.elapsedSeconds;
+}
+

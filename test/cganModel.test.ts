@@ -1,0 +1,86 @@
+// The conditional GAN's networks and DiffAugment: shapes, conditioning, mixing and gradients.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Rng, noGrad, ones, randn, sum, tensor } from '../src/engine/index.js';
+import { Discriminator, Generator, diffAugment, randCutout, randTranslation, type CganConfig } from '../src/models/cgan/index.js';
+import { tiny } from '../src/train/presets/tiny.js';
+
+const config: CganConfig = { ...tiny.cgan, numClasses: 3 };
+
+describe('conditional generator', () => {
+  test('maps z and labels to [N, 3, 32, 32] images in [-1, 1]', () => {
+    const g = new Generator(config, new Rng(1));
+    const x = noGrad(() => g.forward(randn([4, config.generator.zDim], new Rng(2)), Int32Array.of(0, 1, 2, 0)));
+    assert.deepEqual(x.shape, [4, 3, 32, 32]);
+    for (const v of x.data) assert.ok(v >= -1 && v <= 1);
+  });
+
+  test('a one-hot mixture gives exactly the class and the class changes the image', () => {
+    const g = new Generator(config, new Rng(1));
+    g.eval();
+    const z = randn([2, config.generator.zDim], new Rng(3));
+    const byLabel = noGrad(() => g.forward(z, Int32Array.of(1, 1))).toArray();
+    const byMix = noGrad(() => g.forward(z, g.mixEmbedding([0, 1, 0], 2))).toArray();
+    assert.deepEqual(byMix, byLabel);
+    const other = noGrad(() => g.forward(z, Int32Array.of(2, 2))).toArray();
+    assert.notDeepEqual(other, byLabel);
+  });
+
+  test('accepts one embedding per conditional layer and checks their shapes', () => {
+    const g = new Generator(config, new Rng(1));
+    g.eval();
+    const z = randn([2, config.generator.zDim], new Rng(3));
+    const horse = g.mixEmbedding([1, 0, 0], 2);
+    const bird = g.mixEmbedding([0, 1, 0], 2);
+    const layers = Array.from({ length: g.numConditionalLayers }, (_, i) => (i < 2 ? horse : bird));
+    const mixed = noGrad(() => g.forward(z, layers)).toArray();
+    assert.notDeepEqual(mixed, noGrad(() => g.forward(z, horse)).toArray());
+    assert.throws(() => g.forward(z, [horse]), /per-layer embeddings/);
+    assert.throws(() => g.forward(z, tensor(new Float32Array(6), [2, 3])), /embeddings must be/);
+  });
+});
+
+describe('projection discriminator', () => {
+  test('gives one logit per image that depends on the label', () => {
+    const d = new Discriminator(config, new Rng(4));
+    d.eval();
+    const x = randn([2, 3, 32, 32], new Rng(5));
+    const a = noGrad(() => d.forward(x, Int32Array.of(0, 0)));
+    const b = noGrad(() => d.forward(x, Int32Array.of(1, 1)));
+    assert.deepEqual(a.shape, [2]);
+    assert.notDeepEqual(a.toArray(), b.toArray());
+  });
+});
+
+describe('DiffAugment (Zhao et al. 2020)', () => {
+  test('keeps the shape, is reproducible from the rng and passes gradients back', () => {
+    const x = randn([3, 3, 32, 32], new Rng(6));
+    x.requiresGrad = true;
+    const y1 = diffAugment(x, ['color', 'translation', 'cutout'], new Rng(7));
+    const y2 = diffAugment(x, ['color', 'translation', 'cutout'], new Rng(7));
+    assert.deepEqual(y1.shape, [3, 3, 32, 32]);
+    assert.deepEqual(y1.toArray(), y2.toArray());
+    sum(y1).backward();
+    assert.ok(x.grad !== null);
+    assert.ok(x.grad.toArray().some((g) => g !== 0));
+  });
+
+  test('translation shifts by at most 4 pixels and fills with zeros', () => {
+    const x = ones([8, 1, 32, 32]);
+    const y = randTranslation(x, new Rng(8)).toArray();
+    for (let i = 0; i < 8; i++) {
+      const img = y.slice(i * 1024, (i + 1) * 1024);
+      const kept = img.filter((v) => v === 1).length;
+      assert.ok(kept >= 28 * 28 && kept <= 1024, `image ${i} kept ${kept}`);
+      assert.ok(img.every((v) => v === 0 || v === 1));
+    }
+  });
+
+  test('cutout zeroes a square of at most 16×16 pixels in every channel', () => {
+    const y = randCutout(ones([6, 3, 32, 32]), new Rng(9)).toArray();
+    for (let i = 0; i < 6; i++) {
+      const zeros = y.slice(i * 3072, (i + 1) * 3072).filter((v) => v === 0).length;
+      assert.ok(zeros > 0 && zeros <= 3 * 256 && zeros % 3 === 0, `image ${i} has ${zeros} zeros`);
+    }
+  });
+});

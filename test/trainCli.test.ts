@@ -1,0 +1,110 @@
+// `pegasus train`, `pegasus sample` and `pegasus plot` as a user runs them: flags are validated
+// with one-line errors, a tiny run works end to end, Ctrl-C saves a checkpoint.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { readPng } from '../src/image/index.js';
+import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const cli = ['--import', 'tsx', 'src/cli/main.ts'];
+
+function pegasus(args: string[]) {
+  const r = spawnSync(process.execPath, [...cli, ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, PEGASUS_DATA: '' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('pegasus train / sample / plot', () => {
+  let fx: Fixture;
+  let tmp: string;
+  let data: string[];
+  before(() => {
+    fx = writeCifarFixture(2);
+    tmp = mkdtempSync(join(tmpdir(), 'pegasus-traincli-'));
+    data = ['--data', fx.dir, '--records-per-file', String(fx.recordsPerFile)];
+  });
+  after(() => {
+    fx.cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('bad flag values are refused with a one-line reason', () => {
+    const cases: [string[], RegExp][] = [
+      [['--steps', '0'], /--steps.*positive integer/],
+      [['--steps', 'ten'], /--steps.*positive integer/],
+      [['--batch', '-3'], /--batch.*positive integer/],
+      [['--lr-g', 'fast'], /--lr-g.*positive number/],
+      [['--model', 'vae'], /--model.*Allowed choices are cgan, dcgan/],
+      [['--preset', 'huge'], /--preset.*Allowed choices/],
+      [['--steps', '5', '--epochs', '2'], /cannot be used with/],
+      [['--classes', 'horse,unicorn', ...data], /unknown CIFAR-10 class "unicorn"/],
+    ];
+    for (const [args, re] of cases) {
+      const r = pegasus(['train', '--preset', 'tiny', '--out', join(tmp, 'never'), ...args]);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.match(r.stderr, re, args.join(' '));
+    }
+    assert.ok(!existsSync(join(tmp, 'never', 'checkpoint.pgc')));
+  });
+
+  test('trains a tiny run, refuses to overwrite it, samples a PNG of the right size and plots it', () => {
+    const out = join(tmp, 'run');
+    const r = pegasus(['train', '--preset', 'tiny', '--steps', '3', '--out', out, ...data]);
+    assert.equal(r.status, 0, r.stderr);
+    const again = pegasus(['train', '--preset', 'tiny', '--steps', '3', '--out', out, ...data]);
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /already holds a run; continue it with --resume/);
+    const resumeBad = pegasus(['train', '--resume', out, '--seed', '3', ...data]);
+    assert.match(resumeBad.stderr, /drop --seed/);
+
+    const png = join(tmp, 'horse.png');
+    const s = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse:0.7,bird:0.3', '--n', '6', '--scale', '1', '--out', png]);
+    assert.equal(s.status, 0, s.stderr);
+    const img = readPng(png);
+    // 6 images → 3 columns × 2 rows of 32 px with 2 px padding around and between.
+    assert.deepEqual([img.width, img.height], [3 * 32 + 4 * 2, 2 * 32 + 3 * 2]);
+    const unknown = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'truck', '--out', png]);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /not trained on "truck"; it knows bird, horse/);
+
+    const svg = join(tmp, 'losses.svg');
+    const p = pegasus(['plot', '--run', out, '--out', svg]);
+    assert.equal(p.status, 0, p.stderr);
+    const text = readFileSync(svg, 'utf8');
+    assert.match(text, /^<svg /);
+    assert.equal((text.match(/<polyline /g) ?? []).length, 2);
+  });
+
+  test('Ctrl-C saves a checkpoint and exits cleanly; --resume continues', async () => {
+    const out = join(tmp, 'sigint');
+    const child = spawn(process.execPath, [...cli, 'train', '--preset', 'tiny', '--steps', '100000', '--out', out, ...data], {
+      cwd: repo,
+      env: { ...process.env, PEGASUS_DATA: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const metrics = join(out, 'metrics.jsonl');
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 3) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /stopped at step \d+; continue with: pegasus train --resume/);
+    assert.ok(existsSync(join(out, 'checkpoint.pgc')));
+    const stepped = Number(/stopped at step (\d+)/.exec(stderr)![1]);
+    const r = pegasus(['train', '--resume', out, '--steps', String(stepped + 2), ...data]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+    assert.equal(lines.at(-1), stepped + 2);
+  });
+});
