@@ -31,51 +31,55 @@ Unary parseUnary(const std::string& s) {
 
 inline float sigmoidf(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 
-/** Runs body(i) for i in [0, n), in parallel when n is large. */
-template <typename Body>
-inline void forEach(int64_t n, Body body) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) body(i);
+template <Unary op>
+inline float unaryValue(float v, float alpha) {
+  if constexpr (op == Unary::Neg) return -v;
+  if constexpr (op == Unary::Abs) return std::fabs(v);
+  if constexpr (op == Unary::Relu) return v > 0 ? v : 0.0f;
+  if constexpr (op == Unary::LeakyRelu) return v > 0 ? v : alpha * v;
+  if constexpr (op == Unary::Tanh) return std::tanh(v);
+  if constexpr (op == Unary::Sigmoid) return sigmoidf(v);
+  if constexpr (op == Unary::Silu) return v * sigmoidf(v);
+  if constexpr (op == Unary::Exp) return std::exp(v);
+  if constexpr (op == Unary::Log) return std::log(v);
+  if constexpr (op == Unary::Sqrt) return std::sqrt(v);
+  if constexpr (op == Unary::Pow) return std::pow(v, alpha);
+  return v;
 }
 
+/** dy·f′(x), given x and y = f(x). */
+template <Unary op>
+inline float unaryGrad(float x, float y, float g, float alpha) {
+  if constexpr (op == Unary::Neg) return -g;
+  if constexpr (op == Unary::Abs) return x > 0 ? g : (x < 0 ? -g : 0.0f);
+  if constexpr (op == Unary::Relu) return x > 0 ? g : 0.0f;
+  if constexpr (op == Unary::LeakyRelu) return x > 0 ? g : alpha * g;
+  if constexpr (op == Unary::Tanh) return g * (1.0f - y * y);
+  if constexpr (op == Unary::Sigmoid) return g * y * (1.0f - y);
+  if constexpr (op == Unary::Silu) {
+    const float s = sigmoidf(x);
+    return g * (s + x * s * (1.0f - s));
+  }
+  if constexpr (op == Unary::Exp) return g * y;
+  if constexpr (op == Unary::Log) return g / x;
+  if constexpr (op == Unary::Sqrt) return g * 0.5f / y;
+  if constexpr (op == Unary::Pow) return g * alpha * std::pow(x, alpha - 1.0f);
+  return g;
+}
+
+// NOTE: plain loops over raw pointers (no lambdas) so that GCC vectorises them; `omp simd`
+// promises no loop-carried dependence, which also holds for in-place calls (y == x).
 template <Unary op>
 void unaryLoop(const float* x, float* y, int64_t n, float alpha) {
-  forEach(n, [=](int64_t i) {
-    const float v = x[i];
-    if constexpr (op == Unary::Neg) y[i] = -v;
-    if constexpr (op == Unary::Abs) y[i] = std::fabs(v);
-    if constexpr (op == Unary::Relu) y[i] = v > 0 ? v : 0.0f;
-    if constexpr (op == Unary::LeakyRelu) y[i] = v > 0 ? v : alpha * v;
-    if constexpr (op == Unary::Tanh) y[i] = std::tanh(v);
-    if constexpr (op == Unary::Sigmoid) y[i] = sigmoidf(v);
-    if constexpr (op == Unary::Silu) y[i] = v * sigmoidf(v);
-    if constexpr (op == Unary::Exp) y[i] = std::exp(v);
-    if constexpr (op == Unary::Log) y[i] = std::log(v);
-    if constexpr (op == Unary::Sqrt) y[i] = std::sqrt(v);
-    if constexpr (op == Unary::Pow) y[i] = std::pow(v, alpha);
-  });
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) y[i] = unaryValue<op>(x[i], alpha);
 }
 
 template <Unary op>
 void unaryBackwardLoop(const float* x, const float* y, const float* dy, float* dx, int64_t n,
                        float alpha) {
-  forEach(n, [=](int64_t i) {
-    const float g = dy[i];
-    if constexpr (op == Unary::Neg) dx[i] = -g;
-    if constexpr (op == Unary::Abs) dx[i] = x[i] > 0 ? g : (x[i] < 0 ? -g : 0.0f);
-    if constexpr (op == Unary::Relu) dx[i] = x[i] > 0 ? g : 0.0f;
-    if constexpr (op == Unary::LeakyRelu) dx[i] = x[i] > 0 ? g : alpha * g;
-    if constexpr (op == Unary::Tanh) dx[i] = g * (1.0f - y[i] * y[i]);
-    if constexpr (op == Unary::Sigmoid) dx[i] = g * y[i] * (1.0f - y[i]);
-    if constexpr (op == Unary::Silu) {
-      const float s = sigmoidf(x[i]);
-      dx[i] = g * (s + x[i] * s * (1.0f - s));
-    }
-    if constexpr (op == Unary::Exp) dx[i] = g * y[i];
-    if constexpr (op == Unary::Log) dx[i] = g / x[i];
-    if constexpr (op == Unary::Sqrt) dx[i] = g * 0.5f / y[i];
-    if constexpr (op == Unary::Pow) dx[i] = g * alpha * std::pow(x[i], alpha - 1.0f);
-  });
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) dx[i] = unaryGrad<op>(x[i], y[i], dy[i], alpha);
 }
 
 #define PEGASUS_UNARY_DISPATCH(FN, ...)                      \
@@ -136,14 +140,15 @@ static void adam(Args& args) {
   const float shrink = decoupled ? float(1.0 - lr * wd) : 1.0f;
   float *P = p.data, *M = m.data, *V = v.data;
   const float* G = g.data;
-  forEach(n, [=](int64_t i) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) {
     const float gi = G[i] + l2 * P[i];
     const float mi = b1 * M[i] + (1.0f - b1) * gi;
     const float vi = b2 * V[i] + (1.0f - b2) * gi * gi;
     M[i] = mi;
     V[i] = vi;
     P[i] = P[i] * shrink - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + e);
-  });
+  }
 }
 
 void registerElementwise(napi_env env, napi_value exports) {
