@@ -25,7 +25,8 @@ let nativeReason = '';
 
 function envBackend(): string | undefined {
   // `process` does not exist in browsers.
-  return typeof process !== 'undefined' ? process.env['PEGASUS_BACKEND'] : undefined;
+  const v = typeof process !== 'undefined' ? process.env['PEGASUS_BACKEND'] : undefined;
+  return v === '' ? undefined : v;
 }
 
 const requested = envBackend();
