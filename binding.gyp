@@ -14,7 +14,7 @@
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fno-math-errno", "-fopenmp", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fno-math-errno", "-fno-trapping-math", "-fopenmp", "-fexceptions"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl"]
     }

@@ -4,14 +4,19 @@
 #include <cmath>
 #include <cstring>
 
+#include <omp.h>
+
 #include "common.h"
+#include "fastmath.h"
 
 namespace pegasus {
 
 namespace {
 
 /** Below this many elements a parallel region costs more than it saves. */
-constexpr int64_t kParallelMin = 1 << 15;
+// NOTE: memory-bound loops gain little from a second thread, and on a shared machine waking one
+// can cost a scheduler time slice (milliseconds), so only very large arrays go parallel.
+constexpr int64_t kParallelMin = 1 << 21;
 
 enum class Unary { Neg, Abs, Relu, LeakyRelu, Tanh, Sigmoid, Silu, Exp, Log, Sqrt, Pow };
 
@@ -29,17 +34,16 @@ Unary parseUnary(const std::string& s) {
   throw ArgError("unary: unknown op '" + s + "'");
 }
 
-inline float sigmoidf(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 
 template <Unary op>
 inline float unaryValue(float v, float alpha) {
   if constexpr (op == Unary::Neg) return -v;
   if constexpr (op == Unary::Abs) return std::fabs(v);
-  if constexpr (op == Unary::Relu) return v > 0 ? v : 0.0f;
-  if constexpr (op == Unary::LeakyRelu) return v > 0 ? v : alpha * v;
-  if constexpr (op == Unary::Tanh) return std::tanh(v);
-  if constexpr (op == Unary::Sigmoid) return sigmoidf(v);
-  if constexpr (op == Unary::Silu) return v * sigmoidf(v);
+  if constexpr (op == Unary::Relu) return std::max(v, 0.0f);
+  if constexpr (op == Unary::LeakyRelu) return std::max(v, 0.0f) + alpha * std::min(v, 0.0f);
+  if constexpr (op == Unary::Tanh) return fastTanh(v);
+  if constexpr (op == Unary::Sigmoid) return fastSigmoid(v);
+  if constexpr (op == Unary::Silu) return v * fastSigmoid(v);
   if constexpr (op == Unary::Exp) return std::exp(v);
   if constexpr (op == Unary::Log) return std::log(v);
   if constexpr (op == Unary::Sqrt) return std::sqrt(v);
@@ -51,13 +55,13 @@ inline float unaryValue(float v, float alpha) {
 template <Unary op>
 inline float unaryGrad(float x, float y, float g, float alpha) {
   if constexpr (op == Unary::Neg) return -g;
-  if constexpr (op == Unary::Abs) return x > 0 ? g : (x < 0 ? -g : 0.0f);
+  if constexpr (op == Unary::Abs) return g * float((x > 0) - (x < 0));
   if constexpr (op == Unary::Relu) return x > 0 ? g : 0.0f;
-  if constexpr (op == Unary::LeakyRelu) return x > 0 ? g : alpha * g;
+  if constexpr (op == Unary::LeakyRelu) return g * (x > 0 ? 1.0f : alpha);
   if constexpr (op == Unary::Tanh) return g * (1.0f - y * y);
   if constexpr (op == Unary::Sigmoid) return g * y * (1.0f - y);
   if constexpr (op == Unary::Silu) {
-    const float s = sigmoidf(x);
+    const float s = fastSigmoid(x);
     return g * (s + x * s * (1.0f - s));
   }
   if constexpr (op == Unary::Exp) return g * y;
@@ -67,19 +71,64 @@ inline float unaryGrad(float x, float y, float g, float alpha) {
   return g;
 }
 
-// NOTE: plain loops over raw pointers (no lambdas) so that GCC vectorises them; `omp simd`
-// promises no loop-carried dependence, which also holds for in-place calls (y == x).
+/**
+ * Calls range(begin, end) over [0, n): once on this thread for ordinary sizes, split across the
+ * OpenMP team for very large arrays.
+ * NOTE: each range is a plain `omp simd` loop over raw pointers in its own function; GCC
+ * vectorised neither lambdas over captured pointers nor `parallel for simd` run with a false `if`.
+ */
+template <typename Range>
+inline void forChunks(int64_t n, Range range) {
+  if (n < kParallelMin || numThreads() == 1) {
+    range(int64_t(0), n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
+    range(n * t / team, n * (t + 1) / team);
+  }
+}
+
+template <Unary op>
+void unaryRange(const float* x, float* y, int64_t begin, int64_t end, float alpha) {
+#pragma omp simd
+  for (int64_t i = begin; i < end; ++i) y[i] = unaryValue<op>(x[i], alpha);
+}
+
+template <Unary op>
+void unaryBackwardRange(const float* x, const float* y, const float* dy, float* dx, int64_t begin,
+                        int64_t end, float alpha) {
+#pragma omp simd
+  for (int64_t i = begin; i < end; ++i) dx[i] = unaryGrad<op>(x[i], y[i], dy[i], alpha);
+}
+
 template <Unary op>
 void unaryLoop(const float* x, float* y, int64_t n, float alpha) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) y[i] = unaryValue<op>(x[i], alpha);
+  forChunks(n, [=](int64_t b, int64_t e) { unaryRange<op>(x, y, b, e, alpha); });
 }
 
 template <Unary op>
 void unaryBackwardLoop(const float* x, const float* y, const float* dy, float* dx, int64_t n,
                        float alpha) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) dx[i] = unaryGrad<op>(x[i], y[i], dy[i], alpha);
+  forChunks(n, [=](int64_t b, int64_t e) { unaryBackwardRange<op>(x, y, dy, dx, b, e, alpha); });
+}
+
+struct AdamCoefficients {
+  float b1, b2, e, l2, shrink, stepSize, invSqrtBc2;
+};
+
+void adamRange(float* P, const float* G, float* M, float* V, int64_t begin, int64_t end,
+               AdamCoefficients c) {
+#pragma omp simd
+  for (int64_t i = begin; i < end; ++i) {
+    const float gi = G[i] + c.l2 * P[i];
+    const float mi = c.b1 * M[i] + (1.0f - c.b1) * gi;
+    const float vi = c.b2 * V[i] + (1.0f - c.b2) * gi * gi;
+    M[i] = mi;
+    V[i] = vi;
+    P[i] = P[i] * c.shrink - c.stepSize * mi / (std::sqrt(vi) * c.invSqrtBc2 + c.e);
+  }
 }
 
 #define PEGASUS_UNARY_DISPATCH(FN, ...)                      \
@@ -134,21 +183,17 @@ static void adam(Args& args) {
     throw ArgError("adam: param, grad, m and v differ in length");
   }
   const double bc1 = 1.0 - std::pow(beta1, step), bc2 = 1.0 - std::pow(beta2, step);
-  const float stepSize = float(lr / bc1), invSqrtBc2 = float(1.0 / std::sqrt(bc2));
-  const float b1 = float(beta1), b2 = float(beta2), e = float(eps);
-  const float l2 = decoupled ? 0.0f : float(wd);
-  const float shrink = decoupled ? float(1.0 - lr * wd) : 1.0f;
+  AdamCoefficients c;
+  c.b1 = float(beta1);
+  c.b2 = float(beta2);
+  c.e = float(eps);
+  c.l2 = decoupled ? 0.0f : float(wd);             // Adam: weight decay as an L2 gradient term
+  c.shrink = decoupled ? float(1.0 - lr * wd) : 1.0f;  // AdamW: decay the weight itself
+  c.stepSize = float(lr / bc1);
+  c.invSqrtBc2 = float(1.0 / std::sqrt(bc2));
   float *P = p.data, *M = m.data, *V = v.data;
   const float* G = g.data;
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
-    const float gi = G[i] + l2 * P[i];
-    const float mi = b1 * M[i] + (1.0f - b1) * gi;
-    const float vi = b2 * V[i] + (1.0f - b2) * gi * gi;
-    M[i] = mi;
-    V[i] = vi;
-    P[i] = P[i] * shrink - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + e);
-  }
+  forChunks(n, [=](int64_t b, int64_t e) { adamRange(P, G, M, V, b, e, c); });
 }
 
 void registerElementwise(napi_env env, napi_value exports) {

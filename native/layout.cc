@@ -14,7 +14,8 @@ namespace pegasus {
 
 namespace {
 
-constexpr int64_t kParallelMin = 1 << 15;
+// Memory-bound loops: see elementwise.cc on why only very large arrays go parallel.
+constexpr int64_t kParallelMin = 1 << 21;
 
 enum class Binary { Add, Sub, Mul, Div };
 
