@@ -8,6 +8,7 @@ import { dataCommand } from './data.js';
 import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
 import { plotCommand } from './plot.js';
+import { classifierCommand } from './classifier.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(sampleCommand());
   program.addCommand(plotCommand());
+  program.addCommand(classifierCommand());
   applyToAll(program);
   return program;
 }

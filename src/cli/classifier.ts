@@ -1,0 +1,123 @@
+/**
+ * `pegasus classifier train|eval`: the CIFAR-10 classifier that evaluation uses as its judge.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import { loadCifar10, resolveDataDir } from '../data/index.js';
+import { getBackend } from '../engine/index.js';
+import { measureAccuracy, formatConfusion } from '../evaluate/classifier/accuracy.js';
+import { defaultClassifierTrainConfig } from '../evaluate/classifier/config.js';
+import { trainClassifier } from '../evaluate/classifier/train.js';
+import { defaultClassifierConfig, loadClassifier } from '../models/classifier/index.js';
+
+/** The committed classifier, relative to the repository root. */
+export const DEFAULT_CLASSIFIER = 'models/classifier/classifier.pgc';
+
+/** A validating parser for positive integer flags. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
+  }
+  return n;
+}
+
+/** A validating parser for non-negative integer flags (seeds). */
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a non-negative integer, got "${value}".`);
+  }
+  return n;
+}
+
+/** Four comma-separated positive integers: the ResNet-9 widths. */
+function widthList(value: string): [number, number, number, number] {
+  const parts = value.split(',').map((s) => Number(s.trim()));
+  if (parts.length !== 4 || parts.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new InvalidArgumentError(`expected four positive integers like 16,32,64,128, got "${value}".`);
+  }
+  return parts as [number, number, number, number];
+}
+
+function trainSub() {
+  const d = defaultClassifierTrainConfig;
+  return new Command('train')
+    .description('Train the ResNet-9 classifier from scratch (Page 2018 recipe); writes classifier.pgc, accuracy.json and train-log.json.')
+    .addOption(new Option('--epochs <n>', 'passes over the training set').argParser(positiveInt).default(d.epochs))
+    .addOption(new Option('--batch <n>', 'images per step').argParser(positiveInt).default(d.batchSize))
+    .addOption(new Option('--seed <n>', 'seed of initialisation, order and augmentation').argParser(nonNegativeInt).default(d.seed))
+    .addOption(new Option('--widths <list>', 'channels of prep and layers 1-3').argParser(widthList).default([...defaultClassifierConfig.widths] as [number, number, number, number], defaultClassifierConfig.widths.join(',')))
+    .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(positiveInt))
+    .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
+    .option('--out <dir>', 'output folder', 'runs/classifier')
+    .option('--resume', 'continue from <out>/last.pgc when it exists', false)
+    .action((o) => {
+      const dir = resolveDataDir(o.data);
+      let train = loadCifar10({ dir, split: 'train' });
+      const test = loadCifar10({ dir, split: 'test' });
+      if (o.limit !== undefined && o.limit < train.count) {
+        const n = o.limit;
+        train = { ...train, count: n, images: train.images.subarray(0, n * 3072), labels: train.labels.subarray(0, n), shape: [n, 3, 32, 32] };
+      }
+      const cfg = { ...d, epochs: o.epochs, batchSize: o.batch, seed: o.seed, model: { ...d.model, widths: o.widths } };
+      console.log(`classifier: ResNet-9 widths ${o.widths.join(',')}, ${cfg.epochs} epochs of ${train.count} images, batch ${cfg.batchSize}, backend ${getBackend().name}`);
+      const bar = new cliProgress.SingleBar(
+        { format: 'epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | eta {eta_formatted}', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      const tty = process.stderr.isTTY;
+      let started = -1;
+      const result = trainClassifier(cfg, train, test, o.out, {
+        resume: o.resume,
+        hooks: {
+          onStep(epoch, s, steps, loss, ips) {
+            if (!tty) return;
+            const payload = { epoch: `${epoch + 1}/${cfg.epochs}`, loss: loss.toFixed(3), ips: ips.toFixed(0) };
+            if (started !== epoch) {
+              bar.start(steps, s, payload);
+              started = epoch;
+            } else bar.update(s, payload);
+          },
+          onEpoch(log) {
+            if (tty) bar.stop();
+            started = -1;
+            console.log(`epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s (${log.imagesPerSecond.toFixed(0)} img/s)`);
+          },
+        },
+      });
+      console.log(`test accuracy ${(100 * result.test.accuracy).toFixed(2)}% (flip TTA, ${result.test.count} images)`);
+      console.log(formatConfusion(result.test));
+      console.log(`wrote ${join(o.out, 'classifier.pgc')}, accuracy.json, train-log.json`);
+    });
+}
+
+function evalSub() {
+  return new Command('eval')
+    .description('Measure a classifier checkpoint on the CIFAR-10 test set: accuracy and confusion matrix (printed and written as JSON).')
+    .option('--checkpoint <file>', 'classifier checkpoint', DEFAULT_CLASSIFIER)
+    .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
+    .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
+    .option('--no-tta', 'do not average over the mirror image')
+    .action((o) => {
+      const { net } = loadClassifier(o.checkpoint);
+      const test = loadCifar10({ dir: resolveDataDir(o.data), split: 'test' });
+      const t0 = performance.now();
+      const r = measureAccuracy(net, test, { flipTta: o.tta });
+      const secs = (performance.now() - t0) / 1000;
+      console.log(`test accuracy ${(100 * r.accuracy).toFixed(2)}% on ${r.count} images${o.tta ? ' (flip TTA)' : ''}, ${secs.toFixed(1)} s`);
+      console.log(formatConfusion(r));
+      mkdirSync(dirname(o.out), { recursive: true });
+      writeFileSync(o.out, JSON.stringify({ checkpoint: o.checkpoint, ...r }, null, 2) + '\n');
+      console.log(`wrote ${o.out}`);
+    });
+}
+
+export function classifierCommand() {
+  return new Command('classifier')
+    .description('The CIFAR-10 classifier used by `pegasus evaluate` (trained from scratch).')
+    .addCommand(trainSub())
+    .addCommand(evalSub());
+}
