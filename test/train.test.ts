@@ -10,6 +10,7 @@ import { resolveRunConfig } from '../src/train/resolve.js';
 import { readMetrics } from '../src/train/runFolder.js';
 import { trainRun } from '../src/train/trainer.js';
 import { loadTrainState } from '../src/train/trainState.js';
+import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
 
 const quiet = { handleSignals: false, progress: false } as const;
@@ -71,6 +72,23 @@ describe('GAN training loop', () => {
     const ma = readMetrics(join(tmp, 'straight', 'metrics.jsonl'));
     const mb = readMetrics(join(tmp, 'resumed', 'metrics.jsonl'));
     assert.deepEqual(mb.map((l) => [l.step, l.lossD, l.lossG]), ma.map((l) => [l.step, l.lossD, l.lossG]));
+  });
+
+  test('DCGAN trains through the same loop and its generator samples without classes', async () => {
+    const r = await trainRun({
+      runDir: join(tmp, 'dcgan'),
+      dataDir: fx.dir,
+      recordsPerFile: fx.recordsPerFile,
+      config: resolveRunConfig('dcgan', 'tiny', { steps: 3 }),
+      resume: false,
+      ...quiet,
+    });
+    assert.equal(r.step, 3);
+    const m = readMetrics(join(tmp, 'dcgan', 'metrics.jsonl'));
+    assert.ok(m.every((l) => Number.isFinite(l.lossD) && Number.isFinite(l.lossG)));
+    const g = loadGenerator(join(tmp, 'dcgan', 'generator-ema.pgc'));
+    assert.deepEqual(sampleImages(g, [], 2, 0).shape, [2, 3, 32, 32]);
+    assert.throws(() => sampleImages(g, [{ name: 'horse', weight: 1 }], 2, 0), /unconditional; drop --class/);
   });
 
   test('a corrupt or mismatched checkpoint is refused with a clear message', async () => {

@@ -5,6 +5,7 @@
 import { Rng, noGrad, randn, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { Generator } from '../models/cgan/index.js';
+import { dcganDefaults } from '../models/dcgan.js';
 import { loadCheckpoint } from '../nn/index.js';
 import type { RunConfig } from '../train/config.js';
 import { buildGenerator, type ImageGenerator } from '../train/ganPair.js';
@@ -54,5 +55,5 @@ export function sampleImages(g: LoadedGenerator, mix: readonly ClassWeight[], n:
 }
 
 function zDimOf(config: RunConfig): number {
-  return config.model === 'cgan' ? config.cgan.generator.zDim : 100;
+  return config.model === 'cgan' ? config.cgan.generator.zDim : dcganDefaults.zDim;
 }

@@ -2,7 +2,8 @@
  * The two networks of a run behind one small interface, so one training loop serves DCGAN and the
  * conditional GAN. DCGAN is unconditional: it ignores the labels it is given.
  */
-import { bceWithLogits, hingeLossD, hingeLossG, mean, type Rng, type Tensor } from '../engine/index.js';
+import { add, bceWithLogits, hingeLossD, hingeLossG, reshape, type Rng, type Tensor } from '../engine/index.js';
+import { DcganDiscriminator, DcganGenerator, dcganDefaults } from '../models/dcgan.js';
 import { Discriminator, Generator } from '../models/cgan/index.js';
 import type { Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
@@ -16,6 +17,11 @@ export interface GanPair {
   readonly generator: ImageGenerator;
   readonly discriminator: Module;
   readonly zDim: number;
+  /**
+   * Whether real and fake images may share one D batch. Only when D has no batch statistics:
+   * DCGAN's batch-normed D must see them in separate batches (Radford et al. 2015).
+   */
+  readonly jointBatch: boolean;
   /** D's logits [N] for images x of classes `labels`. */
   discriminate(x: Tensor, labels: Int32Array): Tensor;
   /** The discriminator's loss from its logits on real and on fake images. */
@@ -41,6 +47,7 @@ export function buildGanPair(config: RunConfig, rng: Rng): GanPair {
       generator,
       discriminator,
       zDim: config.cgan.generator.zDim,
+      jointBatch: true,
       discriminate: (x, labels) => discriminator.forward(x, labels),
       lossD: (real, fake) => hingeLossD(real, fake),
       lossG: (fake) => hingeLossG(fake),
@@ -55,9 +62,28 @@ export function buildGenerator(config: RunConfig, rng: Rng): ImageGenerator {
   return config.model === 'cgan' ? new Generator(config.cgan, rng) : buildDcganPair(rng).generator;
 }
 
+/** DCGAN's generator seen through the loop's interface: it takes labels and ignores them. */
+class UnconditionalGenerator extends DcganGenerator {
+  override forward(z: Tensor, _labels?: Int32Array): Tensor {
+    return super.forward(z);
+  }
+}
+
+/**
+ * DCGAN (Radford et al. 2015) with its original loss: the non-saturating GAN loss of Goodfellow
+ * et al. 2014, written with binary cross-entropy on logits (D: real → 1, fake → 0; G: fake → 1).
+ */
 function buildDcganPair(rng: Rng): GanPair {
-  void rng;
-  void bceWithLogits;
-  void mean;
-  throw new Error('dcgan: not wired yet');
+  const generator = new UnconditionalGenerator(dcganDefaults, rng);
+  const discriminator = new DcganDiscriminator(dcganDefaults, rng);
+  return {
+    generator,
+    discriminator,
+    zDim: dcganDefaults.zDim,
+    jointBatch: false,
+    discriminate: (x) => reshape(discriminator.forward(x), [x.shape[0]!]),
+    lossD: (real, fake) => add(bceWithLogits(real, 1), bceWithLogits(fake, 0)),
+    lossG: (fake) => bceWithLogits(fake, 1),
+    newGenerator: (r) => new UnconditionalGenerator(dcganDefaults, r),
+  };
 }

@@ -127,7 +127,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   };
   const sample = (): void => {
     s.ema.copyTo(s.emaG);
-    writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s.emaG, fixed, t.classes, t.samplesPerClass);
+    writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s.emaG, fixed, t.samplesPerClass, config.model === 'cgan' ? t.classes : undefined);
     lastSample = wall();
   };
 
@@ -219,14 +219,7 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
       const fakeLabels = randomLabels();
       const z = randn([n, pair.zDim], rng);
       const fake = noGrad(() => G.forward(z, fakeLabels));
-      // NOTE: real and fake go through D as one batch of 2n: one set of larger convolutions is
-      // cheaper than two, and D has no batch statistics that mixing could disturb.
-      const both = new Int32Array(2 * n);
-      both.set(realLabels);
-      both.set(fakeLabels, n);
-      const logits = pair.discriminate(concat([augment(real), augment(fake)], 0), both);
-      const realLogits = slice(logits, [0], [n]);
-      const fakeLogits = slice(logits, [n], [2 * n]);
+      const [realLogits, fakeLogits] = discriminateBoth(pair, augment(real), realLabels, augment(fake), fakeLabels);
       const loss = pair.lossD(realLogits, fakeLogits);
       s.optD.zeroGrad();
       loss.backward();
@@ -256,6 +249,20 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
     s.optG.step();
   });
   return { epoch, lossD, lossG, dReal, dFake, gradNormD, gradNormG };
+}
+
+/**
+ * D's logits on the real and on the fake batch. NOTE: where allowed (see GanPair.jointBatch) they go
+ * through D as one batch of 2n: one set of larger convolutions is cheaper than two.
+ */
+function discriminateBoth(pair: GanPair, real: Tensor, realLabels: Int32Array, fake: Tensor, fakeLabels: Int32Array): [Tensor, Tensor] {
+  if (!pair.jointBatch) return [pair.discriminate(real, realLabels), pair.discriminate(fake, fakeLabels)];
+  const n = realLabels.length;
+  const labels = new Int32Array(n + fakeLabels.length);
+  labels.set(realLabels);
+  labels.set(fakeLabels, n);
+  const logits = pair.discriminate(concat([real, fake], 0), labels);
+  return [slice(logits, [0], [n]), slice(logits, [n], [logits.shape[0]!])];
 }
 
 function meanOf(x: Tensor): number {
