@@ -84,6 +84,19 @@ test('SGD with momentum and weight decay follows PyTorch’s rule', () => {
   close(p.data, [0.89 - 0.1 * b[0]!, 1.88 - 0.1 * b[1]!]);
 });
 
+test('SGD with Nesterov momentum steps by g + μ·b', () => {
+  const p = param([1]);
+  const opt = new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true });
+  setGrad(p, [1]);
+  opt.step();
+  close(p.data, [1 - 0.1 * (1 + 0.9 * 1)]);
+  setGrad(p, [2]);
+  opt.step();
+  const b = 0.9 * 1 + 2;
+  close(p.data, [1 - 0.19 - 0.1 * (2 + 0.9 * b)]);
+  assert.throws(() => new SGD([param([1])], { lr: 1, nesterov: true }), /nesterov needs momentum/);
+});
+
 test('zeroGrad clears gradients', () => {
   const p = param([1]);
   const opt = new SGD([p], { lr: 1 });

@@ -182,6 +182,10 @@ export interface Backend {
    * Also avgPool2d's backward (with scale = 1/k²).
    */
   upsample2d(nc: number, h: number, w: number, k: number, x: Storage, y: Storage, scale: number): void;
+  /** Max over non-overlapping k×k windows: y[nc, h/k, w/k] (h and w divisible by k). */
+  maxPool2d(nc: number, h: number, w: number, k: number, x: Storage, y: Storage): void;
+  /** Backward of maxPool2d: dy goes to the first maximal element of each window; dx overwritten. */
+  maxPool2dBackward(nc: number, h: number, w: number, k: number, x: Storage, y: Storage, dy: Storage, dx: Storage): void;
   /** x viewed as [outer, axis, inner]: y = softmax (or log-softmax when `log`) along the axis. */
   softmax(log: boolean, x: Storage, outer: number, axis: number, inner: number, y: Storage): void;
   /** Backward of softmax/log-softmax given its output y; dx overwritten. */

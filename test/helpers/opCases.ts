@@ -91,6 +91,8 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     ['pad H and W', (a) => E.pad(a!, [[1, 2], [0, 1]]), () => [r([2, 2, 3, 3])]],
     ['upsampleNearest2x', (a) => E.upsampleNearest2x(a!), () => [r([2, 3, 3, 5])]],
     ['avgPool2d 2', (a) => E.avgPool2d(a!, 2), () => [r([2, 3, 4, 6])]],
+    ['maxPool2d 2', (a) => E.maxPool2d(a!, 2), () => [r([2, 3, 4, 6])]],
+    ['maxPool2d 3', (a) => E.maxPool2d(a!, 3), () => [r([1, 2, 6, 3])]],
     ['avgPool2d 3', (a) => E.avgPool2d(a!, 3), () => [r([1, 2, 6, 3])]],
     // matrix products
     ['matmul 2-D', (a, b) => E.matmul(a!, b!), () => [r([3, 4]), r([4, 5])]],

@@ -1,6 +1,7 @@
 /**
- * Spatial resampling of NCHW images: nearest 2× upsampling and average pooling. Each is the
- * other's adjoint, so they share two kernels (pool2d, upsample2d).
+ * Spatial resampling of NCHW images: nearest 2× upsampling, average pooling and max pooling.
+ * Upsampling and average pooling are each other's adjoint, so they share two kernels (pool2d,
+ * upsample2d).
  */
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
@@ -35,6 +36,25 @@ export function avgPool2d(x: Tensor, k: number): Tensor {
   return recordOp(y, 'avgPool2d', [x], (dy) => {
     const dx = empty(x.shape, x.dtype);
     getBackend().upsample2d(n * c, h / k, w / k, k, dy.data, dx.data, scale);
+    return [dx];
+  });
+}
+
+/**
+ * Max over non-overlapping k×k windows (stride k); H and W must be divisible by k. The gradient
+ * goes to the first maximum of each window (PyTorch's rule).
+ * @example maxPool2d(h, 2) // ResNet downsampling
+ */
+export function maxPool2d(x: Tensor, k: number): Tensor {
+  const [n, c, h, w] = nchw('maxPool2d', x);
+  if (!Number.isInteger(k) || k < 1 || h % k !== 0 || w % k !== 0) {
+    throw new Error(`maxPool2d: kernel ${k} does not tile the input ${shapeStr(x.shape)}`);
+  }
+  const y = empty([n, c, h / k, w / k], x.dtype);
+  getBackend().maxPool2d(n * c, h, w, k, x.data, y.data);
+  return recordOp(y, 'maxPool2d', [x], (dy) => {
+    const dx = empty(x.shape, x.dtype);
+    getBackend().maxPool2dBackward(n * c, h, w, k, x.data, y.data, dy.data, dx.data);
     return [dx];
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Stochastic gradient descent with momentum and L2 weight decay, with PyTorch's update rule
- * (Sutskever et al. 2013 form): b ← μ·b + g (b = g on the first step), p ← p − lr·b.
+ * (Sutskever et al. 2013 form): b ← μ·b + g (b = g on the first step), p ← p − lr·b; with
+ * `nesterov`, p ← p − lr·(g + μ·b) (Nesterov momentum as Sutskever et al. reformulate it).
  */
 import { keep, type Tensor, zeros } from '../../engine/index.js';
 import { checkStateTensors, Optimizer } from './optimizer.js';
@@ -12,6 +13,8 @@ export interface SgdOptions {
   readonly momentum?: number;
   /** L2 penalty added to the gradient (0). */
   readonly weightDecay?: number;
+  /** Nesterov momentum (false). */
+  readonly nesterov?: boolean;
 }
 
 export interface SgdState {
@@ -23,6 +26,7 @@ export class SGD extends Optimizer {
   lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
+  readonly nesterov: boolean;
   private readonly started: boolean[];
   private readonly buffers: Tensor[];
 
@@ -31,12 +35,14 @@ export class SGD extends Optimizer {
     this.lr = opts.lr;
     this.momentum = opts.momentum ?? 0;
     this.weightDecay = opts.weightDecay ?? 0;
+    this.nesterov = opts.nesterov ?? false;
+    if (this.nesterov && this.momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
     this.started = params.map(() => false);
     this.buffers = this.momentum > 0 ? params.map((p) => keep(zeros(p.shape, { dtype: p.dtype }))) : [];
   }
 
   step(): void {
-    const { lr, momentum: mu, weightDecay: wd } = this;
+    const { lr, momentum: mu, weightDecay: wd, nesterov } = this;
     this.params.forEach((p, i) => {
       if (!p.grad) return;
       const w = p.data;
@@ -50,8 +56,9 @@ export class SGD extends Optimizer {
       const first = !this.started[i];
       for (let j = 0; j < w.length; j++) {
         const d = g[j]! + wd * w[j]!;
-        b[j] = first ? d : mu * b[j]! + d;
-        w[j]! -= lr * b[j]!;
+        const bj = first ? d : mu * b[j]! + d;
+        b[j] = bj;
+        w[j]! -= lr * (nesterov ? d + mu * bj : bj);
       }
       this.started[i] = true;
     });
