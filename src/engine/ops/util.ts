@@ -95,6 +95,12 @@ export function coalesce(
 
 /** out = a ∘ b with broadcasting, straight on the kernel (no graph). `out` may alias a. */
 export function binaryInto(op: BinaryOp, a: Tensor, b: Tensor, out: Tensor): void {
+  const n = out.size;
+  // Fast paths (most calls): equal shapes, or one side a single element.
+  if ((a.size === n || a.size === 1) && (b.size === n || b.size === 1) && (a.size === n || b.size === n)) {
+    getBackend().binary(op, a.data, [a.size === 1 ? 0 : 1], b.data, [b.size === 1 ? 0 : 1], out.data, [n]);
+    return;
+  }
   const c = coalesce(out.shape, broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape));
   getBackend().binary(op, a.data, c.a, b.data, c.b, out.data, c.shape);
 }
