@@ -138,3 +138,24 @@ declare module '../src/nn/index.js' {
     readonly weightU: Tensor;
   }
 }
+
+test('a shared child is listed once and a cycle does not recurse forever', () => {
+  const rng = new Rng(6);
+  class Tied extends Module {
+    readonly a: Linear;
+    readonly b: Linear;
+    parent: Module | null = null;
+    constructor() {
+      super();
+      this.a = new Linear(2, 2, { rng });
+      this.b = this.a;
+    }
+    forward(x: Tensor): Tensor {
+      return this.b.forward(this.a.forward(x));
+    }
+  }
+  const t = new Tied();
+  t.parent = t;
+  assert.deepEqual(t.namedParameters().map(([n]) => n), ['a.weight', 'a.bias']);
+  assert.equal(t.namedModules().length, 1);
+});

@@ -8,7 +8,10 @@
  * - a buffer is any other leaf tensor (batch-norm running statistics, spectral-norm vectors);
  * - a child is a Module, or an array of Modules (named `blocks.0`, `blocks.1`, …).
  * Properties whose name starts with `_`, non-leaf tensors (computed values) and everything else are
- * ignored.
+ * ignored; a module reached twice (shared, or a cycle) is listed once.
+ *
+ * NOTE: construct modules outside `tidy` scopes, or `keep()` their buffers: a scope disposes the
+ * tensors created inside it (the layers here keep their own parameters and buffers).
  *
  * @example
  *   class Mlp extends Module {
@@ -60,23 +63,32 @@ export abstract class Module {
     return out;
   }
 
-  /** Every (dotted name, child module) pair below this one, depth first. */
-  namedModules(prefix = ''): [string, Module][] {
+  /** Every (dotted name, child module) pair below this one, depth first; each module once. */
+  namedModules(prefix = '', seen = new Set<Module>([this])): [string, Module][] {
     const out: [string, Module][] = [];
     for (const [name, v] of this.entries()) {
-      if (v instanceof Module) {
+      if (v instanceof Module && !seen.has(v)) {
+        seen.add(v);
         out.push([prefix + name, v]);
-        out.push(...v.namedModules(`${prefix}${name}.`));
+        out.push(...v.namedModules(`${prefix}${name}.`, seen));
       }
     }
     return out;
   }
 
-  private namedTensors(kind: 'param' | 'buffer', prefix = '', seen = new Set<Tensor>()): [string, Tensor][] {
+  private namedTensors(
+    kind: 'param' | 'buffer',
+    prefix = '',
+    seen = new Set<Tensor>(),
+    seenModules = new Set<Module>([this]),
+  ): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [name, v] of this.entries()) {
-      if (v instanceof Module) out.push(...v.namedTensors(kind, `${prefix}${name}.`, seen));
-      else if (v.node === null && !seen.has(v) && isParameter(v) === (kind === 'param')) {
+      if (v instanceof Module) {
+        if (seenModules.has(v)) continue;
+        seenModules.add(v);
+        out.push(...v.namedTensors(kind, `${prefix}${name}.`, seen, seenModules));
+      } else if (v.node === null && !seen.has(v) && isParameter(v) === (kind === 'param')) {
         seen.add(v);
         out.push([prefix + name, v]);
       }

@@ -2,7 +2,7 @@
  * Normalisation layers: BatchNorm2d (Ioffe & Szegedy 2015), GroupNorm (Wu & He 2018) and
  * LayerNorm (Ba et al. 2016), initialised as in PyTorch (γ = 1, β = 0).
  */
-import { batchNorm2d, groupNorm, layerNorm, ones, type Tensor, zeros } from '../engine/index.js';
+import { batchNorm2d, groupNorm, keep, layerNorm, ones, type Tensor, zeros } from '../engine/index.js';
 import { Module, parameter } from './module.js';
 
 export interface BatchNorm2dOptions {
@@ -33,8 +33,8 @@ export class BatchNorm2d extends Module {
     const affine = opts.affine ?? true;
     this.weight = affine ? parameter(ones([numFeatures])) : null;
     this.bias = affine ? parameter(zeros([numFeatures])) : null;
-    this.runningMean = zeros([numFeatures]);
-    this.runningVar = ones([numFeatures]);
+    this.runningMean = keep(zeros([numFeatures]));
+    this.runningVar = keep(ones([numFeatures]));
   }
 
   forward(x: Tensor): Tensor {
