@@ -1,0 +1,132 @@
+/**
+ * What `pegasus train --model diffusion` and `pegasus sample --model diffusion` do with their
+ * parsed flags. The CLI files (src/cli/train.ts, src/cli/sample.ts) stay lists of flags and hand
+ * over here when the model is a diffusion model.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { resolveDataDir } from '../data/dataDir.js';
+import { loadCifar10 } from '../data/cifar10.js';
+import { UserError } from '../errors.js';
+import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
+import { CHECKPOINT_FILE, CONFIG_FILE } from '../train/runFolder.js';
+import { loadDiffusionModel } from './checkpoint.js';
+import type { DiffusionRunConfig } from './config.js';
+import { parseConcepts } from './guidance.js';
+import { resolveDiffusionConfig } from './resolve.js';
+import { runDiffusionTraining } from './run.js';
+import { DEFAULT_SAMPLE_STEPS, sampleDiffusion, SAMPLER_KINDS, type SamplerKind } from './sample.js';
+
+/** The flags of `pegasus train` that a diffusion run uses (the GAN's --lr-d has no meaning here). */
+export interface DiffusionTrainCommandOptions {
+  readonly preset: string;
+  readonly classes?: string[];
+  readonly steps?: number;
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly seed?: number;
+  readonly lrG?: number; // the learning rate of the one network
+  readonly lrD?: number; // refused
+  readonly data?: string;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly recordsPerFile: number;
+}
+
+/** Whether `dir` is a run folder of a diffusion run (its config.json says model "diffusion"). */
+export function isDiffusionRunDir(dir: string): boolean {
+  const path = join(dir, CONFIG_FILE);
+  if (!existsSync(path)) return false;
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { model?: unknown }).model === 'diffusion';
+  } catch {
+    return false;
+  }
+}
+
+const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'out'] as const;
+
+/**
+ * Starts (or, with --resume, continues) a diffusion run.
+ *
+ * @example await runDiffusionTrainCommand({ preset: 'cpu', recordsPerFile: 10000, steps: 1000 })
+ */
+export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions): Promise<void> {
+  if (o.lrD !== undefined) throw new UserError('--lr-d is the GAN discriminator\'s learning rate; a diffusion run has one network: use --lr-g');
+  const dataDir = resolveDataDir(o.data);
+  let config: DiffusionRunConfig;
+  let runDir: string;
+  if (o.resume !== undefined) {
+    runDir = o.resume;
+    const given = FIXED_ON_RESUME.filter((k) => o[k] !== undefined);
+    if (given.length > 0) {
+      throw new UserError(`--resume continues a run with its own config; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    }
+    if (!existsSync(join(runDir, CHECKPOINT_FILE))) throw new UserError(`${runDir} has no ${CHECKPOINT_FILE} to resume from`);
+    if (!isDiffusionRunDir(runDir)) throw new UserError(`${runDir} is not a diffusion run folder`);
+    const saved = JSON.parse(readFileSync(join(runDir, CONFIG_FILE), 'utf8')) as DiffusionRunConfig;
+    const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
+    config = { ...saved, train: { ...saved.train, steps } };
+  } else {
+    const base = resolveDiffusionConfig(o.preset, {
+      ...(o.classes !== undefined && { classes: o.classes }),
+      ...(o.steps !== undefined && { steps: o.steps }),
+      ...(o.batch !== undefined && { batchSize: o.batch }),
+      ...(o.seed !== undefined && { seed: o.seed }),
+      ...(o.lrG !== undefined && { lr: o.lrG }),
+    });
+    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
+    runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
+  }
+  const r = await runDiffusionTraining({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
+  if (!r.interrupted) console.error(`done: ${r.step} steps; run folder ${runDir}`);
+}
+
+function epochSteps(epochs: number, config: DiffusionRunConfig, dataDir: string, recordsPerFile: number): number {
+  const count = loadCifar10({ dir: dataDir, split: 'train', classes: config.train.classes, recordsPerFile }).count;
+  const perEpoch = Math.floor(count / config.train.batchSize);
+  if (perEpoch < 1) throw new UserError(`--batch ${config.train.batchSize} is larger than the ${count} training images`);
+  return Math.max(1, Math.ceil(epochs * perEpoch));
+}
+
+/** The flags of `pegasus sample` for a diffusion checkpoint. */
+export interface DiffusionSampleCommandOptions {
+  readonly checkpoint: string;
+  /** "horse:3,bird:2,deer:-0.5"; absent or empty = unconditional. */
+  readonly concept?: string;
+  readonly n: number;
+  /** Image i is drawn from seed + i. */
+  readonly seed: number;
+  readonly steps?: number;
+  readonly sampler?: string;
+  readonly scale: number;
+  readonly out: string;
+}
+
+/** Parses --sampler. */
+export function parseSamplerKind(value: string): SamplerKind {
+  if (!(SAMPLER_KINDS as readonly string[]).includes(value)) {
+    throw new UserError(`--sampler "${value}": choose ${SAMPLER_KINDS.join(' or ')}`);
+  }
+  return value as SamplerKind;
+}
+
+/**
+ * Draws n images with composed guidance into a PNG grid.
+ *
+ * @example runDiffusionSampleCommand({ checkpoint: 'runs/diffusion-cpu/denoiser-ema.pgc', concept: 'horse:3,bird:2', n: 16, seed: 0, scale: 2, out: 'pegasus.png' })
+ */
+export function runDiffusionSampleCommand(o: DiffusionSampleCommandOptions): void {
+  if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such file`);
+  const { config, net, step } = loadDiffusionModel(o.checkpoint);
+  const concepts = parseConcepts(o.concept ?? '', config.train.classes);
+  const sampler = parseSamplerKind(o.sampler ?? 'heun');
+  const steps = o.steps ?? DEFAULT_SAMPLE_STEPS;
+  const t0 = performance.now();
+  const x = sampleDiffusion(net, config.edm, { concepts, seeds: Array.from({ length: o.n }, (_, i) => o.seed + i), steps, sampler });
+  const u = config.unet;
+  mkdirSync(dirname(o.out), { recursive: true });
+  writePng(o.out, makeGrid(imagesFromNchw(x.data, o.n, u.inChannels, u.imageSize, u.imageSize), { scale: o.scale }));
+  const what = concepts.length === 0 ? 'unconditional' : `concepts ${o.concept}`;
+  console.error(`wrote ${o.n} samples (step ${step}, ${what}, ${sampler} ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s) to ${o.out}`);
+}

@@ -1,0 +1,165 @@
+/**
+ * The diffusion training run: the same workflow as the GAN's (src/train/trainer.ts) — a run folder
+ * with config.json, metrics.jsonl, sample grids and atomic checkpoints, progress on stderr, Ctrl-C
+ * saving a checkpoint, and `--resume` continuing exactly where the run stopped.
+ *
+ * A run is a pure function of its config: weights come from Rng(seed), the data order from
+ * (seed, epoch) (data/dataLoader.ts), and noise levels, noise and label dropout from one training
+ * Rng whose state is saved in every checkpoint.
+ */
+import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Rng } from '../engine/index.js';
+import { loadCifar10 } from '../data/cifar10.js';
+import { DataLoader } from '../data/dataLoader.js';
+import { hashInts } from '../data/rng.js';
+import { UserError } from '../errors.js';
+import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
+import { labelToClassIndex } from '../train/resolve.js';
+import { CHECKPOINT_FILE, CONFIG_FILE, SAMPLES_DIR, writeFileAtomic } from '../train/runFolder.js';
+import { DIFFUSION_EMA_FILE, loadDiffusionTrainState, saveDiffusionEma, saveDiffusionTrainState } from './checkpoint.js';
+import type { DiffusionRunConfig } from './config.js';
+import { DiffusionMetricsLog } from './metrics.js';
+import { DiffusionProgress } from './progress.js';
+import { sampleDiffusion } from './sample.js';
+import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from './trainStep.js';
+
+export interface DiffusionRunOptions {
+  readonly runDir: string; // the run folder (created for a new run, read for a resume)
+  readonly dataDir: string; // the CIFAR-10 binary folder
+  readonly config: DiffusionRunConfig; // resolved; for a resume, the run's own config (steps may be raised)
+  readonly resume: boolean; // continue from runDir/checkpoint.pgc
+  readonly handleSignals?: boolean; // SIGINT/SIGTERM save a checkpoint and stop; default true
+  readonly progress?: boolean; // show progress on stderr; default true
+  readonly stopAfterStep?: number; // stop as if interrupted once this step is done (tests)
+  readonly recordsPerFile?: number; // records per CIFAR-10 file (fixtures); default the official 10,000
+}
+
+export interface DiffusionRunResult {
+  readonly step: number; // updates done
+  readonly interrupted: boolean; // stopped before config.train.steps
+}
+
+const TRAIN_STREAM = 0x64696674; // 'dift': noise levels, noise, label dropout
+
+/** Creates a new run folder; refuses one that already holds a run. */
+function createRunFolder(dir: string, config: DiffusionRunConfig): void {
+  if (existsSync(join(dir, CONFIG_FILE))) {
+    throw new UserError(`${dir} already holds a run; continue it with --resume ${dir} or choose another --out`);
+  }
+  mkdirSync(join(dir, SAMPLES_DIR), { recursive: true });
+  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * The per-class grid of the EMA network: one row per class, one column per seed 0…cols−1 (so a
+ * column shares its starting noise across classes), guided with `sampleGuidance`.
+ */
+export function writeDiffusionGrid(path: string, s: DiffusionSession): void {
+  const t = s.config.train;
+  const net = emaNetwork(s);
+  const u = net.config;
+  const rows = t.classes.map((_, k) =>
+    sampleDiffusion(net, s.config.edm, {
+      concepts: [{ classIndex: k, weight: t.sampleGuidance }],
+      seeds: Array.from({ length: t.samplesPerClass }, (_, j) => j),
+      steps: t.sampleSteps,
+      sampler: 'heun',
+    }),
+  );
+  const images = rows.flatMap((x) => imagesFromNchw(x.data, t.samplesPerClass, u.inChannels, u.imageSize, u.imageSize));
+  mkdirSync(dirname(path), { recursive: true });
+  writePng(path, makeGrid(images, { cols: t.samplesPerClass, scale: 2, rowLabels: t.classes }));
+}
+
+/**
+ * Trains until `config.train.steps` updates are done or a stop is requested.
+ *
+ * @example await runDiffusionTraining({ runDir: 'runs/d', dataDir, config: resolveDiffusionConfig('cpu'), resume: false });
+ */
+export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<DiffusionRunResult> {
+  const { config, runDir } = opts;
+  const t = config.train;
+  if (config.unet.imageSize !== 32 || config.unet.inChannels !== 3) {
+    throw new UserError(`CIFAR-10 images are 3×32×32; this U-Net expects ${config.unet.inChannels}×${config.unet.imageSize}×${config.unet.imageSize}`);
+  }
+  const set = loadCifar10({
+    dir: opts.dataDir,
+    split: 'train',
+    classes: t.classes,
+    ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
+  });
+  const loader = new DataLoader(set, { batchSize: t.batchSize, seed: t.seed, flip: t.randomFlip });
+  const toClass = labelToClassIndex(t.classes);
+
+  const s = createDiffusionSession(config, new Rng(hashInts(t.seed, TRAIN_STREAM)));
+  let elapsedBefore = 0;
+  if (opts.resume) elapsedBefore = loadDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s);
+  else createRunFolder(runDir, config);
+  const metrics = new DiffusionMetricsLog(runDir, s.step);
+
+  let stopRequested = false;
+  const onSignal = (): void => {
+    stopRequested = true;
+  };
+  if (opts.handleSignals !== false) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  const startStep = s.step;
+  const startWall = performance.now() / 1000;
+  const wall = (): number => performance.now() / 1000 - startWall;
+  const progress = opts.progress === false ? null : new DiffusionProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9));
+  let lastCheckpoint = wall();
+  let lastSample = 0; // NOTE: no grid at step 1 (it costs hundreds of network evaluations); one at the end always
+  let lastLogWall = 0;
+  let lastLogStep = s.step;
+
+  const checkpoint = (): void => {
+    saveDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s, elapsedBefore + wall());
+    saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
+    lastCheckpoint = wall();
+  };
+  const sample = (): void => {
+    writeDiffusionGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s);
+    lastSample = wall();
+  };
+
+  try {
+    while (s.step < t.steps && !stopRequested) {
+      const batch = loader.batch(s.step);
+      const labels = Int32Array.from(batch.labels, (l) => toClass[l]!);
+      const m = diffusionTrainStep(s, batch.images, labels);
+      if (!Number.isFinite(m.loss)) {
+        throw new UserError(
+          `training diverged at step ${s.step} (loss ${m.loss}); the last good checkpoint is kept in ` +
+            `${join(runDir, CHECKPOINT_FILE)}; resume it, or start again with a lower --lr-g or another --seed`,
+        );
+      }
+      if (s.step % t.logEvery === 0 || s.step === t.steps) {
+        const now = wall();
+        const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize) / Math.max(now - lastLogWall, 1e-9);
+        lastLogStep = s.step;
+        lastLogWall = now;
+        const line = { step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + now };
+        metrics.append(line);
+        progress?.update(line);
+      }
+      if (wall() - lastSample >= t.sampleEverySeconds) sample();
+      if (wall() - lastCheckpoint >= t.checkpointEverySeconds) checkpoint();
+      if (opts.stopAfterStep !== undefined && s.step >= opts.stopAfterStep) stopRequested = true;
+      // NOTE: yield to the event loop so that a SIGINT handler can run between steps.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    checkpoint();
+    sample();
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const interrupted = s.step < t.steps;
+  if (interrupted && opts.progress !== false) console.error(`stopped at step ${s.step}; continue with: pegasus train --resume ${runDir}`);
+  return { step: s.step, interrupted };
+}
