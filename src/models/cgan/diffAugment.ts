@@ -15,7 +15,7 @@
  *
  * Images are [N, C, H, W] in [−1, 1]. Randomness comes from `rng`, so a resumed run replays it.
  */
-import { add, matmul, mean, mul, reshape, sub, tensor, transpose, type Rng, type Tensor } from '../../engine/index.js';
+import { add, mean, mul, pad, slice, sub, tensor, type Rng, type Tensor } from '../../engine/index.js';
 
 /** The transforms of the paper's policy string "color,translation,cutout". */
 export type AugmentPolicy = 'color' | 'translation' | 'cutout';
@@ -42,29 +42,30 @@ export function randContrast(x: Tensor, rng: Rng): Tensor {
 }
 
 /**
- * [n, size, size] matrices S with S[i][j][j + d_i] = 1: right-multiplying a row vector by S_i
- * moves its entries d_i places on (entries shifted past the end drop, vacated ones are zero).
+ * Shifts every image along `axis` (2 = rows, 3 = columns) by its own amount in [−s, s], filling
+ * with zeros: the batch is padded once, and for each distinct shift d a window of the padded batch
+ * is cut and kept only for the images whose shift is d (a 0/1 mask per image).
+ *
+ * NOTE: at most 2s + 1 whole-batch slices, so forward and backward cost O((2s + 1)·batch); cutting
+ * one window per image instead would give each image's backward a full-batch zero gradient.
  */
-function shiftMatrices(shifts: readonly number[], size: number): Tensor {
-  const m = new Float32Array(shifts.length * size * size);
-  shifts.forEach((d, i) => {
-    for (let j = 0; j < size; j++) {
-      const to = j + d;
-      if (to >= 0 && to < size) m[i * size * size + j * size + to] = 1;
-    }
-  });
-  return tensor(m, [shifts.length, size, size]);
+function shiftAxis(x: Tensor, shifts: readonly number[], s: number, axis: 2 | 3): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const padded = pad(x, axis === 2 ? [[s, s], [0, 0]] : [[s, s]]);
+  let out: Tensor | null = null;
+  for (const d of new Set(shifts)) {
+    // Output index i reads input index i − d, which is padded index i − d + s.
+    const window = axis === 2 ? slice(padded, [0, 0, s - d, 0], [n, c, s - d + h, w]) : slice(padded, [0, 0, 0, s - d], [n, c, h, s - d + w]);
+    const mask = tensor(Float32Array.from(shifts, (v) => (v === d ? 1 : 0)), [n, 1, 1, 1]);
+    const part = mul(window, mask);
+    out = out === null ? part : add(out, part);
+  }
+  return out ?? x;
 }
 
-/**
- * Shifts each image by its own (dy, dx) ∈ [−s, s]², s = round(side/8), filling with zeros.
- *
- * NOTE: written as two batched products with 0/1 shift matrices (columns, then rows through a
- * transpose) rather than a per-image pad-and-slice: the backward pass is then two small gemms
- * per image instead of N full-size zero-filled gradients.
- */
+/** Shifts each image by its own (dy, dx) ∈ [−s, s]², s = round(side/8), filling with zeros. */
 export function randTranslation(x: Tensor, rng: Rng, ratio = 0.125): Tensor {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [n, , h, w] = x.shape as [number, number, number, number];
   const sy = Math.round(h * ratio);
   const sx = Math.round(w * ratio);
   const dy: number[] = [];
@@ -73,10 +74,7 @@ export function randTranslation(x: Tensor, rng: Rng, ratio = 0.125): Tensor {
     dy.push(rng.int(2 * sy + 1) - sy);
     dx.push(rng.int(2 * sx + 1) - sx);
   }
-  const cols = matmul(reshape(x, [n, c * h, w]), shiftMatrices(dx, w)); // [n, c·h, w]
-  const t = transpose(reshape(cols, [n, c, h, w])); // [n, c, w, h]
-  const rows = matmul(reshape(t, [n, c * w, h]), shiftMatrices(dy, h));
-  return transpose(reshape(rows, [n, c, w, h])); // back to [n, c, h, w]
+  return shiftAxis(shiftAxis(x, dx, sx, 3), dy, sy, 2);
 }
 
 /** Zeroes a (H/2)×(W/2) square per image at a uniformly random centre (clipped at the borders). */
