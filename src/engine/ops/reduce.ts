@@ -55,7 +55,17 @@ function sumRaw(x: Tensor, axes: readonly number[], outShape: Shape): Tensor {
 /** broadcastTo on the kernel (no graph), scaled by `scale`. */
 function expandRaw(x: Tensor, shape: Shape, scale: number): Tensor {
   const out = empty(shape, x.dtype);
-  binaryInto('mul', x, scalar(scale, x.dtype), out);
+  const k = scalar(scale, x.dtype);
+  binaryInto('mul', x, k, out);
+  k.dispose();
+  return out;
+}
+
+/** The backward of a reduction: dy (reduced shape) viewed with kept dims, broadcast back and scaled. */
+function expandGrad(dy: Tensor, keptShape: Shape, shape: Shape, scale: number): Tensor {
+  const v = viewAs(dy, keptShape);
+  const out = expandRaw(v, shape, scale);
+  v.dispose();
   return out;
 }
 
@@ -92,7 +102,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   let y = sumRaw(x, ax, outShape);
   if (y === x) y = viewAs(x, outShape);
   const kept = reducedShape(x.shape, ax, true);
-  return recordOp(y, 'sum', [x], (dy) => [expandRaw(viewAs(dy, kept), x.shape, 1)]);
+  return recordOp(y, 'sum', [x], (dy) => [expandGrad(dy, kept, x.shape, 1)]);
 }
 
 /** Mean over `axes` (all when omitted). */
@@ -103,10 +113,12 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   const outShape = reducedShape(x.shape, ax, keepDims);
   const s = sumRaw(x, ax, outShape);
   const y = emptyLike(s);
-  binaryInto('mul', s, scalar(1 / count, x.dtype), y);
+  const k = scalar(1 / count, x.dtype);
+  binaryInto('mul', s, k, y);
+  k.dispose();
   if (s !== x) s.dispose();
   const kept = reducedShape(x.shape, ax, true);
-  return recordOp(y, 'mean', [x], (dy) => [expandRaw(viewAs(dy, kept), x.shape, 1 / count)]);
+  return recordOp(y, 'mean', [x], (dy) => [expandGrad(dy, kept, x.shape, 1 / count)]);
 }
 
 /** Maximum over one axis; the gradient goes to the first maximal element (like torch.max(dim)). */
