@@ -2,11 +2,11 @@
  * `cpu`: the conditional GAN sized for 2 CPU cores and a few hours (see README "## Training" for
  * how the size was chosen from measured images/second).
  *
- * Measured on the 2-core build machine (shared with other jobs, OMP_NUM_THREADS=1): this size
- * costs ≈ 87 GFLOP per step at batch 64 (G ≈ 163 MFLOP and D ≈ 89 MFLOP per image forward) and ran
- * at ≈ 2.6 s per step; batch 32 halves that so a few hours give several thousand G updates, which
- * matter more than batch size this early in training. A 256-channel generator (the `gpu` preset)
- * would be ~4× slower per step.
+ * Chosen by measurement on the 2-core build machine (see README "## Training"): a first size
+ * (G blocks 128/64/32, D 32/64/128/128; ≈ 163 + 89 MFLOP per image forward) ran at ≈ 3 s per step
+ * at batch 32 with the machine shared — under 2,000 G updates in the time we had. This size
+ * (≈ 95 + 27 MFLOP per image) costs ≈ 19 GFLOP per step at batch 32, about 2.3× less, and G
+ * updates matter more than width or batch size this early in training.
  *
  * Channels shrink as resolution grows (BigGAN's habit, Brock et al. 2019) so that no 3×3 conv runs
  * wide at 32×32, where most of the FLOPs would be.
@@ -21,8 +21,8 @@ export const cpu: RunPreset = {
   description: 'sized for 2 CPU cores and a few hours; airplane, bird, deer, horse',
   cgan: {
     imageSize: 32,
-    generator: { zDim: 128, embDim: 128, baseChannels: 128, blockChannels: [128, 64, 32] },
-    discriminator: { blockChannels: [32, 64, 128, 128], downsample: [true, true, true, false] },
+    generator: { zDim: 128, embDim: 128, baseChannels: 128, blockChannels: [96, 48, 24] },
+    discriminator: { blockChannels: [16, 32, 64, 128], downsample: [true, true, true, false] },
   },
   train: {
     classes: ['airplane', 'bird', 'deer', 'horse'],
