@@ -54,7 +54,7 @@ interface Row {
 const rows: Row[] = [];
 
 log('timing conv_fwd, conv_fwd_bwd, sgemm_1024 …');
-const ours = benchKernels(backend);
+const ours = benchKernels('native');
 let dcganNote: string | undefined;
 let oursPeakMiB: number | undefined;
 if (!values['no-dcgan']) {

@@ -1,50 +1,53 @@
 /**
- * The kernel workloads of ../shared/bench/workloads.md on a backend: conv_fwd, conv_fwd_bwd and
- * sgemm_1024, with the same shapes and timing as torch_reference.py.
+ * The kernel workloads of ../shared/bench/workloads.md through the engine's ops on a backend:
+ * conv_fwd, conv_fwd_bwd and sgemm_1024, with the same shapes and timing as torch_reference.py.
+ *
+ * They go through the ops (not the raw kernels) so that both sides pay what a user pays: output
+ * allocation (our buffer pool, PyTorch's allocator), autograd recording and, for the backward,
+ * the gradient of the sum.
  */
-import type { Backend, Conv2dGeometry } from '../src/engine/backend.js';
+import { conv2d, keep, matmul, rand, Rng, setBackend, sum, tidy, type BackendName, type Tensor } from '../src/engine/index.js';
 import { kernelTiming, medianTime } from './timing.js';
 
-/** Uniform numbers in [-1, 1) from a fixed LCG: the values do not matter, only the work. */
-function filled(size: number, seed: number): Float32Array {
-  const a = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2147483648 - 1;
-  }
-  return a;
+/** A leaf tensor with values in [-1, 1) that survives every tidy scope. */
+function leaf(shape: number[], rng: Rng, requiresGrad: boolean): Tensor {
+  const t = keep(rand(shape, rng));
+  t.data.forEach((v, i) => (t.data[i] = 2 * v - 1));
+  t.requiresGrad = requiresGrad;
+  return t;
 }
 
-/** conv: batch 64, 64 → 128 channels, 16×16 input, 4×4 kernel, stride 2, padding 1, no bias. */
-export const benchConv: Conv2dGeometry = {
-  n: 64, cIn: 64, hIn: 16, wIn: 16, cOut: 128, kH: 4, kW: 4,
-  strideH: 2, strideW: 2, padH: 1, padW: 1, hOut: 8, wOut: 8,
-};
+/** Disposes and clears gradients, like zero_grad(set_to_none=True). */
+function clearGrads(...ts: Tensor[]): void {
+  for (const t of ts) {
+    t.grad?.dispose();
+    t.grad = null;
+  }
+}
 
-/** Median seconds of each kernel workload on `backend`. */
-export function benchKernels(backend: Backend): Map<string, number> {
-  const g = benchConv;
-  const x = filled(g.n * g.cIn * g.hIn * g.wIn, 1);
-  const w = filled(g.cOut * g.cIn * g.kH * g.kW, 2);
-  const ySize = g.n * g.cOut * g.hOut * g.wOut;
+/** Median seconds of each kernel workload on the named backend. */
+export function benchKernels(backend: BackendName): Map<string, number> {
+  setBackend(backend);
+  const rng = new Rng(0);
+  // conv: batch 64, 64 → 128 channels, 16×16 input, 4×4 kernel, stride 2, padding 1, no bias
+  const x = leaf([64, 64, 16, 16], rng, true);
+  const w = leaf([128, 64, 4, 4], rng, true);
+  const opts = { stride: 2, padding: 1 } as const;
   const out = new Map<string, number>();
-  // NOTE: outputs are allocated inside the timed call, as PyTorch allocates its result tensors.
-  out.set('conv_fwd', medianTime(() => backend.conv2d(g, x, w, null, new Float32Array(ySize)), kernelTiming));
-
-  // Forward, then the gradients of sum(y): dy is all ones, as in conv(x).sum().backward().
+  out.set('conv_fwd', medianTime(() => tidy(() => void conv2d(x, w, null, opts)), kernelTiming));
+  // conv(x).sum().backward(): gradients for both the input and the weight
   out.set(
     'conv_fwd_bwd',
     medianTime(() => {
-      backend.conv2d(g, x, w, null, new Float32Array(ySize));
-      const dy = new Float32Array(ySize).fill(1);
-      backend.conv2dBackwardData(g, dy, w, new Float32Array(x.length));
-      backend.conv2dBackwardWeights(g, x, dy, new Float32Array(w.length), null);
+      clearGrads(x, w);
+      tidy(() => sum(conv2d(x, w, null, opts)).backward());
     }, kernelTiming),
   );
+  clearGrads(x, w);
 
-  const n = 1024;
-  const a = filled(n * n, 3), b = filled(n * n, 4);
-  out.set('sgemm_1024', medianTime(() => backend.gemm(false, false, n, n, n, a, b, new Float32Array(n * n), false), kernelTiming));
+  const a = leaf([1024, 1024], rng, false);
+  const b = leaf([1024, 1024], rng, false);
+  out.set('sgemm_1024', medianTime(() => tidy(() => void matmul(a, b)), kernelTiming));
+  for (const t of [x, w, a, b]) t.dispose();
   return out;
 }

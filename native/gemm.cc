@@ -1,7 +1,9 @@
 // Matrix product for the native backend: c = op(a)·op(b) (+ c), row-major float32.
 //
 // dnnl_sgemm is oneDNN's BLAS-like entry point: row-major, JIT-compiled for the CPU it runs on
-// (AVX-512 here) and threaded with OpenMP. It needs no primitive cache.
+// (AVX2 on this machine) and threaded with OpenMP. It needs no primitive cache.
+#include <omp.h>
+
 #include <algorithm>
 
 #include "common.h"
@@ -24,9 +26,15 @@ static void gemm(Args& args) {
     return;
   }
   const int64_t lda = transA ? m : k, ldb = transB ? k : n, ldc = n;
+  // NOTE: below ~4 MFLOP a second thread saves microseconds but waking it can cost a scheduler
+  // time slice on a busy machine, so small products run on this thread alone.
+  const bool small = double(m) * double(n) * double(k) < double(1 << 21);
+  const int threads = numThreads();
+  if (small && threads > 1) omp_set_num_threads(1);
   const dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, 1.0f,
                                       a.data, lda, b.data, ldb, accumulate ? 1.0f : 0.0f, c.data,
                                       ldc);
+  if (small && threads > 1) omp_set_num_threads(threads);
   if (st != dnnl_success) throw std::runtime_error("gemm: dnnl_sgemm failed");
 }
 
