@@ -91,6 +91,22 @@ describe('GAN training loop', () => {
     assert.throws(() => sampleImages(g, [{ name: 'horse', weight: 1 }], 2, 0), /unconditional; drop --class/);
   });
 
+  test('a NaN/Inf loss stops the run with a clear message and keeps the last good checkpoint', async () => {
+    const base = resolveRunConfig('cgan', 'tiny', { steps: 50 });
+    // An absurd generator learning rate blows the weights up within a few steps; a checkpoint
+    // after every step shows which one survives.
+    const config = { ...base, train: { ...base.train, lrG: 1e30, checkpointEverySeconds: 0 } };
+    const runDir = join(tmp, 'diverge');
+    await assert.rejects(
+      trainRun({ runDir, dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, config, resume: false, ...quiet }),
+      /training diverged at step (\d+) \(lossD .*\); the last good checkpoint is kept/,
+    );
+    const kept = loadTrainState(join(runDir, 'checkpoint.pgc'), config);
+    const last = readMetrics(join(runDir, 'metrics.jsonl')).at(-1)!;
+    assert.equal(kept.step, last.step);
+    assert.ok(Number.isFinite(last.lossD) && Number.isFinite(last.lossG));
+  });
+
   test('a corrupt or mismatched checkpoint is refused with a clear message', async () => {
     await run('refuse', 2);
     const path = join(tmp, 'refuse', 'checkpoint.pgc');
