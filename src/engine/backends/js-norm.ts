@@ -1,0 +1,91 @@
+/**
+ * The `js` backend's batch normalisation kernels (Ioffe & Szegedy 2015), also used by group and
+ * layer norm through a [1, rows, cols] view.
+ */
+import type { Storage } from '../backend.js';
+
+export function batchNorm(
+  n: number,
+  c: number,
+  hw: number,
+  x: Storage,
+  gamma: Storage | null,
+  beta: Storage | null,
+  eps: number,
+  training: boolean,
+  mean: Storage,
+  invStd: Storage,
+  y: Storage,
+): void {
+  const count = n * hw;
+  for (let ch = 0; ch < c; ch++) {
+    if (training) {
+      // NOTE: two passes (mean, then squared deviations) for accuracy in float32.
+      let s = 0;
+      for (let b = 0; b < n; b++) {
+        const o = (b * c + ch) * hw;
+        for (let i = 0; i < hw; i++) s += x[o + i]!;
+      }
+      const mu = s / count;
+      let v = 0;
+      for (let b = 0; b < n; b++) {
+        const o = (b * c + ch) * hw;
+        for (let i = 0; i < hw; i++) {
+          const d = x[o + i]! - mu;
+          v += d * d;
+        }
+      }
+      mean[ch] = mu;
+      invStd[ch] = 1 / Math.sqrt(v / count + eps);
+    }
+    const mu = mean[ch]!;
+    const scale = invStd[ch]! * (gamma ? gamma[ch]! : 1);
+    const shift = beta ? beta[ch]! : 0;
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * hw;
+      for (let i = 0; i < hw; i++) y[o + i] = (x[o + i]! - mu) * scale + shift;
+    }
+  }
+}
+
+export function batchNormBackward(
+  n: number,
+  c: number,
+  hw: number,
+  x: Storage,
+  dy: Storage,
+  gamma: Storage | null,
+  mean: Storage,
+  invStd: Storage,
+  dx: Storage,
+  dgamma: Storage | null,
+  dbeta: Storage | null,
+): void {
+  const count = n * hw;
+  for (let ch = 0; ch < c; ch++) {
+    const mu = mean[ch]!;
+    const is = invStd[ch]!;
+    let sdy = 0;
+    let sdyx = 0;
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * hw;
+      for (let i = 0; i < hw; i++) {
+        const d = dy[o + i]!;
+        sdy += d;
+        sdyx += d * (x[o + i]! - mu) * is;
+      }
+    }
+    if (dgamma) dgamma[ch] = sdyx;
+    if (dbeta) dbeta[ch] = sdy;
+    // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
+    const k = (gamma ? gamma[ch]! : 1) * is;
+    const mdy = sdy / count;
+    const mdyx = sdyx / count;
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * hw;
+      for (let i = 0; i < hw; i++) {
+        dx[o + i] = k * (dy[o + i]! - mdy - (x[o + i]! - mu) * is * mdyx);
+      }
+    }
+  }
+}
