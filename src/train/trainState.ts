@@ -8,7 +8,7 @@
  * written atomically.
  */
 import { UserError } from '../errors.js';
-import type { Tensor } from '../engine/index.js';
+import type { RngState, Tensor } from '../engine/index.js';
 import { loadCheckpoint, saveCheckpoint, type Adam, type EMA, type Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 
@@ -22,14 +22,14 @@ export interface TrainState {
   readonly optG: Adam;
   readonly optD: Adam;
   readonly step: number;
-  readonly rngState: unknown;
+  readonly rngState: RngState;
   readonly elapsedSeconds: number;
 }
 
 /** A checkpoint read from disk, to be applied to freshly built networks and optimisers. */
 export interface LoadedTrainState {
   readonly step: number;
-  readonly rngState: unknown;
+  readonly rngState: RngState;
   readonly elapsedSeconds: number;
   apply(into: TrainState): void;
 }
@@ -112,7 +112,7 @@ export function loadTrainState(path: string, config: RunConfig): LoadedTrainStat
   if (runIdentity(saved) !== runIdentity(config)) {
     throw new UserError(`${path} was written by a run with a different config than this one; resume it with its own run folder`);
   }
-  const meta = ck.meta as { step: number; rngState: unknown; elapsedSeconds: number; optG: unknown; optD: unknown };
+  const meta = ck.meta as { step: number; rngState: RngState; elapsedSeconds: number; optG: unknown; optD: unknown };
   return {
     step: meta.step,
     rngState: meta.rngState,

@@ -7,6 +7,7 @@
  * augmentation from one training Rng whose state is saved in every checkpoint. Resuming from the
  * checkpoint of step s therefore continues exactly as if the run had never stopped.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { concat, noGrad, randn, Rng, slice, tensor, tidy, type Tensor } from '../engine/index.js';
 import { loadCifar10 } from '../data/cifar10.js';
@@ -27,7 +28,7 @@ import {
   createRunFolder,
 } from './runFolder.js';
 import { writeSampleGrid } from './sampleGrid.js';
-import { loadTrainState, saveEmaGenerator, saveTrainState, type TrainState } from './trainState.js';
+import { loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
 import { labelToClassIndex } from './resolve.js';
 
 export interface TrainRunOptions {
@@ -135,10 +136,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     while (s.step < t.steps && !stopRequested) {
       const r = trainStep(s, config, loader, toClass);
       if (!Number.isFinite(r.lossD) || !Number.isFinite(r.lossG)) {
+        const kept = existsSync(join(runDir, CHECKPOINT_FILE))
+          ? `the last good checkpoint is kept in ${join(runDir, CHECKPOINT_FILE)}`
+          : 'no checkpoint had been written yet';
         throw new UserError(
-          `training diverged at step ${s.step + 1} (lossD ${r.lossD}, lossG ${r.lossG}); ` +
-            `the last good checkpoint is kept in ${join(runDir, CHECKPOINT_FILE)}; ` +
-            `resume it with a lower learning rate or start again with another --seed`,
+          `training diverged at step ${s.step + 1} (lossD ${r.lossD}, lossG ${r.lossG}); ${kept}; ` +
+            'start again with lower learning rates (--lr-g, --lr-d) or another --seed',
         );
       }
       s.step++;
@@ -294,10 +297,10 @@ function snapshot(s: Session, wallSeconds: number): TrainState {
   };
 }
 
-function restore(s: Session, loaded: { step: number; rngState: unknown; elapsedSeconds: number; apply(st: TrainState): void }): void {
+function restore(s: Session, loaded: LoadedTrainState): void {
   loaded.apply(snapshot(s, 0));
   s.step = loaded.step;
-  s.rng.setState(loaded.rngState as never);
+  s.rng.setState(loaded.rngState);
   s.elapsedSeconds = loaded.elapsedSeconds;
 }
 
