@@ -102,3 +102,21 @@ test('js and native agree: adam step (plain and decoupled weight decay)', (t) =>
     for (let i = 0; i < 3; i++) assert.ok(relErr(results[1]![i]!, results[0]![i]!) < tolerance);
   }
 });
+
+test('native propagates NaN through relu, leakyRelu and max like js (divergence must reach the loss)', (t) => {
+  if (!native.available) {
+    t.skip(`native backend not built: ${native.reason}`);
+    return;
+  }
+  E.setBackend('native');
+  try {
+    const x = E.full([2, 4096], 1);
+    x.data[5] = NaN;
+    assert.ok(Number.isNaN(E.relu(x).data[5]!), 'relu(NaN)');
+    assert.ok(Number.isNaN(E.leakyRelu(x, 0.2).data[5]!), 'leakyRelu(NaN)');
+    assert.ok(Number.isNaN(E.max(x, 1).data[0]!), 'max over an axis containing NaN');
+    assert.ok(Number.isNaN(E.sum(x).item()), 'sum');
+  } finally {
+    E.setBackend('native');
+  }
+});

@@ -157,3 +157,13 @@ test('dropout keeps about 1 − p of the values, scaled by 1/(1 − p); identity
   assert.ok(kept.every((v) => Math.abs(v - 4 / 3) < 1e-6));
   assert.equal(E.dropout(x, 0.25, new E.Rng(1), false), x);
 });
+
+test('NaN propagates through relu and max like in PyTorch (so divergence shows in the loss)', () => {
+  const x = E.tensor([NaN, -1, 2, 0], [1, 1, 2, 2]);
+  assert.ok(Number.isNaN(E.relu(x).data[0]!));
+  assert.equal(E.relu(x).data[1], 0);
+  assert.ok(Number.isNaN(E.max(x).item()));
+  assert.ok(Number.isNaN(E.max(E.reshape(x, [2, 2]), 0).data[0]!));
+  assert.ok(Number.isNaN(E.maxPool2d(x, 2).item()));
+  assert.ok(Number.isNaN(E.leakyRelu(x, 0.2).data[0]!));
+});

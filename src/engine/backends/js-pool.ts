@@ -52,7 +52,7 @@ function maxPool2d(nc: number, h: number, w: number, k: number, x: Storage, y: S
         let m = -Infinity;
         for (let dy = 0; dy < k; dy++) {
           const r = xOff + (oy * k + dy) * w + ox * k;
-          for (let dx = 0; dx < k; dx++) if (x[r + dx]! > m) m = x[r + dx]!;
+          for (let dx = 0; dx < k; dx++) if (x[r + dx]! > m || x[r + dx] !== x[r + dx]) m = x[r + dx]!;
         }
         y[yOff + oy * wo + ox] = m;
       }

@@ -24,7 +24,8 @@ function unary(op: UnaryOp, x: Storage, y: Storage, alpha: number): void {
   switch (op) {
     case 'neg': for (let i = 0; i < len; i++) y[i] = -x[i]!; break;
     case 'abs': for (let i = 0; i < len; i++) y[i] = Math.abs(x[i]!); break;
-    case 'relu': for (let i = 0; i < len; i++) { const v = x[i]!; y[i] = v > 0 ? v : 0; } break;
+    // NOTE: written so that NaN propagates (as in PyTorch), which lets divergence be detected.
+    case 'relu': for (let i = 0; i < len; i++) { const v = x[i]!; y[i] = v < 0 ? 0 : v; } break;
     case 'leakyRelu': for (let i = 0; i < len; i++) { const v = x[i]!; y[i] = v > 0 ? v : alpha * v; } break;
     case 'tanh': for (let i = 0; i < len; i++) y[i] = Math.tanh(x[i]!); break;
     case 'sigmoid': for (let i = 0; i < len; i++) y[i] = sigmoid(x[i]!); break;
@@ -129,7 +130,7 @@ function reduce(op: 'sum' | 'max', x: Storage, outer: number, axis: number, inne
     for (let a = 1; a < axis; a++) {
       const r = xOff + a * inner;
       if (op === 'sum') for (let i = 0; i < inner; i++) y[yOff + i]! += x[r + i]!;
-      else for (let i = 0; i < inner; i++) { const v = x[r + i]!; if (v > y[yOff + i]!) y[yOff + i] = v; }
+      else for (let i = 0; i < inner; i++) { const v = x[r + i]!; if (v > y[yOff + i]! || v !== v) y[yOff + i] = v; }
     }
   }
 }
