@@ -24,7 +24,9 @@ function finish(t: Tensor, opts?: CreateOptions): Tensor {
  */
 export function tensor(values: ArrayLike<number> | Storage, shape: Shape, opts?: CreateOptions): Tensor {
   const dtype = opts?.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
-  const data = dtype === 'float32' ? Float32Array.from(values as ArrayLike<number>) : Float64Array.from(values as ArrayLike<number>);
+  // NOTE: the typed-array constructors copy typed arrays with a fast bulk copy (`from` iterates).
+  const src = values as ArrayLike<number> & Iterable<number>;
+  const data = dtype === 'float32' ? new Float32Array(src) : new Float64Array(src);
   return finish(fromStorage(data, shape), opts);
 }
 

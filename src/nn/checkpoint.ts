@@ -89,6 +89,11 @@ function checkEndianness(): void {
   if (endianness() !== 'LE') throw new Error('checkpoints: only little-endian machines are supported');
 }
 
+/** writeSync may write less than asked; loop until everything is on disk. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
 /**
  * Writes a checkpoint atomically (temporary file, then rename).
  * @example saveCheckpoint('runs/a/generator.pgc', { kind: 'generator', config, tensors: g.stateDict(), meta: { step } });
@@ -125,8 +130,8 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, prefix);
-    writeSync(fd, data);
+    writeAll(fd, prefix);
+    writeAll(fd, data);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
