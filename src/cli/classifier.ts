@@ -52,12 +52,14 @@ function trainSub() {
     .addOption(new Option('--widths <list>', 'channels of prep and layers 1-3').argParser(widthList).default([...defaultClassifierConfig.widths] as [number, number, number, number], defaultClassifierConfig.widths.join(',')))
     .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(positiveInt))
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', positiveInt, 10_000)
     .option('--out <dir>', 'output folder', 'runs/classifier')
     .option('--resume', 'continue from <out>/last.pgc when it exists', false)
     .action((o) => {
       const dir = resolveDataDir(o.data);
-      let train = loadCifar10({ dir, split: 'train' });
-      const test = loadCifar10({ dir, split: 'test' });
+      const recordsPerFile = o.recordsPerFile;
+      let train = loadCifar10({ dir, split: 'train', recordsPerFile });
+      const test = loadCifar10({ dir, split: 'test', recordsPerFile });
       if (o.limit !== undefined && o.limit < train.count) {
         const n = o.limit;
         train = { ...train, count: n, images: train.images.subarray(0, n * 3072), labels: train.labels.subarray(0, n), shape: [n, 3, 32, 32] };
@@ -74,7 +76,10 @@ function trainSub() {
         resume: o.resume,
         hooks: {
           onStep(epoch, s, steps, loss, ips) {
-            if (!tty) return;
+            if (!tty) {
+              if (s % 50 === 0) console.log(`  epoch ${epoch + 1} step ${s}/${steps} loss ${loss.toFixed(3)} ${ips.toFixed(0)} img/s`);
+              return;
+            }
             const payload = { epoch: `${epoch + 1}/${cfg.epochs}`, loss: loss.toFixed(3), ips: ips.toFixed(0) };
             if (started !== epoch) {
               bar.start(steps, s, payload);
@@ -99,11 +104,12 @@ function evalSub() {
     .description('Measure a classifier checkpoint on the CIFAR-10 test set: accuracy and confusion matrix (printed and written as JSON).')
     .option('--checkpoint <file>', 'classifier checkpoint', DEFAULT_CLASSIFIER)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', positiveInt, 10_000)
     .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
     .option('--no-tta', 'do not average over the mirror image')
     .action((o) => {
       const { net } = loadClassifier(o.checkpoint);
-      const test = loadCifar10({ dir: resolveDataDir(o.data), split: 'test' });
+      const test = loadCifar10({ dir: resolveDataDir(o.data), split: 'test', recordsPerFile: o.recordsPerFile });
       const t0 = performance.now();
       const r = measureAccuracy(net, test, { flipTta: o.tta });
       const secs = (performance.now() - t0) / 1000;

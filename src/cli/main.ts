@@ -9,6 +9,7 @@ import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
 import { plotCommand } from './plot.js';
 import { classifierCommand } from './classifier.js';
+import { evaluateCommand } from './evaluate.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   program.addCommand(sampleCommand());
   program.addCommand(plotCommand());
   program.addCommand(classifierCommand());
+  program.addCommand(evaluateCommand());
   applyToAll(program);
   return program;
 }

@@ -19,6 +19,8 @@ import type { ClassifierTrainConfig } from './config.js';
 import { oneCycle, SgdNesterov } from './sgdNesterov.js';
 
 const RESUME_KIND = 'classifier-train';
+/** Steps between mid-epoch resume points. */
+const checkpointEvery = 40;
 
 /**
  * Cross-entropy against labels smoothed by ε (Szegedy et al. 2016):
@@ -68,6 +70,8 @@ export function trainClassifier(
   const opt = new SgdNesterov(params, { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
   const lastPath = join(out, 'last.pgc');
   let startEpoch = 0;
+  let startStep = 0;
+  let carried = { lossSum: 0, hits: 0 };
   const logs: EpochLog[] = [];
   if (opts.resume && existsSync(lastPath)) {
     const ck = loadCheckpoint(lastPath, { expectKind: RESUME_KIND });
@@ -77,8 +81,10 @@ export function trainClassifier(
       else if (k.startsWith('momentum.')) opt.buffers[Number(k.slice(9))]!.data.set(t.data);
     }
     net.loadStateDict(model);
-    const meta = ck.meta as { epoch: number; logs: EpochLog[] };
+    const meta = ck.meta as { epoch: number; step?: number; lossSum?: number; hits?: number; logs: EpochLog[] };
     startEpoch = meta.epoch;
+    startStep = meta.step ?? 0;
+    carried = { lossSum: meta.lossSum ?? 0, hits: meta.hits ?? 0 };
     logs.push(...meta.logs);
   }
   const steps = Math.floor(train.count / cfg.batchSize);
@@ -87,9 +93,17 @@ export function trainClassifier(
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
     const order = epochOrder(train.count, cfg.seed, epoch);
     const t0 = performance.now();
-    let lossSum = 0;
-    let hits = 0;
-    for (let s = 0; s < steps; s++) {
+    const first = epoch === startEpoch ? startStep : 0;
+    let lossSum = epoch === startEpoch ? carried.lossSum : 0;
+    let hits = epoch === startEpoch ? carried.hits : 0;
+    const save = (nextEpoch: number, nextStep: number) => {
+      const tensors: Record<string, Tensor> = {};
+      for (const [k, t] of Object.entries(net.stateDict())) tensors[`model.${k}`] = t;
+      opt.buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
+      const meta = { epoch: nextEpoch, step: nextStep, lossSum: nextStep === 0 ? 0 : lossSum, hits: nextStep === 0 ? 0 : hits, logs };
+      saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta });
+    };
+    for (let s = first; s < steps; s++) {
       const idx = order.subarray(s * cfg.batchSize, (s + 1) * cfg.batchSize);
       const x = augmentBatch(train.images, idx, { pad: cfg.cropPad, flip: cfg.flip }, hashInts(cfg.seed, epoch, s));
       const labels = new Int32Array(cfg.batchSize);
@@ -112,7 +126,9 @@ export function trainClassifier(
       opt.zeroGrad();
       lossSum += loss;
       const secs = (performance.now() - t0) / 1000;
-      opts.hooks?.onStep?.(epoch, s + 1, steps, loss, ((s + 1) * cfg.batchSize) / secs);
+      opts.hooks?.onStep?.(epoch, s + 1, steps, loss, ((s + 1 - first) * cfg.batchSize) / secs);
+      // NOTE: a resume point every `checkpointEvery` steps, so an interrupted epoch loses little
+      if ((s + 1) % checkpointEvery === 0 && s + 1 < steps) save(epoch, s + 1);
     }
     const seconds = (performance.now() - t0) / 1000;
     const log: EpochLog = {
@@ -120,14 +136,11 @@ export function trainClassifier(
       loss: lossSum / steps,
       trainAccuracy: hits / (steps * cfg.batchSize),
       seconds,
-      imagesPerSecond: (steps * cfg.batchSize) / seconds,
+      imagesPerSecond: ((steps - first) * cfg.batchSize) / seconds,
     };
     logs.push(log);
     opts.hooks?.onEpoch?.(log);
-    const tensors: Record<string, Tensor> = {};
-    for (const [k, t] of Object.entries(net.stateDict())) tensors[`model.${k}`] = t;
-    opt.buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
-    saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta: { epoch: epoch + 1, logs } });
+    save(epoch + 1, 0);
     writeFileSync(join(out, 'train-log.json'), JSON.stringify({ config: cfg, epochs: logs }, null, 2) + '\n');
   }
   const testReport = measureAccuracy(net, test, { flipTta: true });

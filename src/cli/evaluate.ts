@@ -1,0 +1,112 @@
+/**
+ * `pegasus evaluate`: recognisability, realism, uniqueness and diversity of a generator's images,
+ * judged by our own CIFAR-10 classifier, with reference rows (real test images, blurred test images,
+ * class means plus noise) computed the same way.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { CLASS_NAMES, loadCifar10, resolveDataDir } from '../data/index.js';
+import { getBackend } from '../engine/index.js';
+import { UserError } from '../errors.js';
+import { evaluateGenerator, trainReference } from '../evaluate/evaluate.js';
+import { loadGeneratorSource } from '../evaluate/generator.js';
+import { nearestSheet } from '../evaluate/sheet.js';
+import { formatSummary } from '../evaluate/summary.js';
+import { writePng } from '../image/index.js';
+import { crc32 } from '../nn/index.js';
+import { loadClassifier } from '../models/classifier/index.js';
+import { parseClassMix } from '../sample/classMix.js';
+import { DEFAULT_CLASSIFIER, nonNegativeInt, positiveInt } from './classifier.js';
+
+function classList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const bad = names.filter((n) => !CLASS_NAMES.includes(n as (typeof CLASS_NAMES)[number]));
+  if (names.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`expected CIFAR-10 class names (${CLASS_NAMES.join(', ')}), got "${value}".`);
+  }
+  return names;
+}
+
+function atLeast(min: number) {
+  return (value: string): number => {
+    const n = positiveInt(value);
+    if (n < min) throw new InvalidArgumentError(`expected at least ${min}, got ${n}.`);
+    return n;
+  };
+}
+
+function noiseLevel(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2) throw new InvalidArgumentError(`expected a number in [0, 2], got "${value}".`);
+  return n;
+}
+
+export function evaluateCommand() {
+  return new Command('evaluate')
+    .description('Score a generator checkpoint (recognisability, realism, uniqueness, diversity) against reference rows; writes evaluation.json and nearest.png.')
+    .requiredOption('--checkpoint <file>', 'GAN checkpoint (generator-ema.pgc or a run checkpoint.pgc)')
+    .addOption(new Option('--n <n>', 'generated images in total, split over the classes').argParser(atLeast(4)).default(10_000))
+    .addOption(new Option('--classes <list>', 'comma-separated classes to evaluate (default: the generator\'s)').argParser(classList))
+    .option('--concept <mix>', 'also score a composed concept, e.g. horse:0.5,bird:0.5')
+    .addOption(new Option('--nn-queries <n>', 'images per set searched among all training images').argParser(positiveInt).default(256))
+    .addOption(new Option('--prdc <n>', 'images per set for precision/recall/density/coverage').argParser(atLeast(8)).default(5000))
+    .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(positiveInt).default(50))
+    .addOption(new Option('--mean-noise <sigma>', 'noise of the class-mean baseline, in [-1,1] units').argParser(noiseLevel).default(0.25))
+    .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(nonNegativeInt).default(0))
+    .option('--classifier <file>', 'classifier checkpoint (pegasus classifier train)', DEFAULT_CLASSIFIER)
+    .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', positiveInt, 10_000)
+    .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
+    .option('--out <dir>', 'output folder', 'runs/evaluate')
+    .action((o) => {
+      if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
+      const concept = o.concept === undefined ? undefined : parseClassMix(o.concept);
+      const gen = loadGeneratorSource(o.checkpoint);
+      const { net } = loadClassifier(o.classifier);
+      const dir = resolveDataDir(o.data);
+      const train = loadCifar10({ dir, split: 'train', recordsPerFile: o.recordsPerFile });
+      const test = loadCifar10({ dir, split: 'test', recordsPerFile: o.recordsPerFile });
+      const names = o.classes ?? (gen.classes.length > 0 ? [...gen.classes] : [...CLASS_NAMES]);
+      const missing = names.filter((n) => gen.classes.length > 0 && !gen.classes.includes(n));
+      if (missing.length > 0) throw new UserError(`--classes: the generator was not trained on ${missing.join(', ')} (it knows ${gen.classes.join(', ')})`);
+      for (const c of concept ?? []) {
+        if (!gen.classes.includes(c.name)) throw new UserError(`--concept: the generator was not trained on ${c.name} (it knows ${gen.classes.join(', ')})`);
+      }
+      const labels = names.map((n) => train.classNames.indexOf(n));
+      const log = (m: string) => console.error(`evaluate: ${m}`);
+      log(`backend ${getBackend().name}; generator ${gen.name}`);
+
+      // training-set features, cached per classifier file and data folder
+      const key = (crc32(readFileSync(o.classifier)) ^ crc32(Buffer.from(`${dir}:${train.count}`))) >>> 0;
+      const cachePath = join(o.cache, `train-features-${key.toString(16)}.f32`);
+      let cached: Float32Array | undefined;
+      const dim = net.config.widths[3];
+      if (existsSync(cachePath)) {
+        const b = readFileSync(cachePath);
+        if (b.length === train.count * dim * 4) cached = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+      }
+      log(cached ? `training features from ${cachePath}` : `embedding ${train.count} training images`);
+      const ref = trainReference(net, train, cached);
+      if (!cached) {
+        mkdirSync(o.cache, { recursive: true });
+        writeFileSync(cachePath, Buffer.from(ref.features.data.buffer, ref.features.data.byteOffset, ref.features.data.byteLength));
+      }
+      const { report, sheet } = evaluateGenerator(gen, net, ref, test, { classifier: o.classifier }, {
+        n: o.n,
+        labels,
+        concept,
+        nnQueries: o.nnQueries,
+        prdcSize: o.prdc,
+        kidSubsets: o.kidSubsets,
+        seed: o.seed,
+        meanNoise: o.meanNoise,
+        log,
+      });
+      mkdirSync(o.out, { recursive: true });
+      writeFileSync(join(o.out, 'evaluation.json'), JSON.stringify(report, null, 2) + '\n');
+      writePng(join(o.out, 'nearest.png'), nearestSheet(sheet, train.images));
+      console.log(formatSummary(report));
+      console.log(`\nwrote ${join(o.out, 'evaluation.json')} and ${join(o.out, 'nearest.png')} (${report.seconds.toFixed(0)} s)`);
+    });
+}
