@@ -1,6 +1,8 @@
 // See staging.h.
 #include "staging.h"
 
+#include <omp.h>
+
 #include <cstdlib>
 #include <new>
 
@@ -50,12 +52,27 @@ void Operand::bind(float* data) {
   if (needsReorder_) inner_.set_data_handle(scratchSlot(slot_, innerBytes_));
 }
 
+/**
+ * Runs a reorder, on this thread alone when the tensor is small enough.
+ * NOTE: a reorder is a memory-bound copy; a second thread saves a fraction of a millisecond on an
+ * idle machine, but on a shared one waking it can cost a whole scheduler time slice.
+ */
+static void runReorder(const dnnl::reorder& r, dnnl::stream& s, dnnl::memory from,
+                       dnnl::memory to, size_t bytes) {
+  constexpr size_t serialBelow = size_t(8) << 20;  // 8 MiB: every DCGAN activation at batch 64
+  const int threads = numThreads();
+  const bool serial = threads > 1 && bytes < serialBelow;
+  if (serial) omp_set_num_threads(1);
+  r.execute(s, from, to);
+  if (serial) omp_set_num_threads(threads);
+}
+
 void Operand::load(dnnl::stream& s) {
-  if (needsReorder_) reorder_.execute(s, user_, inner_);
+  if (needsReorder_) runReorder(reorder_, s, user_, inner_, innerBytes_);
 }
 
 void Operand::store(dnnl::stream& s) {
-  if (needsReorder_) reorder_.execute(s, inner_, user_);
+  if (needsReorder_) runReorder(reorder_, s, inner_, user_, innerBytes_);
 }
 
 }  // namespace pegasus
