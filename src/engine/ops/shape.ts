@@ -94,12 +94,17 @@ function copyRegion(
     so += srcStart[d]! * ss[d]!;
     doff += dstStart[d]! * ds[d]!;
   }
-  const len = region[nd - 1]!;
-  const idx = new Array<number>(nd).fill(0);
+  // NOTE: trailing dimensions copied whole in both arrays are contiguous in both, so they join
+  // the innermost run: concat along channels copies one run per image, not one per row.
+  let inner = nd - 1;
+  while (inner > 0 && region[inner] === srcShape[inner] && region[inner] === dstShape[inner]) inner--;
+  const len = shapeSize(region.slice(inner));
+  const idx = new Array<number>(inner).fill(0);
   const rows = shapeSize(region) / len;
   for (let r = 0; r < rows; r++) {
-    dst.set(src.subarray(so, so + len), doff);
-    for (let d = nd - 2; d >= 0; d--) {
+    if (len === 1) dst[doff] = src[so]!;
+    else dst.set(src.subarray(so, so + len), doff);
+    for (let d = inner - 1; d >= 0; d--) {
       idx[d]!++;
       so += ss[d]!;
       doff += ds[d]!;
