@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Rng, tensor } from '../src/engine/index.js';
-import { Adam, BatchNorm2d, Conv2d, loadCheckpoint, saveCheckpoint } from '../src/nn/index.js';
+import { Adam, BatchNorm2d, Conv2d, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/nn/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pegasus-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,4 +103,14 @@ test('loading into a model of another shape names the mismatch', () => {
   const { extra64: _, ...weights } = loadCheckpoint(path).tensors;
   const wider = new Conv2d(3, 8, 3, { rng: new Rng(1) });
   assert.throws(() => wider.loadStateDict(weights), /weight has shape \[4,3,3,3\] but the model expects \[8,3,3,3\]/);
+});
+
+test('encode/decode work on bytes alone (what a browser would use)', () => {
+  const { prefix, data } = encodeCheckpoint({ kind: 'k', config: { a: 1 }, tensors: { t: tensor([1, 2, 3], [3]) } });
+  const bytes = new Uint8Array(prefix.length + data.length);
+  bytes.set(prefix);
+  bytes.set(data, prefix.length);
+  const ck = decodeCheckpoint(bytes, 'memory');
+  assert.deepEqual(ck.tensors['t']!.toArray(), [1, 2, 3]);
+  assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4), 'memory'), /memory: truncated checkpoint/);
 });

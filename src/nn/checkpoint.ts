@@ -22,9 +22,10 @@
  * holds), so loading the wrong file fails with a message instead of garbage; the CRC catches
  * truncated or corrupted data; raw arrays load with one copy. Files are written to a temporary
  * name and renamed, so a crash never leaves a half-written checkpoint under the real name.
+ *
+ * This file encodes and decodes bytes only (no Node APIs, so browsers can read checkpoints);
+ * checkpointFile.ts reads and writes files.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { type DType, shapeSize, type Tensor, tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 
@@ -47,6 +48,11 @@ export interface LoadedCheckpoint {
   readonly tensors: Readonly<Record<string, Tensor>>;
   readonly meta: unknown;
   readonly version: number;
+}
+
+export interface LoadOptions {
+  /** Refuse files of any other kind. */
+  readonly expectKind?: string;
 }
 
 interface TensorEntry {
@@ -86,19 +92,13 @@ export function crc32(bytes: Uint8Array): number {
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 function checkEndianness(): void {
-  if (endianness() !== 'LE') throw new Error('checkpoints: only little-endian machines are supported');
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    throw new Error('checkpoints: only little-endian machines are supported');
+  }
 }
 
-/** writeSync may write less than asked; loop until everything is on disk. */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-}
-
-/**
- * Writes a checkpoint atomically (temporary file, then rename).
- * @example saveCheckpoint('runs/a/generator.pgc', { kind: 'generator', config, tensors: g.stateDict(), meta: { step } });
- */
-export function saveCheckpoint(path: string, contents: CheckpointContents): void {
+/** The header-and-padding bytes and the data section of a checkpoint (written one after the other). */
+export function encodeCheckpoint(contents: CheckpointContents): { prefix: Uint8Array; data: Uint8Array } {
   checkEndianness();
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -120,59 +120,37 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
     dataBytes: data.length,
     crc32: crc32(data),
   };
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(align8(16 + headerBytes.length));
-  prefix.write(CHECKPOINT_MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(CHECKPOINT_VERSION, 8);
-  prefix.writeUInt32LE(headerBytes.length, 12);
-  headerBytes.copy(prefix, 16);
-
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeAll(fd, prefix);
-    writeAll(fd, data);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
-
-export interface LoadOptions {
-  /** Refuse files of any other kind. */
-  readonly expectKind?: string;
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const prefix = new Uint8Array(align8(16 + headerBytes.length));
+  for (let i = 0; i < 8; i++) prefix[i] = CHECKPOINT_MAGIC.charCodeAt(i);
+  const view = new DataView(prefix.buffer);
+  view.setUint32(8, CHECKPOINT_VERSION, true);
+  view.setUint32(12, headerBytes.length, true);
+  prefix.set(headerBytes, 16);
+  return { prefix, data };
 }
 
 /**
- * Reads and verifies a checkpoint. Throws a UserError that names the file and the problem when it
- * is not a pegasus checkpoint, is from a newer format, is truncated or corrupted, or is of the
- * wrong kind.
+ * Verifies and decodes checkpoint bytes; `source` (a path or URL) names the file in errors.
+ * Throws a UserError when the bytes are not a pegasus checkpoint, are from another format version,
+ * are truncated or corrupted, or hold the wrong kind.
  */
-export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedCheckpoint {
+export function decodeCheckpoint(file: Uint8Array, source: string, opts: LoadOptions = {}): LoadedCheckpoint {
   checkEndianness();
-  let file: Buffer;
-  try {
-    file = readFileSync(path);
-  } catch (e) {
-    throw new UserError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
-  }
-  const bad = (why: string) => new UserError(`${path}: ${why}`);
-  if (file.length < 16 || file.toString('latin1', 0, 8) !== CHECKPOINT_MAGIC) {
-    throw bad('not a pegasus checkpoint (bad magic bytes)');
-  }
-  const version = file.readUInt32LE(8);
+  const bad = (why: string) => new UserError(`${source}: ${why}`);
+  let magic = '';
+  for (let i = 0; i < Math.min(8, file.length); i++) magic += String.fromCharCode(file[i]!);
+  if (file.length < 16 || magic !== CHECKPOINT_MAGIC) throw bad('not a pegasus checkpoint (bad magic bytes)');
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_VERSION) {
     throw bad(`checkpoint format version ${version} is not supported (this pegasus reads version ${CHECKPOINT_VERSION})`);
   }
-  const headerLen = file.readUInt32LE(12);
+  const headerLen = view.getUint32(12, true);
   if (16 + headerLen > file.length) throw bad('truncated checkpoint (the header is cut off)');
   let header: Header;
   try {
-    header = JSON.parse(file.toString('utf8', 16, 16 + headerLen)) as Header;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(16, 16 + headerLen))) as Header;
   } catch {
     throw bad('corrupted checkpoint (the header is not valid JSON)');
   }
@@ -187,6 +165,7 @@ export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedChec
     throw bad(`truncated checkpoint (${file.length} bytes, expected ${start + header.dataBytes})`);
   }
   // Copy the data section out so its typed arrays are aligned and independent of `file`.
+  // NOTE: not file.slice(): on a Node Buffer that is a view, not a copy.
   const data = new Uint8Array(header.dataBytes);
   data.set(file.subarray(start, start + header.dataBytes));
   if (crc32(data) !== header.crc32) throw bad('corrupted checkpoint (data checksum mismatch)');
@@ -197,11 +176,11 @@ export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedChec
     if (width === 0 || e.bytes !== shapeSize(e.shape) * width || e.offset % 8 !== 0 || e.offset + e.bytes > data.length) {
       throw bad(`corrupted checkpoint (tensor ${e.name} has an inconsistent entry)`);
     }
-    const view =
+    const values =
       e.dtype === 'float64'
         ? new Float64Array(data.buffer, e.offset, e.bytes / 8)
         : new Float32Array(data.buffer, e.offset, e.bytes / 4);
-    tensors[e.name] = tensor(view, e.shape, { dtype: e.dtype });
+    tensors[e.name] = tensor(values, e.shape, { dtype: e.dtype });
   }
   return { kind: header.kind, config: header.config, tensors, meta: header.meta, version };
 }

@@ -11,9 +11,10 @@ export { Adam, AdamW, type AdamOptions, type AdamState } from './optim/adam.js';
 export { SGD, type SgdOptions, type SgdState } from './optim/sgd.js';
 export { clipGradNorm } from './optim/clip.js';
 export { EMA } from './ema.js';
+export { saveCheckpoint, loadCheckpoint } from './checkpointFile.js';
 export {
-  saveCheckpoint,
-  loadCheckpoint,
+  encodeCheckpoint,
+  decodeCheckpoint,
   crc32,
   CHECKPOINT_MAGIC,
   CHECKPOINT_VERSION,
