@@ -109,7 +109,29 @@ export function kNearest(queries: Rows, base: Rows, k: number, opts: { exclude?:
     undefined,
     opts.baseNorms,
   );
-  return { k, index, distance: sq.map(Math.sqrt) };
+  // NOTE: ‖a‖² + ‖b‖² − 2a·b loses digits to cancellation in float32 (a training image found itself at
+  // ~0.04 instead of 0 in pixel space), so the k winners' distances are recomputed directly in
+  // float64 and re-sorted; exact copies then show as exactly 0.
+  const distance = new Float32Array(q * k);
+  for (let i = 0; i < q; i++) {
+    const found: [number, number][] = [];
+    for (let t = 0; t < k; t++) {
+      const j = index[i * k + t]!;
+      if (j < 0) continue;
+      let s = 0;
+      for (let c = 0, a = i * queries.d, b = j * base.d; c < queries.d; c++) {
+        const diff = queries.data[a + c]! - base.data[b + c]!;
+        s += diff * diff;
+      }
+      found.push([Math.sqrt(s), j]);
+    }
+    found.sort((x, y) => x[0] - y[0]);
+    found.forEach(([dd, j], t) => {
+      distance[i * k + t] = dd;
+      index[i * k + t] = j;
+    });
+  }
+  return { k, index, distance };
 }
 
 /** The distance of each row of `x` to its k-th nearest other row of `x` (the k-NN radius). */
