@@ -8,7 +8,7 @@ import { jsBackend as js } from '../src/engine/backends/js.js';
 import { getNumThreads, loadNativeBackend, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
 
 const native = loadNativeBackend();
-const skip = native ? false : `native addon not built: ${nativeLoadError()}`;
+const skip = native ? false : `native backend unavailable: ${nativeLoadError()}`;
 const nb = native as Backend;
 
 /** Deterministic uniform numbers in [lo, hi) (mulberry32). */
