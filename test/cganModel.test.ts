@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { Rng, noGrad, ones, randn, sum, tensor } from '../src/engine/index.js';
 import { Discriminator, Generator, diffAugment, randCutout, randTranslation, type CganConfig } from '../src/models/cgan/index.js';
 import { tiny } from '../src/train/presets/tiny.js';
+import { standingStats } from '../src/train/standingStats.js';
 
 const config: CganConfig = { ...tiny.cgan, numClasses: 3 };
 
@@ -82,5 +83,25 @@ describe('DiffAugment (Zhao et al. 2020)', () => {
       const zeros = y.slice(i * 3072, (i + 1) * 3072).filter((v) => v === 0).length;
       assert.ok(zeros > 0 && zeros <= 3 * 256 && zeros % 3 === 0, `image ${i} has ${zeros} zeros`);
     }
+  });
+});
+
+describe('standing statistics (Brock et al. 2019)', () => {
+  test('after one batch, eval mode on that batch matches train mode on it', () => {
+    const g = new Generator(config, new Rng(1));
+    const { zDim } = config.generator;
+    // The batch standingStats draws from Rng(seed): labels first, then the noise.
+    const rng = new Rng(42);
+    const labels = Int32Array.from({ length: 16 }, () => rng.int(3));
+    const z = randn([16, zDim], rng);
+    g.train();
+    const batchStats = noGrad(() => g.forward(z, labels)).toArray();
+    standingStats(g, { zDim, numClasses: 3, seed: 42, batches: 1, batchSize: 16 });
+    assert.equal(g.training, false);
+    const standing = noGrad(() => g.forward(z, labels)).toArray();
+    // NOTE: equal up to the unbiased (running) vs biased (batch) variance, a factor √(m/(m−1)).
+    const worst = Math.max(...standing.map((v, i) => Math.abs(v - batchStats[i]!)));
+    assert.ok(worst < 0.02, `max difference ${worst}`);
+    assert.ok(worst > 0);
   });
 });

@@ -9,6 +9,7 @@ import { dcganDefaults } from '../models/dcgan.js';
 import { loadCheckpoint } from '../nn/index.js';
 import type { RunConfig } from '../train/config.js';
 import { buildGenerator, type ImageGenerator } from '../train/ganPair.js';
+import { standingStats } from '../train/standingStats.js';
 import { GENERATOR_KIND, TRAIN_KIND } from '../train/trainState.js';
 import { classWeights, type ClassWeight } from './classMix.js';
 
@@ -18,7 +19,10 @@ export interface LoadedGenerator {
   readonly step: number;
 }
 
-/** Loads the (EMA) generator of a checkpoint, rebuilt from the config stored in it, in eval mode. */
+/**
+ * Loads the (EMA) generator of a checkpoint, rebuilt from the config stored in it, with standing
+ * batch-norm statistics (see train/standingStats.ts), in eval mode.
+ */
 export function loadGenerator(path: string): LoadedGenerator {
   const ck = loadCheckpoint(path);
   let prefix: string;
@@ -30,7 +34,8 @@ export function loadGenerator(path: string): LoadedGenerator {
   const dict: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith(prefix)) dict[k.slice(prefix.length)] = v;
   generator.loadStateDict(dict);
-  generator.eval();
+  // Recomputed here too, so checkpoints written before the trainer did it sample as well.
+  standingStats(generator, { zDim: zDimOf(config), numClasses: config.train.classes.length, seed: 0 });
   return { config, generator, step: Number((ck.meta as { step?: number }).step ?? 0) };
 }
 

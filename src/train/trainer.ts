@@ -28,6 +28,7 @@ import {
   createRunFolder,
 } from './runFolder.js';
 import { writeSampleGrid } from './sampleGrid.js';
+import { standingStats } from './standingStats.js';
 import { loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
 import { labelToClassIndex } from './resolve.js';
 
@@ -50,6 +51,7 @@ export interface TrainResult {
 // Independent random streams derived from the one seed.
 const TRAIN_STREAM = 0x7472616e; // 'tran': noise, fake labels, augmentation
 const SAMPLE_STREAM = 0x73616d70; // 'samp': the fixed noise of the sample grids
+const STANDING_STREAM = 0x7374616e; // 'stan': the noise of the EMA generator's standing statistics
 
 /** The mutable state of a run in memory. */
 interface Session {
@@ -121,14 +123,24 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   let lastLogWall = 0;
   let lastLogStep = s.step;
 
+  // The EMA weights in a generator with its own batch-norm statistics (see standingStats.ts),
+  // prepared at most once per step for both the sample grid and generator-ema.pgc.
+  let emaReadyAt = -1;
+  const emaGenerator = (): ImageGenerator => {
+    if (emaReadyAt !== s.step) {
+      s.ema.copyTo(s.emaG);
+      standingStats(s.emaG, { zDim: pair.zDim, numClasses: t.classes.length, seed: hashInts(t.seed, STANDING_STREAM) });
+      emaReadyAt = s.step;
+    }
+    return s.emaG;
+  };
   const checkpoint = (): void => {
     saveTrainState(join(runDir, CHECKPOINT_FILE), config, snapshot(s, wall()));
-    saveEmaGenerator(join(runDir, EMA_FILE), config, s.ema.stateDict(), s.step);
+    saveEmaGenerator(join(runDir, EMA_FILE), config, emaGenerator().stateDict(), s.step);
     lastCheckpoint = wall();
   };
   const sample = (): void => {
-    s.ema.copyTo(s.emaG);
-    writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s.emaG, fixed, t.samplesPerClass, config.model === 'cgan' ? t.classes : undefined);
+    writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), emaGenerator(), fixed, t.samplesPerClass, config.model === 'cgan' ? t.classes : undefined);
     lastSample = wall();
   };
 
