@@ -2,7 +2,7 @@
  * `pegasus sample`: draw a grid of images for a class (or a mixture of class embeddings) from a
  * trained generator checkpoint.
  */
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { parseNonNegativeInt, parsePositiveInt } from './train.js';
 
 export function sampleCommand() {
@@ -14,7 +14,12 @@ export function sampleCommand() {
     .option('--seed <n>', 'seed of the noise', parseNonNegativeInt, 0)
     .option('--scale <k>', 'upscale each image k× in the grid', parsePositiveInt, 2)
     .requiredOption('--out <file>', 'PNG file to write')
+    .addOption(new Option('--model <kind>', 'kind of checkpoint').choices(['gan', 'diffusion'] as const).default('gan' as const))
+    .option('--concept <spec>', 'diffusion: classes with guidance weights, e.g. "horse:3,bird:2,deer:-0.5" (none: unconditional)')
+    .option('--steps <n>', 'diffusion: sampler steps', parsePositiveInt, 18)
+    .addOption(new Option('--sampler <kind>', 'diffusion: deterministic Heun or stochastic (EDM)').choices(['heun', 'stochastic'] as const).default('heun' as const))
     .action(async (opts) => {
+      if (opts.model === 'diffusion') return (await import('../diffusion/command.js')).runDiffusionSampleCommand(opts);
       const { runSampleCommand } = await import('../sample/command.js');
       runSampleCommand(opts);
     });

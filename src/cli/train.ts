@@ -42,7 +42,7 @@ export function parseClassList(value: string): string[] {
 export function trainCommand() {
   return new Command('train')
     .description('Train a GAN on CIFAR-10 (or resume a run); writes a run folder with checkpoints, metrics and samples.')
-    .addOption(new Option('--model <kind>', 'model to train').choices(MODEL_KINDS).default('cgan' as const))
+    .addOption(new Option('--model <kind>', 'model to train').choices([...MODEL_KINDS, 'diffusion' as const]).default('cgan' as const))
     .addOption(
       new Option('--preset <name>', `size and schedule: ${Object.entries(PRESETS).map(([k, p]) => `${k} (${p.description})`).join('; ')}`)
         .choices(Object.keys(PRESETS))
@@ -60,7 +60,9 @@ export function trainCommand() {
     .option('--out <dir>', 'run folder to create (default: runs/<model>-<preset>)')
     .option('--resume <rundir>', 'continue the run in this folder from its checkpoint (--steps may extend it)')
     .action(async (opts) => {
+      const diffusion = await import('../diffusion/command.js');
+      if (opts.model === 'diffusion' || (opts.resume !== undefined && diffusion.isDiffusionRunDir(opts.resume))) return diffusion.runDiffusionTrainCommand(opts);
       const { runTrainCommand } = await import('../train/command.js');
-      await runTrainCommand(opts);
+      await runTrainCommand({ ...opts, model: opts.model });
     });
 }
