@@ -173,7 +173,11 @@ static void reduce(Args& args) {
       std::memcpy(dst, base, size_t(len) * sizeof(float));
       for (int64_t k = 1; k < axis; ++k) {
         const float* row = base + k * inner;
-        for (int64_t j = 0; j < len; ++j) dst[j] = std::max(dst[j], row[j]);
+        // NOTE: NaN wins, as in js and PyTorch (std::max would keep dst when row is NaN).
+        for (int64_t j = 0; j < len; ++j) {
+          const float v = row[j];
+          dst[j] = (v > dst[j] || v != v) ? v : dst[j];
+        }
       }
     } else if (inner == 1) {
       double acc = 0;

@@ -120,8 +120,7 @@ test('native propagates NaN through relu, leakyRelu and sum like js (divergence 
   }
 });
 
-// Known difference, reported to the native backend's owner: its reduce('max') skips NaN.
-test('native max over an axis containing NaN is NaN, like js and PyTorch', { todo: 'native reduce max ignores NaN' }, (t) => {
+test('native max over an axis containing NaN is NaN, like js and PyTorch', (t) => {
   if (!native.available) {
     t.skip(`native backend not built: ${native.reason}`);
     return;
