@@ -11,27 +11,10 @@ import { measureAccuracy, formatConfusion } from '../evaluate/classifier/accurac
 import { defaultClassifierTrainConfig } from '../evaluate/classifier/config.js';
 import { trainClassifier } from '../evaluate/classifier/train.js';
 import { defaultClassifierConfig, loadClassifier } from '../models/classifier/index.js';
+import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 
 /** The committed classifier, relative to the repository root. */
 export const DEFAULT_CLASSIFIER = 'models/classifier/classifier.pgc';
-
-/** A validating parser for positive integer flags. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
-  }
-  return n;
-}
-
-/** A validating parser for non-negative integer flags (seeds). */
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected a non-negative integer, got "${value}".`);
-  }
-  return n;
-}
 
 /** Four comma-separated positive integers: the ResNet-9 widths. */
 function widthList(value: string): [number, number, number, number] {
@@ -46,13 +29,13 @@ function trainSub() {
   const d = defaultClassifierTrainConfig;
   return new Command('train')
     .description('Train the ResNet-9 classifier from scratch (Page 2018 recipe); writes classifier.pgc, accuracy.json and train-log.json.')
-    .addOption(new Option('--epochs <n>', 'passes over the training set').argParser(positiveInt).default(d.epochs))
-    .addOption(new Option('--batch <n>', 'images per step').argParser(positiveInt).default(d.batchSize))
-    .addOption(new Option('--seed <n>', 'seed of initialisation, order and augmentation').argParser(nonNegativeInt).default(d.seed))
+    .addOption(new Option('--epochs <n>', 'passes over the training set').argParser(parsePositiveInt).default(d.epochs))
+    .addOption(new Option('--batch <n>', 'images per step').argParser(parsePositiveInt).default(d.batchSize))
+    .addOption(new Option('--seed <n>', 'seed of initialisation, order and augmentation').argParser(parseNonNegativeInt).default(d.seed))
     .addOption(new Option('--widths <list>', 'channels of prep and layers 1-3').argParser(widthList).default([...defaultClassifierConfig.widths] as [number, number, number, number], defaultClassifierConfig.widths.join(',')))
-    .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(positiveInt))
+    .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(parsePositiveInt))
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', positiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <dir>', 'output folder', 'runs/classifier')
     .option('--resume', 'continue from <out>/last.pgc when it exists', false)
     .action((o) => {
@@ -104,7 +87,7 @@ function evalSub() {
     .description('Measure a classifier checkpoint on the CIFAR-10 test set: accuracy and confusion matrix (printed and written as JSON).')
     .option('--checkpoint <file>', 'classifier checkpoint', DEFAULT_CLASSIFIER)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', positiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
     .option('--no-tta', 'do not average over the mirror image')
     .action((o) => {

@@ -17,15 +17,9 @@ import {
 } from '../data/cifar10Format.js';
 import { DATA_ENV, defaultCacheRoot, resolveDataDir } from '../data/dataDir.js';
 import { CIFAR10_MD5, CIFAR10_URL, fetchCifar10 } from '../data/fetch.js';
+import { parsePositiveInt } from './parsers.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
-
-/** `--records-per-file`: hidden, lets tests check fixtures that hold a few records per file. */
-function parseRecords(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
-  return n;
-}
 
 function parseMd5(value: string): string {
   if (!/^[0-9a-fA-F]{32}$/.test(value)) throw new InvalidArgumentError('expected 32 hexadecimal digits.');
@@ -34,7 +28,7 @@ function parseMd5(value: string): string {
 
 const recordsOption = () =>
   new Option('--records-per-file <n>', 'records each file must hold (tests use small fixtures)')
-    .argParser(parseRecords)
+    .argParser(parsePositiveInt)
     .hideHelp();
 
 /**

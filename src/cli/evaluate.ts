@@ -17,7 +17,8 @@ import { writePng } from '../image/index.js';
 import { crc32 } from '../nn/index.js';
 import { loadClassifier } from '../models/classifier/index.js';
 import { parseClassMix } from '../sample/classMix.js';
-import { DEFAULT_CLASSIFIER, nonNegativeInt, positiveInt } from './classifier.js';
+import { DEFAULT_CLASSIFIER } from './classifier.js';
+import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 
 function classList(value: string): string[] {
   const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
@@ -30,7 +31,7 @@ function classList(value: string): string[] {
 
 function atLeast(min: number) {
   return (value: string): number => {
-    const n = positiveInt(value);
+    const n = parsePositiveInt(value);
     if (n < min) throw new InvalidArgumentError(`expected at least ${min}, got ${n}.`);
     return n;
   };
@@ -49,14 +50,14 @@ export function evaluateCommand() {
     .addOption(new Option('--n <n>', 'generated images in total, split over the classes').argParser(atLeast(4)).default(10_000))
     .addOption(new Option('--classes <list>', 'comma-separated classes to evaluate (default: the generator\'s)').argParser(classList))
     .option('--concept <mix>', 'also score a composed concept, e.g. horse:0.5,bird:0.5')
-    .addOption(new Option('--nn-queries <n>', 'images per set searched among all training images').argParser(positiveInt).default(256))
+    .addOption(new Option('--nn-queries <n>', 'images per set searched among all training images').argParser(parsePositiveInt).default(256))
     .addOption(new Option('--prdc <n>', 'images per set for precision/recall/density/coverage').argParser(atLeast(8)).default(5000))
-    .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(positiveInt).default(50))
+    .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(parsePositiveInt).default(50))
     .addOption(new Option('--mean-noise <sigma>', 'noise of the class-mean baseline, in [-1,1] units').argParser(noiseLevel).default(0.25))
-    .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(nonNegativeInt).default(0))
+    .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(parseNonNegativeInt).default(0))
     .option('--classifier <file>', 'classifier checkpoint (pegasus classifier train)', DEFAULT_CLASSIFIER)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', positiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
     .option('--out <dir>', 'output folder', 'runs/evaluate')
     .action((o) => {

@@ -3,7 +3,7 @@
  * trained generator checkpoint.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { parseNonNegativeInt, parsePositiveInt } from './train.js';
+import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 
 export function sampleCommand() {
   return new Command('sample')

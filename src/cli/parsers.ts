@@ -1,0 +1,39 @@
+/**
+ * Validating parsers for CLI flag values, shared by every subcommand. Each throws commander's
+ * InvalidArgumentError, so a bad value exits 1 with a one-line reason.
+ */
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+/** A validating parser for a positive integer flag (commander prints the reason and exits 1). */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
+  }
+  return n;
+}
+
+/** A validating parser for a non-negative integer (seeds). */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a non-negative integer, got "${value}".`);
+  }
+  return n;
+}
+
+/** A validating parser for a positive finite number (learning rates, epochs). */
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a positive number, got "${value}".`);
+  }
+  return n;
+}
+
+/** A comma-separated list of class names (validated against CIFAR-10 when the run resolves). */
+export function parseClassList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError(`expected class names like horse,bird, got "${value}".`);
+  return names;
+}
