@@ -24,6 +24,7 @@ import { DiffusionMetricsLog } from './metrics.js';
 import { DiffusionProgress } from './progress.js';
 import { sampleDiffusion } from './sample.js';
 import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from './trainStep.js';
+import { runTrainingLoop } from '../train/loop.js';
 
 export interface DiffusionRunOptions {
   readonly runDir: string; // the run folder (created for a new run, read for a resume)
@@ -99,67 +100,58 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   else createRunFolder(runDir, config);
   const metrics = new DiffusionMetricsLog(runDir, s.step);
 
-  let stopRequested = false;
-  const onSignal = (): void => {
-    stopRequested = true;
-  };
-  if (opts.handleSignals !== false) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
   const startStep = s.step;
   const startWall = performance.now() / 1000;
   const wall = (): number => performance.now() / 1000 - startWall;
   const progress = opts.progress === false ? null : new DiffusionProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9));
-  let lastCheckpoint = wall();
-  let lastSample = 0; // NOTE: no grid at step 1 (it costs hundreds of network evaluations); one at the end always
   let lastLogWall = 0;
   let lastLogStep = s.step;
 
   const checkpoint = (): void => {
     saveDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s, elapsedBefore + wall());
     saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
-    lastCheckpoint = wall();
   };
   const sample = (): void => {
     writeDiffusionGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s);
-    lastSample = wall();
   };
 
-  try {
-    while (s.step < t.steps && !stopRequested) {
-      const batch = loader.batch(s.step);
-      const labels = Int32Array.from(batch.labels, (l) => toClass[l]!);
-      const m = diffusionTrainStep(s, batch.images, labels);
-      if (!Number.isFinite(m.loss)) {
-        throw new UserError(
-          `training diverged at step ${s.step} (loss ${m.loss}); the last good checkpoint is kept in ` +
-            `${join(runDir, CHECKPOINT_FILE)}; resume it, or start again with a lower --lr-g or another --seed`,
-        );
-      }
-      if (s.step % t.logEvery === 0 || s.step === t.steps) {
-        const now = wall();
-        const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize) / Math.max(now - lastLogWall, 1e-9);
-        lastLogStep = s.step;
-        lastLogWall = now;
-        const line = { step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + now };
-        metrics.append(line);
-        progress?.update(line);
-      }
-      if (wall() - lastSample >= t.sampleEverySeconds) sample();
-      if (wall() - lastCheckpoint >= t.checkpointEverySeconds) checkpoint();
-      if (opts.stopAfterStep !== undefined && s.step >= opts.stopAfterStep) stopRequested = true;
-      // NOTE: yield to the event loop so that a SIGINT handler can run between steps.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+  const updateOnce = (): number => {
+    const batch = loader.batch(s.step);
+    const labels = Int32Array.from(batch.labels, (l) => toClass[l]!);
+    const m = diffusionTrainStep(s, batch.images, labels);
+    if (!Number.isFinite(m.loss)) {
+      throw new UserError(
+        `training diverged at step ${s.step} (loss ${m.loss}); the last good checkpoint is kept in ` +
+          `${join(runDir, CHECKPOINT_FILE)}; resume it, or start again with a lower --lr-g or another --seed`,
+      );
     }
-    checkpoint();
-    sample();
-  } finally {
-    progress?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const interrupted = s.step < t.steps;
+    if (s.step % t.logEvery === 0 || s.step === t.steps) {
+      const now = wall();
+      const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize) / Math.max(now - lastLogWall, 1e-9);
+      lastLogStep = s.step;
+      lastLogWall = now;
+      const line = { step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + now };
+      metrics.append(line);
+      progress?.update(line);
+    }
+    return s.step;
+  };
+
+  const { interrupted } = await runTrainingLoop({
+    startStep: s.step,
+    totalSteps: t.steps,
+    wall,
+    step: updateOnce,
+    checkpoint,
+    sample,
+    checkpointEverySeconds: t.checkpointEverySeconds,
+    sampleEverySeconds: t.sampleEverySeconds,
+    // NOTE: no grid at step 1 (it costs hundreds of network evaluations); one at the end always.
+    sampleAtStart: false,
+    ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
+    ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
+    onFinally: () => progress?.stop(),
+  });
   if (interrupted && opts.progress !== false) console.error(`stopped at step ${s.step}; continue with: pegasus train --resume ${runDir}`);
   return { step: s.step, interrupted };
 }

@@ -31,6 +31,7 @@ import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
 import { loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
 import { labelToClassIndex } from './resolve.js';
+import { runTrainingLoop } from './loop.js';
 
 export interface TrainRunOptions {
   readonly runDir: string; // the run folder (created for a new run, read for a resume)
@@ -104,22 +105,11 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const metrics = new MetricsLog(runDir, s.step);
   const fixed = fixedSampleInputs(config, pair.zDim);
 
-  let stopRequested = false;
-  const onSignal = (): void => {
-    stopRequested = true;
-  };
-  if (opts.handleSignals !== false) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
-
   const startStep = s.step;
   const startWall = performance.now() / 1000;
   const wall = (): number => performance.now() / 1000 - startWall;
   const progress =
     opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9));
-  let lastCheckpoint = wall();
-  let lastSample = -Infinity;
   let lastLogWall = 0;
   let lastLogStep = s.step;
 
@@ -137,62 +127,62 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const checkpoint = (): void => {
     saveTrainState(join(runDir, CHECKPOINT_FILE), config, snapshot(s, wall()));
     saveEmaGenerator(join(runDir, EMA_FILE), config, emaGenerator().stateDict(), s.step);
-    lastCheckpoint = wall();
   };
   const sample = (): void => {
     writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), emaGenerator(), fixed, t.samplesPerClass, config.model === 'cgan' ? t.classes : undefined);
-    lastSample = wall();
   };
 
-  try {
-    while (s.step < t.steps && !stopRequested) {
-      const r = trainStep(s, config, loader, toClass);
-      if (!Number.isFinite(r.lossD) || !Number.isFinite(r.lossG)) {
-        const kept = existsSync(join(runDir, CHECKPOINT_FILE))
-          ? `the last good checkpoint is kept in ${join(runDir, CHECKPOINT_FILE)}`
-          : 'no checkpoint had been written yet';
-        throw new UserError(
-          `training diverged at step ${s.step + 1} (lossD ${r.lossD}, lossG ${r.lossG}); ${kept}; ` +
-            'start again with lower learning rates (--lr-g, --lr-d) or another --seed',
-        );
-      }
-      s.step++;
-      // Until emaStart the average just follows G: early weights are not worth averaging in.
-      if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
-      else s.ema.update();
-      if (s.step % t.logEvery === 0 || s.step === t.steps) {
-        const now = wall();
-        const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize * t.nDis) / Math.max(now - lastLogWall, 1e-9);
-        lastLogStep = s.step;
-        lastLogWall = now;
-        metrics.append({
-          step: s.step,
-          epoch: r.epoch,
-          lossD: r.lossD,
-          lossG: r.lossG,
-          dReal: r.dReal,
-          dFake: r.dFake,
-          gradNormD: r.gradNormD,
-          gradNormG: r.gradNormG,
-          imagesPerSecond,
-          elapsedSeconds: s.elapsedSeconds + now,
-        });
-        progress?.update({ step: s.step, epoch: r.epoch, lossD: r.lossD, lossG: r.lossG, imagesPerSecond });
-      }
-      if (wall() - lastSample >= t.sampleEverySeconds) sample();
-      if (wall() - lastCheckpoint >= t.checkpointEverySeconds) checkpoint();
-      if (opts.stopAfterStep !== undefined && s.step >= opts.stopAfterStep) stopRequested = true;
-      // NOTE: yield to the event loop so that a SIGINT handler can run between steps.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+  const updateOnce = (): number => {
+    const r = trainStep(s, config, loader, toClass);
+    if (!Number.isFinite(r.lossD) || !Number.isFinite(r.lossG)) {
+      const kept = existsSync(join(runDir, CHECKPOINT_FILE))
+        ? `the last good checkpoint is kept in ${join(runDir, CHECKPOINT_FILE)}`
+        : 'no checkpoint had been written yet';
+      throw new UserError(
+        `training diverged at step ${s.step + 1} (lossD ${r.lossD}, lossG ${r.lossG}); ${kept}; ` +
+          'start again with lower learning rates (--lr-g, --lr-d) or another --seed',
+      );
     }
-    checkpoint();
-    sample();
-  } finally {
-    progress?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const interrupted = s.step < t.steps;
+    s.step++;
+    // Until emaStart the average just follows G: early weights are not worth averaging in.
+    if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
+    else s.ema.update();
+    if (s.step % t.logEvery === 0 || s.step === t.steps) {
+      const now = wall();
+      const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize * t.nDis) / Math.max(now - lastLogWall, 1e-9);
+      lastLogStep = s.step;
+      lastLogWall = now;
+      metrics.append({
+        step: s.step,
+        epoch: r.epoch,
+        lossD: r.lossD,
+        lossG: r.lossG,
+        dReal: r.dReal,
+        dFake: r.dFake,
+        gradNormD: r.gradNormD,
+        gradNormG: r.gradNormG,
+        imagesPerSecond,
+        elapsedSeconds: s.elapsedSeconds + now,
+      });
+      progress?.update({ step: s.step, epoch: r.epoch, lossD: r.lossD, lossG: r.lossG, imagesPerSecond });
+    }
+    return s.step;
+  };
+
+  const { interrupted } = await runTrainingLoop({
+    startStep: s.step,
+    totalSteps: t.steps,
+    wall,
+    step: updateOnce,
+    checkpoint,
+    sample,
+    checkpointEverySeconds: t.checkpointEverySeconds,
+    sampleEverySeconds: t.sampleEverySeconds,
+    sampleAtStart: true,
+    ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
+    ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
+    onFinally: () => progress?.stop(),
+  });
   if (interrupted && opts.progress !== false) {
     console.error(`stopped at step ${s.step}; continue with: pegasus train --resume ${runDir}`);
   }
