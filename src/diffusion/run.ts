@@ -21,7 +21,7 @@ import { CHECKPOINT_FILE, CONFIG_FILE, SAMPLES_DIR, writeFileAtomic } from '../t
 import { DIFFUSION_EMA_FILE, loadDiffusionTrainState, saveDiffusionEma, saveDiffusionTrainState } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
 import { DiffusionMetricsLog } from './metrics.js';
-import { DiffusionProgress } from './progress.js';
+import { TrainProgress } from '../train/progress.js';
 import { sampleDiffusion } from './sample.js';
 import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from './trainStep.js';
 import { runTrainingLoop } from '../train/loop.js';
@@ -103,7 +103,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   const startStep = s.step;
   const startWall = performance.now() / 1000;
   const wall = (): number => performance.now() / 1000 - startWall;
-  const progress = opts.progress === false ? null : new DiffusionProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9));
+  const progress = opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9), ['loss']);
   let lastLogWall = 0;
   let lastLogStep = s.step;
 
@@ -132,7 +132,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
       lastLogWall = now;
       const line = { step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + now };
       metrics.append(line);
-      progress?.update(line);
+      progress?.update({ step: s.step, epoch: batch.epoch, losses: { loss: m.loss }, imagesPerSecond });
     }
     return s.step;
   };

@@ -109,7 +109,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const startWall = performance.now() / 1000;
   const wall = (): number => performance.now() / 1000 - startWall;
   const progress =
-    opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9));
+    opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9), ['lossD', 'lossG']);
   let lastLogWall = 0;
   let lastLogStep = s.step;
 
@@ -164,7 +164,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         imagesPerSecond,
         elapsedSeconds: s.elapsedSeconds + now,
       });
-      progress?.update({ step: s.step, epoch: r.epoch, lossD: r.lossD, lossG: r.lossG, imagesPerSecond });
+      progress?.update({ step: s.step, epoch: r.epoch, losses: { lossD: r.lossD, lossG: r.lossG }, imagesPerSecond });
     }
     return s.step;
   };
