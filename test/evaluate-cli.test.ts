@@ -2,22 +2,13 @@
 // folder: flags are validated with one-line errors; a tiny GAN and a tiny classifier give an
 // evaluation.json with all four groups, the reference rows, the concept block and the sheet.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { readPng } from '../src/image/index.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
-
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const cli = ['--import', 'tsx', 'src/cli/main.ts'];
-
-function pegasus(args: string[]) {
-  const r = spawnSync(process.execPath, [...cli, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, PEGASUS_DATA: '' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { pegasus } from './helpers/cli.js';
 
 describe('pegasus evaluate / classifier', () => {
   let fx: Fixture;
