@@ -16,6 +16,7 @@ import { parseConcepts } from './guidance.js';
 import { resolveDiffusionConfig } from './resolve.js';
 import { runDiffusionTraining } from './run.js';
 import { DEFAULT_SAMPLE_STEPS, sampleDiffusion, SAMPLER_KINDS, type SamplerKind } from './sample.js';
+import { checkResumable } from '../train/resume.js';
 
 /** The flags of `pegasus train` that a diffusion run uses (the GAN's --lr-d has no meaning here). */
 export interface DiffusionTrainCommandOptions {
@@ -58,11 +59,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
   let runDir: string;
   if (o.resume !== undefined) {
     runDir = o.resume;
-    const given = FIXED_ON_RESUME.filter((k) => o[k] !== undefined);
-    if (given.length > 0) {
-      throw new UserError(`--resume continues a run with its own config; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-    }
-    if (!existsSync(join(runDir, CHECKPOINT_FILE))) throw new UserError(`${runDir} has no ${CHECKPOINT_FILE} to resume from`);
+    checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
     if (!isDiffusionRunDir(runDir)) throw new UserError(`${runDir} is not a diffusion run folder`);
     const saved = JSON.parse(readFileSync(join(runDir, CONFIG_FILE), 'utf8')) as DiffusionRunConfig;
     const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);

@@ -3,15 +3,14 @@
  * --resume), find the data, and run the loop. Kept out of src/cli so the CLI file stays a list of
  * flags.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
 import { loadCifar10 } from '../data/cifar10.js';
-import { UserError } from '../errors.js';
 import type { ModelKind, RunConfig } from './config.js';
 import { resolveRunConfig, stepsForEpochs } from './resolve.js';
 import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
+import { checkResumable } from './resume.js';
 
 export interface TrainCommandOptions {
   readonly model: ModelKind;
@@ -38,13 +37,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   let runDir: string;
   if (o.resume !== undefined) {
     runDir = o.resume;
-    const given = FIXED_ON_RESUME.filter((k) => o[k] !== undefined);
-    if (given.length > 0) {
-      throw new UserError(`--resume continues a run with its own config; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-    }
-    if (!existsSync(join(runDir, CHECKPOINT_FILE))) {
-      throw new UserError(`${runDir} has no ${CHECKPOINT_FILE} to resume from`);
-    }
+    checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
     const saved = readRunConfig(runDir);
     const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps } };
