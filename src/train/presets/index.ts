@@ -5,6 +5,7 @@
 import type { CganConfig } from '../../models/cgan/config.js';
 import type { TrainConfig } from '../config.js';
 import { cpu } from './cpu.js';
+import { cpuTtur } from './cpuTtur.js';
 import { gpu } from './gpu.js';
 import { tiny } from './tiny.js';
 
@@ -15,4 +16,4 @@ export interface RunPreset {
   readonly train: TrainConfig;
 }
 
-export const PRESETS: Readonly<Record<string, RunPreset>> = { tiny, cpu, gpu };
+export const PRESETS: Readonly<Record<string, RunPreset>> = { tiny, cpu, 'cpu-ttur': cpuTtur, gpu };

@@ -1,0 +1,13 @@
+/**
+ * The models committed under `models/` that the product uses by default (`npm start`,
+ * `pegasus generate`, `pegasus serve`, `pegasus report`). One place, so that training a better model
+ * means changing one path.
+ */
+export const COMMITTED_MODELS = {
+  /** The class-conditional GAN's EMA generator (see models/<name>/README.md for how it was trained). */
+  generator: 'models/cgan-cpu/generator-ema.pgc',
+  /** The classifier trained from scratch on CIFAR-10, used for scores and features. */
+  classifier: 'models/classifier/classifier.pgc',
+  /** The diffusion model's EMA denoiser. */
+  denoiser: 'models/diffusion-cpu/denoiser-ema.pgc',
+} as const;
