@@ -10,6 +10,9 @@ import { sampleCommand } from './sample.js';
 import { plotCommand } from './plot.js';
 import { classifierCommand } from './classifier.js';
 import { evaluateCommand } from './evaluate.js';
+import { diagramCommand } from './diagram.js';
+import { generateCommand } from './generate.js';
+import { serveCommand } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   program.addCommand(plotCommand());
   program.addCommand(classifierCommand());
   program.addCommand(evaluateCommand());
+  program.addCommand(diagramCommand());
+  program.addCommand(generateCommand());
+  program.addCommand(serveCommand());
   applyToAll(program);
   return program;
 }

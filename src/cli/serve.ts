@@ -1,0 +1,31 @@
+/**
+ * `pegasus serve`: a local web page to make, compare and choose images of a generator checkpoint
+ * (class-mixture sliders, seeds, an interpolation strip, scores, nearest training images, export).
+ */
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { COMMITTED_MODELS } from '../models/committed.js';
+import { parsePositiveInt } from './parsers.js';
+
+/** A TCP port, 0–65535 (0: any free port, printed on start). */
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 65535) throw new InvalidArgumentError(`expected a port number 0–65535, got "${value}".`);
+  return n;
+}
+
+export function serveCommand() {
+  return new Command('serve')
+    .description('Start a local web app to make, compare and choose images (sliders per class, seeds, interpolation, nearest training images, export).')
+    .option('--port <n>', 'port to listen on (0: any free port)', parsePort, 8080)
+    .option('--host <address>', 'address to listen on (0.0.0.0 to share on the network)', '127.0.0.1')
+    .option('--checkpoint <file>', 'generator checkpoint (generator-ema.pgc or a run checkpoint.pgc)', COMMITTED_MODELS.generator)
+    .option('--classifier <file>', 'classifier that scores the images', COMMITTED_MODELS.classifier)
+    .option('--data <dir>', 'CIFAR-10 folder for nearest training images (default: $PEGASUS_DATA or the cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
+    .option('--no-neighbours', 'do not load the training images (no nearest-neighbour search)')
+    .action(async (opts) => {
+      const { runServe } = await import('../web/serveCommand.js');
+      await runServe(opts);
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * JSON schemas of every request `pegasus serve` accepts. Fastify validates each body against its
+ * schema before a handler runs, so a handler never sees an unknown class, a fractional seed or a
+ * batch larger than LIMITS.maxImages; a bad request gets a 400 whose message names the field.
+ *
+ * The class names come from the generator checkpoint, so the schemas are built per model.
+ */
+import type { FastifySchemaValidationError } from 'fastify';
+import { LIMITS } from './settings.js';
+
+const seed = { type: 'integer', minimum: 0, maximum: LIMITS.maxSeed } as const;
+
+/** One image's settings (settings.ts: ImageSettings). */
+export function settingsSchema(classes: readonly string[]) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['weights', 'seed'],
+    properties: {
+      weights: {
+        type: 'object',
+        additionalProperties: false,
+        properties: Object.fromEntries(classes.map((c) => [c, { type: 'number', minimum: -LIMITS.maxWeight, maximum: LIMITS.maxWeight }])),
+      },
+      seed,
+      blend: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['seed', 't'],
+        properties: { seed, t: { type: 'number', minimum: 0, maximum: 1 } },
+      },
+    },
+  } as const;
+}
+
+/** POST /api/render: a batch of settings, drawn and scored together. */
+export function renderSchema(classes: readonly string[]) {
+  return {
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['items'],
+      properties: { items: { type: 'array', minItems: 1, maxItems: LIMITS.maxImages, items: settingsSchema(classes) } },
+    },
+  } as const;
+}
+
+/** POST /api/neighbours: one image's settings and how many training images to return. */
+export function neighboursSchema(classes: readonly string[]) {
+  return {
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['settings'],
+      properties: {
+        settings: settingsSchema(classes),
+        k: { type: 'integer', minimum: 1, maximum: LIMITS.maxNeighbours, default: 6 },
+      },
+    },
+  } as const;
+}
+
+/**
+ * Ajv's first error as one line that names the field, e.g.
+ * `body/items/0/weights has an unknown class "unicorn" (this model knows airplane, bird, deer, horse)`.
+ */
+export function formatSchemaErrors(classes: readonly string[]) {
+  return (errors: FastifySchemaValidationError[], dataVar: string): Error => {
+    const e = errors[0];
+    if (e === undefined) return new Error(`${dataVar} is invalid`);
+    const where = `${dataVar}${e.instancePath}`;
+    const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+    if (extra !== undefined && where.endsWith('/weights')) {
+      return new Error(`${where} has an unknown class "${extra}" (this model knows ${classes.join(', ')})`);
+    }
+    if (extra !== undefined) return new Error(`${where} has an unknown field "${extra}"`);
+    return new Error(`${where} ${e.message ?? 'is invalid'}`);
+  };
+}
+
+/** Ajv settings: no silent repairs (fastify's defaults would drop unknown fields and turn "3" into 3). */
+export const ajvOptions = { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } } as const;

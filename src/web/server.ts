@@ -1,0 +1,89 @@
+/**
+ * The HTTP side of `pegasus serve` (fastify): the static page and a small JSON API.
+ *
+ *   GET  /                 the page (public/index.html, app.js, style.css; no build step)
+ *   GET  /api/status       the model (classes read from the checkpoint), limits, neighbour index state
+ *   POST /api/render       { items: ImageSettings[] } → images with scores, and the best one
+ *   POST /api/neighbours   { settings, k } → the image, its scores and its nearest training images
+ *
+ * Every body is validated by schemas.ts (400 with a reason). Work per request is bounded: at most
+ * LIMITS.maxImages images per render (~0.1 s on the native backend), and the search among the
+ * 50,000 training images runs in a worker thread (neighbours.ts).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { describe, type NeighbourSource } from './neighbours.js';
+import { ajvOptions, formatSchemaErrors, neighboursSchema, renderSchema } from './schemas.js';
+import { LIMITS, type ImageSettings } from './settings.js';
+import { bestIndex, type RenderedImage, type RenderedWithData, type Studio } from './studio.js';
+
+export interface ServerOptions {
+  readonly studio: Studio;
+  readonly neighbours: NeighbourSource;
+  /** Log each request (fastify's logger); off in tests. */
+  readonly logger?: boolean;
+}
+
+/** The page's files and their types; nothing else is served from disk. */
+const STATIC: Readonly<Record<string, readonly [file: string, type: string]>> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/style.css': ['style.css', 'text/css; charset=utf-8'],
+};
+
+/**
+ * The folder of the page: src/web/public beside this file when run from source; from dist/web
+ * (after `npm run build`, which compiles only .ts) the same folder under src/.
+ */
+export function publicDir(): string {
+  for (const rel of ['./public/', '../../src/web/public/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  throw new Error('pegasus serve: the page (src/web/public/index.html) is missing from this installation');
+}
+
+/** What the page receives of a rendered image (no raw pixels or features). */
+function forPage(im: RenderedWithData): RenderedImage {
+  return { settings: im.settings, png: im.png, scores: im.scores, command: im.command };
+}
+
+/**
+ * Builds the app (not listening yet: tests call `inject`, the CLI calls `listen`).
+ * @example const app = buildServer({ studio, neighbours }); await app.listen({ port: 8080 });
+ */
+export function buildServer(o: ServerOptions): FastifyInstance {
+  const { studio, neighbours } = o;
+  const classes = studio.info.classes;
+  const app = Fastify({ logger: o.logger ?? false, ajv: ajvOptions, schemaErrorFormatter: formatSchemaErrors(classes), bodyLimit: 256 * 1024 });
+  const dir = publicDir();
+
+  for (const [route, [file, type]] of Object.entries(STATIC)) {
+    app.get(route, async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(await readFile(dir + file)));
+  }
+
+  app.get('/api/status', async () => ({
+    model: studio.info,
+    limits: LIMITS,
+    neighbours: { ...neighbours.status(), message: describe(neighbours.status()) },
+  }));
+
+  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req) => {
+    const t0 = performance.now();
+    const images = studio.render(req.body.items).map(forPage);
+    return { images, best: bestIndex(images), ms: Math.round(performance.now() - t0) };
+  });
+
+  app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
+    const status = neighbours.status();
+    if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describe(status) });
+    const [im] = studio.render([req.body.settings]);
+    const found = await neighbours.nearest(im!.pixels, im!.features, req.body.k);
+    return { image: forPage(im!), neighbours: found };
+  });
+
+  app.addHook('onClose', async () => neighbours.close());
+  return app;
+}
