@@ -1,0 +1,49 @@
+/**
+ * `pegasus generate`: the product's main job. Redraws the recorded Pegasus and its 64-image batch
+ * (seconds), or with --search runs the full candidate search and records a new choice.
+ */
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { COMMITTED_MODELS } from '../models/committed.js';
+import { STRATEGIES, type Strategy } from '../generate/recipe.js';
+import { defaultSearchConfig } from '../generate/config.js';
+import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+
+/** The default recorded choice, committed beside the models. */
+export const DEFAULT_CHOICE = 'models/pegasus-choice.json';
+
+function strategyList(value: string): Strategy[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = names.filter((n) => !(STRATEGIES as readonly string[]).includes(n));
+  if (names.length === 0 || bad.length > 0) throw new InvalidArgumentError(`expected strategies from ${STRATEGIES.join(', ')}, got "${value}".`);
+  return [...new Set(names)] as Strategy[];
+}
+
+function atLeast64(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n < 64) throw new InvalidArgumentError(`expected at least 64 (the batch is 64 images), got ${n}.`);
+  return n;
+}
+
+export function generateCommand() {
+  const s = defaultSearchConfig;
+  return new Command('generate')
+    .description('Make the Pegasus: pegasus.png, pegasus-x8.png, batch/00-63.png, batch64.png, neighbours.png and pegasus.json in --out. Redraws the recorded choice unless --search.')
+    .option('--checkpoint <file>', 'class-conditional GAN generator', COMMITTED_MODELS.generator)
+    .option('--classifier <file>', 'from-scratch CIFAR-10 classifier that scores the candidates', COMMITTED_MODELS.classifier)
+    .option('--denoiser <file>', 'diffusion model for the diffusion strategy', COMMITTED_MODELS.denoiser)
+    .option('--choice <file>', 'recorded choice: read without --search, written with it', DEFAULT_CHOICE)
+    .option('--out <dir>', 'output folder', 'out')
+    .option('--search', 'search thousands of candidates and record a new choice', false)
+    .addOption(new Option('--strategy <list>', `with --search: strategies to try (default ${s.strategies.join(',')})`).argParser(strategyList))
+    .addOption(new Option('--candidates <n>', `with --search: GAN candidates (default ${s.candidates})`).argParser(atLeast64))
+    .addOption(new Option('--diffusion-candidates <n>', `with --search: diffusion candidates, 0 for none (default ${s.diffusionCandidates})`).argParser(parseNonNegativeInt))
+    .addOption(new Option('--diffusion-steps <n>', `Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(parsePositiveInt))
+    .addOption(new Option('--seed <n>', `with --search: seed of the search (default ${s.seed})`).argParser(parseNonNegativeInt))
+    .option('--data <dir>', 'CIFAR-10 folder, for nearest training images (default: $PEGASUS_DATA or the cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
+    .action(async (o) => {
+      const { runGenerateCommand } = await import('../generate/command.js');
+      runGenerateCommand(o);
+    });
+}

@@ -1,0 +1,212 @@
+/**
+ * What `pegasus generate` does with its parsed flags.
+ *
+ * - Default: redraw the recorded choice (models/pegasus-choice.json) from its recipes, score it
+ *   again, and write the deliverables (see outputs.ts). Seconds, not minutes.
+ * - `--search`: draw thousands of candidates (search.ts), pre-score them all, give the best
+ *   `shortlist` the full score with nearest-neighbour uniqueness (score.ts), take the best as the
+ *   Pegasus and a good-and-diverse batch by greedy max-min (select.ts), record the choice and write
+ *   the deliverables.
+ */
+import { existsSync } from 'node:fs';
+import { loadCifar10, resolveDataDir } from '../data/index.js';
+import { loadDiffusionModel, type LoadedDiffusionModel } from '../diffusion/checkpoint.js';
+import { spread } from '../evaluate/evaluate.js';
+import { UserError } from '../errors.js';
+import { loadClassifier } from '../models/classifier/index.js';
+import { loadGenerator, type LoadedGenerator } from '../sample/sampler.js';
+import { assertSameModel, fileCrc, fingerprint, readChoice, writeChoice, CHOICE_VERSION, type ChosenImage, type RecordedChoice } from './choice.js';
+import { defaultGenerateConfig, type GenerateConfig } from './config.js';
+import { drawDiffusion } from './diffusion.js';
+import { conditionalGenerator, drawGan } from './gan.js';
+import { writeOutputs, type OutputImage } from './outputs.js';
+import { pegasusClasses } from './proposals.js';
+import { isDiffusion, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type Strategy } from './recipe.js';
+import { buildReference, type GenerateReference } from './reference.js';
+import { featureNeighbours, firstScores, fullScores, preScore, uniquenessThresholds, type CandidateScores } from './score.js';
+import { runSearch } from './search.js';
+import { greedyMaxMin } from './select.js';
+
+const IMAGE = 3072;
+
+export interface GenerateCommandOptions {
+  readonly checkpoint: string;
+  readonly classifier: string;
+  readonly denoiser: string;
+  readonly choice: string;
+  readonly out: string;
+  readonly search: boolean;
+  readonly strategy?: readonly Strategy[];
+  readonly candidates?: number;
+  readonly diffusionCandidates?: number;
+  readonly diffusionSteps?: number;
+  readonly seed?: number;
+  readonly data?: string;
+  readonly recordsPerFile: number;
+  readonly cache: string;
+}
+
+const log = (m: string) => console.error(`generate: ${m}`);
+
+function mustExist(path: string, flag: string, hint: string): void {
+  if (!existsSync(path)) throw new UserError(`${flag} ${path}: no such file (${hint})`);
+}
+
+/** The resolved config of a search from the flags. */
+function searchConfig(o: GenerateCommandOptions): GenerateConfig {
+  const d = defaultGenerateConfig;
+  return {
+    ...d,
+    search: {
+      ...d.search,
+      ...(o.strategy !== undefined && { strategies: o.strategy }),
+      ...(o.candidates !== undefined && { candidates: o.candidates }),
+      ...(o.diffusionCandidates !== undefined && { diffusionCandidates: o.diffusionCandidates }),
+      ...(o.diffusionSteps !== undefined && { diffusionSteps: o.diffusionSteps }),
+      ...(o.seed !== undefined && { seed: o.seed }),
+    },
+  };
+}
+
+/**
+ * Runs `pegasus generate`.
+ * @example runGenerateCommand({ checkpoint: COMMITTED_MODELS.generator, …, search: false })
+ */
+export function runGenerateCommand(o: GenerateCommandOptions): void {
+  const t0 = performance.now();
+  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.seed !== undefined)) {
+    throw new UserError('--strategy, --candidates, --diffusion-candidates and --seed choose what --search tries; add --search');
+  }
+  mustExist(o.checkpoint, '--checkpoint', 'a GAN generator, e.g. generator-ema.pgc from pegasus train');
+  mustExist(o.classifier, '--classifier', 'train one with `pegasus classifier train`');
+  const g = loadGenerator(o.checkpoint);
+  conditionalGenerator(g);
+  const config = o.search ? searchConfig(o) : defaultGenerateConfig;
+  pegasusClasses(g.config.train.classes, config.score.body, config.score.wings);
+  const { net } = loadClassifier(o.classifier);
+  if (net.config.numClasses !== 10) throw new UserError(`--classifier ${o.classifier} has ${net.config.numClasses} classes; generate needs a CIFAR-10 (10-class) classifier`);
+  const dataDir = resolveDataDir(o.data);
+  const train = loadCifar10({ dir: dataDir, split: 'train', recordsPerFile: o.recordsPerFile });
+  const refOptions = { manifoldSize: config.manifoldSize, manifoldK: config.manifoldK, cacheDir: o.cache, classifierPath: o.classifier, dataDir, log };
+
+  let chosen: OutputImage[];
+  let report: Record<string, unknown>;
+  if (!o.search) {
+    const choice = readChoice(o.choice);
+    const genPrint = fingerprint(o.checkpoint, g.step, g.config.train.classes);
+    assertSameModel(choice.generator, genPrint, 'generator', o.choice);
+    const needsDiffusion = choice.images.some((c) => isDiffusion(c.recipe));
+    let diffusion: LoadedDiffusionModel | null = null;
+    if (needsDiffusion) {
+      mustExist(o.denoiser, '--denoiser', 'the recorded choice has diffusion images');
+      diffusion = loadDiffusionModel(o.denoiser);
+      if (choice.denoiser !== null) assertSameModel(choice.denoiser, fingerprint(o.denoiser, diffusion.step, diffusion.config.train.classes), 'denoiser', o.choice);
+    }
+    if (choice.classifier.crc32 !== fileCrc(o.classifier)) log(`the choice was scored with another classifier (${choice.classifier.path}); scores are recomputed with ${o.classifier}`);
+    const ref = buildReference(net, train, { ...refOptions, needed: choice.images.flatMap((c) => c.featureNeighbours) });
+    log(`redrawing the recorded choice (${choice.images.length} images) from ${o.choice}`);
+    const images = draw(g, diffusion, choice.images.map((c) => c.recipe), o.choice);
+    const first = firstScores(net, images, ref.manifold, config.score);
+    const scores = fullScores(images, first, choice.images.map((_, i) => i), ref, choice.thresholds, config.score);
+    chosen = choice.images.map((c, i) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: c.recipe, scores: scores[i]! }));
+    const drift = Math.max(...choice.images.map((c, i) => Math.abs(c.scores.score - scores[i]!.score)));
+    if (drift > 1e-3) log(`NOTE: scores differ from the recorded ones by up to ${drift.toFixed(4)} (another classifier, data copy or backend)`);
+    report = reportHeader('recorded', choice, ref, performance.now() - t0);
+  } else {
+    const ref = buildReference(net, train, refOptions);
+    const test = loadCifar10({ dir: dataDir, split: 'test', recordsPerFile: o.recordsPerFile });
+    const tq = spread(test.count, config.thresholdQueries);
+    const testImages = Float32Array.from({ length: tq.length * IMAGE }, (_, j) => test.images[tq[Math.floor(j / IMAGE)]! * IMAGE + (j % IMAGE)]! / 127.5 - 1);
+    const thresholds = uniquenessThresholds(net, testImages, ref);
+    log(`uniqueness thresholds (5th percentile of real test images): pixel ${thresholds.pixel.toFixed(2)}, feature ${thresholds.feature.toFixed(3)}`);
+    let diffusion: LoadedDiffusionModel | null = null;
+    if (config.search.strategies.includes('diffusion') && config.search.diffusionCandidates > 0) {
+      if (existsSync(o.denoiser)) diffusion = loadDiffusionModel(o.denoiser);
+      else log(`no denoiser at ${o.denoiser}: the diffusion strategy is skipped`);
+    }
+    const found = runSearch(g, diffusion, net, ref.manifold, config);
+    const { first, images, recipes } = found;
+    const order = Array.from({ length: first.n }, (_, i) => i).sort((a, b) => preScore(first, b, config.score) - preScore(first, a, config.score));
+    const short = order.slice(0, Math.max(config.shortlist, config.batchSize));
+    log(`nearest training images of the ${short.length} best of ${first.n} candidates`);
+    const full = fullScores(images, first, short, ref, thresholds, config.score);
+    const ranked = short.map((i, j) => ({ i, s: full[j]! })).sort((a, b) => b.s.score - a.s.score);
+    const pool = ranked.slice(0, config.pool);
+    const pick = greedyMaxMin(first.features, first.dim, pool.map((r) => r.i), config.batchSize);
+    const byIndex = new Map(pool.map((r) => [r.i, r.s] as const));
+    const feats = new Float32Array(pick.length * first.dim);
+    pick.forEach((i, j) => feats.set(first.features.subarray(i * first.dim, (i + 1) * first.dim), j * first.dim));
+    const nbrs = featureNeighbours(feats, first.dim, ref, config.recordedNeighbours);
+    const picked: ChosenImage[] = pick.map((i, j) => ({ recipe: recipes[i]!, scores: byIndex.get(i)!, featureNeighbours: nbrs[j]! }));
+    const choice: RecordedChoice = {
+      version: CHOICE_VERSION,
+      createdAt: new Date().toISOString(),
+      generator: fingerprint(o.checkpoint, g.step, g.config.train.classes),
+      denoiser: diffusion === null ? null : fingerprint(o.denoiser, diffusion.step, diffusion.config.train.classes),
+      classifier: { path: o.classifier, crc32: fileCrc(o.classifier) },
+      trainImages: train.count,
+      thresholds,
+      search: { candidates: first.n, counts: found.counts, seconds: Math.round((performance.now() - t0) / 100) / 10, config },
+      images: picked,
+    };
+    writeChoice(o.choice, choice);
+    log(`recorded the choice in ${o.choice}`);
+    chosen = pick.map((i, j) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: recipes[i]!, scores: picked[j]!.scores }));
+    report = { ...reportHeader('search', choice, ref, performance.now() - t0), strategies: strategyTable(recipes, ranked) };
+  }
+  const files = writeOutputs(o.out, chosen, train.images, report);
+  const b = chosen[0]!.scores;
+  console.log(
+    `best: score ${b.score.toFixed(3)} (Pegasus-ness ${b.pegasus.toFixed(3)}: p(horse) ${b.pBody.toFixed(3)}, p(bird+airplane) ${b.pWings.toFixed(3)}; ` +
+      `realism ${b.realism.toFixed(3)}; uniqueness ${b.uniqueness.toFixed(3)}, nearest training image ${b.nearestPixel.distance.toFixed(1)} px-units away)`,
+  );
+  console.log(`batch: mean score ${(chosen.reduce((a, c) => a + c.scores.score, 0) / chosen.length).toFixed(3)} over ${chosen.length} images`);
+  console.log(`wrote ${files.join(', ')} to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+/** Images of mixed GAN and diffusion recipes, in order. */
+function draw(g: LoadedGenerator, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string): Float32Array {
+  const out = new Float32Array(recipes.length * IMAGE);
+  const ganIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [] : [i]));
+  const difIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [i] : []));
+  try {
+    const gi = drawGan(g, ganIdx.map((i) => recipes[i] as GanRecipe));
+    ganIdx.forEach((i, j) => out.set(gi.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+    if (difIdx.length > 0) {
+      const di = drawDiffusion(diffusion!, difIdx.map((i) => recipes[i] as DiffusionRecipe));
+      difIdx.forEach((i, j) => out.set(di.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+    }
+  } catch (err) {
+    if (err instanceof UnknownClassError) throw new UserError(`${choicePath}: ${err.message}; run \`pegasus generate --search\` to choose again`);
+    throw err;
+  }
+  return out;
+}
+
+function reportHeader(mode: string, c: RecordedChoice, ref: GenerateReference, ms: number): Record<string, unknown> {
+  return {
+    mode,
+    seconds: Math.round(ms / 100) / 10,
+    generator: c.generator,
+    denoiser: c.denoiser,
+    classifier: c.classifier,
+    score: {
+      formula: 'score = P · R^alpha · U; P = 2·sqrt(p(horse)·(p(bird)+p(airplane))); R = min(1, realism score, Kynkäänniemi et al. 2019); U = min(1, d_pix/tau_pix)·min(1, d_feat/tau_feat)',
+      thresholds: c.thresholds,
+      exactFeatureNeighbours: ref.train.complete,
+    },
+    search: c.search,
+  };
+}
+
+/** Per strategy: candidates drawn, how many reached the shortlist, and the best full score. */
+function strategyTable(recipes: readonly Recipe[], ranked: readonly { i: number; s: CandidateScores }[]): Record<string, { candidates: number; shortlisted: number; best: number }> {
+  const t: Record<string, { candidates: number; shortlisted: number; best: number }> = {};
+  for (const r of recipes) (t[r.strategy] ??= { candidates: 0, shortlisted: 0, best: 0 }).candidates++;
+  for (const { i, s } of ranked) {
+    const e = t[recipes[i]!.strategy]!;
+    e.shortlisted++;
+    e.best = Math.max(e.best, Math.round(s.score * 1000) / 1000);
+  }
+  return t;
+}

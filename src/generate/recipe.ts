@@ -1,0 +1,105 @@
+/**
+ * A recipe is everything needed to draw one candidate image again, bit for bit: the strategy, its
+ * class weights and its seeds. Recipes are what `pegasus.json` and the recorded choice store; the
+ * images are always recomputed from them (STYLE.md habit 11: every sample regenerates from its seed).
+ *
+ * Strategies:
+ * - `mix`: one mixture of class embeddings for every layer of the conditional GAN;
+ * - `layer-mix`: a mixture per conditional layer (coarse layers decide the body, fine layers the
+ *   texture and colour), e.g. horse early and bird late;
+ * - `latent-search`: a `mix`/`layer-mix` recipe whose latent z was moved by a random walk that kept
+ *   only steps that raised the Pegasus score (see search.ts);
+ * - `diffusion`: composed classifier-free guidance with positive and negative class weights.
+ */
+
+/** Class name → weight, in the generator's (or denoiser's) class vocabulary. */
+export type ClassWeights = Readonly<Record<string, number>>;
+
+export type GanStrategy = 'mix' | 'layer-mix' | 'latent-search';
+export type Strategy = GanStrategy | 'diffusion';
+export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'latent-search', 'diffusion'];
+
+/**
+ * The random walk of a latent-search recipe: starting from z₀ = N(0, I) of `seed`, each step s adds
+ * noise εₛ = N(0, I) of `walk.seeds[s]`:  z ← (z + σ·εₛ)/√(1 + σ²), which keeps z distributed as
+ * N(0, I) (the prior the generator was trained on).
+ */
+export interface LatentWalk {
+  readonly sigma: number;
+  readonly seeds: readonly number[];
+}
+
+export interface GanRecipe {
+  readonly strategy: GanStrategy;
+  /** Seed of z₀ ~ N(0, I). */
+  readonly seed: number;
+  /** One mixture for every conditional layer (mix), or … */
+  readonly weights?: ClassWeights;
+  /** … one mixture per conditional layer, in forward order (layer-mix). */
+  readonly layerWeights?: readonly ClassWeights[];
+  readonly walk?: LatentWalk;
+}
+
+export interface DiffusionRecipe {
+  readonly strategy: 'diffusion';
+  /** Seed of the image's starting noise (and churn), as in src/diffusion/sample.ts. */
+  readonly seed: number;
+  /** Guidance weight per class; the weights need not sum to 1 (the ∅ term takes the rest). */
+  readonly concept: ClassWeights;
+  /** Heun sampler steps. */
+  readonly steps: number;
+}
+
+export type Recipe = GanRecipe | DiffusionRecipe;
+
+export function isDiffusion(r: Recipe): r is DiffusionRecipe {
+  return r.strategy === 'diffusion';
+}
+
+/**
+ * The mixture of every conditional layer as weights per class index (the model's class order).
+ * A class the model does not know is an error naming the classes it knows.
+ *
+ * @example layerClassWeights({ strategy: 'mix', seed: 0, weights: { horse: 0.7, bird: 0.3 } }, ['bird', 'horse'], 6)
+ */
+export function layerClassWeights(r: GanRecipe, classes: readonly string[], layers: number): Float64Array[] {
+  const perLayer = r.layerWeights ?? (r.weights !== undefined ? new Array<ClassWeights>(layers).fill(r.weights) : undefined);
+  if (perLayer === undefined) throw new Error(`recipe ${describe(r)} has neither weights nor layerWeights`);
+  if (perLayer.length !== layers) throw new Error(`recipe ${describe(r)} has ${perLayer.length} layer mixtures; this generator has ${layers} conditional layers`);
+  return perLayer.map((mix) => toIndexWeights(mix, classes));
+}
+
+export function toIndexWeights(mix: ClassWeights, classes: readonly string[]): Float64Array {
+  const w = new Float64Array(classes.length);
+  for (const [name, weight] of Object.entries(mix)) {
+    const i = classes.indexOf(name);
+    if (i < 0) throw new UnknownClassError(name, classes);
+    w[i] = weight;
+  }
+  return w;
+}
+
+/** A recipe names a class the model was not trained on (e.g. after the generator was replaced). */
+export class UnknownClassError extends Error {
+  constructor(
+    readonly className: string,
+    readonly classes: readonly string[],
+  ) {
+    super(`the model was not trained on "${className}"; it knows ${classes.join(', ')}`);
+  }
+}
+
+/** "horse:0.7,bird:0.3" */
+export function formatWeights(mix: ClassWeights): string {
+  return Object.entries(mix)
+    .map(([k, v]) => `${k}:${Number(v.toFixed(3))}`)
+    .join(',');
+}
+
+/** A short human-readable description of a recipe, e.g. for logs and labels. */
+export function describe(r: Recipe): string {
+  if (isDiffusion(r)) return `diffusion ${formatWeights(r.concept)} seed ${r.seed}`;
+  const cond = r.layerWeights !== undefined ? r.layerWeights.map(formatWeights).join(' | ') : formatWeights(r.weights ?? {});
+  const walk = r.walk !== undefined ? ` +${r.walk.seeds.length} steps` : '';
+  return `${r.strategy} ${cond} seed ${r.seed}${walk}`;
+}

@@ -1,0 +1,210 @@
+/**
+ * The candidate search: thousands of GAN candidates (class-embedding mixtures and per-layer
+ * mixtures with fresh latents), a latent search that refines the best of them, and a few diffusion
+ * candidates, each drawn and given the classifier's cheap pre-score P·R^α (see score.ts).
+ *
+ * Latent search is a (1 + λ) evolution strategy (Rechenberg 1973; Beyer & Schwefel 2002,
+ * "Evolution strategies – A comprehensive introduction"): each parent latent proposes λ children
+ * z' = (z + σε)/√(1 + σ²) and is replaced by its best child when that scores higher. It needs no
+ * gradients, so it cannot push pixels adversarially against the classifier the way gradient ascent
+ * on p(horse)·p(bird) would; every child stays a sample of the generator.
+ */
+import type { LoadedDiffusionModel } from '../diffusion/checkpoint.js';
+import type { ResNet9 } from '../models/classifier/index.js';
+import type { LoadedGenerator } from '../sample/sampler.js';
+import type { GenerateConfig } from './config.js';
+import { drawDiffusion } from './diffusion.js';
+import { conditionalGenerator, drawGan } from './gan.js';
+import { SearchProgress } from './progress.js';
+import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
+import type { DiffusionRecipe, GanRecipe, GanStrategy, Recipe } from './recipe.js';
+import type { RealManifold } from './reference.js';
+import { firstScores, preScore, type FirstScores } from './score.js';
+
+const IMAGE = 3072;
+const CHUNK = 512;
+
+export interface SearchResult {
+  readonly recipes: Recipe[];
+  readonly images: Float32Array;
+  readonly first: FirstScores;
+  /** Candidates drawn per strategy. */
+  readonly counts: Record<string, number>;
+}
+
+/** Collects drawn candidates and their first scores chunk by chunk. */
+class CandidatePool {
+  readonly recipes: Recipe[] = [];
+  readonly pre: number[] = [];
+  private readonly chunks: { images: Float32Array; s: FirstScores }[] = [];
+
+  constructor(
+    private readonly net: ResNet9,
+    private readonly manifold: RealManifold,
+    private readonly config: GenerateConfig,
+  ) {}
+
+  add(recipes: readonly Recipe[], images: Float32Array): FirstScores {
+    const s = firstScores(this.net, images, this.manifold, this.config.score);
+    this.recipes.push(...recipes);
+    for (let i = 0; i < s.n; i++) this.pre.push(preScore(s, i, this.config.score));
+    this.chunks.push({ images, s });
+    return s;
+  }
+
+  get size(): number {
+    return this.recipes.length;
+  }
+
+  best(): number {
+    return this.pre.reduce((a, b) => Math.max(a, b), 0);
+  }
+
+  /** Everything drawn, concatenated. */
+  result(counts: Record<string, number>): SearchResult {
+    const cat = (pick: (c: { images: Float32Array; s: FirstScores }) => Float32Array) => {
+      const parts = this.chunks.map(pick);
+      const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
+    };
+    const dim = this.chunks[0]?.s.dim ?? 0;
+    const first: FirstScores = {
+      n: this.size,
+      dim,
+      features: cat((c) => c.s.features),
+      probs: cat((c) => c.s.probs),
+      pBody: cat((c) => c.s.pBody),
+      pWings: cat((c) => c.s.pWings),
+      pegasus: cat((c) => c.s.pegasus),
+      realismScore: cat((c) => c.s.realismScore),
+    };
+    return { recipes: this.recipes, images: cat((c) => c.images), first, counts };
+  }
+}
+
+/**
+ * Runs the search. `diffusion` may be null (no denoiser, or the strategy is off).
+ * @example const r = runSearch(g, null, net, ref.manifold, defaultGenerateConfig);
+ */
+export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | null, net: ResNet9, manifold: RealManifold, config: GenerateConfig): SearchResult {
+  const sc = config.search;
+  const gen = conditionalGenerator(g);
+  const classes = g.config.train.classes;
+  const { body, wings } = pegasusClasses(classes, config.score.body, config.score.wings);
+  const on = (s: string) => sc.strategies.includes(s as never);
+  let nextSeed = sc.seed * 1_000_000;
+  const seed = () => nextSeed++;
+
+  // budgets
+  const latent = on('latent-search') ? Math.round(sc.candidates * sc.latentShare) : 0;
+  const parentsN = latent > 0 ? Math.max(1, Math.min(sc.latentParents, Math.floor(latent / sc.latentChildren))) : 0;
+  const rounds = latent > 0 ? Math.max(1, Math.floor(latent / (parentsN * sc.latentChildren))) : 0;
+  const baseStrategies: GanStrategy[] = (['mix', 'layer-mix'] as const).filter((s) => on(s));
+  // latent search alone still needs parents: they come from `mix` and are not kept as candidates
+  const parentsOnly = baseStrategies.length === 0 && latent > 0;
+  const bases: GanStrategy[] = parentsOnly ? ['mix'] : baseStrategies;
+  const baseTotal = Math.max(parentsN, sc.candidates - rounds * parentsN * sc.latentChildren);
+  const useDiffusion = diffusion !== null && on('diffusion') && sc.diffusionCandidates > 0;
+  const total = baseTotal + rounds * parentsN * sc.latentChildren + (useDiffusion ? sc.diffusionCandidates : 0);
+
+  const pool = new CandidatePool(net, manifold, config);
+  const counts: Record<string, number> = {};
+  const progress = new SearchProgress(total);
+  const tick = (stage: string) => progress.update(pool.size, stage, pool.best());
+  try {
+    // 1. mix and layer-mix: conditions in turn, a fresh latent for each candidate
+    const recipes: GanRecipe[] = [];
+    bases.forEach((strategy, b) => {
+      const conds: Condition[] = strategy === 'mix' ? mixConditions(body, wings) : layerMixConditions(body, wings, gen.numConditionalLayers);
+      const n = Math.floor(baseTotal / bases.length) + (b < baseTotal % bases.length ? 1 : 0);
+      for (let i = 0; i < n; i++) recipes.push({ strategy, seed: seed(), ...conds[i % conds.length]! });
+      counts[strategy] = n;
+    });
+    for (let s = 0; s < recipes.length; s += CHUNK) {
+      const part = recipes.slice(s, s + CHUNK);
+      pool.add(part, drawGan(g, part));
+      tick(part[0]!.strategy);
+    }
+
+    // 2. latent search from the best base candidates
+    if (rounds > 0) {
+      const order = pool.pre.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]);
+      const parents = order.slice(0, parentsN).map(([p, i]) => ({ recipe: pool.recipes[i] as GanRecipe, pre: p }));
+      counts['latent-search'] = 0;
+      for (let r = 0; r < rounds; r++) {
+        const children: GanRecipe[] = [];
+        for (const p of parents) {
+          const walk = p.recipe.walk?.seeds ?? [];
+          for (let c = 0; c < sc.latentChildren; c++) {
+            children.push({ ...p.recipe, strategy: 'latent-search', walk: { sigma: sc.latentSigma, seeds: [...walk, seed()] } });
+          }
+        }
+        const first = pool.size;
+        pool.add(children, drawGan(g, children));
+        counts['latent-search'] += children.length;
+        parents.forEach((p, pi) => {
+          for (let c = 0; c < sc.latentChildren; c++) {
+            const i = first + pi * sc.latentChildren + c;
+            if (pool.pre[i]! > p.pre) {
+              p.pre = pool.pre[i]!;
+              p.recipe = pool.recipes[i] as GanRecipe;
+            }
+          }
+        });
+        tick(`latent-search round ${r + 1}/${rounds}`);
+      }
+    }
+
+    // 3. diffusion: composed guidance, a few candidates
+    if (useDiffusion) {
+      const concepts = diffusionConcepts(diffusion.config.train.classes, body, wings.filter((w) => diffusion.config.train.classes.includes(w)));
+      const dr: DiffusionRecipe[] = Array.from({ length: sc.diffusionCandidates }, (_, i) => ({
+        strategy: 'diffusion',
+        seed: seed(),
+        concept: concepts[i % concepts.length]!,
+        steps: sc.diffusionSteps,
+      }));
+      tick('diffusion');
+      pool.add(dr, drawDiffusion(diffusion, dr, () => tick('diffusion')));
+      counts['diffusion'] = dr.length;
+      tick('diffusion');
+    }
+  } finally {
+    progress.stop();
+  }
+  const all = pool.result(counts);
+  return parentsOnly ? dropStrategy(all, 'mix') : all;
+}
+
+/** The result without the candidates of one strategy (the parents of a latent-search-only run). */
+function dropStrategy(r: SearchResult, strategy: string): SearchResult {
+  const keep = r.recipes.flatMap((rc, i) => (rc.strategy === strategy ? [] : [i]));
+  const pick = (x: Float32Array, w: number) => {
+    const out = new Float32Array(keep.length * w);
+    keep.forEach((i, j) => out.set(x.subarray(i * w, (i + 1) * w), j * w));
+    return out;
+  };
+  const f = r.first;
+  const k = f.probs.length / Math.max(1, f.n);
+  const { [strategy]: _dropped, ...counts } = r.counts;
+  return {
+    recipes: keep.map((i) => r.recipes[i]!),
+    images: pick(r.images, IMAGE),
+    first: {
+      n: keep.length,
+      dim: f.dim,
+      features: pick(f.features, f.dim),
+      probs: pick(f.probs, k),
+      pBody: pick(f.pBody, 1),
+      pWings: pick(f.pWings, 1),
+      pegasus: pick(f.pegasus, 1),
+      realismScore: pick(f.realismScore, 1),
+    },
+    counts,
+  };
+}

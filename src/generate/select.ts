@@ -1,0 +1,52 @@
+/**
+ * Choosing a batch that is both good and diverse: greedy max-min (farthest-point) selection of
+ * Gonzalez 1985 ("Clustering to minimize the maximum intercluster distance"), run in the
+ * classifier's feature space over a pool of the best-scoring candidates. It starts from the single
+ * best candidate and repeatedly adds the pool member farthest from everything chosen so far, so
+ * near-duplicates (e.g. a latent-search child beside its parent) are never both taken.
+ *
+ * Restricting the pool to the top candidates keeps quality; max-min inside it gives variety (pure
+ * max-min over all candidates would pick the strangest outliers).
+ */
+
+/**
+ * Indices (into the rows of `features`) of `count` members of `pool`, the first being `pool[0]`
+ * (callers pass the pool best first). Members at distance 0 from the chosen ones (identical
+ * features) are taken only when nothing else is left.
+ *
+ * @example greedyMaxMin(feats, 128, topIndices, 64) // [best, farthest from best, …]
+ */
+export function greedyMaxMin(features: Float32Array, dim: number, pool: readonly number[], count: number): number[] {
+  if (pool.length === 0) return [];
+  const m = Math.min(count, pool.length);
+  const chosen = [pool[0]!];
+  const taken = new Uint8Array(pool.length);
+  taken[0] = 1;
+  // minD[p]: squared distance from pool member p to its nearest chosen member
+  const minD = new Float64Array(pool.length).fill(Infinity);
+  const update = (c: number) => {
+    for (let p = 0; p < pool.length; p++) {
+      if (taken[p]) continue;
+      let s = 0;
+      const a = pool[p]! * dim;
+      const b = c * dim;
+      for (let j = 0; j < dim; j++) {
+        const d = features[a + j]! - features[b + j]!;
+        s += d * d;
+      }
+      if (s < minD[p]!) minD[p] = s;
+    }
+  };
+  update(pool[0]!);
+  while (chosen.length < m) {
+    let best = -1;
+    for (let p = 0; p < pool.length; p++) {
+      // NOTE: ties go to the earlier (better-scoring) pool member
+      if (!taken[p] && (best < 0 || minD[p]! > minD[best]!)) best = p;
+    }
+    taken[best] = 1;
+    chosen.push(pool[best]!);
+    update(pool[best]!);
+  }
+  return chosen;
+}
