@@ -10,7 +10,6 @@ import { sampleCommand } from './sample.js';
 import { plotCommand } from './plot.js';
 import { classifierCommand } from './classifier.js';
 import { evaluateCommand } from './evaluate.js';
-import { generateCommand } from './generate.js';
 import { diagramCommand } from './diagram.js';
 import { generateCommand } from './generate.js';
 import { serveCommand } from './serve.js';
@@ -30,7 +29,6 @@ export function buildProgram(): Command {
   program.addCommand(plotCommand());
   program.addCommand(classifierCommand());
   program.addCommand(evaluateCommand());
-  program.addCommand(generateCommand());
   program.addCommand(diagramCommand());
   program.addCommand(generateCommand());
   program.addCommand(serveCommand());
