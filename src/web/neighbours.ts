@@ -70,8 +70,12 @@ export function startNeighbourWorker(options: TrainIndexOptions): NeighbourSourc
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: NeighbourResult) => void; reject: (e: Error) => void }>();
   let onSettled: ((s: IndexStatus) => void)[] = [];
+  // NOTE: a worker that is loading or answering keeps the process alive; an idle one must not
+  // (the CLI exits when the server closes).
+  const refWhileBusy = () => (status.state === 'loading' || pending.size > 0 ? worker.ref() : worker.unref());
   const settle = (s: IndexStatus) => {
     status = s;
+    refWhileBusy();
     for (const f of onSettled) f(s);
     onSettled = [];
   };
@@ -86,6 +90,7 @@ export function startNeighbourWorker(options: TrainIndexOptions): NeighbourSourc
     else {
       const p = pending.get(m.id);
       pending.delete(m.id);
+      refWhileBusy();
       if (m.type === 'result') p?.resolve(m.result);
       else p?.reject(new Error(m.message));
     }
@@ -95,8 +100,6 @@ export function startNeighbourWorker(options: TrainIndexOptions): NeighbourSourc
     failAll(e.message);
   });
   worker.on('exit', () => failAll('the training index stopped'));
-  // NOTE: an idle worker must not keep the process alive (the CLI exits when the server closes).
-  worker.unref();
   return {
     status: () => status,
     nearest(pixels, features, k) {
@@ -104,6 +107,7 @@ export function startNeighbourWorker(options: TrainIndexOptions): NeighbourSourc
       const id = nextId++;
       return new Promise<NeighbourResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
+        refWhileBusy();
         worker.postMessage({ id, pixels, features, k } satisfies ToIndexWorker);
       });
     },
