@@ -80,7 +80,7 @@ describe('pegasus generate (CLI)', () => {
     const r = search(p('choice.json'), p('a'));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /best: score \d/);
-    const size = (f: string) => {
+    const size = (f: string): [number, number] => {
       const im = readPng(join(p('a'), f));
       return [im.width, im.height];
     };
