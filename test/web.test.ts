@@ -3,7 +3,7 @@
 // the true nearest training images), the CLI, and the page end to end in headless Chromium.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadCifar10 } from '../src/data/index.js';
 import { Rng } from '../src/engine/index.js';
-import { decodePng, floatToUint8, readPng } from '../src/image/index.js';
+import { decodePng, filled, floatToUint8, readPng, writePng } from '../src/image/index.js';
 import { defaultClassifierConfig, ResNet9, saveClassifier } from '../src/models/classifier/index.js';
 import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
 import { resolveRunConfig } from '../src/train/resolve.js';
@@ -54,7 +54,14 @@ describe('pegasus serve', () => {
     classifier = join(tmp, 'classifier.pgc');
     saveClassifier(classifier, new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(1)).eval(), { epoch: 0, testAccuracy: null });
     const neighbours = startNeighbourWorker({ dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') });
-    app = buildServer({ studio: new Studio(generator, classifier), neighbours });
+    // an output folder shaped like `pegasus generate`'s: two images, and one entry pointing outside
+    const out = join(tmp, 'out');
+    writePng(join(out, 'batch', '00.png'), filled(3, 32, 32, [200, 30, 30]));
+    writePng(join(out, 'batch', '01.png'), filled(3, 32, 32, [30, 200, 30]));
+    writePng(join(tmp, 'outside.png'), filled(3, 32, 32, [0, 0, 0]));
+    const entries = [{ file: 'batch/00.png', strategy: 'mix', scores: { pegasus: 0.9 } }, { file: '../outside.png' }, { file: 'batch/01.png', strategy: 'mix' }];
+    writeFileSync(join(out, 'pegasus.json'), JSON.stringify({ best: entries[0], batch: entries }));
+    app = buildServer({ studio: new Studio(generator, classifier), neighbours, savedFolder: out });
     assert.equal((await neighbours.settled()).state, 'ready');
   });
   after(async () => {
@@ -185,6 +192,16 @@ describe('pegasus serve', () => {
     }
   });
 
+  test("pegasus generate's chosen images are listed from its folder (only PNGs inside it)", async () => {
+    const r = (await app.inject('/api/saved')).json() as { images: { file: string; png: string; entry: { strategy?: string } }[] };
+    assert.deepEqual(r.images.map((im) => im.file), ['batch/00.png', 'batch/01.png']);
+    assert.equal(r.images[0]!.entry.strategy, 'mix');
+    assert.deepEqual(Array.from(decodePng(pngBytes(r.images[1]!.png)).data.subarray(0, 3)), [30, 30, 30]);
+    const none = buildServer({ studio: new Studio(generator, classifier), neighbours: noNeighbours('off'), savedFolder: join(tmp, 'nowhere') });
+    assert.deepEqual((await none.inject('/api/saved')).json().images, []);
+    await none.close();
+  });
+
   test('the page, its script and stylesheet are served; nothing else from disk', async () => {
     const page = await app.inject('/');
     assert.equal(page.statusCode, 200);
@@ -295,6 +312,13 @@ describe('pegasus serve', () => {
       const [sheet] = await Promise.all([page.waitForEvent('download'), page.locator('#export-favourites-png').click()]);
       await sheet.saveAs(join(tmp, 'favourites.png'));
       assert.deepEqual([readPng(join(tmp, 'favourites.png')).width, readPng(join(tmp, 'favourites.png')).height], [128, 128]);
+    });
+
+    test("pegasus generate's images are shown; clicking one shows its entry", async () => {
+      assert.equal(await page.locator('#saved .card').count(), 2);
+      await page.locator('#saved .card').first().click();
+      assert.equal(JSON.parse((await page.locator('#settings').textContent())!).scores.pegasus, 0.9);
+      assert.equal(await page.locator('#favourite').isDisabled(), true);
     });
   });
 });

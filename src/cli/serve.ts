@@ -23,6 +23,7 @@ export function serveCommand() {
     .option('--data <dir>', 'CIFAR-10 folder for nearest training images (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
+    .option('--gallery <dir>', 'output folder of `pegasus generate` whose chosen images the page shows', 'out')
     .option('--no-neighbours', 'do not load the training images (no nearest-neighbour search)')
     .action(async (opts) => {
       const { runServe } = await import('../web/serveCommand.js');

@@ -15,6 +15,7 @@ export interface ServeOptions {
   readonly recordsPerFile: number;
   readonly cache: string;
   readonly neighbours: boolean;
+  readonly gallery: string;
 }
 
 /** Resolves when the server has closed (Ctrl-C or SIGTERM). */
@@ -36,7 +37,7 @@ export async function runServe(o: ServeOptions): Promise<void> {
     }
     neighbours ??= startNeighbourWorker({ dataDir: dataDir!, recordsPerFile: o.recordsPerFile, classifier: o.classifier, cacheDir: o.cache });
   }
-  const app = buildServer({ studio, neighbours });
+  const app = buildServer({ studio, neighbours, savedFolder: o.gallery });
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });

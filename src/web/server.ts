@@ -5,6 +5,7 @@
  *   GET  /api/status       the model (classes read from the checkpoint), limits, neighbour index state
  *   POST /api/render       { items: ImageSettings[] } → images with scores, and the best one
  *   POST /api/neighbours   { settings, k } → the image, its scores and its nearest training images
+ *   GET  /api/saved        the images `pegasus generate` chose (saved.ts), when its folder exists
  *
  * Every body is validated by schemas.ts (400 with a reason). Work per request is bounded: at most
  * LIMITS.maxImages images per render (~0.1 s on the native backend), and the search among the
@@ -15,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, type NeighbourSource } from './neighbours.js';
+import { readSavedGallery } from './saved.js';
 import { ajvOptions, formatSchemaErrors, neighboursSchema, renderSchema } from './schemas.js';
 import { LIMITS, type ImageSettings } from './settings.js';
 import { bestIndex, type RenderedImage, type RenderedWithData, type Studio } from './studio.js';
@@ -22,6 +24,8 @@ import { bestIndex, type RenderedImage, type RenderedWithData, type Studio } fro
 export interface ServerOptions {
   readonly studio: Studio;
   readonly neighbours: NeighbourSource;
+  /** Output folder of `pegasus generate` shown beside the gallery (out). */
+  readonly savedFolder?: string;
   /** Log each request (fastify's logger); off in tests. */
   readonly logger?: boolean;
 }
@@ -82,6 +86,11 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     const [im] = studio.render([req.body.settings]);
     const found = await neighbours.nearest(im!.pixels, im!.features, req.body.k);
     return { image: forPage(im!), neighbours: found };
+  });
+
+  app.get('/api/saved', async () => {
+    const folder = o.savedFolder ?? 'out';
+    return readSavedGallery(folder) ?? { folder, images: [] };
   });
 
   app.addHook('onClose', async () => neighbours.close());

@@ -111,12 +111,28 @@ const renderStrip = latestOnly(async () => {
 
 // ---- details: scores, settings, neighbours ----
 
-async function select(im, el) {
+function showSelected(im, el) {
   state.selected = im;
   document.querySelectorAll('.card.selected').forEach((c) => c.classList.remove('selected'));
   if (el) el.classList.add('selected');
   $('details').hidden = false;
   $('detail-image').src = im.png;
+  for (const id of ['favourite', 'use-a', 'use-b', 'use-mix']) $(id).disabled = im.saved === true;
+}
+
+/** An image that `pegasus generate` chose: its pegasus.json entry (recipe and scores) as written. */
+function selectSaved(im, el) {
+  showSelected(im, el);
+  $('settings').textContent = JSON.stringify(im.entry, null, 2);
+  $('command').textContent = `${im.folder}/${im.file}`;
+  $('scores').replaceChildren();
+  $('neighbours-pixel').replaceChildren();
+  $('neighbours-feature').replaceChildren();
+  $('neighbour-status').textContent = `pegasus generate's own neighbour distances are in the entry above (and ${im.folder}/neighbours.png)`;
+}
+
+async function select(im, el) {
+  showSelected(im, el);
   $('settings').textContent = JSON.stringify(settingsJson(im), null, 2);
   $('command').textContent = im.command || '(blended noise: regenerate it with these settings on this page or POST /api/render)';
   const wanted = new Set(Object.entries(im.settings.weights).filter(([, w]) => w > 0).map(([c]) => c));
@@ -164,6 +180,7 @@ async function showNeighbours(im) {
 
 /** Everything needed to regenerate an image, as exported. */
 function settingsJson(im) {
+  if (im.saved) return im.entry;
   return { checkpoint: state.model.checkpoint, step: state.model.step, ...im.settings, scores: { top: im.scores.top, match: im.scores.match }, command: im.command };
 }
 
@@ -196,7 +213,8 @@ async function pngSheet(images, scale = 8) {
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
 }
 
-const fileStem = (s) => `pegasus-${Object.entries(s.weights).map(([c, w]) => `${c}${w}`).join('-') || 'zero'}-seed${s.seed}${s.blend ? `-to${s.blend.seed}-t${s.blend.t}` : ''}`;
+const fileStem = (im) => im.saved ? `pegasus-generate-${im.file.replace(/[^\w]+/g, '-').replace(/-png$/, '')}` : stemOf(im.settings);
+const stemOf = (s) => `pegasus-${Object.entries(s.weights).map(([c, w]) => `${c}${w}`).join('-') || 'zero'}-seed${s.seed}${s.blend ? `-to${s.blend.seed}-t${s.blend.t}` : ''}`;
 const jsonBlob = (x) => new Blob([JSON.stringify(x, null, 2) + '\n'], { type: 'application/json' });
 
 // ---- favourites (kept in this browser) ----
@@ -289,18 +307,37 @@ async function start() {
     state.favourites = isFavourite(im) ? state.favourites.filter((f) => !sameSettings(f.settings, im.settings)) : [...state.favourites, { settings: im.settings, png: im.png, scores: im.scores, command: im.command }];
     saveFavourites();
   });
-  $('download-png').addEventListener('click', async () => state.selected && download(`${fileStem(state.selected.settings)}.png`, await pngSheet([state.selected])));
-  $('download-json').addEventListener('click', () => state.selected && download(`${fileStem(state.selected.settings)}.json`, jsonBlob(settingsJson(state.selected))));
+  $('download-png').addEventListener('click', async () => state.selected && download(`${fileStem(state.selected)}.png`, await pngSheet([state.selected])));
+  $('download-json').addEventListener('click', () => state.selected && download(`${fileStem(state.selected)}.json`, jsonBlob(settingsJson(state.selected))));
   $('export-favourites-png').addEventListener('click', async () => state.favourites.length > 0 && download('pegasus-favourites.png', await pngSheet(state.favourites, 4)));
   $('export-favourites-json').addEventListener('click', () => download('pegasus-favourites.json', jsonBlob(state.favourites.map(settingsJson))));
   $('clear-favourites').addEventListener('click', () => { state.favourites = []; saveFavourites(); });
   saveFavourites();
+  loadSaved();
   // a first strip: the same mix from seed 0 to seed 1
   const w = cleanWeights(state.weights);
   state.a = { weights: w, seed: 0 };
   setEndpoint('b', { weights: w, seed: 1 });
   setEndpoint('a', state.a);
   await renderGallery();
+}
+
+async function loadSaved() {
+  const r = await api('/api/saved');
+  $('saved-section').hidden = r.images.length === 0;
+  $('saved-folder').textContent = `(${r.folder}/pegasus.json)`;
+  $('saved').replaceChildren(...r.images.map((s, i) => {
+    const im = { ...s, saved: true, folder: r.folder };
+    const div = document.createElement('div');
+    div.className = i === 0 ? 'card best' : 'card';
+    div.tabIndex = 0;
+    const img = document.createElement('img');
+    img.src = s.png;
+    img.alt = s.file;
+    div.append(img);
+    div.addEventListener('click', () => selectSaved(im, div));
+    return div;
+  }));
 }
 
 start().catch((e) => say(`could not start: ${e.message}`));
