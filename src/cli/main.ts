@@ -11,6 +11,7 @@ import { plotCommand } from './plot.js';
 import { classifierCommand } from './classifier.js';
 import { evaluateCommand } from './evaluate.js';
 import { diagramCommand } from './diagram.js';
+import { reportCommand } from './report.js';
 import { generateCommand } from './generate.js';
 import { serveCommand } from './serve.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(classifierCommand());
   program.addCommand(evaluateCommand());
   program.addCommand(diagramCommand());
+  program.addCommand(reportCommand());
   program.addCommand(generateCommand());
   program.addCommand(serveCommand());
   applyToAll(program);

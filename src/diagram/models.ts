@@ -135,8 +135,9 @@ export function subjectFromPreset(model: DiagramModel, preset: string | undefine
 }
 
 /**
- * The network whose config a checkpoint stores. A GAN checkpoint holds a generator (and, for a
- * run's `checkpoint.pgc`, a discriminator): `model` picks which; otherwise the kind decides.
+ * The network whose config a checkpoint stores. A GAN checkpoint's config describes both networks
+ * (even `generator-ema.pgc`, which holds only the generator's weights): `model` picks which
+ * (default: the generator); otherwise the kind decides.
  */
 export function subjectFromCheckpoint(path: string, model: DiagramModel | undefined): DiagramSubject {
   const ck = loadCheckpoint(path);
@@ -148,7 +149,6 @@ export function subjectFromCheckpoint(path: string, model: DiagramModel | undefi
   if (ck.kind === GENERATOR_KIND || ck.kind === TRAIN_KIND) {
     const config = ck.config as RunConfig;
     const which = model === undefined || model.endsWith('generator') ? 'generator' : model.endsWith('discriminator') ? 'discriminator' : refuse(model);
-    if (which === 'discriminator' && ck.kind === GENERATOR_KIND) refuse('discriminator', "use the run's checkpoint.pgc, which holds both networks");
     if (model !== undefined && !model.startsWith(config.model)) refuse(model);
     return config.model === 'cgan' ? cganSubject(which, config.cgan, source) : dcganSubject(which, source);
   }

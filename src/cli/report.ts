@@ -1,0 +1,46 @@
+/** `pegasus report`: the report as HTML and PDF, built from the committed models and run folders. */
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { existsSync, readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { COMMITTED_MODELS } from '../models/committed.js';
+import { buildReport, WORD_LIMIT, writeReport } from '../report/build.js';
+
+function parsePdfPath(value: string): string {
+  if (!/\.pdf$/i.test(value)) throw new InvalidArgumentError(`expected a file name ending in .pdf, got "${value}".`);
+  return value;
+}
+
+export function reportCommand() {
+  return new Command('report')
+    .description(
+      'Build the report from the committed models and run folders: architecture diagrams, experiments, training curves, ' +
+        'the Pegasus, evaluation figures, the discussion (Markdown) and references. Writes HTML, then PDF via headless Chromium.',
+    )
+    .option('--runs <dirs...>', 'run folders, or folders holding them, to list as experiments (and search for evaluation.json)', ['runs', 'models'])
+    .option('--generated <dir>', 'output folder of pegasus generate (pegasus-x8.png, batch64.png, neighbours.png, pegasus.json)', 'out')
+    .option('--discussion <file>', 'the discussion, in Markdown', 'docs/report.md')
+    .option('--generator <file>', 'GAN checkpoint whose generator and discriminator are drawn', COMMITTED_MODELS.generator)
+    .option('--denoiser <file>', 'diffusion checkpoint whose U-Net is drawn', COMMITTED_MODELS.denoiser)
+    .option('--classifier-accuracy <file>', "the classifier's accuracy.json", 'models/classifier/accuracy.json')
+    .option('--title <text>', 'the report title', 'pegasus: generating a Pegasus from CIFAR-10 alone')
+    .option('--out <file>', 'PDF to write (the HTML goes beside it, same name with .html)', parsePdfPath, 'report.pdf')
+    .option('--no-pdf', 'write the HTML only (no Chromium needed)')
+    .action((opts) => {
+      if (!existsSync(opts.discussion)) throw new UserError(`no discussion at ${opts.discussion}; write it in Markdown or pass --discussion FILE`);
+      for (const dir of opts.runs) if (!existsSync(dir)) throw new UserError(`--runs: no folder ${dir}`);
+      const built = buildReport({
+        title: opts.title,
+        discussion: readFileSync(opts.discussion, 'utf8'),
+        runs: opts.runs,
+        generated: opts.generated,
+        generator: opts.generator,
+        denoiser: opts.denoiser,
+        classifierAccuracy: opts.classifierAccuracy,
+      });
+      if (built.words > WORD_LIMIT) console.error(`warning: the discussion has ${built.words} words, over the limit of ${WORD_LIMIT}`);
+      if (built.unknownCitations.length > 0) console.error(`warning: unknown citation keys ${built.unknownCitations.join(', ')} (see src/report/references.ts)`);
+      const written = writeReport(built, opts.out, { pdf: opts.pdf });
+      console.error(`discussion: ${built.words} words (limit ${WORD_LIMIT})`);
+      console.error(`wrote ${written.html}${written.pdf ? ` and ${written.pdf}` : ''}`);
+    });
+}

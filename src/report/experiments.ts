@@ -1,0 +1,168 @@
+/**
+ * The experiments behind the report, read from run folders (`runs/NAME`) and committed model
+ * folders (`models/NAME`): what each trained, for how long, how fast, and how it scored.
+ *
+ * A folder is an experiment when it holds `config.json` (GAN or diffusion run) or a classifier's
+ * `train-log.json`; `metrics.jsonl` gives steps, hours and images/s; `evaluation.json` (from
+ * `pegasus evaluate`) and `accuracy.json` (from `pegasus classifier eval`) give its figures.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+export interface Experiment {
+  readonly dir: string;
+  readonly name: string;
+  /** "cgan", "dcgan", "diffusion", "classifier". */
+  readonly model: string;
+  readonly preset: string;
+  readonly classes: readonly string[];
+  /** Training updates done (last metrics line), and planned. */
+  readonly steps: number | null;
+  readonly plannedSteps: number | null;
+  readonly hours: number | null;
+  /** Median images/s over the logged lines (robust to the pauses of a shared machine). */
+  readonly imagesPerSecond: number | null;
+  /** Loss series for the curves: name → [step, value][]. */
+  readonly curves: Readonly<Record<string, readonly [number, number][]>>;
+  /** Short evaluation figures ("FD 45.1", "top-1 12%", "accuracy 82.2%"), if the folder has any. */
+  readonly figures: readonly string[];
+  /** `README.md` of the folder, if any (committed models describe themselves). */
+  readonly readme: string | null;
+}
+
+interface MetricsRow {
+  readonly step?: number;
+  readonly elapsedSeconds?: number;
+  readonly imagesPerSecond?: number;
+  readonly [k: string]: unknown;
+}
+
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
+
+function readJsonl(path: string): MetricsRow[] {
+  const out: MetricsRow[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as MetricsRow);
+    } catch {
+      // a torn last line of a run that is still writing
+    }
+  }
+  return out;
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** The loss fields of a metrics log that are worth a curve: every numeric field named loss*. */
+function curvesOf(rows: readonly MetricsRow[]): Record<string, [number, number][]> {
+  const curves: Record<string, [number, number][]> = {};
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r)) {
+      if (!/^loss/.test(k) || typeof v !== 'number' || !Number.isFinite(v) || typeof r.step !== 'number') continue;
+      (curves[k] ??= []).push([r.step, v]);
+    }
+  }
+  return curves;
+}
+
+/** Figures from an evaluation.json: the generated set's FD, KID and recognisability. */
+export function evaluationFigures(path: string): string[] {
+  const e = readJson(path) as { sets?: { name: string; realism?: { fd: number; kid: number }; recognisability?: { top1: number } }[] };
+  const gen = e.sets?.find((s) => s.name === 'generated') ?? e.sets?.[0];
+  if (!gen) return [];
+  const out: string[] = [];
+  if (gen.realism) out.push(`FD ${gen.realism.fd.toFixed(1)}`, `KID ${gen.realism.kid.toFixed(3)}`);
+  if (gen.recognisability) out.push(`top-1 ${(100 * gen.recognisability.top1).toFixed(1)}%`);
+  return out;
+}
+
+/** Reads one folder; null when it is not an experiment. */
+export function readExperiment(dir: string): Experiment | null {
+  const has = (f: string) => existsSync(join(dir, f));
+  const readme = has('README.md') ? readFileSync(join(dir, 'README.md'), 'utf8') : null;
+  const figures: string[] = [];
+  if (has('evaluation.json')) figures.push(...evaluationFigures(join(dir, 'evaluation.json')));
+  if (has('accuracy.json')) {
+    const a = readJson(join(dir, 'accuracy.json')) as { accuracy?: number };
+    if (typeof a.accuracy === 'number') figures.push(`test accuracy ${(100 * a.accuracy).toFixed(2)}%`);
+  }
+  if (has('config.json')) {
+    const c = readJson(join(dir, 'config.json')) as { model?: string; preset?: string; train?: { classes?: string[]; steps?: number } };
+    const rows = has('metrics.jsonl') ? readJsonl(join(dir, 'metrics.jsonl')) : [];
+    const last = rows[rows.length - 1];
+    return {
+      dir,
+      name: basename(dir),
+      model: c.model ?? 'unknown',
+      preset: c.preset ?? '—',
+      classes: c.train?.classes ?? [],
+      steps: typeof last?.step === 'number' ? last.step : null,
+      plannedSteps: c.train?.steps ?? null,
+      hours: typeof last?.elapsedSeconds === 'number' ? last.elapsedSeconds / 3600 : null,
+      imagesPerSecond: median(rows.map((r) => r.imagesPerSecond).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))),
+      curves: curvesOf(rows),
+      figures,
+      readme,
+    };
+  }
+  if (has('train-log.json')) {
+    const log = readJson(join(dir, 'train-log.json')) as { epochs?: { epoch?: number; seconds?: number; imagesPerSecond?: number }[] } | unknown[];
+    const epochs = (Array.isArray(log) ? log : (log.epochs ?? [])) as { epoch?: number; seconds?: number; imagesPerSecond?: number; loss?: number }[];
+    const seconds = epochs.reduce((s, e) => s + (typeof e.seconds === 'number' ? e.seconds : 0), 0);
+    return {
+      dir,
+      name: basename(dir),
+      model: 'classifier',
+      preset: 'ResNet-9 ¼ width',
+      classes: ['all 10'],
+      steps: epochs.length > 0 ? epochs.length : null,
+      plannedSteps: null,
+      hours: seconds > 0 ? seconds / 3600 : null,
+      imagesPerSecond: median(epochs.map((e) => e.imagesPerSecond).filter((v): v is number => typeof v === 'number')),
+      curves: { loss: epochs.filter((e) => typeof e.loss === 'number').map((e, i) => [e.epoch ?? i + 1, e.loss!] as [number, number]) },
+      figures,
+      readme,
+    };
+  }
+  return null;
+}
+
+/** Sub-folders of each root (and the roots themselves) that are experiments, sorted by name. */
+export function findExperiments(roots: readonly string[]): Experiment[] {
+  const found: Experiment[] = [];
+  for (const root of roots) {
+    if (!existsSync(root) || !statSync(root).isDirectory()) continue;
+    const self = readExperiment(root);
+    if (self) {
+      found.push(self);
+      continue;
+    }
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      if (!name.startsWith('.') && statSync(dir).isDirectory()) {
+        const e = readExperiment(dir);
+        if (e) found.push(e);
+      }
+    }
+  }
+  return found;
+}
+
+/** Folders (roots and their sub-folders) holding an evaluation.json, for the evaluation section. */
+export function findEvaluations(roots: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const root of roots) {
+    if (!existsSync(root) || !statSync(root).isDirectory()) continue;
+    if (existsSync(join(root, 'evaluation.json'))) out.push(join(root, 'evaluation.json'));
+    for (const name of readdirSync(root).sort()) {
+      const p = join(root, name, 'evaluation.json');
+      if (!name.startsWith('.') && existsSync(p)) out.push(p);
+    }
+  }
+  return out;
+}
