@@ -33,6 +33,10 @@ describe('generate: pieces', () => {
     assert.equal(all[0], 1);
     assert.equal(new Set(all).size, 5);
     assert.deepEqual(greedyMaxMin(f, 1, [3, 2], 64), [3, 2]);
+    // rows 3 and 4 are one family (limit 1): the far row 4 waits until nothing else is left
+    const family = (row: number) => (row >= 3 ? 'walk' : `row ${row}`);
+    assert.deepEqual(greedyMaxMin(f, 1, [3, 0, 1, 2, 4], 4, { family, max: 1 }), [3, 0, 2, 1]);
+    assert.deepEqual(greedyMaxMin(f, 1, [3, 0, 1, 2, 4], 5, { family, max: 1 }), [3, 0, 2, 1, 4]);
   });
 
   test('a latent walk replays exactly and keeps z near unit variance', () => {

@@ -132,7 +132,8 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
     const full = fullScores(images, first, short, ref, thresholds, config.score);
     const ranked = short.map((i, j) => ({ i, s: full[j]! })).sort((a, b) => b.s.score - a.s.score);
     const pool = ranked.slice(0, config.pool);
-    const pick = greedyMaxMin(first.features, first.dim, pool.map((r) => r.i), config.batchSize);
+    const lineage = (i: number) => `${isDiffusion(recipes[i]!) ? 'diffusion' : 'gan'} ${recipes[i]!.seed}`;
+    const pick = greedyMaxMin(first.features, first.dim, pool.map((r) => r.i), config.batchSize, { family: lineage, max: config.maxPerLineage });
     const byIndex = new Map(pool.map((r) => [r.i, r.s] as const));
     const feats = new Float32Array(pick.length * first.dim);
     pick.forEach((i, j) => feats.set(first.features.subarray(i * first.dim, (i + 1) * first.dim), j * first.dim));

@@ -35,6 +35,8 @@ export interface GenerateConfig {
   readonly shortlist: number;
   /** Best fully scored candidates among which the diverse batch is chosen. */
   readonly pool: number;
+  /** Most images in the batch that share a starting latent (one latent search's steps). */
+  readonly maxPerLineage: number;
   /** Training images in the realism manifold. */
   readonly manifoldSize: number;
   /** k of the manifold's k-NN radii. */
@@ -48,9 +50,9 @@ export interface GenerateConfig {
 export const defaultSearchConfig: SearchConfig = {
   strategies: ['mix', 'layer-mix', 'latent-search', 'diffusion'],
   candidates: 4000, // "thousands": ~1 min of generator + classifier time on 2 cores
-  latentShare: 0.25, // a quarter refines the best quarter-percent found by the other strategies
-  latentParents: 16, // enough to leave the batch varied after refinement
-  latentChildren: 8, // λ of the (1 + λ) evolution strategy
+  latentShare: 0.3, // refining the best latents beat fresh draws in the first searches (0.64 vs 0.51)
+  latentParents: 32, // many lineages, so the batch stays varied after refinement
+  latentChildren: 6, // λ of the (1 + λ) evolution strategy
   latentSigma: 0.5, // large enough to change the image, small enough to keep its layout
   diffusionCandidates: 12, // ~5 s each with composed guidance on a shared CPU
   diffusionSteps: 12, // fewer than EDM's 18: candidates, not final art
@@ -63,6 +65,7 @@ export const defaultGenerateConfig: GenerateConfig = {
   batchSize: 64, // 8×8
   shortlist: 768, // pixel NN of 768 × 50,000 is a few seconds
   pool: 256, // the batch is a quarter of the pool: good, and still room for variety
+  maxPerLineage: 3, // a first search put 12 steps of one walk in the batch: varied features, one look
   manifoldSize: 2000, // 1,000 balls kept after pruning; embedding 2,000 images takes ~5 s without a cache
   manifoldK: 3, // Kynkäänniemi et al. 2019
   recordedNeighbours: 8,

@@ -9,19 +9,33 @@
  * max-min over all candidates would pick the strangest outliers).
  */
 
+export interface FamilyLimit {
+  /** The family of each row of `features` (e.g. the seed of the latent a latent search started from). */
+  readonly family: (row: number) => string;
+  /** At most this many members of one family, while other candidates remain. */
+  readonly max: number;
+}
+
 /**
  * Indices (into the rows of `features`) of `count` members of `pool`, the first being `pool[0]`
  * (callers pass the pool best first). Members at distance 0 from the chosen ones (identical
- * features) are taken only when nothing else is left.
+ * features) are taken only when nothing else is left. With `limit`, no family gets more than
+ * `limit.max` members unless the pool runs out of others (a latent walk's steps look alike to a
+ * person even where the classifier's features tell them apart).
  *
  * @example greedyMaxMin(feats, 128, topIndices, 64) // [best, farthest from best, …]
  */
-export function greedyMaxMin(features: Float32Array, dim: number, pool: readonly number[], count: number): number[] {
+export function greedyMaxMin(features: Float32Array, dim: number, pool: readonly number[], count: number, limit?: FamilyLimit): number[] {
   if (pool.length === 0) return [];
   const m = Math.min(count, pool.length);
   const chosen = [pool[0]!];
   const taken = new Uint8Array(pool.length);
   taken[0] = 1;
+  const perFamily = new Map<string, number>();
+  const familyOf = (p: number) => limit?.family(pool[p]!) ?? '';
+  const count1 = (p: number) => perFamily.set(familyOf(p), (perFamily.get(familyOf(p)) ?? 0) + 1);
+  const full = (p: number) => limit !== undefined && (perFamily.get(familyOf(p)) ?? 0) >= limit.max;
+  count1(0);
   // minD[p]: squared distance from pool member p to its nearest chosen member
   const minD = new Float64Array(pool.length).fill(Infinity);
   const update = (c: number) => {
@@ -40,11 +54,16 @@ export function greedyMaxMin(features: Float32Array, dim: number, pool: readonly
   update(pool[0]!);
   while (chosen.length < m) {
     let best = -1;
-    for (let p = 0; p < pool.length; p++) {
-      // NOTE: ties go to the earlier (better-scoring) pool member
-      if (!taken[p] && (best < 0 || minD[p]! > minD[best]!)) best = p;
+    for (const capped of [true, false]) {
+      for (let p = 0; p < pool.length; p++) {
+        if (taken[p] || (capped && full(p))) continue;
+        // NOTE: ties go to the earlier (better-scoring) pool member
+        if (best < 0 || minD[p]! > minD[best]!) best = p;
+      }
+      if (best >= 0) break;
     }
     taken[best] = 1;
+    count1(best);
     chosen.push(pool[best]!);
     update(pool[best]!);
   }
