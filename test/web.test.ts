@@ -307,6 +307,13 @@ describe('pegasus serve', () => {
       assert.equal(saved.seed, 3);
       assert.equal(saved.checkpoint, generator);
 
+      // the settings JSON opens again into the same image
+      const original = await page.locator('#detail-image').getAttribute('src');
+      await page.locator('#open-settings').setInputFiles(jsonPath);
+      await page.waitForFunction(() => /opened from/.test(document.querySelector('#timing')?.textContent ?? ''));
+      assert.equal(await page.locator('#gallery .card').count(), 1);
+      assert.equal(await page.locator('#gallery .card img').getAttribute('src'), original);
+
       await page.locator('#favourite').click();
       assert.equal(await page.locator('#favourites img').count(), 1);
       const [sheet] = await Promise.all([page.waitForEvent('download'), page.locator('#export-favourites-png').click()]);

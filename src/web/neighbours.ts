@@ -103,7 +103,7 @@ export function startNeighbourWorker(options: TrainIndexOptions): NeighbourSourc
   return {
     status: () => status,
     nearest(pixels, features, k) {
-      if (status.state !== 'ready') return Promise.reject(new Error(describe(status)));
+      if (status.state !== 'ready') return Promise.reject(new Error(describeStatus(status)));
       const id = nextId++;
       return new Promise<NeighbourResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -119,7 +119,7 @@ export function startNeighbourWorker(options: TrainIndexOptions): NeighbourSourc
 }
 
 /** A one-line account of an index that cannot answer yet. */
-export function describe(s: IndexStatus): string {
+export function describeStatus(s: IndexStatus): string {
   switch (s.state) {
     case 'off':
       return `nearest training images are off: ${s.reason}`;

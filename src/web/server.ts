@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { describe, type NeighbourSource } from './neighbours.js';
+import { describeStatus, type NeighbourSource } from './neighbours.js';
 import { readSavedGallery } from './saved.js';
 import { ajvOptions, formatSchemaErrors, neighboursSchema, renderSchema } from './schemas.js';
 import { LIMITS, type ImageSettings } from './settings.js';
@@ -71,7 +71,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   app.get('/api/status', async () => ({
     model: studio.info,
     limits: LIMITS,
-    neighbours: { ...neighbours.status(), message: describe(neighbours.status()) },
+    neighbours: { ...neighbours.status(), message: describeStatus(neighbours.status()) },
   }));
 
   app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req) => {
@@ -82,7 +82,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
 
   app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
     const status = neighbours.status();
-    if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describe(status) });
+    if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
     const [im] = studio.render([req.body.settings]);
     const found = await neighbours.nearest(im!.pixels, im!.features, req.body.k);
     return { image: forPage(im!), neighbours: found };

@@ -311,6 +311,11 @@ async function start() {
   $('download-json').addEventListener('click', () => state.selected && download(`${fileStem(state.selected)}.json`, jsonBlob(settingsJson(state.selected))));
   $('export-favourites-png').addEventListener('click', async () => state.favourites.length > 0 && download('pegasus-favourites.png', await pngSheet(state.favourites, 4)));
   $('export-favourites-json').addEventListener('click', () => download('pegasus-favourites.json', jsonBlob(state.favourites.map(settingsJson))));
+  $('open-settings').addEventListener('change', (e) => {
+    const f = e.target.files[0];
+    if (f) openSettings(f).catch((err) => say(`${f.name}: ${err.message}`));
+    e.target.value = '';
+  });
   $('clear-favourites').addEventListener('click', () => { state.favourites = []; saveFavourites(); });
   saveFavourites();
   loadSaved();
@@ -320,6 +325,23 @@ async function start() {
   setEndpoint('b', { weights: w, seed: 1 });
   setEndpoint('a', state.a);
   await renderGallery();
+}
+
+/**
+ * Redraws exported settings (one image's JSON or the favourites' list) into the gallery and selects
+ * the first: the round trip of "settings JSON".
+ */
+async function openSettings(file) {
+  const json = JSON.parse(await file.text());
+  const list = (Array.isArray(json) ? json : [json]).slice(0, state.limits.maxImages);
+  const items = list.map((x) => (x.blend ? { weights: x.weights, seed: x.seed, blend: x.blend } : { weights: x.weights, seed: x.seed }));
+  const r = await api('/api/render', { items });
+  const cards = r.images.map((im) => card(im, select));
+  $('gallery').replaceChildren(...cards);
+  $('timing').textContent = `${r.images.length} opened from ${file.name}`;
+  const other = list.find((x) => x.checkpoint && x.checkpoint !== state.model.checkpoint);
+  say(other ? `note: ${file.name} was made with ${other.checkpoint}; this server draws with ${state.model.checkpoint}` : '');
+  await select(r.images[0], cards[0]);
 }
 
 async function loadSaved() {
