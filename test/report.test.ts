@@ -105,7 +105,7 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   for (const id of r.sections) assert.match(r.html, new RegExp(`<section id="${id}">`));
   assert.equal(r.words, 5);
   assert.deepEqual(r.unknownCitations, ['nobody2030']);
-  assert.match(r.html, /<h2>Findings<\/h2>/);
+  assert.match(r.html, /<h3>Findings<\/h3>/); // under the report's own <h2>Discussion</h2>
   assert.match(r.html, /href="#ref-miyato2018">\(Miyato et al\. 2018\)/);
   assert.match(r.html, /<li id="ref-miyato2018">/);
   // the three architecture figures, drawn from the checkpoints' configs

@@ -45,7 +45,7 @@ export function describeLayer(m: Module): string {
   if (m instanceof Embedding) return `${sn}embedding ${m.num}×${m.dim}`;
   if (m instanceof ConditionalBatchNorm2d) return `CBN ${m.channels}`;
   if (m instanceof BatchNorm2d) return `BN ${m.numFeatures}`;
-  if (m instanceof GroupNorm) return `GN ${m.numGroups}×${m.numChannels / m.numGroups}`;
+  if (m instanceof GroupNorm) return `GN(${m.numGroups}, ${m.numChannels})`;
   if (m instanceof LayerNorm) return 'LN';
   return m.constructor.name;
 }

@@ -98,7 +98,7 @@ export function buildReport(opts: ReportOptions): BuiltReport {
   };
   const md = opts.discussion;
   const words = countWords(md);
-  const discussion = markdownToHtml(md, { headingOffset: 1, cite });
+  const discussion = markdownToHtml(md, { headingOffset: 2, cite });
   const exps = findExperiments(opts.runs);
   const evals = [...new Set([...findEvaluations(opts.runs), ...findEvaluations([opts.generated])])];
 

@@ -43,7 +43,8 @@ function table(rows: string[], cite: (key: string) => string): string {
 export function markdownToHtml(md: string, opts: { headingOffset?: number; cite?: (key: string) => string } = {}): string {
   const offset = opts.headingOffset ?? 0;
   const cite = opts.cite ?? ((k: string) => `[${k}]`);
-  const lines = md.replace(/\r\n?/g, '\n').split('\n');
+  // NOTE: HTML comments (notes to the authors) are dropped, never rendered.
+  const lines = md.replace(/<!--[\s\S]*?-->/g, '').replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   let i = 0;
   const isBlank = (l: string | undefined) => l === undefined || l.trim() === '';
