@@ -16,9 +16,8 @@ import { defaultClassifierConfig, ResNet9, saveClassifier } from '../src/models/
 import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
 import { resolveRunConfig } from '../src/train/resolve.js';
 import { trainRun } from '../src/train/trainer.js';
-import { noNeighbours, startNeighbourWorker } from '../src/web/neighbours.js';
+import { startCompute } from '../src/web/compute.js';
 import { buildServer } from '../src/web/server.js';
-import { Studio } from '../src/web/studio.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
 import { cli, pegasus, repo } from './helpers/cli.js';
 
@@ -37,6 +36,7 @@ describe('pegasus serve', () => {
   let generator: string;
   let classifier: string;
   let app: FastifyInstance;
+  let offApp: FastifyInstance; // no training data, no generate folder
 
   before(async () => {
     fx = writeCifarFixture(2); // 20 records per file: 100 training images
@@ -53,7 +53,7 @@ describe('pegasus serve', () => {
     generator = join(tmp, 'gan', 'generator-ema.pgc');
     classifier = join(tmp, 'classifier.pgc');
     saveClassifier(classifier, new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(1)).eval(), { epoch: 0, testAccuracy: null });
-    const neighbours = startNeighbourWorker({ dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') });
+    const compute = await startCompute({ generator, classifier, index: { dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') } });
     // an output folder shaped like `pegasus generate`'s: two images, and one entry pointing outside
     const out = join(tmp, 'out');
     writePng(join(out, 'batch', '00.png'), filled(3, 32, 32, [200, 30, 30]));
@@ -61,11 +61,13 @@ describe('pegasus serve', () => {
     writePng(join(tmp, 'outside.png'), filled(3, 32, 32, [0, 0, 0]));
     const entries = [{ file: 'batch/00.png', strategy: 'mix', scores: { pegasus: 0.9 } }, { file: '../outside.png' }, { file: 'batch/01.png', strategy: 'mix' }];
     writeFileSync(join(out, 'pegasus.json'), JSON.stringify({ best: entries[0], batch: entries }));
-    app = buildServer({ studio: new Studio(generator, classifier), neighbours, savedFolder: out });
-    assert.equal((await neighbours.settled()).state, 'ready');
+    app = buildServer({ compute, savedFolder: out });
+    offApp = buildServer({ compute: await startCompute({ generator, classifier, offReason: 'no CIFAR-10 data found' }), savedFolder: join(tmp, 'nowhere') });
+    assert.equal((await compute.settled()).state, 'ready');
   });
   after(async () => {
     await app.close();
+    await offApp.close();
     fx.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -180,16 +182,11 @@ describe('pegasus serve', () => {
   });
 
   test('without training data the neighbour search says why (503) and the rest works', async () => {
-    const off = buildServer({ studio: new Studio(generator, classifier), neighbours: noNeighbours('no CIFAR-10 data found') });
-    try {
-      const r = await off.inject({ method: 'POST', url: '/api/neighbours', payload: { settings: { weights: { horse: 1 }, seed: 0 } } });
-      assert.equal(r.statusCode, 503);
-      assert.match(r.json().message, /nearest training images are off: no CIFAR-10 data found/);
-      assert.equal((await off.inject('/api/status')).json().neighbours.state, 'off');
-      assert.equal((await off.inject({ method: 'POST', url: '/api/render', payload: { items: [{ weights: {}, seed: 0 }] } })).statusCode, 200);
-    } finally {
-      await off.close();
-    }
+    const r = await offApp.inject({ method: 'POST', url: '/api/neighbours', payload: { settings: { weights: { horse: 1 }, seed: 0 } } });
+    assert.equal(r.statusCode, 503);
+    assert.match(r.json().message, /nearest training images are off: no CIFAR-10 data found/);
+    assert.equal((await offApp.inject('/api/status')).json().neighbours.state, 'off');
+    assert.equal((await offApp.inject({ method: 'POST', url: '/api/render', payload: { items: [{ weights: {}, seed: 0 }] } })).statusCode, 200);
   });
 
   test("pegasus generate's chosen images are listed from its folder (only PNGs inside it)", async () => {
@@ -197,9 +194,7 @@ describe('pegasus serve', () => {
     assert.deepEqual(r.images.map((im) => im.file), ['batch/00.png', 'batch/01.png']);
     assert.equal(r.images[0]!.entry.strategy, 'mix');
     assert.deepEqual(Array.from(decodePng(pngBytes(r.images[1]!.png)).data.subarray(0, 3)), [30, 30, 30]);
-    const none = buildServer({ studio: new Studio(generator, classifier), neighbours: noNeighbours('off'), savedFolder: join(tmp, 'nowhere') });
-    assert.deepEqual((await none.inject('/api/saved')).json().images, []);
-    await none.close();
+    assert.deepEqual((await offApp.inject('/api/saved')).json().images, []);
   });
 
   test('the page, its script and stylesheet are served; nothing else from disk', async () => {
@@ -218,6 +213,7 @@ describe('pegasus serve', () => {
       [['serve', '--port', '70000'], /--port.*0–65535/],
       [['serve', '--checkpoint', join(tmp, 'nope.pgc')], /--checkpoint .*nope\.pgc: no such file/],
       [['serve', '--checkpoint', generator, '--classifier', classifier, '--data', join(tmp, 'nowhere')], /--data .*no such folder/],
+      [['serve', '--checkpoint', classifier, '--classifier', classifier, '--no-neighbours'], /holds a "classifier" checkpoint, not a GAN generator/],
     ] as const) {
       const r = pegasus([...args]);
       assert.notEqual(r.status, 0, args.join(' '));

@@ -2,9 +2,8 @@
 import { existsSync } from 'node:fs';
 import { resolveDataDir } from '../data/index.js';
 import { UserError } from '../errors.js';
-import { noNeighbours, startNeighbourWorker, type NeighbourSource } from './neighbours.js';
+import { startCompute, type ComputeOptions } from './compute.js';
 import { buildServer } from './server.js';
-import { Studio } from './studio.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -22,22 +21,21 @@ export interface ServeOptions {
 export async function runServe(o: ServeOptions): Promise<void> {
   if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such file (train one with \`pegasus train\`)`);
   if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
-  const studio = new Studio(o.checkpoint, o.classifier);
-  let neighbours: NeighbourSource;
-  if (!o.neighbours) neighbours = noNeighbours('started with --no-neighbours');
-  else {
-    let dataDir: string | undefined;
+  const models = { generator: o.checkpoint, classifier: o.classifier };
+  let options: ComputeOptions = { ...models, offReason: 'started with --no-neighbours' };
+  if (o.neighbours) {
     try {
-      dataDir = resolveDataDir(o.data);
+      const dataDir = resolveDataDir(o.data);
+      options = { ...models, index: { dataDir, recordsPerFile: o.recordsPerFile, classifier: o.classifier, cacheDir: o.cache } };
     } catch (e) {
       // an explicit --data that is wrong is an error; no data at all only turns neighbours off
       if (o.data !== undefined || !(e instanceof UserError)) throw e;
       console.error(`pegasus serve: nearest training images are off (${e.message})`);
-      neighbours = noNeighbours(e.message);
+      options = { ...models, offReason: e.message };
     }
-    neighbours ??= startNeighbourWorker({ dataDir: dataDir!, recordsPerFile: o.recordsPerFile, classifier: o.classifier, cacheDir: o.cache });
   }
-  const app = buildServer({ studio, neighbours, savedFolder: o.gallery });
+  const compute = await startCompute(options);
+  const app = buildServer({ compute, savedFolder: o.gallery });
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });
@@ -45,9 +43,9 @@ export async function runServe(o: ServeOptions): Promise<void> {
     await app.close();
     throw new UserError(`cannot listen on ${o.host}:${o.port} (${e instanceof Error ? e.message : String(e)}); choose another --port`);
   }
-  const i = studio.info;
+  const i = compute.info;
   console.log(`pegasus serve: ${address}/ (${i.checkpoint}, ${i.model} step ${i.step}, classes ${i.classes.join(', ') || 'none'}, ${i.backend} backend)`);
-  void neighbours.settled().then((s) => {
+  void compute.settled().then((s) => {
     if (s.state === 'ready') console.error(`pegasus serve: nearest-neighbour search ready over ${s.count} training images${s.fromCache ? ' (cached features)' : ''}`);
     else if (s.state === 'failed') console.error(`pegasus serve: nearest training images are off (${s.reason})`);
   });

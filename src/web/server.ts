@@ -7,23 +7,23 @@
  *   POST /api/neighbours   { settings, k } → the image, its scores and its nearest training images
  *   GET  /api/saved        the images `pegasus generate` chose (saved.ts), when its folder exists
  *
- * Every body is validated by schemas.ts (400 with a reason). Work per request is bounded: at most
- * LIMITS.maxImages images per render (~0.1 s on the native backend), and the search among the
- * 50,000 training images runs in a worker thread (neighbours.ts).
+ * Every body is validated by schemas.ts (400 with a reason). This thread never runs the engine:
+ * drawing, scoring and the search among the 50,000 training images run in the compute worker
+ * (compute.ts), and each request is bounded (at most LIMITS.maxImages images, ~0.1 s).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { describeStatus, type NeighbourSource } from './neighbours.js';
+import { ComputeError, type Compute } from './compute.js';
+import { describeStatus } from './indexStatus.js';
 import { readSavedGallery } from './saved.js';
-import { ajvOptions, formatSchemaErrors, neighboursSchema, renderSchema } from './schemas.js';
-import { LIMITS, type ImageSettings } from './settings.js';
-import { bestIndex, type RenderedImage, type RenderedWithData, type Studio } from './studio.js';
+import { ajvOptions, formatSchemaErrors, LIMITS, neighboursSchema, renderSchema } from './schemas.js';
+import type { ImageSettings } from './settings.js';
 
 export interface ServerOptions {
-  readonly studio: Studio;
-  readonly neighbours: NeighbourSource;
+  /** The compute worker (startCompute). */
+  readonly compute: Compute;
   /** Output folder of `pegasus generate` shown beside the gallery (out). */
   readonly savedFolder?: string;
   /** Log each request (fastify's logger); off in tests. */
@@ -49,18 +49,13 @@ export function publicDir(): string {
   throw new Error('pegasus serve: the page (src/web/public/index.html) is missing from this installation');
 }
 
-/** What the page receives of a rendered image (no raw pixels or features). */
-function forPage(im: RenderedWithData): RenderedImage {
-  return { settings: im.settings, png: im.png, scores: im.scores, command: im.command };
-}
-
 /**
  * Builds the app (not listening yet: tests call `inject`, the CLI calls `listen`).
- * @example const app = buildServer({ studio, neighbours }); await app.listen({ port: 8080 });
+ * @example const app = buildServer({ compute: await startCompute({ generator, classifier }) }); await app.listen({ port: 8080 });
  */
 export function buildServer(o: ServerOptions): FastifyInstance {
-  const { studio, neighbours } = o;
-  const classes = studio.info.classes;
+  const { compute } = o;
+  const classes = compute.info.classes;
   const app = Fastify({ logger: o.logger ?? false, ajv: ajvOptions, schemaErrorFormatter: formatSchemaErrors(classes), bodyLimit: 256 * 1024 });
   const dir = publicDir();
 
@@ -69,23 +64,22 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   }
 
   app.get('/api/status', async () => ({
-    model: studio.info,
+    model: compute.info,
     limits: LIMITS,
-    neighbours: { ...neighbours.status(), message: describeStatus(neighbours.status()) },
+    neighbours: { ...compute.status(), message: describeStatus(compute.status()) },
   }));
 
-  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req) => {
-    const t0 = performance.now();
-    const images = studio.render(req.body.items).map(forPage);
-    return { images, best: bestIndex(images), ms: Math.round(performance.now() - t0) };
-  });
+  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req) => compute.render(req.body.items));
 
   app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
-    const status = neighbours.status();
+    const status = compute.status();
     if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
-    const [im] = studio.render([req.body.settings]);
-    const found = await neighbours.nearest(im!.pixels, im!.features, req.body.k);
-    return { image: forPage(im!), neighbours: found };
+    try {
+      return await compute.neighbours(req.body.settings, req.body.k);
+    } catch (e) {
+      if (!(e instanceof ComputeError && e.unavailable)) throw e;
+      return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: e.message });
+    }
   });
 
   app.get('/api/saved', async () => {
@@ -93,6 +87,6 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     return readSavedGallery(folder) ?? { folder, images: [] };
   });
 
-  app.addHook('onClose', async () => neighbours.close());
+  app.addHook('onClose', async () => compute.close());
   return app;
 }

@@ -17,18 +17,6 @@ export interface ImageSettings {
   readonly blend?: { readonly seed: number; readonly t: number };
 }
 
-/** Bounds the server accepts (and the page's controls use); see schemas.ts. */
-export const LIMITS = {
-  /** Images per request: keeps every request to a fraction of a second (a 32-image batch is ~0.1 s). */
-  maxImages: 32,
-  /** Largest |weight| of a class: beyond it the embeddings leave anything the generator has seen. */
-  maxWeight: 4,
-  /** Seeds are 32-bit, as Rng takes them. */
-  maxSeed: 4294967295,
-  /** Most training neighbours returned per query. */
-  maxNeighbours: 16,
-} as const;
-
 /**
  * The noise of one seed: the first row of `randn([n, zDim], new Rng(seed))`, so that the image
  * equals `pegasus sample --n 1 --seed <seed>` with the same class mixture.

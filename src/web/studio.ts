@@ -1,6 +1,7 @@
 /**
- * The server side of `pegasus serve` that makes and scores images: a generator checkpoint and the
- * classifier that judges it, both loaded once, on the engine's fastest backend.
+ * The part of `pegasus serve` that makes and scores images: a generator checkpoint and the
+ * classifier that judges it, both loaded once, on the engine's fastest backend. It runs in the
+ * compute worker (computeWorker.ts), never on the HTTP thread.
  *
  * NOTE: generation runs here and not in the browser. The native (oneDNN) backend draws a batch of
  * 16 images of the committed generator in ~50 ms on one busy core, many times faster than the
@@ -42,7 +43,7 @@ export interface RenderedImage {
   readonly command: string | null;
 }
 
-/** A rendered image with what the neighbour search needs (stays on the server). */
+/** A rendered image with what the neighbour search needs (stays in the compute worker). */
 export interface RenderedWithData extends RenderedImage {
   /** CHW floats in [−1, 1]. */
   readonly pixels: Float32Array;

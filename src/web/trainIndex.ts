@@ -3,8 +3,9 @@
  * training image, and exact nearest-neighbour search in both spaces (src/evaluate/distances.ts).
  *
  * Features of 50,000 images take minutes on a CPU, so they are cached in the same file that
- * `pegasus evaluate` writes (same key: the classifier file and the data folder), and built in a
- * worker thread (trainIndexWorker.ts) so the server keeps answering meanwhile.
+ * `pegasus evaluate` writes (same key: the classifier file and the data folder). They are built in
+ * the compute worker (computeWorker.ts) a chunk at a time, yielding between chunks, so the worker
+ * keeps drawing images meanwhile.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,10 +70,10 @@ export class TrainIndex {
   }
 
   /**
-   * Loads the training split and its features (from the cache, or computed and cached).
-   * `onProgress(done, total)` reports the feature computation.
+   * Loads the training split and its features (from the cache, or computed and cached), giving the
+   * event loop a turn after every `chunk` images. `onProgress(done, total)` reports the features.
    */
-  static build(o: TrainIndexOptions, onProgress: (done: number, total: number) => void = () => {}): { index: TrainIndex; fromCache: boolean } {
+  static async build(o: TrainIndexOptions, onProgress: (done: number, total: number) => void = () => {}, chunk = 250): Promise<{ index: TrainIndex; fromCache: boolean }> {
     const set = loadCifar10({ dir: o.dataDir, split: 'train', recordsPerFile: o.recordsPerFile });
     const pixels = new Float32Array(set.images.length);
     for (let i = 0; i < pixels.length; i++) pixels[i] = set.images[i]! / 127.5 - 1;
@@ -86,7 +87,14 @@ export class TrainIndex {
     }
     const fromCache = features !== undefined;
     if (features === undefined) {
-      features = embedImages(net, pixels, { batchSize: 250, onProgress: (done) => onProgress(done, set.count) }).features;
+      features = new Float32Array(set.count * dim);
+      for (let s = 0; s < set.count; s += chunk) {
+        const m = Math.min(chunk, set.count - s);
+        features.set(embedImages(net, pixels.subarray(s * IMAGE, (s + m) * IMAGE)).features, s * dim);
+        onProgress(s + m, set.count);
+        // NOTE: a turn of the event loop, so requests waiting in the worker are answered between chunks
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       mkdirSync(o.cacheDir, { recursive: true });
       writeFileSync(path, Buffer.from(features.buffer, features.byteOffset, features.byteLength));
     }
