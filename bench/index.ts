@@ -6,6 +6,7 @@
  *   npm run bench                      # the table
  *   npm run bench -- --json            # one JSON object a line: workload, ours_s, torch_s, ratio
  *   npm run bench -- --threads 2 --no-torch
+ *   npm run bench -- --no-diffusion    # skip the diffusion rows (bench/diffusion.ts), the slowest part
  *
  * dcgan_step_b64 runs in its own child process (bench/dcgan-step.ts) so that its peak memory is
  * that of a whole process, like the Python side's.
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { loadNativeBackend, nativeInfo, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
 import { benchKernels } from './kernels.js';
 import { runDcganChild } from './dcgan-child.js';
+import { benchDiffusion } from './diffusion.js';
 import { findTorchReference, runTorchReference, torchUnavailable, type TorchResult } from './torch.js';
 
 const { values } = parseArgs({
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' }, // threads on both sides (workloads.md: 2)
     'no-torch': { type: 'boolean', default: false }, // skip the PyTorch reference
     'no-dcgan': { type: 'boolean', default: false }, // skip the DCGAN step (kernels only)
+    'no-diffusion': { type: 'boolean', default: false }, // skip the diffusion U-Net rows
   },
 });
 const threads = Number(values.threads);
@@ -50,6 +53,8 @@ interface Row {
   torch_peak_mib?: number;
   peak_ratio?: number;
   note?: string;
+  ours_images_per_s?: number;
+  torch_images_per_s?: number;
 }
 const rows: Row[] = [];
 
@@ -96,14 +101,25 @@ for (const workload of ['conv_fwd', 'conv_fwd_bwd', 'sgemm_1024', 'dcgan_step_b6
   rows.push(row);
 }
 
+if (!values['no-diffusion']) {
+  // The `cpu` diffusion U-Net, ours and the identical network in PyTorch (bench/diffusion_torch.py).
+  log('timing diffusion_train_b32 and diffusion_sample_64x18 (ours, then PyTorch) …');
+  for (const r of benchDiffusion({ threads, batch: 32, n: 64, steps: 18, reps: 5, torch: !values['no-torch'] })) rows.push({ ...r });
+}
+
 const fmt = (v: number | null | undefined, digits: number): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
 if (values.json) {
   for (const r of rows) console.log(JSON.stringify(r));
 } else {
-  console.log(`\n${'workload'.padEnd(16)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)}`);
+  console.log(`\n${'workload'.padEnd(24)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(11)} ${'torch img/s'.padStart(11)}`);
   for (const r of rows) {
-    console.log(`${r.workload.padEnd(16)} ${fmt(r.ours_s, 4).padStart(10)} ${fmt(r.torch_s, 4).padStart(10)} ${fmt(r.ratio, 2).padStart(10)}`);
+    console.log(
+      `${r.workload.padEnd(24)} ${fmt(r.ours_s, 4).padStart(10)} ${fmt(r.torch_s, 4).padStart(10)} ${fmt(r.ratio, 2).padStart(10)} ` +
+        `${fmt(r.ours_images_per_s, 1).padStart(11)} ${fmt(r.torch_images_per_s, 1).padStart(11)}`,
+    );
   }
+  const diffusionNote = rows.find((r) => r.workload.startsWith('diffusion_') && r.note !== undefined)?.note;
+  if (diffusionNote) console.log(`diffusion rows: ${diffusionNote}`);
   const d = rows.find((r) => r.workload === 'dcgan_step_b64');
   if (d?.ours_peak_mib !== undefined || d?.torch_peak_mib !== undefined) {
     console.log(
