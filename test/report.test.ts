@@ -11,6 +11,8 @@ import { saveCheckpoint } from '../src/nn/index.js';
 import { buildReport, writeReport, type ReportOptions } from '../src/report/build.js';
 import { countPdfPages, findChromium } from '../src/report/chromium.js';
 import { countWords, markdownToHtml } from '../src/report/markdown.js';
+import { sliceSvg } from '../src/report/sections.js';
+import { drawDiagram, subjectFromPreset } from '../src/diagram/index.js';
 import { PRESETS } from '../src/train/presets/index.js';
 import { pegasus } from './helpers/cli.js';
 
@@ -110,10 +112,12 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   assert.match(r.html, /<li id="ref-miyato2018">/);
   // the three architecture figures, drawn from the checkpoints' configs
   const diagrams = [...r.html.matchAll(/<figure class="diagram"><img src="data:image\/svg\+xml;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
-  assert.equal(diagrams.length, 3);
+  // (a diagram taller than a page is split between rows into parts: the U-Net's is)
+  assert.ok(diagrams.length >= 3);
   assert.match(diagrams[0]!, /Conditional GAN generator/);
   assert.match(diagrams[1]!, /Projection discriminator/);
   assert.match(diagrams[2]!, /Diffusion U-Net/);
+  assert.match(r.html, /<b>Figure 3\.<\/b> The diffusion U-Net.*\(part 1 of \d\)/);
   // experiments: the run with its steps (done / planned), hours and median images/s
   assert.match(r.html, /gan-a<\/code><\/td><td>cgan<\/td><td>tiny<\/td><td>bird, horse<\/td><td class="n">80 \/ 4<\/td><td class="n">0\.80<\/td><td class="n">44\.0<\/td><td>FD 45\.3; KID 0\.010; top-1 50\.0%<\/td>/);
   assert.match(r.html, /Training losses of .*gan-a .*lossD, lossG/);
@@ -126,6 +130,24 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   // evaluation: generated row first, then the reference row; classifier per-class accuracy
   assert.match(r.html, /<tr class="gen"><td>generated<\/td>.*<td class="n">45\.25<\/td>.*<td class="n">0\.50<\/td><\/tr>\n<tr><td>real test images<\/td>/);
   assert.match(r.html, /test accuracy 75\.0% on 20 test images.*<td class="n">90\.0%<\/td><td class="n">60\.0%<\/td>/s);
+});
+
+test('sliceSvg: a tall diagram is cut only between rows, into parts that together cover it', () => {
+  const { svg } = drawDiagram(subjectFromPreset('diffusion', 'cpu'));
+  const height = Number(/height="(\d+)"/.exec(svg)![1]);
+  const width = Number(/width="(\d+)"/.exec(svg)![1]);
+  const cuts = /data-cuts="([^"]+)"/.exec(svg)![1]!.split(',').map(Number);
+  const parts = sliceSvg(svg, 1.3);
+  assert.equal(parts.length, Math.ceil(height / (1.3 * width)));
+  let y = 0;
+  for (const part of parts) {
+    const [x0, y0, w, h] = /viewBox="([^"]+)"/.exec(part)![1]!.split(' ').map(Number) as [number, number, number, number];
+    assert.deepEqual([x0, y0, w], [0, y, width]);
+    if (y > 0) assert.ok(cuts.includes(y), `cut at ${y} is between rows`);
+    y += h;
+  }
+  assert.equal(y, height);
+  assert.deepEqual(sliceSvg(svg, 100), [svg]); // short enough: unchanged
 });
 
 test('pegasus report: HTML then a PDF with pages, printed by headless Chromium', { skip: findChromium() === null ? 'chromium is not installed' : false }, () => {

@@ -7,7 +7,8 @@
  * them sit in a column on the left and reach the blocks they condition through vertical "buses";
  * connections that jump over blocks (U-Net skips, the projection discriminator's inner product)
  * run in lanes on the right. Residual shortcuts inside a block are drawn as a bypass line with ⊕.
- * Every node and edge carries data-* attributes (title, shape, parameters, label) for tests.
+ * Every node and edge carries data-* attributes (title, shape, parameters, label) for tests, and the
+ * root lists the heights between rows where the picture can be split into pages (`data-cuts`).
  */
 import { formatCount } from './describe.js';
 import type { DiagramEdge, DiagramGraph, DiagramNode } from './graph.js';
@@ -139,6 +140,8 @@ export function renderSvg(g: DiagramGraph): string {
     boxes.set(n.id, { node: n, x: cond ? COND_X : mainX, y, w, h, row, lines });
     y += h + ROW_GAP;
   });
+  // Where the picture may be cut into pages without cutting a box: the middle of each row gap.
+  const cuts = [...boxes.values()].slice(1).map((b) => b.y - ROW_GAP / 2);
   const box = (id: string) => boxes.get(id)!;
   const parts: string[] = [];
   const under: string[] = []; // lines drawn below the boxes
@@ -232,7 +235,7 @@ export function renderSvg(g: DiagramGraph): string {
   const legendY = y + 10;
   const notes = g.notes.map((t, i) => `<text x="${COND_X}" y="${legendY + 34 + i * 14}" class="note">${esc(`NOTE: ${t}`)}</text>`);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + g.notes.length * 14}" viewBox="0 0 ${width} ${height + g.notes.length * 14}" font-family="${FONT}" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + g.notes.length * 14}" viewBox="0 0 ${width} ${height + g.notes.length * 14}" font-family="${FONT}" font-size="11" data-cuts="${cuts.join(',')}">`,
     `<style>.title{font-weight:bold;font-size:12px}.sub{fill:#666;font-size:10px}.inner{fill:#222}.residual{fill:${COLORS.residual}}.foot{fill:#444;font-size:10.5px}.detail{fill:#555;font-size:10px}` +
       `.elabel{fill:#333;font-size:10px}.skiplabel{fill:${COLORS.skip}}.condlabel{fill:${COLORS.cond}}.note{fill:#666;font-size:10px}.legend{font-size:10.5px}</style>`,
     `<rect width="100%" height="100%" fill="white"/>`,

@@ -11,7 +11,7 @@ import { htmlFileToPdf } from './chromium.js';
 import { findEvaluations, findExperiments } from './experiments.js';
 import { countWords, markdownToHtml } from './markdown.js';
 import { REFERENCES } from './references.js';
-import { classifierTable, esc, evaluationTable, experimentsTable, figure, generatedSection, Numbering, placeholder, referenceList, trainingCurves } from './sections.js';
+import { classifierTable, esc, evaluationTable, experimentsTable, figureParts, generatedSection, Numbering, placeholder, referenceList, sliceSvg, trainingCurves } from './sections.js';
 
 export interface ReportOptions {
   readonly title: string;
@@ -47,6 +47,7 @@ const CSS = `
 body { font-family: "DejaVu Serif", Georgia, serif; font-size: 10.5pt; line-height: 1.42; color: #111; max-width: 180mm; margin: 0 auto; }
 h1 { font-size: 19pt; margin: 0 0 2mm; } h2 { font-size: 14pt; margin: 7mm 0 2mm; border-bottom: 1px solid #ccc; }
 h3 { font-size: 11.5pt; margin: 4mm 0 1mm; } p { margin: 1.5mm 0; text-align: justify; }
+h2, h3 { break-after: avoid; page-break-after: avoid; }
 .meta { color: #555; font-size: 9pt; } code { font-size: 9pt; }
 table { border-collapse: collapse; font-size: 8.3pt; margin: 3mm 0; width: 100%; page-break-inside: avoid; }
 th, td { border: 1px solid #bbb; padding: 1mm 1.4mm; vertical-align: top; } th { background: #f1f1f1; }
@@ -54,7 +55,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; } tr.gen td { font
 caption { caption-side: top; text-align: left; font-size: 8.8pt; margin-bottom: 1mm; }
 figure { margin: 3mm 0; text-align: center; page-break-inside: avoid; } figure img { max-width: 100%; }
 figcaption { font-size: 8.8pt; text-align: left; margin-top: 1mm; }
-figure.diagram { page-break-before: always; } figure.diagram img { max-height: 245mm; }
+#architecture { break-before: page; } figure.diagram + figure.diagram { break-before: page; } figure.diagram img { max-height: 240mm; }
 figure.large img { width: 64mm; image-rendering: pixelated; } figure.wide img { width: 150mm; image-rendering: pixelated; }
 figure.curve img { width: 150mm; }
 .placeholder { border: 1px dashed #999; background: #fafafa; padding: 3mm; margin: 3mm 0; font-size: 9.5pt; }
@@ -70,7 +71,10 @@ function architecture(n: Numbering, opts: ReportOptions): string {
       return;
     }
     const { svg, graph } = drawDiagram(subjectFromCheckpoint(path, model));
-    parts.push(figure(n, { svg }, `${caption} ${graph.totalParams.toLocaleString('en-US')} parameters. Drawn by pegasus diagram from one traced forward pass.`, 'diagram'));
+    // NOTE: 1.3 ≈ the printable page's height over its width, less the caption: a taller diagram
+    // is split between rows rather than shrunk until its text is unreadable.
+    const text = `${caption} ${graph.totalParams.toLocaleString('en-US')} parameters. Drawn by pegasus diagram from one traced forward pass.`;
+    parts.push(figureParts(n, sliceSvg(svg, 1.3), text, 'diagram'));
   };
   draw(opts.generator, 'cgan-generator', 'The conditional GAN generator: residual up-blocks whose batch norms are conditioned on a shared class embedding.');
   draw(opts.generator, 'cgan-discriminator', 'The projection discriminator: spectrally normalised residual down-blocks; the class enters by an inner product with the pooled features.');

@@ -40,6 +40,42 @@ export function figure(n: Numbering, src: { file: string } | { svg: string }, ca
   return `<figure class="${cls}"${name}><img src="${uri}" alt="${esc(caption)}"><figcaption><b>Figure ${n.figure()}.</b> ${esc(caption)}</figcaption></figure>`;
 }
 
+/**
+ * Splits a tall diagram into parts no taller than `maxAspect` × its width, cutting only where the
+ * SVG says it may (`data-cuts`, between rows); each part is the same SVG with a narrower viewBox.
+ */
+export function sliceSvg(svg: string, maxAspect: number): string[] {
+  const root = /<svg\b[^>]*>/.exec(svg)?.[0];
+  const width = Number(/\bwidth="([\d.]+)"/.exec(root ?? '')?.[1]);
+  const height = Number(/\bheight="([\d.]+)"/.exec(root ?? '')?.[1]);
+  const cuts = (/\bdata-cuts="([^"]*)"/.exec(root ?? '')?.[1] ?? '').split(',').filter((c) => c !== '').map(Number);
+  if (!root || !(width > 0) || height <= maxAspect * width || cuts.length === 0) return [svg];
+  const parts = Math.ceil(height / (maxAspect * width));
+  const bounds = [0];
+  for (let i = 1; i < parts; i++) {
+    const target = (height * i) / parts;
+    bounds.push(cuts.reduce((best, c) => (Math.abs(c - target) < Math.abs(best - target) ? c : best), cuts[0]!));
+  }
+  bounds.push(height);
+  return bounds.slice(1).map((end, i) => {
+    const start = bounds[i]!;
+    const h = end - start;
+    const part = root
+      .replace(/\bheight="[\d.]+"/, `height="${h}"`)
+      .replace(/\bviewBox="[^"]*"/, `viewBox="0 ${start} ${width} ${h}"`);
+    return svg.replace(root, part);
+  });
+}
+
+/** A figure drawn over several pages: one numbered caption, "(part i of k)" on each part. */
+export function figureParts(n: Numbering, svgs: readonly string[], caption: string, cls: string): string {
+  if (svgs.length === 1) return figure(n, { svg: svgs[0]! }, caption, cls);
+  const k = n.figure();
+  return svgs
+    .map((svg, i) => `<figure class="${cls}"><img src="${svgUri(svg)}" alt="${esc(caption)}"><figcaption><b>Figure ${k}${i > 0 ? ' (continued)' : ''}.</b> ${i === 0 ? esc(caption) : ''} (part ${i + 1} of ${svgs.length})</figcaption></figure>`)
+    .join('\n');
+}
+
 /** A stand-in where a figure's file does not exist yet, saying how to make it. */
 export function placeholder(what: string, how: string): string {
   return `<div class="placeholder"><b>Not available yet:</b> ${esc(what)}. ${esc(how)}</div>`;
