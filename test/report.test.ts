@@ -80,7 +80,10 @@ before(() => {
   const img = imageFromChw(new Uint8Array(3 * 32 * 32).fill(128), 3, 32, 32);
   writePng(join(gen, 'pegasus-x8.png'), img);
   writePng(join(gen, 'batch64.png'), img);
-  writeFileSync(join(gen, 'pegasus.json'), JSON.stringify({ best: { file: 'pegasus.png', strategy: 'mix', scores: { pegasusness: 0.71 } } }));
+  writeFileSync(
+    join(gen, 'pegasus.json'),
+    JSON.stringify({ search: { candidates: 4012, counts: { mix: 4000, diffusion: 12 } }, best: { file: 'pegasus.png', strategy: 'mix', scores: { pegasusness: 0.71 } } }),
+  );
   const generator = join(dir, 'generator.pgc');
   saveCheckpoint(generator, { kind: 'generator', config, tensors: {} });
   const denoiser = join(dir, 'denoiser.pgc');
@@ -127,6 +130,7 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   assert.doesNotMatch(r.html, /data-file="neighbours\.png"/);
   assert.match(r.html, /Not available yet:<\/b> neighbours\.png/);
   assert.match(r.html, /score: pegasusness<\/th><td>0\.710/);
+  assert.match(r.html, /Chosen from 4,012 candidates \(mix 4,000, diffusion 12\)/);
   // evaluation: generated row first, then the reference row; classifier per-class accuracy
   assert.match(r.html, /<tr class="gen"><td>generated<\/td>.*<td class="n">45\.25<\/td>.*<td class="n">0\.50<\/td><\/tr>\n<tr><td>real test images<\/td>/);
   assert.match(r.html, /test accuracy 75\.0% on 20 test images.*<td class="n">90\.0%<\/td><td class="n">60\.0%<\/td>/s);

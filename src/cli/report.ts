@@ -23,7 +23,7 @@ export function reportCommand() {
     .option('--denoiser <file>', 'diffusion checkpoint whose U-Net is drawn', COMMITTED_MODELS.denoiser)
     .option('--classifier-accuracy <file>', "the classifier's accuracy.json", 'models/classifier/accuracy.json')
     .option('--title <text>', 'the report title', 'pegasus: generating a Pegasus from CIFAR-10 alone')
-    .option('--out <file>', 'PDF to write (the HTML goes beside it, same name with .html)', parsePdfPath, 'report.pdf')
+    .option('--out <file>', 'PDF to write (the HTML goes beside it, same name with .html)', parsePdfPath, 'docs/report.pdf')
     .option('--no-pdf', 'write the HTML only (no Chromium needed)')
     .action((opts) => {
       if (!existsSync(opts.discussion)) throw new UserError(`no discussion at ${opts.discussion}; write it in Markdown or pass --discussion FILE`);

@@ -160,8 +160,17 @@ export function generatedSection(n: Numbering, dir: string): string {
   show('batch64.png', 'The batch of 64 chosen images (8×8 grid, each 2×), best first.', 'wide');
   show('neighbours.png', 'Each of the 64 beside its nearest training image in pixels (px: distance) and in classifier features (ft).', 'wide');
   if (existsSync(file('pegasus.json'))) {
-    const j = JSON.parse(readFileSync(file('pegasus.json'), 'utf8')) as { best?: Record<string, unknown> };
+    const j = JSON.parse(readFileSync(file('pegasus.json'), 'utf8')) as {
+      best?: Record<string, unknown>;
+      search?: { candidates?: number; counts?: Record<string, number> };
+      generator?: { path?: string; step?: number };
+    };
     const best = j.best ?? {};
+    if (j.search?.candidates !== undefined) {
+      const counts = Object.entries(j.search.counts ?? {}).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ');
+      const g = j.generator?.path ? ` from ${j.generator.path}${j.generator.step !== undefined ? ` (step ${j.generator.step.toLocaleString('en-US')})` : ''}` : '';
+      parts.push(`<p class="search">Chosen from ${j.search.candidates.toLocaleString('en-US')} candidates${esc(g)}${counts ? ` (${esc(counts)})` : ''}.</p>`);
+    }
     const flat: [string, string][] = [];
     for (const [k, v] of Object.entries(best)) {
       if (k === 'scores' && v && typeof v === 'object') {
