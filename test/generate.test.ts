@@ -13,6 +13,7 @@ import { resolveDiffusionConfig } from '../src/diffusion/resolve.js';
 import { DIFFUSION_KIND } from '../src/diffusion/checkpoint.js';
 import { latentOf } from '../src/generate/gan.js';
 import { layerClassWeights, UnknownClassError } from '../src/generate/recipe.js';
+import { jitterWeights } from '../src/generate/search.js';
 import { greedyMaxMin } from '../src/generate/select.js';
 import { readPng } from '../src/image/index.js';
 import { Generator } from '../src/models/cgan/index.js';
@@ -46,6 +47,20 @@ describe('generate: pieces', () => {
     assert.deepEqual(latentOf(5, 256), latentOf(5, 256, { sigma: 0.5, seeds: [] }));
     const v = a.reduce((s, x) => s + x * x, 0) / a.length;
     assert.ok(v > 0.7 && v < 1.3, `variance ${v}`);
+  });
+
+  test('weight jitter is reproducible, keeps shared layer mixtures shared, and stays non-negative', () => {
+    const horse = { horse: 1 };
+    const bird = { bird: 0.05, horse: 0.5 };
+    const r = { strategy: 'latent-search' as const, seed: 1, layerWeights: [horse, horse, bird, bird] };
+    const a = jitterWeights(r, 0.3, 9);
+    assert.deepEqual(a, jitterWeights(r, 0.3, 9));
+    assert.notDeepEqual(a, jitterWeights(r, 0.3, 10));
+    const lw = a.layerWeights!;
+    assert.deepEqual(lw[0], lw[1]);
+    assert.deepEqual(lw[2], lw[3]);
+    assert.deepEqual(Object.keys(lw[2]!), ['bird', 'horse']);
+    for (const m of lw) for (const w of Object.values(m)) assert.ok(w >= 0 && Math.round(w * 1000) === w * 1000);
   });
 
   test('recipes turn into per-layer class weights; unknown classes are named', () => {

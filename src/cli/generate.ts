@@ -37,7 +37,7 @@ export function generateCommand() {
     .addOption(new Option('--strategy <list>', `with --search: strategies to try (default ${s.strategies.join(',')})`).argParser(strategyList))
     .addOption(new Option('--candidates <n>', `with --search: GAN candidates (default ${s.candidates})`).argParser(atLeast64))
     .addOption(new Option('--diffusion-candidates <n>', `with --search: diffusion candidates, 0 for none (default ${s.diffusionCandidates})`).argParser(parseNonNegativeInt))
-    .addOption(new Option('--diffusion-steps <n>', `Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(parsePositiveInt))
+    .addOption(new Option('--diffusion-steps <n>', `with --search: Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(parsePositiveInt))
     .addOption(new Option('--seed <n>', `with --search: seed of the search (default ${s.seed})`).argParser(parseNonNegativeInt))
     .option('--data <dir>', 'CIFAR-10 folder, for nearest training images (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)

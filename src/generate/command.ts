@@ -74,8 +74,8 @@ function searchConfig(o: GenerateCommandOptions): GenerateConfig {
  */
 export function runGenerateCommand(o: GenerateCommandOptions): void {
   const t0 = performance.now();
-  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.seed !== undefined)) {
-    throw new UserError('--strategy, --candidates, --diffusion-candidates and --seed choose what --search tries; add --search');
+  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.diffusionSteps !== undefined || o.seed !== undefined)) {
+    throw new UserError('--strategy, --candidates, --diffusion-candidates, --diffusion-steps and --seed choose what --search tries; add --search');
   }
   mustExist(o.checkpoint, '--checkpoint', 'a GAN generator, e.g. generator-ema.pgc from pegasus train');
   mustExist(o.classifier, '--classifier', 'train one with `pegasus classifier train`');

@@ -17,7 +17,8 @@ import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
-import type { DiffusionRecipe, GanRecipe, GanStrategy, Recipe } from './recipe.js';
+import { Rng } from '../engine/index.js';
+import type { ClassWeights, DiffusionRecipe, GanRecipe, GanStrategy, Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
 import { firstScores, preScore, type FirstScores } from './score.js';
 
@@ -141,7 +142,9 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
         for (const p of parents) {
           const walk = p.recipe.walk?.seeds ?? [];
           for (let c = 0; c < sc.latentChildren; c++) {
-            children.push({ ...p.recipe, strategy: 'latent-search', walk: { sigma: sc.latentSigma, seeds: [...walk, seed()] } });
+            const s = seed();
+            const child: GanRecipe = { ...p.recipe, strategy: 'latent-search', walk: { sigma: sc.latentSigma, seeds: [...walk, s] } };
+            children.push(sc.weightSigma > 0 ? jitterWeights(child, sc.weightSigma, s) : child);
           }
         }
         const first = pool.size;
@@ -179,6 +182,23 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   }
   const all = pool.result(counts);
   return parentsOnly ? dropStrategy(all, 'mix') : all;
+}
+
+/**
+ * The recipe with its class weights moved by N(0, σ²) noise from Rng(seed) (clipped at 0, rounded to
+ * 3 decimals, so the recorded weights are exactly the ones drawn): the latent search then explores
+ * the mixture together with z.
+ */
+export function jitterWeights(r: GanRecipe, sigma: number, seed: number): GanRecipe {
+  const rng = new Rng(seed ^ 0x5eed);
+  const jitter = (mix: ClassWeights): ClassWeights =>
+    Object.fromEntries(Object.entries(mix).map(([c, w]) => [c, Math.max(0, Math.round((w + sigma * rng.normal()) * 1000) / 1000)]));
+  if (r.layerWeights !== undefined) {
+    // one jitter per distinct mixture, so layers that shared a mixture still share it
+    const seen = new Map<ClassWeights, ClassWeights>();
+    return { ...r, layerWeights: r.layerWeights.map((m) => seen.get(m) ?? seen.set(m, jitter(m)).get(m)!) };
+  }
+  return { ...r, weights: jitter(r.weights ?? {}) };
 }
 
 /** The result without the candidates of one strategy (the parents of a latent-search-only run). */
