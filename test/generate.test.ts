@@ -8,12 +8,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Rng } from '../src/engine/index.js';
+import { randn, Rng } from '../src/engine/index.js';
 import { resolveDiffusionConfig } from '../src/diffusion/resolve.js';
 import { DIFFUSION_KIND } from '../src/diffusion/checkpoint.js';
 import { latentOf } from '../src/generate/gan.js';
 import { layerClassWeights, UnknownClassError } from '../src/generate/recipe.js';
-import { jitterWeights } from '../src/generate/search.js';
+import { jitterWeights, runSearch } from '../src/generate/search.js';
+import { defaultGenerateConfig, defaultSearchConfig } from '../src/generate/config.js';
+import { realManifold } from '../src/generate/reference.js';
+import { rows } from '../src/evaluate/distances.js';
+import { loadGenerator } from '../src/sample/sampler.js';
 import { greedyMaxMin } from '../src/generate/select.js';
 import { readPng } from '../src/image/index.js';
 import { Generator } from '../src/models/cgan/index.js';
@@ -68,6 +72,29 @@ describe('generate: pieces', () => {
     assert.deepEqual(w.map((x) => [...x]), [[0, 1], [0.5, 0.5]]);
     assert.equal(layerClassWeights({ strategy: 'mix', seed: 0, weights: { horse: 0.7, bird: 0.3 } }, ['bird', 'horse'], 6).length, 6);
     assert.throws(() => layerClassWeights({ strategy: 'mix', seed: 0, weights: { airplane: 1 } }, ['bird', 'horse'], 6), UnknownClassError);
+  });
+});
+
+describe('generate: search', () => {
+  test('latent search alone keeps only its own candidates (its mix parents are dropped)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pegasus-search-'));
+    try {
+      const config = resolveRunConfig('cgan', 'tiny', {});
+      saveEmaGenerator(join(tmp, 'g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 0);
+      const g = loadGenerator(join(tmp, 'g.pgc'));
+      const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)).eval();
+      const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
+      const search = { ...defaultSearchConfig, strategies: ['latent-search'] as const, candidates: 64, diffusionCandidates: 0 };
+      const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
+      assert.ok(r.recipes.length > 0 && r.recipes.every((x) => x.strategy === 'latent-search'));
+      assert.equal(r.first.n, r.recipes.length);
+      assert.equal(r.images.length, r.recipes.length * 3072);
+      assert.deepEqual(Object.keys(r.counts), ['latent-search']);
+      // every child is one walk step further than a parent drawn from the (dropped) mix candidates
+      for (const x of r.recipes) assert.ok((x as { walk?: { seeds: number[] } }).walk!.seeds.length >= 1);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
