@@ -9,6 +9,7 @@ import { add, avgPool2d, concat, randn, relu, Rng, type Tensor } from '../src/en
 import { Conv2d, Module } from '../src/nn/index.js';
 import { blockModules, drawDiagram, subjectFromPreset, type DiagramSubject } from '../src/diagram/index.js';
 import { findChromium } from '../src/report/chromium.js';
+import { UNet, UNET_TINY } from '../src/models/diffusion/index.js';
 import { pegasus } from './helpers/cli.js';
 
 interface SvgNode {
@@ -152,6 +153,25 @@ test('the tiny U-Net: decoder blocks receive encoder activations through skips; 
   assert.ok(graph.edges.some((e) => e.from === 'in:noise level' && e.to === node('mapNoise1').id));
   assert.equal(node('encoder.0').details.length, 1);
   assert.match(node('encoder.0').details[0]!, /^ResBlock = GN/);
+});
+
+test('the trace runs in eval mode (a U-Net with dropout needs no rng) and leaves the training flag as it was', () => {
+  const rng = new Rng(0);
+  const net = new UNet({ ...UNET_TINY, dropout: 0.1 }, rng);
+  const x = randn([2, 3, 32, 32], rng);
+  const cNoise = Float32Array.of(0, 0.5);
+  const y = Int32Array.of(0, 1);
+  const subject: DiagramSubject = {
+    title: 'U-Net with dropout',
+    module: net,
+    inputs: [{ name: 'x', role: 'main', value: x }, { name: 'noise', role: 'condition', value: cNoise }, { name: 'y', role: 'condition', value: y }],
+    call: (m) => (m as UNet).forward(x, cNoise, y),
+  };
+  assert.equal(net.training, true);
+  const { graph } = drawDiagram(subject);
+  assert.equal(net.training, true);
+  assert.equal(graph.totalParams, net.numParameters());
+  assert.equal(graph.nodes.find((n) => n.id === 'out')?.outShape, '[N, 3, 32, 32]');
 });
 
 test('pegasus diagram: validates its flags and writes the SVG (and a PNG when Chromium is there)', () => {

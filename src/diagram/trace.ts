@@ -115,11 +115,16 @@ export function traceModel(root: Module, inputs: readonly TraceInput[], call: (r
     });
   }
   for (const input of inputs) if (input.value instanceof Tensor) input.value.requiresGrad = true;
+  // Eval mode: no dropout, running batch-norm statistics, no spectral-norm power iteration, so
+  // the trace changes nothing in the model and needs no random numbers.
+  const wasTraining = root.training;
+  root.eval();
   try {
     const output = call(root);
     const batch = inputs.map((i) => (i.value instanceof Tensor ? i.value.shape[0]! : i.value.length))[0] ?? 1;
     return { calls, blockCalls: blockCalls.filter((id) => calls[id]!.output !== null), inputs, output, batch };
   } finally {
     for (const r of restore) r();
+    root.train(wasTraining);
   }
 }
