@@ -129,7 +129,8 @@ const edgeAttrs = (e: DiagramEdge, kind: string) =>
  */
 export function renderSvg(g: DiagramGraph): string {
   const order = orderNodes(g);
-  const mainX = COND_X + COND_W + BUS_GAP;
+  // Without conditioning inputs (DCGAN, the classifier) the main column moves to the left edge.
+  const mainX = order.some((n) => n.role === 'condition') ? COND_X + COND_W + BUS_GAP : COND_X;
   const boxes = new Map<string, Box>();
   let y = TOP;
   order.forEach((n, row) => {
@@ -229,7 +230,7 @@ export function renderSvg(g: DiagramGraph): string {
 
   for (const b of boxes.values()) parts.push(drawBox(b));
 
-  const width = maxRight + 30;
+  const width = Math.max(maxRight + 30, 720); // at least the legend's width
   const height = y + 60;
   const blockSum = g.nodes.reduce((s, n) => s + n.params, 0);
   const legendY = y + 10;
