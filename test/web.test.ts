@@ -209,36 +209,37 @@ describe('pegasus serve', () => {
   });
 
   test('CLI: bad flags exit with one line; the server starts, answers and stops on SIGTERM', async () => {
-    for (const [args, pattern] of [
-      [['serve', '--port', '70000'], /--port.*0–65535/],
-      [['serve', '--checkpoint', join(tmp, 'nope.pgc')], /--checkpoint .*nope\.pgc: no such file/],
-      [['serve', '--checkpoint', generator, '--classifier', classifier, '--data', join(tmp, 'nowhere')], /--data .*no such folder/],
-      [['serve', '--checkpoint', classifier, '--classifier', classifier, '--no-neighbours'], /holds a "classifier" checkpoint, not a GAN generator/],
-    ] as const) {
-      const r = pegasus([...args]);
-      assert.notEqual(r.status, 0, args.join(' '));
-      assert.match(r.stderr, pattern);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    }
+    // the server boots in its own process while the bad-flag runs go on
     const child = spawn(process.execPath, [...cli, 'serve', '--port', '0', '--checkpoint', generator, '--classifier', classifier, '--no-neighbours'], { cwd: repo, env: { ...process.env, PEGASUS_DATA: '' } });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60_000);
-      child.stdout.on('data', () => {
-        const m = /pegasus serve: (http:\/\/\S+?)\/ /.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
-    assert.match(out, /classes bird, horse/);
-    const status = (await (await fetch(`${url}/api/status`)).json()) as { neighbours: { state: string } };
-    assert.equal(status.neighbours.state, 'off');
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    try {
+      let out = '';
+      const url = new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /pegasus serve: (http:\/\/\S+?)\/ /.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then((code) => reject(new Error(`serve exited (${code}) before printing its URL: ${out}`)));
+      });
+      for (const [args, pattern] of [
+        [['serve', '--port', '70000'], /--port.*0–65535/],
+        [['serve', '--checkpoint', generator, '--classifier', classifier, '--data', join(tmp, 'nowhere')], /--data .*no such folder/],
+        [['serve', '--checkpoint', classifier, '--classifier', classifier, '--no-neighbours'], /holds a "classifier" checkpoint, not a GAN generator/],
+      ] as const) {
+        const r = pegasus([...args]);
+        assert.notEqual(r.status, 0, args.join(' '));
+        assert.match(r.stderr, pattern);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+      const status = (await (await fetch(`${await url}/api/status`)).json()) as { model: { classes: string[] }; neighbours: { state: string } };
+      assert.deepEqual(status.model.classes, ['bird', 'horse']);
+      assert.equal(status.neighbours.state, 'off');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // never leave a server behind a failed assertion
+    }
   });
 
   describe('in headless Chromium', () => {
