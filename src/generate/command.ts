@@ -125,6 +125,7 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
       else log(`no denoiser at ${o.denoiser}: the diffusion strategy is skipped`);
     }
     const found = runSearch(g, diffusion, net, ref.manifold, config);
+    if (found.first.n === 0) throw new UserError(`--strategy ${config.search.strategies.join(',')} drew no candidates (no denoiser at ${o.denoiser}?); add a GAN strategy`);
     const { first, images, recipes } = found;
     const order = Array.from({ length: first.n }, (_, i) => i).sort((a, b) => preScore(first, b, config.score) - preScore(first, a, config.score));
     const short = order.slice(0, Math.max(config.shortlist, config.batchSize));

@@ -109,7 +109,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   // latent search alone still needs parents: they come from `mix` and are not kept as candidates
   const parentsOnly = baseStrategies.length === 0 && latent > 0;
   const bases: GanStrategy[] = parentsOnly ? ['mix'] : baseStrategies;
-  const baseTotal = Math.max(parentsN, sc.candidates - rounds * parentsN * sc.latentChildren);
+  const baseTotal = bases.length === 0 ? 0 : Math.max(parentsN, sc.candidates - rounds * parentsN * sc.latentChildren);
   const useDiffusion = diffusion !== null && on('diffusion') && sc.diffusionCandidates > 0;
   const total = baseTotal + rounds * parentsN * sc.latentChildren + (useDiffusion ? sc.diffusionCandidates : 0);
 
