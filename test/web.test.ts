@@ -16,7 +16,7 @@ import { defaultClassifierConfig, ResNet9, saveClassifier } from '../src/models/
 import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
 import { resolveRunConfig } from '../src/train/resolve.js';
 import { trainRun } from '../src/train/trainer.js';
-import { startCompute } from '../src/web/compute.js';
+import { startCompute, type Compute } from '../src/web/compute.js';
 import { buildServer } from '../src/web/server.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
 import { cli, pegasus, repo } from './helpers/cli.js';
@@ -37,6 +37,7 @@ describe('pegasus serve', () => {
   let classifier: string;
   let app: FastifyInstance;
   let offApp: FastifyInstance; // no training data, no generate folder
+  let compute: Compute;
 
   before(async () => {
     fx = writeCifarFixture(2); // 20 records per file: 100 training images
@@ -53,7 +54,7 @@ describe('pegasus serve', () => {
     generator = join(tmp, 'gan', 'generator-ema.pgc');
     classifier = join(tmp, 'classifier.pgc');
     saveClassifier(classifier, new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(1)).eval(), { epoch: 0, testAccuracy: null });
-    const compute = await startCompute({ generator, classifier, index: { dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') } });
+    compute = await startCompute({ generator, classifier, index: { dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') } });
     // an output folder shaped like `pegasus generate`'s: two images, and one entry pointing outside
     const out = join(tmp, 'out');
     writePng(join(out, 'batch', '00.png'), filled(3, 32, 32, [200, 30, 30]));
@@ -179,6 +180,13 @@ describe('pegasus serve', () => {
     });
     for (let t = 1; t < 5; t++) assert.ok(neighbours.feature[t]!.distance >= neighbours.feature[t - 1]!.distance);
     assert.equal(image.settings.seed, 7);
+  });
+
+  test('the compute worker turns requests away (busy) instead of queueing without bound', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => compute.render([{ weights: {}, seed: 0 }]).then(() => 'ok', (e: Error) => e.message)));
+    assert.equal(results.filter((r) => r === 'ok').length, 16);
+    assert.match(results[16]!, /the server is busy \(16 requests waiting\)/);
+    assert.equal((await compute.render([{ weights: {}, seed: 0 }])).images.length, 1);
   });
 
   test('without training data the neighbour search says why (503) and the rest works', async () => {

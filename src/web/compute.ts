@@ -35,6 +35,9 @@ export type FromComputeWorker =
   | { readonly type: 'neighbours'; readonly id: number; readonly image: RenderedImage; readonly neighbours: NeighbourResult }
   | { readonly type: 'error'; readonly id: number; readonly message: string; readonly unavailable: boolean };
 
+/** Requests queued for the worker before new ones are turned away (each takes ≲ 0.1–2 s). */
+const MAX_WAITING = 16;
+
 /** A request the worker could not answer; `unavailable` when the index is not (yet) there. */
 export class ComputeError extends Error {
   constructor(
@@ -98,6 +101,7 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
   };
   const ask = <T extends FromComputeWorker>(m: ToComputeWorker): Promise<T> =>
     new Promise<FromComputeWorker>((resolve, reject) => {
+      if (pending.size >= MAX_WAITING) return reject(new ComputeError(`the server is busy (${pending.size} requests waiting); try again in a moment`, true));
       pending.set(m.id, { resolve, reject });
       refWhileBusy();
       worker.postMessage(m);

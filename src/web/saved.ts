@@ -6,7 +6,8 @@
  * the folder; everything else in the entry (recipe, scores) is passed through as JSON for the page
  * to show, so this code does not depend on how `pegasus generate` describes its recipes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
 
 export interface SavedImage {
@@ -37,14 +38,15 @@ function safeFile(folder: string, file: unknown): string | null {
 
 /**
  * The batch of `<folder>/pegasus.json` (best first), or null when there is none or it cannot be read.
- * @example readSavedGallery('out')?.images.length // 64
+ * Read on every request (generate may run while the page is open), with non-blocking reads.
+ * @example (await readSavedGallery('out'))?.images.length // 64
  */
-export function readSavedGallery(folder: string): SavedGallery | null {
+export async function readSavedGallery(folder: string): Promise<SavedGallery | null> {
   const jsonPath = join(folder, 'pegasus.json');
   if (!existsSync(jsonPath)) return null;
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    json = JSON.parse(await readFile(jsonPath, 'utf8'));
   } catch {
     return null;
   }
@@ -55,7 +57,7 @@ export function readSavedGallery(folder: string): SavedGallery | null {
     const file = (entry as { file?: unknown } | null)?.file;
     const path = safeFile(folder, file);
     if (path === null) continue;
-    images.push({ png: `data:image/png;base64,${readFileSync(path).toString('base64')}`, file: file as string, entry });
+    images.push({ png: `data:image/png;base64,${(await readFile(path)).toString('base64')}`, file: file as string, entry });
   }
   return { folder, images };
 }

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ComputeError, type Compute } from './compute.js';
 import { describeStatus } from './indexStatus.js';
 import { readSavedGallery } from './saved.js';
@@ -69,22 +69,27 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     neighbours: { ...compute.status(), message: describeStatus(compute.status()) },
   }));
 
-  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req) => compute.render(req.body.items));
-
-  app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
-    const status = compute.status();
-    if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
+  /** A compute request, or 503 with the reason when the worker cannot take it now. */
+  const orUnavailable = async <T>(reply: FastifyReply, work: () => Promise<T>) => {
     try {
-      return await compute.neighbours(req.body.settings, req.body.k);
+      return await work();
     } catch (e) {
       if (!(e instanceof ComputeError && e.unavailable)) throw e;
       return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: e.message });
     }
+  };
+
+  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req, reply) => orUnavailable(reply, () => compute.render(req.body.items)));
+
+  app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
+    const status = compute.status();
+    if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
+    return orUnavailable(reply, () => compute.neighbours(req.body.settings, req.body.k));
   });
 
   app.get('/api/saved', async () => {
     const folder = o.savedFolder ?? 'out';
-    return readSavedGallery(folder) ?? { folder, images: [] };
+    return (await readSavedGallery(folder)) ?? { folder, images: [] };
   });
 
   app.addHook('onClose', async () => compute.close());
