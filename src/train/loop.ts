@@ -26,6 +26,8 @@ export interface TrainingLoopOptions {
   readonly stopAfterStep?: number;
   /** Runs last, whatever happened (e.g. closing the progress bar). */
   readonly onFinally?: () => void;
+  /** When set, a stopped run prints how to continue it: `pegasus train --resume <resumeDir>`. */
+  readonly resumeDir?: string;
 }
 
 export interface TrainingLoopResult {
@@ -69,5 +71,7 @@ export async function runTrainingLoop(o: TrainingLoopOptions): Promise<TrainingL
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  return { step, interrupted: step < o.totalSteps };
+  const interrupted = step < o.totalSteps;
+  if (interrupted && o.resumeDir !== undefined) console.error(`stopped at step ${step}; continue with: pegasus train --resume ${o.resumeDir}`);
+  return { step, interrupted };
 }

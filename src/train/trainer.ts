@@ -182,10 +182,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
     ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
     onFinally: () => progress?.stop(),
+    ...(opts.progress !== false && { resumeDir: runDir }),
   });
-  if (interrupted && opts.progress !== false) {
-    console.error(`stopped at step ${s.step}; continue with: pegasus train --resume ${runDir}`);
-  }
   return { step: s.step, interrupted };
 }
 
