@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { readMetrics } from '../train/runFolder.js';
 
 export interface Experiment {
   readonly dir: string;
@@ -38,19 +39,6 @@ interface MetricsRow {
 }
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
-
-function readJsonl(path: string): MetricsRow[] {
-  const out: MetricsRow[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as MetricsRow);
-    } catch {
-      // a torn last line of a run that is still writing
-    }
-  }
-  return out;
-}
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -93,7 +81,7 @@ export function readExperiment(dir: string): Experiment | null {
   }
   if (has('config.json')) {
     const c = readJson(join(dir, 'config.json')) as { model?: string; preset?: string; train?: { classes?: string[]; steps?: number } };
-    const rows = has('metrics.jsonl') ? readJsonl(join(dir, 'metrics.jsonl')) : [];
+    const rows = has('metrics.jsonl') ? readMetrics<MetricsRow>(join(dir, 'metrics.jsonl')) : [];
     const last = rows[rows.length - 1];
     return {
       dir,

@@ -74,13 +74,16 @@ export class MetricsLog {
   }
 }
 
-/** Parses a metrics.jsonl file, skipping a torn last line (a run killed mid-write). */
-export function readMetrics(path: string): MetricsLine[] {
-  const out: MetricsLine[] = [];
+/**
+ * Parses a metrics.jsonl file, skipping a torn last line (a run killed mid-write). `T` is the row
+ * type: a GAN run's MetricsLine by default; other runs (diffusion) log other fields.
+ */
+export function readMetrics<T = MetricsLine>(path: string): T[] {
+  const out: T[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as MetricsLine);
+      out.push(JSON.parse(line) as T);
     } catch {
       // NOTE: only a torn final line is expected; anything else would also be skipped.
     }
