@@ -13,12 +13,13 @@ import { loadCifar10, resolveDataDir } from '../data/index.js';
 import { loadDiffusionModel, type LoadedDiffusionModel } from '../diffusion/checkpoint.js';
 import { spread } from '../evaluate/evaluate.js';
 import { UserError } from '../errors.js';
-import { loadClassifier } from '../models/classifier/index.js';
+import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { loadGenerator, type LoadedGenerator } from '../sample/sampler.js';
 import { assertSameModel, fileCrc, fingerprint, readChoice, writeChoice, CHOICE_VERSION, type ChosenImage, type RecordedChoice } from './choice.js';
 import { defaultGenerateConfig, type GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
-import { conditionalGenerator, drawGan } from './gan.js';
+import { conditionalGenerator } from './gan.js';
+import { drawGanRecipes } from './guided.js';
 import { writeOutputs, type OutputImage } from './outputs.js';
 import { pegasusClasses } from './proposals.js';
 import { isDiffusion, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type Strategy } from './recipe.js';
@@ -102,10 +103,14 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
       diffusion = loadDiffusionModel(o.denoiser);
       if (choice.denoiser !== null) assertSameModel(choice.denoiser, fingerprint(o.denoiser, diffusion.step, diffusion.config.train.classes), 'denoiser', o.choice);
     }
+    if (choice.classifier.crc32 !== fileCrc(o.classifier) && choice.images.some((c) => c.recipe.strategy === 'guided')) {
+      // a guided image is the classifier's gradient's work: another classifier draws another image
+      throw new UserError(`the recorded choice ${o.choice} has guided images, made with the classifier ${choice.classifier.path} (crc ${choice.classifier.crc32}); ${o.classifier} differs: pass that classifier or run \`pegasus generate --search\` to choose again`);
+    }
     if (choice.classifier.crc32 !== fileCrc(o.classifier)) log(`the choice was scored with another classifier (${choice.classifier.path}); scores are recomputed with ${o.classifier}`);
     const ref = buildReference(net, train, { ...refOptions, needed: choice.images.flatMap((c) => c.featureNeighbours) });
     log(`redrawing the recorded choice (${choice.images.length} images) from ${o.choice}`);
-    const images = draw(g, diffusion, choice.images.map((c) => c.recipe), o.choice);
+    const images = draw(g, net, diffusion, choice.images.map((c) => c.recipe), o.choice);
     const first = firstScores(net, images, ref.manifold, config.score);
     const scores = fullScores(images, first, choice.images.map((_, i) => i), ref, choice.thresholds, config.score);
     chosen = choice.images.map((c, i) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: c.recipe, scores: scores[i]! }));
@@ -167,12 +172,12 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
 }
 
 /** Images of mixed GAN and diffusion recipes, in order. */
-function draw(g: LoadedGenerator, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string): Float32Array {
+function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string): Float32Array {
   const out = new Float32Array(recipes.length * IMAGE);
   const ganIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [] : [i]));
   const difIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [i] : []));
   try {
-    const gi = drawGan(g, ganIdx.map((i) => recipes[i] as GanRecipe));
+    const gi = drawGanRecipes(g, net, ganIdx.map((i) => recipes[i] as GanRecipe));
     ganIdx.forEach((i, j) => out.set(gi.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
     if (difIdx.length > 0) {
       const di = drawDiffusion(diffusion!, difIdx.map((i) => recipes[i] as DiffusionRecipe));

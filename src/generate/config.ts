@@ -20,6 +20,18 @@ export interface SearchConfig {
   readonly latentSigma: number;
   /** Standard deviation of the class-weight jitter of each latent-search child (0: z only). */
   readonly weightSigma: number;
+  /** Candidates refined by classifier guidance (the best distinct candidates found before it). */
+  readonly guidedParents: number;
+  /** Guidance steps after which a candidate is taken (one run to the largest; each is a recipe). */
+  readonly guidedSteps: readonly number[];
+  /** Adam step size on z. */
+  readonly guidedLr: number;
+  /** Adam step size on the mixture logits (0: the mixture stays). */
+  readonly guidedMixLr: number;
+  /** Random flips/translations averaged per step (expectation over transformations). */
+  readonly guidedSamples: number;
+  /** Largest translation of those transformations, in pixels. */
+  readonly guidedShift: number;
   /** Diffusion candidates (slow on CPU: seconds each). */
   readonly diffusionCandidates: number;
   /** Heun steps of each diffusion candidate. */
@@ -57,6 +69,12 @@ export const defaultSearchConfig: SearchConfig = {
   latentChildren: 6, // λ of the (1 + λ) evolution strategy
   latentSigma: 0.5, // large enough to change the image, small enough to keep its layout
   weightSigma: 0, // off: jittering the mixture by 0.1 found a worse best (0.509 vs 0.574, 2,000 candidates)
+  guidedParents: 32, // like latentParents: many lineages
+  guidedSteps: [10, 20, 40], // early steps keep the look of the parent, late ones push the classifier harder
+  guidedLr: 0.05, // Adam's steps are ≈ lr per coordinate: 40 steps move z by ≈ 2/√d of its radius per coordinate at most
+  guidedMixLr: 0, // off by default
+  guidedSamples: 2, // transformations per step
+  guidedShift: 2, // ±2 px, within the classifier's ±4 px training crops
   diffusionCandidates: 12, // ~5 s each with composed guidance on a shared CPU
   diffusionSteps: 12, // fewer than EDM's 18: candidates, not final art
   seed: 0,

@@ -9,15 +9,17 @@
  *   texture and colour), e.g. horse early and bird late;
  * - `latent-search`: a `mix`/`layer-mix` recipe whose latent z was moved by a random walk that kept
  *   only steps that raised the Pegasus score (see search.ts);
+ * - `guided`: a `mix`/`layer-mix`/`latent-search` recipe whose z (and optionally mixture) was moved
+ *   by gradient ascent on the classifier's log Pegasus-ness (see guided.ts and `Guidance`);
  * - `diffusion`: composed classifier-free guidance with positive and negative class weights.
  */
 
 /** Class name → weight, in the generator's (or denoiser's) class vocabulary. */
 export type ClassWeights = Readonly<Record<string, number>>;
 
-export type GanStrategy = 'mix' | 'layer-mix' | 'latent-search';
+export type GanStrategy = 'mix' | 'layer-mix' | 'latent-search' | 'guided';
 export type Strategy = GanStrategy | 'diffusion';
-export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'latent-search', 'diffusion'];
+export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'latent-search', 'guided', 'diffusion'];
 
 /**
  * The random walk of a latent-search recipe: starting from z₀ = N(0, I) of `seed`, each step s adds
@@ -38,6 +40,31 @@ export interface GanRecipe {
   /** … one mixture per conditional layer, in forward order (layer-mix). */
   readonly layerWeights?: readonly ClassWeights[];
   readonly walk?: LatentWalk;
+  /** Classifier guidance applied after the walk (strategy `guided`). */
+  readonly guide?: Guidance;
+}
+
+/**
+ * The settings of a `guided` recipe: `steps` Adam steps on z (from the recipe's z₀ and walk) that
+ * raise log p(body) + log p(wings), averaged over `samples` random flips and ±`shift`-pixel
+ * translations per step drawn from Rng(seed) (see guided.ts). The image depends on the classifier
+ * as well as the generator.
+ */
+export interface Guidance {
+  readonly steps: number;
+  /** Adam step size on z. */
+  readonly lr: number;
+  /** Adam step size on the per-layer mixture logits (0: the mixture stays as recorded). */
+  readonly mixLr: number;
+  /** Random transformations averaged per step (expectation over transformations). */
+  readonly samples: number;
+  /** Largest translation in pixels (reflection padding). */
+  readonly shift: number;
+  /** Random horizontal flips. */
+  readonly flip: boolean;
+  /** Classifier classes of the body and of the wings. */
+  readonly body: readonly string[];
+  readonly wings: readonly string[];
 }
 
 export interface DiffusionRecipe {
@@ -101,5 +128,6 @@ export function describe(r: Recipe): string {
   if (isDiffusion(r)) return `diffusion ${formatWeights(r.concept)} seed ${r.seed}`;
   const cond = r.layerWeights !== undefined ? r.layerWeights.map(formatWeights).join(' | ') : formatWeights(r.weights ?? {});
   const walk = r.walk !== undefined ? ` +${r.walk.seeds.length} steps` : '';
-  return `${r.strategy} ${cond} seed ${r.seed}${walk}`;
+  const guide = r.guide !== undefined ? ` +${r.guide.steps} guided steps` : '';
+  return `${r.strategy} ${cond} seed ${r.seed}${walk}${guide}`;
 }

@@ -15,15 +15,18 @@ import type { LoadedGenerator } from '../sample/sampler.js';
 import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
+import { guideBatch } from './guided.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
-import type { ClassWeights, DiffusionRecipe, GanRecipe, GanStrategy, Recipe } from './recipe.js';
+import type { ClassWeights, DiffusionRecipe, GanRecipe, GanStrategy, Guidance, Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
 import { firstScores, preScore, type FirstScores } from './score.js';
 
 const IMAGE = 3072;
 const CHUNK = 512;
+/** Parents guided together (one optimisation; see guided.ts). */
+const GUIDED_CHUNK = 32;
 
 export interface SearchResult {
   readonly recipes: Recipe[];
@@ -105,13 +108,15 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   const latent = on('latent-search') ? Math.round(sc.candidates * sc.latentShare) : 0;
   const parentsN = latent > 0 ? Math.max(1, Math.min(sc.latentParents, Math.floor(latent / sc.latentChildren))) : 0;
   const rounds = latent > 0 ? Math.max(1, Math.floor(latent / (parentsN * sc.latentChildren))) : 0;
+  const guidedN = on('guided') ? sc.guidedParents : 0;
+  const guidedSteps = [...new Set(sc.guidedSteps)].sort((a, b) => a - b);
   const baseStrategies: GanStrategy[] = (['mix', 'layer-mix'] as const).filter((s) => on(s));
-  // latent search alone still needs parents: they come from `mix` and are not kept as candidates
-  const parentsOnly = baseStrategies.length === 0 && latent > 0;
+  // latent search or guidance alone still needs parents: they come from `mix` and are not kept as candidates
+  const parentsOnly = baseStrategies.length === 0 && (latent > 0 || guidedN > 0);
   const bases: GanStrategy[] = parentsOnly ? ['mix'] : baseStrategies;
-  const baseTotal = bases.length === 0 ? 0 : Math.max(parentsN, sc.candidates - rounds * parentsN * sc.latentChildren);
+  const baseTotal = bases.length === 0 ? 0 : Math.max(parentsN, guidedN, sc.candidates - rounds * parentsN * sc.latentChildren);
   const useDiffusion = diffusion !== null && on('diffusion') && sc.diffusionCandidates > 0;
-  const total = baseTotal + rounds * parentsN * sc.latentChildren + (useDiffusion ? sc.diffusionCandidates : 0);
+  const total = baseTotal + rounds * parentsN * sc.latentChildren + guidedN * guidedSteps.length + (useDiffusion ? sc.diffusionCandidates : 0);
 
   const pool = new CandidatePool(net, manifold, config);
   const counts: Record<string, number> = {};
@@ -163,7 +168,31 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
       }
     }
 
-    // 3. diffusion: composed guidance, a few candidates
+    // 3. classifier guidance from the best distinct GAN candidates so far (see guided.ts)
+    if (guidedN > 0 && guidedSteps.length > 0) {
+      const guide: Guidance = { steps: 0, lr: sc.guidedLr, mixLr: sc.guidedMixLr, samples: sc.guidedSamples, shift: sc.guidedShift, flip: true, body: config.score.body, wings: config.score.wings };
+      const parents: GanRecipe[] = [];
+      const seen = new Set<number>(); // one parent per starting latent (lineage)
+      for (const [, i] of pool.pre.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0])) {
+        const r = pool.recipes[i] as GanRecipe;
+        if ((r.weights === undefined && r.layerWeights === undefined) || seen.has(r.seed)) continue; // GAN recipes only
+        seen.add(r.seed);
+        parents.push(r);
+        if (parents.length === guidedN) break;
+      }
+      counts['guided'] = 0;
+      for (let s = 0; s < parents.length; s += GUIDED_CHUNK) {
+        const part = parents.slice(s, s + GUIDED_CHUNK);
+        const images = guideBatch(g, net, part, guide, guidedSteps);
+        guidedSteps.forEach((steps, k) => {
+          pool.add(part.map((p) => ({ ...p, strategy: 'guided', guide: { ...guide, steps } })), images[k]!);
+          counts['guided']! += part.length;
+        });
+        tick(`guided ${Math.min(s + GUIDED_CHUNK, parents.length)}/${parents.length}`);
+      }
+    }
+
+    // 4. diffusion: composed guidance, a few candidates
     if (useDiffusion) {
       const concepts = diffusionConcepts(diffusion.config.train.classes, body, wings.filter((w) => diffusion.config.train.classes.includes(w)));
       const dr: DiffusionRecipe[] = Array.from({ length: sc.diffusionCandidates }, (_, i) => ({
