@@ -22,7 +22,8 @@ import { conditionalGenerator } from './gan.js';
 import { drawGanRecipes } from './guided.js';
 import { writeOutputs, type OutputImage } from './outputs.js';
 import { pegasusClasses } from './proposals.js';
-import { isDiffusion, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type Strategy } from './recipe.js';
+import { isDiffusion, isRecombine, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type RecombineRecipe, type Strategy } from './recipe.js';
+import { drawRecombine } from './recombine.js';
 import { buildReference, type GenerateReference } from './reference.js';
 import { featureNeighbours, firstScores, fullScores, preScore, uniquenessThresholds, type CandidateScores } from './score.js';
 import { runSearch } from './search.js';
@@ -174,11 +175,16 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
 /** Images of mixed GAN and diffusion recipes, in order. */
 function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string): Float32Array {
   const out = new Float32Array(recipes.length * IMAGE);
-  const ganIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [] : [i]));
+  const ganIdx = recipes.flatMap((r, i) => (isDiffusion(r) || isRecombine(r) ? [] : [i]));
+  const recIdx = recipes.flatMap((r, i) => (isRecombine(r) ? [i] : []));
   const difIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [i] : []));
   try {
     const gi = drawGanRecipes(g, net, ganIdx.map((i) => recipes[i] as GanRecipe));
     ganIdx.forEach((i, j) => out.set(gi.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+    if (recIdx.length > 0) {
+      const ri = drawRecombine(g, recIdx.map((i) => recipes[i] as RecombineRecipe));
+      recIdx.forEach((i, j) => out.set(ri.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+    }
     if (difIdx.length > 0) {
       const di = drawDiffusion(diffusion!, difIdx.map((i) => recipes[i] as DiffusionRecipe));
       difIdx.forEach((i, j) => out.set(di.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));

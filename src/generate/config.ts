@@ -3,7 +3,33 @@
  * (STYLE.md habit 6). The CLI overrides a few; the resolved object is written into pegasus.json.
  */
 import { defaultScoreConfig, type ScoreConfig } from './score.js';
-import type { Strategy } from './recipe.js';
+import type { Placement, Strategy } from './recipe.js';
+
+/** How `recombine` candidates are proposed (see recombine.ts); each placement number is uniform in its range. */
+export interface RecombineConfig {
+  /** Horse weight of the horse's mixture; the rest goes to the wing classes evenly (1: a plain horse). */
+  readonly horseWeights: readonly number[];
+  /** Candidates per horse draw (and per donor draw, on average): compositing is cheaper than drawing. */
+  readonly reuse: number;
+  readonly shapes: readonly Placement['shape'][];
+  readonly blends: readonly Placement['blend'][];
+  /** Layer height in pixels, per shape. */
+  readonly size: Readonly<Record<Placement['shape'], readonly [number, number]>>;
+  readonly along: readonly [number, number];
+  readonly lift: readonly [number, number];
+  readonly lean: readonly [number, number];
+}
+
+export const defaultRecombineConfig: RecombineConfig = {
+  horseWeights: [1, 0.9], // a horse the classifier believes in; 0.9 lets a little wing texture in
+  reuse: 4, // 4 placements per horse: a quarter of a generator call per candidate
+  shapes: ['wing', 'object'], // a swept wing made of the donor, or the donor object itself
+  blends: ['alpha', 'poisson'], // feathered edge, or seamless cloning (Pérez et al. 2003)
+  size: { wing: [8, 16], object: [6, 14] }, // a quarter to a half of the 32-pixel frame
+  along: [-0.2, 0.25], // around the middle third of the back, a little toward the withers or the croup
+  lift: [-3, 1], // the root sinks into the back by up to 3 px, so the wing grows out of it
+  lean: [0, 45], // upright to swept back
+};
 
 export interface SearchConfig {
   /** Strategies tried by the search. */
@@ -32,6 +58,9 @@ export interface SearchConfig {
   readonly guidedSamples: number;
   /** Largest translation of those transformations, in pixels. */
   readonly guidedShift: number;
+  /** Share of the candidates spent on recombine (taken from mix and layer-mix; all of them when no other GAN strategy is on). */
+  readonly recombineShare: number;
+  readonly recombine: RecombineConfig;
   /** Diffusion candidates (slow on CPU: seconds each). */
   readonly diffusionCandidates: number;
   /** Heun steps of each diffusion candidate. */
@@ -75,6 +104,8 @@ export const defaultSearchConfig: SearchConfig = {
   guidedMixLr: 0, // off by default
   guidedSamples: 2, // transformations per step
   guidedShift: 2, // ±2 px, within the classifier's ±4 px training crops
+  recombineShare: 0.3, // as much as latent search
+  recombine: defaultRecombineConfig,
   diffusionCandidates: 12, // ~5 s each with composed guidance on a shared CPU
   diffusionSteps: 12, // fewer than EDM's 18: candidates, not final art
   seed: 0,

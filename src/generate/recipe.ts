@@ -11,15 +11,17 @@
  *   only steps that raised the Pegasus score (see search.ts);
  * - `guided`: a `mix`/`layer-mix`/`latent-search` recipe whose z (and optionally mixture) was moved
  *   by gradient ascent on the classifier's log Pegasus-ness (see guided.ts and `Guidance`);
- * - `diffusion`: composed classifier-free guidance with positive and negative class weights.
+ * - `diffusion`: composed classifier-free guidance with positive and negative class weights;
+ * - `recombine`: a GAN horse with a wing cut from a GAN bird or airplane and pasted on its back
+ *   (see recombine.ts and `Placement`).
  */
 
 /** Class name → weight, in the generator's (or denoiser's) class vocabulary. */
 export type ClassWeights = Readonly<Record<string, number>>;
 
 export type GanStrategy = 'mix' | 'layer-mix' | 'latent-search' | 'guided';
-export type Strategy = GanStrategy | 'diffusion';
-export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'latent-search', 'guided', 'diffusion'];
+export type Strategy = GanStrategy | 'diffusion' | 'recombine';
+export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'latent-search', 'guided', 'recombine', 'diffusion'];
 
 /**
  * The random walk of a latent-search recipe: starting from z₀ = N(0, I) of `seed`, each step s adds
@@ -77,7 +79,41 @@ export interface DiffusionRecipe {
   readonly steps: number;
 }
 
-export type Recipe = GanRecipe | DiffusionRecipe;
+/** Where and how the donor's cut-out is pasted onto the horse (see recombine.ts). */
+export interface Placement {
+  /** `wing`: the donor's object warped into a swept, tapering wing; `object`: the object as it is, scaled. */
+  readonly shape: 'wing' | 'object';
+  /** Height of the pasted layer in pixels (wing length, or the object's height). */
+  readonly size: number;
+  /** Root position along the back, from the horse's centre as a share of its width (positive: toward the tail). */
+  readonly along: number;
+  /** Root height above the top of the horse's mask in pixels (negative: into the body). */
+  readonly lift: number;
+  /** Tilt of the layer toward the tail in degrees. */
+  readonly lean: number;
+  /** Mirror the donor left-right. */
+  readonly flip: boolean;
+  /** 1, or 2: a second, darker wing behind the first (the far wing). */
+  readonly wings: 1 | 2;
+  /** Feathered alpha, or Poisson seamless cloning. */
+  readonly blend: 'alpha' | 'poisson';
+}
+
+export interface RecombineRecipe {
+  readonly strategy: 'recombine';
+  /** Seed of the horse's latent; the horse is a `mix` draw of `horse`. */
+  readonly seed: number;
+  readonly horse: ClassWeights;
+  /** The wing donor, a `mix` draw too (bird, airplane or both). */
+  readonly donor: { readonly seed: number; readonly weights: ClassWeights };
+  readonly placement: Placement;
+}
+
+export type Recipe = GanRecipe | DiffusionRecipe | RecombineRecipe;
+
+export function isRecombine(r: Recipe): r is RecombineRecipe {
+  return r.strategy === 'recombine';
+}
 
 export function isDiffusion(r: Recipe): r is DiffusionRecipe {
   return r.strategy === 'diffusion';
@@ -126,6 +162,7 @@ export function formatWeights(mix: ClassWeights): string {
 /** A short human-readable description of a recipe, e.g. for logs and labels. */
 export function describe(r: Recipe): string {
   if (isDiffusion(r)) return `diffusion ${formatWeights(r.concept)} seed ${r.seed}`;
+  if (isRecombine(r)) return `recombine ${formatWeights(r.horse)} seed ${r.seed} + ${r.placement.shape} of ${formatWeights(r.donor.weights)} seed ${r.donor.seed}`;
   const cond = r.layerWeights !== undefined ? r.layerWeights.map(formatWeights).join(' | ') : formatWeights(r.weights ?? {});
   const walk = r.walk !== undefined ? ` +${r.walk.seeds.length} steps` : '';
   const guide = r.guide !== undefined ? ` +${r.guide.steps} guided steps` : '';

@@ -16,6 +16,7 @@ import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
 import { guideBatch } from './guided.js';
+import { drawRecombine, recombineProposals } from './recombine.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
@@ -111,12 +112,13 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   const guidedN = on('guided') ? sc.guidedParents : 0;
   const guidedSteps = [...new Set(sc.guidedSteps)].sort((a, b) => a - b);
   const baseStrategies: GanStrategy[] = (['mix', 'layer-mix'] as const).filter((s) => on(s));
+  const recombineN = !on('recombine') ? 0 : baseStrategies.length === 0 && latent === 0 && guidedN === 0 ? sc.candidates : Math.round(sc.candidates * sc.recombineShare);
   // latent search or guidance alone still needs parents: they come from `mix` and are not kept as candidates
   const parentsOnly = baseStrategies.length === 0 && (latent > 0 || guidedN > 0);
   const bases: GanStrategy[] = parentsOnly ? ['mix'] : baseStrategies;
-  const baseTotal = bases.length === 0 ? 0 : Math.max(parentsN, guidedN, sc.candidates - rounds * parentsN * sc.latentChildren);
+  const baseTotal = bases.length === 0 ? 0 : Math.max(parentsN, guidedN, sc.candidates - rounds * parentsN * sc.latentChildren - recombineN);
   const useDiffusion = diffusion !== null && on('diffusion') && sc.diffusionCandidates > 0;
-  const total = baseTotal + rounds * parentsN * sc.latentChildren + guidedN * guidedSteps.length + (useDiffusion ? sc.diffusionCandidates : 0);
+  const total = baseTotal + rounds * parentsN * sc.latentChildren + guidedN * guidedSteps.length + recombineN + (useDiffusion ? sc.diffusionCandidates : 0);
 
   const pool = new CandidatePool(net, manifold, config);
   const counts: Record<string, number> = {};
@@ -192,7 +194,20 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
       }
     }
 
-    // 4. diffusion: composed guidance, a few candidates
+    // 4. recombine: a GAN horse with a wing cut from a GAN bird or airplane (see recombine.ts);
+    // after the GAN stages, whose parents must be GAN recipes
+    if (recombineN > 0) {
+      const rng = new Rng(sc.seed ^ 0x7ec0);
+      const rr = recombineProposals(recombineN, body, wings, sc.recombine, seed, rng);
+      for (let s = 0; s < rr.length; s += CHUNK) {
+        const part = rr.slice(s, s + CHUNK);
+        pool.add(part, drawRecombine(g, part));
+        tick('recombine');
+      }
+      counts['recombine'] = rr.length;
+    }
+
+    // 5. diffusion: composed guidance, a few candidates
     if (useDiffusion) {
       const concepts = diffusionConcepts(diffusion.config.train.classes, body, wings.filter((w) => diffusion.config.train.classes.includes(w)));
       const dr: DiffusionRecipe[] = Array.from({ length: sc.diffusionCandidates }, (_, i) => ({

@@ -1,0 +1,220 @@
+/**
+ * The `recombine` strategy: a Pegasus by image-space recombination instead of embedding mixing. The
+ * GAN draws a horse (four legs, on grass) and, separately, a wing donor (a bird or an airplane);
+ * each is segmented automatically (src/image/segment.ts: border distance, Otsu 1979, largest
+ * component), the donor's object is cut out, warped into a wing (or scaled as it is) and pasted on
+ * the horse's back with a feathered alpha or Poisson seamless cloning (src/image/composite.ts) —
+ * cut-and-paste compositing as in Dwibedi et al. 2017 ("Cut, Paste and Learn"), whose pasted
+ * objects read as part of the scene when the seams are blended. No pixel is edited by hand: every
+ * step is code, and the recipe (both seeds, both mixtures, the placement) redraws the image bit
+ * for bit.
+ *
+ * Geometry. The horse's mask gives its box and the top of each column. Its head is taken to be on
+ * the side whose columns start higher (the neck and head rise above the back), so the tail is the
+ * other side. The wing's root sits on the back at `along` (share of the box width from its centre,
+ * positive toward the tail), `lift` pixels above the mask's top there; the layer extends `size`
+ * pixels "up", tilted `lean` degrees toward the tail.
+ */
+import { Rng } from '../engine/index.js';
+import { alphaComposite, bilinear, featherAlpha, poissonBlend } from '../image/composite.js';
+import { maskBox, segmentForeground, topProfile, type Box, type Mask } from '../image/segment.js';
+import type { LoadedGenerator } from '../sample/sampler.js';
+import { drawGan } from './gan.js';
+import type { RecombineConfig } from './config.js';
+import type { ClassWeights, GanRecipe, Placement, RecombineRecipe } from './recipe.js';
+
+const C = 3;
+const H = 32;
+const W = 32;
+const PLANE = H * W;
+const IMAGE = C * PLANE;
+
+/** Wing outline in the layer's frame (b: 0 at the root … 1 at the tip; a: across, toward the tail). */
+const SWEEP = 0.35; // the centre line leans back by this share of the length at the tip
+const ROOT_HALF = 0.3; // half-width at the root, share of the length
+const TIP_HALF = 0.04; // half-width at the tip
+/** The far wing of a pair: moved toward the head, leaning further back, in shadow. */
+const FAR_SHIFT = 0.12; // share of the horse's width
+const FAR_LEAN = 15; // degrees
+const FAR_SHADE = 0.75; // brightness factor in [0, 1] pixel units
+const POISSON_ITERATIONS = 200;
+
+/** The horse and donor GAN recipes of a recombine recipe (plain `mix` draws). */
+export function partsOf(r: RecombineRecipe): { horse: GanRecipe; donor: GanRecipe } {
+  return {
+    horse: { strategy: 'mix', seed: r.seed, weights: r.horse },
+    donor: { strategy: 'mix', seed: r.donor.seed, weights: r.donor.weights },
+  };
+}
+
+/**
+ * Images of `recipes` as float NCHW [n, 3, 32, 32] in [−1, 1]; each horse and donor is drawn once
+ * however many recipes share it.
+ * @example drawRecombine(g, [{ strategy: 'recombine', seed: 1, horse: { horse: 1 }, donor: { seed: 2, weights: { bird: 1 } }, placement }])
+ */
+export function drawRecombine(g: LoadedGenerator, recipes: readonly RecombineRecipe[]): Float32Array {
+  const keys = new Map<string, number>();
+  const parts: GanRecipe[] = [];
+  const index = (r: GanRecipe) => {
+    const k = JSON.stringify(r);
+    let i = keys.get(k);
+    if (i === undefined) {
+      i = parts.length;
+      keys.set(k, i);
+      parts.push(r);
+    }
+    return i;
+  };
+  const pairs = recipes.map((r) => {
+    const { horse, donor } = partsOf(r);
+    return [index(horse), index(donor)] as const;
+  });
+  const drawn = drawGan(g, parts);
+  const masks = new Map<number, Mask>();
+  const maskOf = (i: number) => masks.get(i) ?? masks.set(i, segmentForeground(imageAt(drawn, i), C, H, W)).get(i)!;
+  const out = new Float32Array(recipes.length * IMAGE);
+  recipes.forEach((r, j) => {
+    const [h, d] = pairs[j]!;
+    out.set(recombine(imageAt(drawn, h), maskOf(h), imageAt(drawn, d), maskOf(d), r.placement), j * IMAGE);
+  });
+  return out;
+}
+
+function imageAt(x: Float32Array, i: number): Float32Array {
+  return x.subarray(i * IMAGE, (i + 1) * IMAGE);
+}
+
+/** Where the horse's back is: box, tail direction (+1: tail to the right) and column tops. */
+interface Back {
+  readonly box: Box;
+  readonly tail: 1 | -1;
+  readonly top: Int32Array;
+}
+
+function backOf(mask: Mask): Back {
+  const box = maskBox(mask) ?? { x0: 8, y0: 12, x1: 23, y1: 27 }; // nothing found: assume a centred object
+  const top = topProfile(mask);
+  const third = Math.max(1, Math.floor((box.x1 - box.x0 + 1) / 3));
+  const meanTop = (x0: number, x1: number) => {
+    let s = 0;
+    for (let x = x0; x <= x1; x++) s += Math.min(top[x]!, box.y1);
+    return s / (x1 - x0 + 1);
+  };
+  // the head side starts higher (smaller row); the tail is the other side
+  const tail = meanTop(box.x0, box.x0 + third - 1) <= meanTop(box.x1 - third + 1, box.x1) ? 1 : -1;
+  return { box, tail, top };
+}
+
+/**
+ * The horse with the donor's cut-out pasted per `p`, float CHW in [−1, 1].
+ * @example recombine(horse, segmentForeground(horse, 3, 32, 32), bird, segmentForeground(bird, 3, 32, 32), placement)
+ */
+export function recombine(horse: Float32Array, horseMask: Mask, donor: Float32Array, donorMask: Mask, p: Placement): Float32Array {
+  const back = backOf(horseMask);
+  const dBox = maskBox(donorMask) ?? { x0: 0, y0: 0, x1: W - 1, y1: H - 1 };
+  const bw = back.box.x1 - back.box.x0 + 1;
+  const cx = (back.box.x0 + back.box.x1) / 2;
+  const rootAt = (along: number, lift: number) => {
+    const ax = cx + along * bw * back.tail;
+    const col = Math.min(W - 1, Math.max(0, Math.round(ax)));
+    const top = back.top[col]! < H ? back.top[col]! : back.box.y0;
+    return { ax, ay: top - lift };
+  };
+  let out: Float64Array = Float64Array.from(horse);
+  const paste = (along: number, lean: number, shade: number) => {
+    const { ax, ay } = rootAt(along, p.lift);
+    const { layer, alpha } = wingLayer(donor, donorMask, dBox, { ...p, lean }, ax, ay, back.tail, shade);
+    out = p.blend === 'poisson' ? poissonBlend(out, layer, alpha, C, H, W, POISSON_ITERATIONS) : alphaComposite(out, layer, featherAlpha(alpha, H, W, 1), C, H, W);
+  };
+  if (p.wings === 2) paste(p.along - FAR_SHIFT, p.lean + FAR_LEAN, FAR_SHADE);
+  paste(p.along, p.lean, 1);
+  return Float32Array.from(out, (v) => Math.min(1, Math.max(-1, v)));
+}
+
+/**
+ * The donor warped into the horse's frame, and its alpha (donor mask × wing outline). For each
+ * target pixel, (a, b) are its coordinates in the layer's tilted frame in units of `p.size`:
+ * b along "up" (0 at the root), a across (toward the tail).
+ */
+function wingLayer(donor: Float32Array, donorMask: Mask, d: Box, p: Placement, ax: number, ay: number, tail: 1 | -1, shade: number): { layer: Float64Array; alpha: Float64Array } {
+  const th = (p.lean * Math.PI) / 180;
+  const up = [tail * Math.sin(th), -Math.cos(th)] as const;
+  const across = [tail * Math.cos(th), Math.sin(th)] as const;
+  const dw = d.x1 - d.x0 + 1;
+  const dh = d.y1 - d.y0 + 1;
+  const dcx = (d.x0 + d.x1) / 2;
+  const mirror = p.flip ? -1 : 1;
+  const maskF = Float64Array.from(donorMask.data);
+  const soft = (v: number) => Math.min(1, Math.max(0, v * p.size + 0.5)); // one-pixel anti-aliased edge
+  const layer = new Float64Array(IMAGE);
+  const alpha = new Float64Array(PLANE);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const dx = x - ax;
+      const dy = y - ay;
+      const a = (dx * across[0] + dy * across[1]) / p.size;
+      const b = (dx * up[0] + dy * up[1]) / p.size;
+      let sx: number;
+      let inside: number;
+      if (p.shape === 'wing') {
+        const half = ROOT_HALF * (1 - b) + TIP_HALF;
+        const u = (a - SWEEP * b) / (2 * half); // −½ … ½ across the wing at this height
+        sx = dcx + u * dw * mirror;
+        inside = soft(half - Math.abs(a - SWEEP * b)) * soft(b) * soft(1 - b);
+      } else {
+        sx = dcx + a * dh * mirror;
+        inside = soft(b + 0.5 / p.size);
+      }
+      const sy = d.y1 - b * (dh - 1);
+      const q = y * W + x;
+      alpha[q] = inside === 0 ? 0 : inside * bilinear(maskF, 0, H, W, sx, sy, 0);
+      for (let c = 0; c < C; c++) {
+        const v = bilinear(donor, c * PLANE, H, W, Math.min(W - 1, Math.max(0, sx)), Math.min(H - 1, Math.max(0, sy)), 0);
+        layer[c * PLANE + q] = (v + 1) * shade - 1;
+      }
+    }
+  }
+  return { layer, alpha };
+}
+
+/** Rounded to 2 decimals, so the recorded number is the one used. */
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * `n` random recipes: a horse mixture (horse weight from `rc.horseWeights`, the rest on the wing
+ * classes evenly), a donor of one wing class, every placement number uniform in its range, horse
+ * and donor seeds from `seed()`. Each horse and donor serves about `rc.reuse` candidates (with
+ * different partners and placements), so a candidate costs a fraction of a generator call.
+ * @example recombineProposals(512, 'horse', ['bird', 'airplane'], defaultRecombineConfig, seed, new Rng(0))
+ */
+export function recombineProposals(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng): RecombineRecipe[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.uniform() * xs.length)]!;
+  const range = ([lo, hi]: readonly [number, number]) => r2(lo + (hi - lo) * rng.uniform());
+  const horses: ClassWeights[] = rc.horseWeights.map((w) => (w >= 1 ? { [body]: 1 } : { [body]: w, ...Object.fromEntries(wings.map((c) => [c, r2((1 - w) / wings.length)])) }));
+  const donors: ClassWeights[] = wings.map((c) => ({ [c]: 1 }));
+  const pool = Math.max(1, Math.ceil(n / Math.max(1, rc.reuse)));
+  const hs = Array.from({ length: pool }, () => ({ seed: seed(), weights: pick(horses) }));
+  const ds = Array.from({ length: pool }, () => ({ seed: seed(), weights: pick(donors) }));
+  return Array.from({ length: n }, (_, i) => {
+    // neighbouring candidates share horses and donors, so a chunk of them draws each only once
+    const hi = Math.floor(i / Math.max(1, rc.reuse));
+    const h = hs[hi]!;
+    const shape = pick(rc.shapes);
+    return {
+      strategy: 'recombine',
+      seed: h.seed,
+      horse: h.weights,
+      donor: ds[(hi + Math.floor(rng.uniform() * rc.reuse)) % pool]!,
+      placement: {
+        shape,
+        size: range(rc.size[shape]),
+        along: range(rc.along),
+        lift: range(rc.lift),
+        lean: range(rc.lean),
+        flip: rng.uniform() < 0.5,
+        wings: rng.uniform() < 0.5 ? 1 : 2,
+        blend: pick(rc.blends),
+      },
+    };
+  });
+}

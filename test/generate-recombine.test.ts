@@ -1,0 +1,179 @@
+// The recombine strategy and its image pieces: segmentation finds a disc on a flat background
+// (and on a two-tone one), Otsu splits two clusters, compositing with an empty mask keeps the
+// horse and with a full opaque mask copies the donor (alpha and Poisson), a recombine recipe redraws
+// bit for bit and survives JSON, and a tiny-model search with --strategy recombine records
+// recombine candidates.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Rng } from '../src/engine/index.js';
+import { defaultRecombineConfig } from '../src/generate/config.js';
+import { describe as describeRecipe, type RecombineRecipe } from '../src/generate/recipe.js';
+import { drawRecombine, recombine, recombineProposals } from '../src/generate/recombine.js';
+import { alphaComposite, featherAlpha, poissonBlend } from '../src/image/composite.js';
+import { fillHoles, largestComponent, maskBox, otsuThreshold, segmentForeground, topProfile, type Mask } from '../src/image/segment.js';
+import { Generator } from '../src/models/cgan/index.js';
+import { defaultClassifierConfig, ResNet9, saveClassifier } from '../src/models/classifier/index.js';
+import { loadGenerator } from '../src/sample/sampler.js';
+import { resolveRunConfig } from '../src/train/resolve.js';
+import { saveEmaGenerator } from '../src/train/trainState.js';
+import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
+import { pegasus } from './helpers/cli.js';
+
+const S = 32;
+const PLANE = S * S;
+
+/** A 3×32×32 image: `inside(x, y)` pixels get colour `fg`, the rest `bg(y)`. */
+function picture(inside: (x: number, y: number) => boolean, fg: readonly number[], bg: (y: number) => readonly number[]): Float32Array {
+  const img = new Float32Array(3 * PLANE);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) for (let c = 0; c < 3; c++) img[c * PLANE + y * S + x] = (inside(x, y) ? fg : bg(y))[c]!;
+  }
+  return img;
+}
+
+const disc = (cx: number, cy: number, r: number) => (x: number, y: number) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+
+function mismatches(m: Mask, inside: (x: number, y: number) => boolean): number {
+  let bad = 0;
+  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) bad += m.data[y * S + x] !== (inside(x, y) ? 1 : 0) ? 1 : 0;
+  return bad;
+}
+
+describe('recombine: image pieces', () => {
+  test('Otsu splits two clusters between them', () => {
+    const t = otsuThreshold(Float64Array.of(0.1, 0.2, 0.15, 0.9, 0.95, 1, 0.12));
+    assert.ok(t > 0.2 && t <= 0.9, `threshold ${t}`);
+  });
+
+  test('a disc on a flat background, and on sky over grass, is segmented as the disc', () => {
+    const d = disc(15, 17, 7);
+    const flat = segmentForeground(picture(d, [0.8, -0.6, -0.5], () => [-0.2, 0.3, 0.9]), 3, S, S);
+    // NOTE: the 3×3 opening trims the disc's four one-pixel tips, nothing else
+    assert.ok(mismatches(flat, d) <= 4, `${mismatches(flat, d)} wrong pixels`);
+    assert.deepEqual(maskBox(flat), { x0: 9, y0: 11, x1: 21, y1: 23 });
+    const two = segmentForeground(picture(d, [0.1, -0.4, -0.7], (y) => (y < 16 ? [0.5, 0.7, 0.95] : [-0.3, 0.4, -0.5])), 3, S, S);
+    assert.ok(mismatches(two, d) <= 4, `${mismatches(two, d)} wrong pixels`);
+    const top = topProfile(flat);
+    assert.equal(top[15], 11);
+    assert.equal(top[0], S); // an empty column
+  });
+
+  test('components and holes: the largest piece is kept, an enclosed hole is filled', () => {
+    const data = new Uint8Array(PLANE);
+    for (let y = 2; y < 12; y++) for (let x = 2; x < 12; x++) data[y * S + x] = y === 6 && x === 6 ? 0 : 1; // 10×10 with a hole
+    data[30 * S + 30] = 1; // a speck
+    const m = { data, height: S, width: S };
+    const big = largestComponent(m);
+    assert.equal(big.data.reduce((a, v) => a + v, 0), 99);
+    assert.equal(fillHoles(big).data.reduce((a, v) => a + v, 0), 100);
+  });
+
+  test('an empty mask leaves the base unchanged; a full opaque mask copies the layer', () => {
+    const rng = new Rng(4);
+    const base = Float32Array.from({ length: 3 * PLANE }, () => rng.uniform() * 2 - 1);
+    const layer = Float32Array.from({ length: 3 * PLANE }, () => rng.uniform() * 2 - 1);
+    const none = new Float64Array(PLANE);
+    const full = new Float64Array(PLANE).fill(1);
+    assert.deepEqual(alphaComposite(base, layer, none, 3, S, S), Float64Array.from(base));
+    assert.deepEqual(alphaComposite(base, layer, full, 3, S, S), Float64Array.from(layer));
+    assert.deepEqual(alphaComposite(base, layer, featherAlpha(full, S, S, 2), 3, S, S), Float64Array.from(layer));
+    assert.deepEqual(poissonBlend(base, layer, none, 3, S, S, 50), Float64Array.from(base));
+    // Ω is the whole frame: no boundary, the layer's own values are the fixed point
+    const p = poissonBlend(base, layer, full, 3, S, S, 50);
+    p.forEach((v, i) => assert.ok(Math.abs(v - layer[i]!) < 1e-12));
+  });
+
+  test('Poisson cloning keeps the layer\'s edges but meets the base without a step', () => {
+    const base = new Float32Array(3 * PLANE).fill(-0.5);
+    const sq = (x: number, y: number) => x >= 10 && x < 22 && y >= 10 && y < 22;
+    const layer = picture((x, y) => sq(x, y) && x < 16, [0.9, 0.9, 0.9], () => [0.3, 0.3, 0.3]); // bright left half
+    const alpha = Float64Array.from({ length: PLANE }, (_, p) => (sq(p % S, Math.floor(p / S)) ? 1 : 0));
+    const f = poissonBlend(base, layer, alpha, 3, S, S, 400);
+    const at = (x: number, y: number) => f[y * S + x]!;
+    assert.ok(Math.abs(at(15, 16) - at(16, 16) - 0.6) < 0.05, 'the edge inside the layer survives');
+    assert.ok(Math.abs(at(9, 16) - at(8, 16)) < 0.2, 'no step at the boundary');
+    assert.equal(at(2, 2), -0.5);
+  });
+});
+
+describe('recombine: recipes', () => {
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'pegasus-recombine-'));
+    const config = resolveRunConfig('cgan', 'tiny', { classes: ['airplane', 'bird', 'deer', 'horse'] });
+    saveEmaGenerator(join(tmp, 'g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 0);
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  test('a recipe redraws bit for bit, alone or in a batch, and round-trips through JSON', () => {
+    const g = loadGenerator(join(tmp, 'g.pgc'));
+    let s = 100;
+    const rr = recombineProposals(12, 'horse', ['bird', 'airplane'], defaultRecombineConfig, () => s++, new Rng(7));
+    assert.equal(new Set(rr.map((r) => JSON.stringify(r.placement))).size, 12, 'placements vary');
+    assert.ok(new Set(rr.map((r) => r.seed)).size >= 3 && new Set(rr.map((r) => r.donor.seed)).size >= 2);
+    assert.ok(rr.some((r) => r.placement.shape === 'wing') && rr.some((r) => r.placement.blend === 'poisson'));
+    const all = drawRecombine(g, rr);
+    const back = JSON.parse(JSON.stringify(rr)) as RecombineRecipe[];
+    assert.deepEqual(back, rr);
+    const again = drawRecombine(g, [back[5]!, back[2]!]);
+    assert.deepEqual(again.subarray(0, 3072), all.subarray(5 * 3072, 6 * 3072));
+    assert.deepEqual(again.subarray(3072), all.subarray(2 * 3072, 3 * 3072));
+    assert.match(describeRecipe(rr[0]!), /^recombine horse.* seed \d+ \+ (wing|object) of (bird|airplane):1 seed \d+$/);
+  });
+
+  test('the pasted layer changes the horse above its back and nowhere far below it', () => {
+    const horseShape = (x: number, y: number) => x >= 6 && x < 26 && y >= 16 && y < 28; // a box "body" on a flat field
+    const horse = picture(horseShape, [0.3, -0.2, -0.6], () => [-0.4, 0.6, -0.4]);
+    const donor = picture(disc(16, 16, 6), [1, 1, 1], () => [-0.5, -0.3, 0.8]);
+    const seg = (im: Float32Array) => segmentForeground(im, 3, S, S);
+    const out = recombine(horse, seg(horse), donor, seg(donor), { shape: 'wing', size: 12, along: 0, lift: -1, lean: 20, flip: false, wings: 1, blend: 'alpha' });
+    let above = 0;
+    let below = 0;
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const changed = Math.abs(out[y * S + x]! - horse[y * S + x]!) > 0.1;
+        if (changed && y < 16) above++;
+        if (changed && y >= 22) below++;
+      }
+    }
+    assert.ok(above >= 15, `${above} pixels changed above the back`);
+    assert.equal(below, 0);
+  });
+});
+
+describe('recombine: search', () => {
+  let fx: Fixture;
+  let tmp: string;
+  const p = (...parts: string[]) => join(tmp, ...parts);
+  before(() => {
+    fx = writeCifarFixture();
+    tmp = mkdtempSync(join(tmpdir(), 'pegasus-recombine-cli-'));
+    const config = resolveRunConfig('cgan', 'tiny', { classes: ['airplane', 'bird', 'deer', 'horse'] });
+    saveEmaGenerator(p('g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 3);
+    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), { epoch: 0, testAccuracy: null });
+  });
+  after(() => {
+    fx.cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('--strategy recombine writes recombine candidates that the recorded choice redraws', () => {
+    const common = ['--checkpoint', p('g.pgc'), '--classifier', p('c.pgc'), '--data', fx.dir, '--records-per-file', String(fx.recordsPerFile), '--cache', p('cache'), '--choice', p('choice.json')];
+    const r = pegasus(['generate', '--search', '--strategy', 'recombine', '--candidates', '96', '--out', p('a'), ...common]);
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(readFileSync(p('a', 'pegasus.json'), 'utf8'));
+    assert.deepEqual(json.search.counts, { recombine: 96 });
+    assert.equal(json.batch.length, 64);
+    for (const e of json.batch) {
+      assert.equal(e.strategy, 'recombine');
+      assert.ok(Number.isInteger(e.seed) && Number.isInteger(e.donor.seed) && e.horse.horse > 0);
+      assert.ok(['wing', 'object'].includes(e.placement.shape) && e.placement.size > 0);
+    }
+    const d = pegasus(['generate', '--out', p('b'), ...common]);
+    assert.equal(d.status, 0, d.stderr);
+    for (const f of ['pegasus.png', 'batch64.png']) assert.deepEqual(readFileSync(p('b', f)), readFileSync(p('a', f)), f);
+  });
+});
