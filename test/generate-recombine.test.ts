@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { Rng } from '../src/engine/index.js';
 import { defaultRecombineConfig } from '../src/generate/config.js';
 import { describe as describeRecipe, type RecombineRecipe } from '../src/generate/recipe.js';
-import { drawRecombine, recombine, recombineProposals } from '../src/generate/recombine.js';
+import { drawRecombine, mutateRecombine, recombine, recombineProposals, recombineSearch } from '../src/generate/recombine.js';
 import { alphaComposite, featherAlpha, poissonBlend } from '../src/image/composite.js';
 import { fillHoles, largestComponent, maskBox, otsuThreshold, segmentForeground, topProfile, type Mask } from '../src/image/segment.js';
 import { Generator } from '../src/models/cgan/index.js';
@@ -122,6 +122,33 @@ describe('recombine: recipes', () => {
     assert.deepEqual(again.subarray(0, 3072), all.subarray(5 * 3072, 6 * 3072));
     assert.deepEqual(again.subarray(3072), all.subarray(2 * 3072, 3 * 3072));
     assert.match(describeRecipe(rr[0]!), /^recombine horse.* seed \d+ \+ (wing|object) of (bird|airplane):1 seed \d+$/);
+  });
+
+  test('children keep the horse, stay in range, and the evolution strategy spends the budget on the best', () => {
+    let s = 0;
+    const rc = defaultRecombineConfig;
+    const [parent] = recombineProposals(1, 'horse', ['bird'], rc, () => s++, new Rng(1));
+    const rng = new Rng(2);
+    const kids = Array.from({ length: 200 }, () => mutateRecombine(parent!, rc, () => s++, rng));
+    for (const k of kids) {
+      assert.equal(k.seed, parent!.seed);
+      assert.deepEqual(k.horse, parent!.horse);
+      assert.equal(k.placement.shape, parent!.placement.shape);
+      assert.ok(k.placement.lean >= rc.lean[0] && k.placement.lean <= rc.lean[1]);
+      assert.ok(k.placement.size >= rc.size[k.placement.shape][0] && k.placement.size <= rc.size[k.placement.shape][1]);
+    }
+    const swapped = kids.filter((k) => k.donor.seed !== parent!.donor.seed).length;
+    assert.ok(swapped > 30 && swapped < 100, `${swapped} donor swaps`);
+    // a score that likes large wings: the refined parents climb toward the top of the size range
+    const seen: RecombineRecipe[] = [];
+    const drawn = recombineSearch(400, 'horse', ['bird'], { ...rc, shapes: ['wing'] }, () => s++, new Rng(3), (part) => {
+      seen.push(...part);
+      return part.map((r) => r.placement.size);
+    });
+    assert.equal(drawn, 400);
+    assert.equal(seen.length, 400);
+    const mean = (xs: RecombineRecipe[]) => xs.reduce((a, r) => a + r.placement.size, 0) / xs.length;
+    assert.ok(mean(seen.slice(300)) > mean(seen.slice(0, 200)) + 1, `${mean(seen.slice(300))} vs ${mean(seen.slice(0, 200))}`);
   });
 
   test('the pasted layer changes the horse above its back and nowhere far below it', () => {

@@ -218,3 +218,74 @@ export function recombineProposals(n: number, body: string, wings: readonly stri
     };
   });
 }
+
+/** `v` moved by N(0, (step·range width)²), kept inside the range, rounded like the proposals. */
+function jitter(v: number, [lo, hi]: readonly [number, number], step: number, rng: Rng): number {
+  return r2(Math.min(hi, Math.max(lo, v + step * (hi - lo) * rng.normal())));
+}
+
+/**
+ * A child of a recombine recipe: the same horse, every placement number moved a little (see
+ * `jitter`), the flip and the wing count sometimes toggled, and with probability `rc.donorSwap` a
+ * new donor (seed from `seed()`) of the same class.
+ */
+export function mutateRecombine(r: RecombineRecipe, rc: RecombineConfig, seed: () => number, rng: Rng): RecombineRecipe {
+  const p = r.placement;
+  const donor = rng.uniform() < rc.donorSwap ? { seed: seed(), weights: r.donor.weights } : r.donor;
+  return {
+    ...r,
+    donor,
+    placement: {
+      ...p,
+      size: jitter(p.size, rc.size[p.shape], rc.step, rng),
+      along: jitter(p.along, rc.along, rc.step, rng),
+      lift: jitter(p.lift, rc.lift, rc.step, rng),
+      lean: jitter(p.lean, rc.lean, rc.step, rng),
+      flip: rng.uniform() < 0.2 ? !p.flip : p.flip,
+      wings: rng.uniform() < 0.2 ? (p.wings === 1 ? 2 : 1) : p.wings,
+    },
+  };
+}
+
+/**
+ * The recombine stage of the search: `n` candidates, of which a share `rc.refineShare` refine the
+ * best ones. First random proposals, then a (1 + λ) evolution strategy on placement and donor (as
+ * latent search does on z): each of `rc.parents` parents (best pre-scores, one per horse) proposes
+ * `rc.children` children per round and is replaced by its best child when that scores higher.
+ * `evaluate` draws and scores a chunk and returns its pre-scores. Returns the candidates drawn.
+ */
+export function recombineSearch(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng, evaluate: (part: RecombineRecipe[]) => number[], chunk = 512): number {
+  const refineN = Math.floor(n * rc.refineShare);
+  const parentsN = Math.max(1, Math.min(rc.parents, Math.floor(refineN / Math.max(1, rc.children))));
+  const rounds = refineN >= parentsN * rc.children ? Math.floor(refineN / (parentsN * rc.children)) : 0;
+  const first = n - rounds * parentsN * rc.children;
+  const all: { r: RecombineRecipe; pre: number }[] = [];
+  const proposals = recombineProposals(first, body, wings, rc, seed, rng);
+  for (let s = 0; s < proposals.length; s += chunk) {
+    const part = proposals.slice(s, s + chunk);
+    evaluate(part).forEach((pre, i) => all.push({ r: part[i]!, pre }));
+  }
+  const parents: { r: RecombineRecipe; pre: number }[] = [];
+  const horses = new Set<number>();
+  for (const c of [...all].sort((a, b) => b.pre - a.pre)) {
+    if (parents.length === parentsN) break;
+    if (horses.has(c.r.seed)) continue;
+    horses.add(c.r.seed);
+    parents.push({ ...c });
+  }
+  for (let round = 0; round < rounds && parents.length > 0; round++) {
+    const children = parents.flatMap((p) => Array.from({ length: rc.children }, () => mutateRecombine(p.r, rc, seed, rng)));
+    const pre: number[] = [];
+    for (let s = 0; s < children.length; s += chunk) pre.push(...evaluate(children.slice(s, s + chunk)));
+    parents.forEach((p, pi) => {
+      for (let c = 0; c < rc.children; c++) {
+        const i = pi * rc.children + c;
+        if (pre[i]! > p.pre) {
+          p.pre = pre[i]!;
+          p.r = children[i]!;
+        }
+      }
+    });
+  }
+  return first + rounds * parents.length * rc.children;
+}

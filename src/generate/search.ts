@@ -16,7 +16,7 @@ import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
 import { guideBatch } from './guided.js';
-import { drawRecombine, recombineProposals } from './recombine.js';
+import { drawRecombine, recombineSearch } from './recombine.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
@@ -197,14 +197,12 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
     // 4. recombine: a GAN horse with a wing cut from a GAN bird or airplane (see recombine.ts);
     // after the GAN stages, whose parents must be GAN recipes
     if (recombineN > 0) {
-      const rng = new Rng(sc.seed ^ 0x7ec0);
-      const rr = recombineProposals(recombineN, body, wings, sc.recombine, seed, rng);
-      for (let s = 0; s < rr.length; s += CHUNK) {
-        const part = rr.slice(s, s + CHUNK);
+      counts['recombine'] = recombineSearch(recombineN, body, wings, sc.recombine, seed, new Rng(sc.seed ^ 0x7ec0), (part) => {
+        const first = pool.size;
         pool.add(part, drawRecombine(g, part));
         tick('recombine');
-      }
-      counts['recombine'] = rr.length;
+        return pool.pre.slice(first);
+      });
     }
 
     // 5. diffusion: composed guidance, a few candidates
