@@ -111,10 +111,11 @@ describe('recombine: recipes', () => {
   test('a recipe redraws bit for bit, alone or in a batch, and round-trips through JSON', () => {
     const g = loadGenerator(join(tmp, 'g.pgc'));
     let s = 100;
-    const rr = recombineProposals(12, 'horse', ['bird', 'airplane'], defaultRecombineConfig, () => s++, new Rng(7));
+    const rc = { ...defaultRecombineConfig, shapes: ['wing', 'object'] as const, blends: ['alpha', 'poisson'] as const };
+    const rr = recombineProposals(12, 'horse', ['bird', 'airplane'], rc, () => s++, new Rng(7));
+    for (const k of ['shape', 'blend', 'wings', 'flip'] as const) assert.equal(new Set(rr.map((r) => r.placement[k])).size, 2, `${k} varies`);
     assert.equal(new Set(rr.map((r) => JSON.stringify(r.placement))).size, 12, 'placements vary');
     assert.ok(new Set(rr.map((r) => r.seed)).size >= 3 && new Set(rr.map((r) => r.donor.seed)).size >= 2);
-    assert.ok(rr.some((r) => r.placement.shape === 'wing') && rr.some((r) => r.placement.blend === 'poisson'));
     const all = drawRecombine(g, rr);
     const back = JSON.parse(JSON.stringify(rr)) as RecombineRecipe[];
     assert.deepEqual(back, rr);
@@ -156,7 +157,7 @@ describe('recombine: recipes', () => {
     const horse = picture(horseShape, [0.3, -0.2, -0.6], () => [-0.4, 0.6, -0.4]);
     const donor = picture(disc(16, 16, 6), [1, 1, 1], () => [-0.5, -0.3, 0.8]);
     const seg = (im: Float32Array) => segmentForeground(im, 3, S, S);
-    const out = recombine(horse, seg(horse), donor, seg(donor), { shape: 'wing', size: 12, along: 0, lift: -1, lean: 20, flip: false, wings: 1, blend: 'alpha' });
+    const out = recombine(horse, seg(horse), donor, seg(donor), { shape: 'wing', size: 12, along: 0, lift: -1, lean: 20, flip: false, light: 0, wings: 1, blend: 'alpha' });
     let above = 0;
     let below = 0;
     for (let y = 0; y < S; y++) {
@@ -197,7 +198,7 @@ describe('recombine: search', () => {
     for (const e of json.batch) {
       assert.equal(e.strategy, 'recombine');
       assert.ok(Number.isInteger(e.seed) && Number.isInteger(e.donor.seed) && e.horse.horse > 0);
-      assert.ok(['wing', 'object'].includes(e.placement.shape) && e.placement.size > 0);
+      assert.ok(['wing', 'object'].includes(e.placement.shape) && e.placement.size > 0 && e.placement.light >= 0);
     }
     const d = pegasus(['generate', '--out', p('b'), ...common]);
     assert.equal(d.status, 0, d.stderr);

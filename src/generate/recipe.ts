@@ -93,6 +93,8 @@ export interface Placement {
   readonly lean: number;
   /** Mirror the donor left-right. */
   readonly flip: boolean;
+  /** Lightening of the pasted layer toward white (0: the donor's colours; Pegasus's wings are white). */
+  readonly light: number;
   /** 1, or 2: a second, darker wing behind the first (the far wing). */
   readonly wings: 1 | 2;
   /** Feathered alpha, or Poisson seamless cloning. */

@@ -170,7 +170,8 @@ function wingLayer(donor: Float32Array, donorMask: Mask, d: Box, p: Placement, a
       alpha[q] = inside === 0 ? 0 : inside * bilinear(maskF, 0, H, W, sx, sy, 0);
       for (let c = 0; c < C; c++) {
         const v = bilinear(donor, c * PLANE, H, W, Math.min(W - 1, Math.max(0, sx)), Math.min(H - 1, Math.max(0, sy)), 0);
-        layer[c * PLANE + q] = (v + 1) * shade - 1;
+        const lit = v + p.light * (1 - v); // toward white (1)
+        layer[c * PLANE + q] = (lit + 1) * shade - 1;
       }
     }
   }
@@ -212,6 +213,7 @@ export function recombineProposals(n: number, body: string, wings: readonly stri
         lift: range(rc.lift),
         lean: range(rc.lean),
         flip: rng.uniform() < 0.5,
+        light: range(rc.light),
         wings: rng.uniform() < 0.5 ? 1 : 2,
         blend: pick(rc.blends),
       },
@@ -241,6 +243,7 @@ export function mutateRecombine(r: RecombineRecipe, rc: RecombineConfig, seed: (
       along: jitter(p.along, rc.along, rc.step, rng),
       lift: jitter(p.lift, rc.lift, rc.step, rng),
       lean: jitter(p.lean, rc.lean, rc.step, rng),
+      light: jitter(p.light, rc.light, rc.step, rng),
       flip: rng.uniform() < 0.2 ? !p.flip : p.flip,
       wings: rng.uniform() < 0.2 ? (p.wings === 1 ? 2 : 1) : p.wings,
     },
