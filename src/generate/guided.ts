@@ -25,9 +25,8 @@
  * Determinism: row i's transformations come from its own Rng(seed ^ SALT), every op is row-wise
  * (batch norm in eval mode, per-row Adam moments, per-row projection), and Adam has no schedule, so
  * the image after k steps is the same whether the run stops at k or later (search.ts takes several
- * step counts from one run). Replaying a recipe reproduces it bit for bit on the same backend when
- * drawn in the same batch; in other batches up to float rounding, which K steps may carry to ~1e-4
- * (the backends' convolutions sum in an order that depends on the batch size).
+ * step counts from one run). Replaying a recipe reproduces it bit for bit on the same backend (any
+ * thread count), because every row is optimised in a batch of its own (`ROWS`, see its note).
  */
 import { CLASS_NAMES } from '../data/index.js';
 import { concat, exp, log, logSoftmax, matmul, mul, noGrad, reshape, softmax, sum, tensor, tidy, transpose, add, Rng, type Tensor } from '../engine/index.js';
@@ -37,8 +36,15 @@ import type { LoadedGenerator } from '../sample/sampler.js';
 import { conditionalGenerator, drawGan, latentOf } from './gan.js';
 import { layerClassWeights, type GanRecipe, type Guidance } from './recipe.js';
 
-/** Rows optimised together: bounds the memory of the backward pass through G and the classifier. */
-const BATCH = 64;
+/**
+ * Rows optimised together. NOTE: 1, so that a row's computation never depends on its batch. The
+ * optimisation is chaotic: the backends' convolutions round differently at another batch size or
+ * position (~1e-6), ReLU and max-pool kinks turn that into other gradients, and after 40 steps the
+ * same recipe differed by 0.07–0.8 (images in [−1, 1]) between batches of 1, 4 and 8 — with Adam and
+ * with plain normalised gradient ascent, with and without random transformations alike. A batch
+ * of one costs ~10–20% more per row than batches of 4–32 (measured on the committed models).
+ */
+const ROWS = 1;
 const S = 32;
 const IMAGE = 3 * S * S;
 /** Salt of each row's transformation stream, so it differs from the stream of its z₀. */
@@ -133,9 +139,21 @@ function projectToSphere(z: Float32Array, d: number, radius: Float64Array): void
 
 /**
  * Guides rows `part` (all with the same settings `g`) for max(snapshots) steps and returns their
- * images after each number of steps in `snapshots` (one Float32Array [n, 3, 32, 32] each).
+ * images after each number of steps in `snapshots` (one Float32Array [n, 3, 32, 32] each), `ROWS`
+ * rows per optimisation.
+ *
+ * @example const [after10, after40] = guideBatch(g, net, parents, guide, [10, 40]);
  */
 export function guideBatch(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): Float32Array[] {
+  const out = snapshots.map(() => new Float32Array(part.length * IMAGE));
+  for (let s = 0; s < part.length; s += ROWS) {
+    optimise(gl, net, part.slice(s, s + ROWS), g, snapshots).forEach((images, k) => out[k]!.set(images, s * IMAGE));
+  }
+  return out;
+}
+
+/** One optimisation over the rows `part` (see guideBatch). */
+function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): Float32Array[] {
   const gen = conditionalGenerator(gl);
   if (gen.training || net.training) throw new Error('guided: the generator and the classifier must be in eval mode (rows would interact through batch norm)');
   const classes = gl.config.train.classes;
@@ -194,7 +212,7 @@ export function guideBatch(gl: LoadedGenerator, net: ResNet9, part: readonly Gan
 }
 
 /**
- * Images of guided recipes (float NCHW [n, 3, 32, 32]), grouped by settings and batched.
+ * Images of guided recipes (float NCHW [n, 3, 32, 32]), in order, grouped by settings.
  * @example drawGuided(g, net, [{ strategy: 'guided', seed: 7, weights: { horse: 0.7, bird: 0.3 }, guide }])
  */
 export function drawGuided(g: LoadedGenerator, net: ResNet9, recipes: readonly GanRecipe[], onBatch?: (done: number) => void): Float32Array {
@@ -207,8 +225,8 @@ export function drawGuided(g: LoadedGenerator, net: ResNet9, recipes: readonly G
   });
   let done = 0;
   for (const idx of groups.values()) {
-    for (let s = 0; s < idx.length; s += BATCH) {
-      const rows = idx.slice(s, s + BATCH);
+    for (let s = 0; s < idx.length; s += ROWS) {
+      const rows = idx.slice(s, s + ROWS);
       const guide = recipes[rows[0]!]!.guide!;
       const [images] = guideBatch(g, net, rows.map((i) => recipes[i]!), guide, [guide.steps]);
       rows.forEach((i, j) => out.set(images!.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));

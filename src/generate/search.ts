@@ -26,7 +26,7 @@ import { firstScores, preScore, type FirstScores } from './score.js';
 
 const IMAGE = 3072;
 const CHUNK = 512;
-/** Parents guided together (one optimisation; see guided.ts). */
+/** Parents guided between progress updates. */
 const GUIDED_CHUNK = 32;
 
 export interface SearchResult {
