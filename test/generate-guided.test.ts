@@ -91,12 +91,12 @@ describe('generate: guided', () => {
 
   test('search: guided candidates start from the best candidates and replay', () => {
     const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
-    const search = { ...defaultSearchConfig, strategies: ['mix', 'guided'] as const, candidates: 64, guidedParents: 4, guidedSteps: [2, 4], diffusionCandidates: 0 };
+    const search = { ...defaultSearchConfig, strategies: ['mix', 'guided'] as const, candidates: 128, guidedParents: 4, guidedSteps: [2, 4], diffusionCandidates: 0 };
     const res = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
     const guided = res.recipes.flatMap((r, i) => (r.strategy === 'guided' ? [i] : []));
     assert.equal(guided.length, 8);
     assert.equal(res.counts['guided'], 8);
-    assert.equal(res.counts['mix'], 64);
+    assert.equal(res.counts['mix'], 128);
     const recipes = guided.map((i) => res.recipes[i] as GanRecipe);
     assert.deepEqual(recipes.map((r) => r.guide!.steps).sort(), [2, 2, 2, 2, 4, 4, 4, 4]);
     // each parent is a mix candidate; the four parents are distinct

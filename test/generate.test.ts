@@ -145,7 +145,7 @@ describe('pegasus generate (CLI)', () => {
     assert.equal(json.batch.length, 64);
     assert.equal(json.mode, 'search');
     for (const e of json.batch) {
-      assert.ok(['mix', 'layer-mix', 'latent-search', 'diffusion'].includes(e.strategy));
+      assert.ok(['mix', 'layer-mix', 'latent-search', 'guided', 'diffusion'].includes(e.strategy));
       assert.ok(Number.isInteger(e.seed));
       assert.ok(e.weights !== undefined || e.layerWeights !== undefined || e.concept !== undefined);
       assert.ok(e.scores.score >= 0 && e.scores.score <= 1);

@@ -109,7 +109,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   const latent = on('latent-search') ? Math.round(sc.candidates * sc.latentShare) : 0;
   const parentsN = latent > 0 ? Math.max(1, Math.min(sc.latentParents, Math.floor(latent / sc.latentChildren))) : 0;
   const rounds = latent > 0 ? Math.max(1, Math.floor(latent / (parentsN * sc.latentChildren))) : 0;
-  const guidedN = on('guided') ? sc.guidedParents : 0;
+  const guidedN = on('guided') ? Math.min(sc.guidedParents, Math.ceil(sc.candidates / 32)) : 0; // a guided parent costs ~30–60 draws
   const guidedSteps = [...new Set(sc.guidedSteps)].sort((a, b) => a - b);
   const baseStrategies: GanStrategy[] = (['mix', 'layer-mix'] as const).filter((s) => on(s));
   const recombineN = !on('recombine') ? 0 : baseStrategies.length === 0 && latent === 0 && guidedN === 0 ? sc.candidates : Math.round(sc.candidates * sc.recombineShare);
