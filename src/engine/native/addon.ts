@@ -50,6 +50,18 @@ export interface NativeAddon {
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
   ): void;
+  pool2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, scale: number): void;
+  upsample2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, scale: number): void;
+  maxPool2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array): void;
+  maxPool2dBackward(
+    nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, dy: Float32Array,
+    dx: Float32Array,
+  ): void;
+  softmax(log: boolean, x: Float32Array, outer: number, axis: number, inner: number, y: Float32Array): void;
+  softmaxBackward(
+    log: boolean, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number,
+    dx: Float32Array,
+  ): void;
 }
 
 /** n, cIn, hIn, wIn, cOut, kH, kW, strideH, strideW, padH, padW, hOut, wOut */

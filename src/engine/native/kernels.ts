@@ -20,6 +20,12 @@ export type NativeKernels = Pick<
   | 'reduce'
   | 'permute'
   | 'adam'
+  | 'pool2d'
+  | 'upsample2d'
+  | 'maxPool2d'
+  | 'maxPool2dBackward'
+  | 'softmax'
+  | 'softmaxBackward'
 >;
 
 function f32(a: Storage): a is Float32Array {
@@ -128,6 +134,32 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
           weightDecay, decoupled, step,
         );
       } else js.adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    },
+    pool2d(nc, h, w, k, x, y, scale) {
+      if (allF32(x, y)) addon.pool2d(nc, h, w, k, x as Float32Array, y as Float32Array, scale);
+      else js.pool2d(nc, h, w, k, x, y, scale);
+    },
+    upsample2d(nc, h, w, k, x, y, scale) {
+      if (allF32(x, y)) addon.upsample2d(nc, h, w, k, x as Float32Array, y as Float32Array, scale);
+      else js.upsample2d(nc, h, w, k, x, y, scale);
+    },
+    maxPool2d(nc, h, w, k, x, y) {
+      if (allF32(x, y)) addon.maxPool2d(nc, h, w, k, x as Float32Array, y as Float32Array);
+      else js.maxPool2d(nc, h, w, k, x, y);
+    },
+    maxPool2dBackward(nc, h, w, k, x, y, dy, dx) {
+      if (allF32(x, y, dy, dx)) {
+        addon.maxPool2dBackward(nc, h, w, k, x as Float32Array, y as Float32Array, dy as Float32Array, dx as Float32Array);
+      } else js.maxPool2dBackward(nc, h, w, k, x, y, dy, dx);
+    },
+    softmax(log, x, outer, axis, inner, y) {
+      if (allF32(x, y)) addon.softmax(log, x as Float32Array, outer, axis, inner, y as Float32Array);
+      else js.softmax(log, x, outer, axis, inner, y);
+    },
+    softmaxBackward(log, y, dy, outer, axis, inner, dx) {
+      if (allF32(y, dy, dx)) {
+        addon.softmaxBackward(log, y as Float32Array, dy as Float32Array, outer, axis, inner, dx as Float32Array);
+      } else js.softmaxBackward(log, y, dy, outer, axis, inner, dx);
     },
   };
 }
