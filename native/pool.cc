@@ -2,11 +2,13 @@
 // (average pooling, and nearest upsampling's backward), nearest upsampling (and average pooling's
 // backward), and max pooling with its backward, all with non-overlapping k×k windows.
 //
-// NOTE: plain loops rather than oneDNN's pooling_max/pooling_avg/resampling primitives: those are
-// fast on blocked layouts (nChw16c), and the reorders from and to our plain NCHW cost more than
-// the whole loop, which is memory-bound (bench/pool.ts; on [256,48,32,32] 2×2 max pooling
-// forward+backward the loops took 0.6× the time of oneDNN's nchw primitives with workspace).
-// k = 2, the only size the models use, has its own branch-free loops that GCC vectorises.
+// NOTE: plain loops rather than oneDNN's pooling_max/pooling_avg/resampling primitives: on plain
+// NCHW, oneDNN 2.6 runs its generic `simple_nchw` kernels, and a blocked layout (nChw16c) would
+// need reorders costing as much as these memory-bound loops. Measured with bench/pool.ts (1
+// thread, CPU time): 2×2 max pooling forward+backward on [256,48,32,32] 11 ms through our op vs
+// 208 ms for the bare oneDNN primitives (workspace kept), average pooling 1.4 vs 17 ms and
+// nearest upsampling 6.8 vs 85 ms on [64,128,16,16]. k = 2, the only size the models use, has
+// its own branch-free loops that GCC vectorises.
 #include <omp.h>
 
 #include <cmath>
@@ -169,16 +171,22 @@ void max2x2Backward(const float* x, const float* y, const float* dy, float* dx, 
       float* d1 = d0 + w;
       const float* m = y + (p * ho + i) * wo;
       const float* g = dy + (p * ho + i) * wo;
+      // NOTE: `left` is the gradient not yet handed out; selects only (no && chains, which
+      // become branches) so that GCC vectorises the loop.
 #pragma omp simd
       for (int64_t j = 0; j < wo; ++j) {
-        const bool a = r0[2 * j] == m[j];
-        const bool b = !a && r0[2 * j + 1] == m[j];
-        const bool c = !a && !b && r1[2 * j] == m[j];
-        const bool e = !a && !b && !c && r1[2 * j + 1] == m[j];
-        d0[2 * j] = a ? g[j] : 0.0f;
-        d0[2 * j + 1] = b ? g[j] : 0.0f;
-        d1[2 * j] = c ? g[j] : 0.0f;
-        d1[2 * j + 1] = e ? g[j] : 0.0f;
+        float left = g[j];
+        const float mj = m[j];
+        const bool a = r0[2 * j] == mj;
+        d0[2 * j] = a ? left : 0.0f;
+        left = a ? 0.0f : left;
+        const bool b = r0[2 * j + 1] == mj;
+        d0[2 * j + 1] = b ? left : 0.0f;
+        left = b ? 0.0f : left;
+        const bool c = r1[2 * j] == mj;
+        d1[2 * j] = c ? left : 0.0f;
+        left = c ? 0.0f : left;
+        d1[2 * j + 1] = r1[2 * j + 1] == mj ? left : 0.0f;
       }
     }
   }
