@@ -33,7 +33,7 @@ function assertClose(actual: Storage, expected: Storage, what: string): void {
   assert.ok(diff / scale < 1e-4, `${what}: relative error ${(diff / scale).toExponential(2)}`);
 }
 
-/** Runs `fn` on 1 thread, then on 2, restoring the thread count. */
+/** Runs `fn` on 1 thread, then on 2, restoring the thread count (js references are computed once, outside). */
 function onThreads(fn: (threads: number) => void): void {
   const before = getNumThreads()!;
   try {
@@ -57,20 +57,22 @@ const poolShapes: [number, number, number, number][] = [
 ];
 
 test('pool2d and upsample2d (average pooling, nearest upsampling) match js', { skip }, () => {
-  onThreads((t) => {
-    for (const [nc, h, w, k] of poolShapes) {
-      const x = randomArray(nc * h * w, nc + h);
-      const size = nc * Math.floor(h / k) * Math.floor(w / k);
-      const [yN, yJ] = [new Float32Array(size), new Float32Array(size)];
+  for (const [nc, h, w, k] of poolShapes) {
+    const x = randomArray(nc * h * w, nc + h);
+    const size = nc * Math.floor(h / k) * Math.floor(w / k);
+    const yJ = new Float32Array(size);
+    js.pool2d(nc, h, w, k, x, yJ, 1 / (k * k));
+    const uJ = new Float32Array(nc * h * w * k * k);
+    js.upsample2d(nc, h, w, k, x, uJ, 0.5);
+    onThreads((t) => {
+      const yN = new Float32Array(size);
       nb.pool2d(nc, h, w, k, x, yN, 1 / (k * k));
-      js.pool2d(nc, h, w, k, x, yJ, 1 / (k * k));
       assertClose(yN, yJ, `pool2d [${nc},${h},${w}] k=${k}, ${t} threads`);
-      const [uN, uJ] = [new Float32Array(nc * h * w * k * k), new Float32Array(nc * h * w * k * k)];
+      const uN = new Float32Array(nc * h * w * k * k);
       nb.upsample2d(nc, h, w, k, x, uN, 0.5);
-      js.upsample2d(nc, h, w, k, x, uJ, 0.5);
       assertClose(uN, uJ, `upsample2d [${nc},${h},${w}] k=${k}, ${t} threads`);
-    }
-  });
+    });
+  }
   // k = 2 over odd h and w drops the last row and column, like the general loop.
   const x = randomArray(2 * 5 * 7, 3);
   const [yN, yJ] = [new Float32Array(2 * 2 * 3), new Float32Array(2 * 2 * 3)];
@@ -80,25 +82,27 @@ test('pool2d and upsample2d (average pooling, nearest upsampling) match js', { s
 });
 
 test('maxPool2d and its backward match js, ties included (first maximum gets the gradient)', { skip }, () => {
-  onThreads((t) => {
-    for (const [nc, h, w, k] of poolShapes) {
-      if (h % k !== 0 || w % k !== 0) continue;
-      for (const levels of [0, 1]) {
-        const x = randomArray(nc * h * w, nc * w + levels, levels);
-        const size = (nc * h * w) / (k * k);
-        const [yN, yJ] = [new Float32Array(size), new Float32Array(size)];
-        nb.maxPool2d(nc, h, w, k, x, yN);
-        js.maxPool2d(nc, h, w, k, x, yJ);
+  for (const [nc, h, w, k] of poolShapes) {
+    if (h % k !== 0 || w % k !== 0) continue;
+    for (const levels of [0, 1]) {
+      const x = randomArray(nc * h * w, nc * w + levels, levels);
+      const size = (nc * h * w) / (k * k);
+      const yJ = new Float32Array(size);
+      js.maxPool2d(nc, h, w, k, x, yJ);
+      const dy = randomArray(size, 17);
+      const dJ = new Float32Array(nc * h * w);
+      js.maxPool2dBackward(nc, h, w, k, x, yJ, dy, dJ);
+      onThreads((t) => {
         const what = `maxPool2d [${nc},${h},${w}] k=${k}${levels ? ' with ties' : ''}, ${t} threads`;
+        const yN = new Float32Array(size);
+        nb.maxPool2d(nc, h, w, k, x, yN);
         assert.deepEqual(yN, yJ, what);
-        const dy = randomArray(size, 17);
-        const [dN, dJ] = [new Float32Array(nc * h * w).fill(7), new Float32Array(nc * h * w)];
+        const dN = new Float32Array(nc * h * w).fill(7); // must be overwritten
         nb.maxPool2dBackward(nc, h, w, k, x, yN, dy, dN);
-        js.maxPool2dBackward(nc, h, w, k, x, yJ, dy, dJ);
         assert.deepEqual(dN, dJ, `${what}: backward`);
-      }
+      });
     }
-  });
+  }
 });
 
 test('maxPool2d propagates NaN like js (a NaN in the window wins; its gradient is dropped)', { skip }, () => {
@@ -130,25 +134,25 @@ const softmaxShapes: [number, number, number][] = [
 ];
 
 test('softmax and log-softmax, forward and backward, match js', { skip }, () => {
-  onThreads((t) => {
-    for (const [outer, axis, inner] of softmaxShapes) {
-      const size = outer * axis * inner;
-      const x = randomArray(size, axis + inner);
-      for (let i = 0; i < size; i += 3) x[i] = x[i]! * 8; // some large logits
-      const dy = randomArray(size, 9);
-      for (const log of [false, true]) {
+  for (const [outer, axis, inner] of softmaxShapes) {
+    const size = outer * axis * inner;
+    const x = randomArray(size, axis + inner);
+    for (let i = 0; i < size; i += 3) x[i] = x[i]! * 8; // some large logits
+    const dy = randomArray(size, 9);
+    for (const log of [false, true]) {
+      const [yJ, dJ] = [new Float32Array(size), new Float32Array(size)];
+      js.softmax(log, x, outer, axis, inner, yJ);
+      js.softmaxBackward(log, yJ, dy, outer, axis, inner, dJ);
+      onThreads((t) => {
         const what = `${log ? 'logSoftmax' : 'softmax'} [${outer},${axis},${inner}], ${t} threads`;
-        const [yN, yJ] = [new Float32Array(size), new Float32Array(size)];
+        const [yN, dN] = [new Float32Array(size), new Float32Array(size)];
         nb.softmax(log, x, outer, axis, inner, yN);
-        js.softmax(log, x, outer, axis, inner, yJ);
         assertClose(yN, yJ, what);
-        const [dN, dJ] = [new Float32Array(size), new Float32Array(size)];
         nb.softmaxBackward(log, yJ, dy, outer, axis, inner, dN);
-        js.softmaxBackward(log, yJ, dy, outer, axis, inner, dJ);
         assertClose(dN, dJ, `${what}: backward`);
-      }
+      });
     }
-  });
+  }
 });
 
 test('softmax of a row containing NaN is NaN, like js', { skip }, () => {
