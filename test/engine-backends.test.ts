@@ -33,6 +33,7 @@ function bigCases(): OpCase[] {
     ['softmax classifier logits [256,10]', (x) => E.softmax(x!, 1), () => [r([256, 10])]],
     ['logSoftmax attention rows [512,64]', (x) => E.logSoftmax(x!, -1), () => [r([512, 64])]],
     ['softmax over channels of NCHW', (x) => E.softmax(x!, 1), () => [r([3, 10, 5, 7])]],
+    ['max over H,W (ResNet-9 global max pool)', (x) => E.max(x!, [2, 3]), () => [r([32, 48, 4, 4])]],
     ['crossEntropy [64,10]', (x) => E.crossEntropy(x!, Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10)), () => [r([64, 10])]],
   ];
 }

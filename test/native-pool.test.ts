@@ -1,5 +1,5 @@
-// The native pooling, upsampling and softmax kernels (native/pool.cc, native/softmax.cc) against
-// the js kernels at the kernel level: odd sizes, k = 2 and general k, ties in max pooling (the
+// The native pooling, upsampling, softmax and max-backward kernels (native/pool.cc, softmax.cc,
+// layout.cc) against the js kernels at the kernel level: odd sizes, k = 2 and general k, ties in max pooling (the
 // gradient must go to the same, first, maximum), NaN, 1 and 2 threads on arrays large enough for
 // the parallel path, and malformed calls. Relative error (max |Δ| / max |js|) must stay under
 // 1e-4. test/engine-backends.test.ts checks the same kernels through the ops and autograd.
@@ -164,6 +164,25 @@ test('softmax of a row containing NaN is NaN, like js', { skip }, () => {
   assert.ok(y.subarray(10).every((v) => Number.isFinite(v)));
 });
 
+test('reduceMaxBackward matches js, ties and NaN included (first maximum gets the gradient)', { skip }, () => {
+  // [outer, axis, inner]: ResNet-9's global max pool ([N·C, H·W, 1]), a middle axis, a large array.
+  for (const [outer, axis, inner] of [[256 * 24, 16, 1], [5, 9, 13], [3, 1, 7], [64, 64, 520]] as const) {
+    const size = outer * axis * inner;
+    const x = randomArray(size, axis, 1); // rounded: many ties
+    x[inner] = NaN; // o = 0, a = 1, i = 0 (axis > 1) or o = 1 (axis = 1)
+    const y = new Float32Array(outer * inner);
+    js.reduce('max', x, outer, axis, inner, y);
+    const dy = randomArray(outer * inner, 4);
+    const dJ = new Float32Array(size);
+    js.reduceMaxBackward(x, y, dy, outer, axis, inner, dJ);
+    onThreads((t) => {
+      const dN = new Float32Array(size).fill(3); // must be overwritten
+      nb.reduceMaxBackward(x, y, dy, outer, axis, inner, dN);
+      assert.deepEqual(dN, dJ, `reduceMaxBackward [${outer},${axis},${inner}], ${t} threads`);
+    });
+  }
+});
+
 test('malformed pooling and softmax calls throw instead of crashing', { skip }, () => {
   const small = new Float32Array(3);
   assert.throws(() => nb.pool2d(2, 4, 4, 2, small, new Float32Array(8), 1), /too short/);
@@ -172,4 +191,5 @@ test('malformed pooling and softmax calls throw instead of crashing', { skip }, 
   assert.throws(() => nb.maxPool2dBackward(1, 4, 4, 2, new Float32Array(16), new Float32Array(4), small, new Float32Array(16)), /too short/);
   assert.throws(() => nb.softmax(false, small, 2, 2, 1, new Float32Array(4)), /shorter/);
   assert.throws(() => nb.softmaxBackward(true, small, small, 1, 3, 2, small), /shorter/);
+  assert.throws(() => nb.reduceMaxBackward(small, small, small, 1, 3, 2, small), /wrong length/);
 });

@@ -45,6 +45,9 @@ export interface NativeAddon {
     bStrides: readonly number[], out: Float32Array, outShape: readonly number[],
   ): void;
   reduce(op: string, x: Float32Array, outer: number, axis: number, inner: number, y: Float32Array): void;
+  reduceMaxBackward(
+    x: Float32Array, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number, dx: Float32Array,
+  ): void;
   permute(x: Float32Array, shape: readonly number[], perm: readonly number[], y: Float32Array): void;
   adam(
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,

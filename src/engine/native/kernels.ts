@@ -18,6 +18,7 @@ export type NativeKernels = Pick<
   | 'unaryBackward'
   | 'binary'
   | 'reduce'
+  | 'reduceMaxBackward'
   | 'permute'
   | 'adam'
   | 'pool2d'
@@ -122,6 +123,11 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
     reduce(op, x, outer, axis, inner, y) {
       if (allF32(x, y)) addon.reduce(op, x as Float32Array, outer, axis, inner, y as Float32Array);
       else js.reduce(op, x, outer, axis, inner, y);
+    },
+    reduceMaxBackward(x, y, dy, outer, axis, inner, dx) {
+      if (allF32(x, y, dy, dx)) {
+        addon.reduceMaxBackward(x as Float32Array, y as Float32Array, dy as Float32Array, outer, axis, inner, dx as Float32Array);
+      } else js.reduceMaxBackward(x, y, dy, outer, axis, inner, dx);
     },
     permute(x, shape, perm, y) {
       if (allF32(x, y)) addon.permute(x as Float32Array, shape, perm, y as Float32Array);
