@@ -9,6 +9,7 @@ import type { Backend, Storage } from '../src/engine/backend.js';
 import { jsBackend as js } from '../src/engine/backends/js.js';
 import { Rng } from '../src/engine/index.js';
 import { getNumThreads, loadNativeBackend, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
+import { kernelsPresentIn } from '../src/engine/native/kernels.js';
 
 const native = loadNativeBackend();
 const skip = native ? false : `native backend unavailable: ${nativeLoadError()}`;
@@ -192,4 +193,12 @@ test('malformed pooling and softmax calls throw instead of crashing', { skip }, 
   assert.throws(() => nb.softmax(false, small, 2, 2, 1, new Float32Array(4)), /shorter/);
   assert.throws(() => nb.softmaxBackward(true, small, small, 1, 3, 2, small), /shorter/);
   assert.throws(() => nb.reduceMaxBackward(small, small, small, 1, 3, 2, small), /wrong length/);
+});
+
+test('an addon built before these kernels existed leaves them on js instead of failing', () => {
+  const kernels = { pool2d: js.pool2d, softmax: js.softmax, gemm: js.gemm };
+  const staleAddon = { gemm: () => {}, pool2d: 'not a function' };
+  const r = kernelsPresentIn(staleAddon, kernels);
+  assert.deepEqual(Object.keys(r.kernels), ['gemm']);
+  assert.deepEqual(r.missing, ['pool2d', 'softmax']);
 });

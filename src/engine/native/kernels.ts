@@ -169,3 +169,18 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
     },
   };
 }
+
+/**
+ * The kernels whose addon function exists, and the names of those that do not.
+ * NOTE: a build older than the sources (new code pulled without `npm rebuild`) lacks the newer
+ * kernels; they then stay on js instead of failing with "addon.x is not a function".
+ */
+export function kernelsPresentIn(addon: object, kernels: Partial<NativeKernels>): { kernels: Partial<NativeKernels>; missing: string[] } {
+  const present: Partial<NativeKernels> = {};
+  const missing: string[] = [];
+  for (const [name, fn] of Object.entries(kernels)) {
+    if (typeof (addon as Record<string, unknown>)[name] === 'function') Object.assign(present, { [name]: fn });
+    else missing.push(name);
+  }
+  return { kernels: present, missing };
+}
