@@ -9,7 +9,9 @@
         "native/conv.cc",
         "native/batchnorm.cc",
         "native/elementwise.cc",
-        "native/layout.cc"
+        "native/layout.cc",
+        "native/pool.cc",
+        "native/softmax.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],

@@ -199,6 +199,8 @@ static napi_value init(napi_env env, napi_value exports) {
   registerBatchNorm(env, exports);
   registerElementwise(env, exports);
   registerLayout(env, exports);
+  registerPool(env, exports);
+  registerSoftmax(env, exports);
   return exports;
 }
 

@@ -78,6 +78,8 @@ void registerConv(napi_env env, napi_value exports);
 void registerBatchNorm(napi_env env, napi_value exports);
 void registerElementwise(napi_env env, napi_value exports);
 void registerLayout(napi_env env, napi_value exports);
+void registerPool(napi_env env, napi_value exports);
+void registerSoftmax(napi_env env, napi_value exports);
 
 /** Per-file cache reset hooks (see clearPrimitiveCaches). */
 void clearConvCache();

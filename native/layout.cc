@@ -1,5 +1,5 @@
-// Kernels that walk arrays by strides: broadcasting binary ops, reductions over one axis, and
-// permutations.
+// Kernels that walk arrays by strides: broadcasting binary ops, reductions over one axis (and the
+// backward of max), and permutations.
 //
 // Each first simplifies its index space (drops size-1 dimensions, merges dimensions that are
 // contiguous for every operand), so the common cases — same shape, a scalar, a per-channel
@@ -194,6 +194,34 @@ static void reduce(Args& args) {
   }
 }
 
+// reduceMaxBackward(x, y, dy, outer, axis, inner, dx): dy[o, i] goes to the first a where
+// x[o, a, i] equals the max y[o, i] (PyTorch's max(dim) rule, as the js kernel); zero elsewhere.
+// A NaN max matches nothing, so its gradient is dropped, like js.
+static void reduceMaxBackward(Args& args) {
+  const F32 x = args.f32(0), y = args.f32(1), dy = args.f32(2), dx = args.f32(6);
+  const int64_t outer = args.i64(3), axis = args.i64(4), inner = args.i64(5);
+  if (outer < 0 || axis < 0 || inner < 0) throw ArgError("reduceMaxBackward: negative size");
+  if (x.length != size_t(outer * axis * inner) || dx.length != x.length ||
+      y.length != size_t(outer * inner) || dy.length != y.length) {
+    throw ArgError("reduceMaxBackward: an array has the wrong length");
+  }
+  std::memset(dx.data, 0, dx.length * sizeof(float));
+#pragma omp parallel for schedule(static) if (outer * axis * inner >= kParallelMin && outer > 1)
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* xo = x.data + o * axis * inner;
+    float* dxo = dx.data + o * axis * inner;
+    for (int64_t i = 0; i < inner; ++i) {
+      const float m = y.data[o * inner + i];
+      for (int64_t a = 0; a < axis; ++a) {
+        if (xo[a * inner + i] == m) {
+          dxo[a * inner + i] = dy.data[o * inner + i];
+          break;
+        }
+      }
+    }
+  }
+}
+
 // permute(x, shape, perm, y): y's dimension i is x's dimension perm[i].
 static void permute(Args& args) {
   const F32 x = args.f32(0), y = args.f32(3);
@@ -238,6 +266,7 @@ static void permute(Args& args) {
 void registerLayout(napi_env env, napi_value exports) {
   exportKernel(env, exports, "binary", binary);
   exportKernel(env, exports, "reduce", reduce);
+  exportKernel(env, exports, "reduceMaxBackward", reduceMaxBackward);
   exportKernel(env, exports, "permute", permute);
 }
 

@@ -1,19 +1,20 @@
-// The classifier: its max pooling agrees with the engine's reshape+max form (values and gradients),
-// it learns an easily separable fixture, checkpoints round-trip, and resuming continues the same run
-// (the CLI is tested in evaluate-cli.test.ts).
+// The classifier learns an easily separable fixture, checkpoints round-trip, and resuming continues
+// the same run (the CLI is tested in evaluate-cli.test.ts). Its max pooling is the engine's
+// maxPool2d, checked in engine-ops (against max over reshaped windows), engine-grad and
+// engine-backends.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLASS_NAMES, type Cifar10Set } from '../src/data/index.js';
-import { max, noGrad, randn, reshape, Rng, sum, tensor } from '../src/engine/index.js';
+import { noGrad, Rng, tensor } from '../src/engine/index.js';
 import { measureAccuracy } from '../src/evaluate/classifier/accuracy.js';
 import { augmentBatch } from '../src/evaluate/classifier/augment.js';
 import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from '../src/evaluate/classifier/config.js';
 import { oneCycle } from '../src/evaluate/classifier/sgdNesterov.js';
 import { trainClassifier } from '../src/evaluate/classifier/train.js';
-import { loadClassifier, maxPool2x2 } from '../src/models/classifier/index.js';
+import { loadClassifier } from '../src/models/classifier/index.js';
 
 /**
  * Four classes (labels 0–3), each a flat, clearly different colour (red, green, blue, grey) plus
@@ -49,19 +50,6 @@ describe('classifier', () => {
     tmp = mkdtempSync(join(tmpdir(), 'pegasus-classifier-'));
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
-
-  test('maxPool2x2 equals max over reshaped windows, forward and backward', () => {
-    const x = randn([2, 3, 4, 6], new Rng(1));
-    x.requiresGrad = true;
-    const a = maxPool2x2(x);
-    sum(a).backward();
-    const ga = Array.from(x.grad!.data);
-    x.grad = null;
-    const b = max(reshape(x, [2, 3, 2, 2, 3, 2]), [3, 5]);
-    sum(b).backward();
-    assert.deepEqual(Array.from(a.data), Array.from(b.data));
-    assert.deepEqual(ga, Array.from(x.grad!.data));
-  });
 
   test('augmentation: no pad and no flip reproduces the images; flips mirror rows', () => {
     const set = colouredSet(1, 2);

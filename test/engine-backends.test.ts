@@ -26,6 +26,15 @@ function bigCases(): OpCase[] {
     ['tanh large', (x) => E.tanh(x!), () => [r([64, 3, 32, 32])]],
     ['add bias broadcast large', (x, b) => E.add(x!, b!), () => [r([32, 128, 8, 8]), r([1, 128, 1, 1])]],
     ['sum NCHW over N,H,W', (x) => E.sum(x!, [0, 2, 3]), () => [r([16, 64, 8, 8])]],
+    ['maxPool2d 2 ResNet-9 layer, odd output width', (x) => E.maxPool2d(x!, 2), () => [r([4, 24, 32, 14])]],
+    ['maxPool2d 4, odd planes', (x) => E.maxPool2d(x!, 4), () => [r([3, 5, 12, 20])]],
+    ['avgPool2d 2 discriminator block', (x) => E.avgPool2d(x!, 2), () => [r([8, 32, 16, 18])]],
+    ['upsampleNearest2x generator block, odd sizes', (x) => E.upsampleNearest2x(x!), () => [r([4, 33, 7, 9])]],
+    ['softmax classifier logits [256,10]', (x) => E.softmax(x!, 1), () => [r([256, 10])]],
+    ['logSoftmax attention rows [512,64]', (x) => E.logSoftmax(x!, -1), () => [r([512, 64])]],
+    ['softmax over channels of NCHW', (x) => E.softmax(x!, 1), () => [r([3, 10, 5, 7])]],
+    ['max over H,W (ResNet-9 global max pool)', (x) => E.max(x!, [2, 3]), () => [r([32, 48, 4, 4])]],
+    ['crossEntropy [64,10]', (x) => E.crossEntropy(x!, Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10)), () => [r([64, 10])]],
   ];
 }
 

@@ -167,3 +167,35 @@ test('NaN propagates through relu and max like in PyTorch (so divergence shows i
   assert.ok(Number.isNaN(E.maxPool2d(x, 2).item()));
   assert.ok(Number.isNaN(E.leakyRelu(x, 0.2).data[0]!));
 });
+
+// The intent of the classifier's former hand-written 2×2 max pool test: the op must equal the max
+// over reshaped windows, values and gradients, on both backends, with ties (rounded inputs) going
+// to the first maximum of each window.
+for (const backend of ['js', 'native'] as const) {
+  test(`maxPool2d equals max over reshaped windows, forward and backward, with ties (${backend})`, (t) => {
+    if (backend === 'native' && !E.nativeBackendStatus().available) {
+      t.skip('native backend not built');
+      return;
+    }
+    const before = E.getBackend().name;
+    E.setBackend(backend);
+    try {
+      for (const k of [2, 3]) {
+        const x = E.randn([2, 3, 6, 12], new E.Rng(k));
+        for (let i = 0; i < x.size; i++) x.data[i] = Math.round(x.data[i]!) + 0; // + 0: no −0, which max and maxPool2d may order differently
+        x.requiresGrad = true;
+        const proj = E.randn([2, 3, 6 / k, 12 / k], new E.Rng(9));
+        const a = E.maxPool2d(x, k);
+        E.sum(E.mul(a, proj)).backward();
+        const ga = Array.from(x.grad!.data);
+        x.grad = null;
+        const b = E.max(E.reshape(x, [2, 3, 6 / k, k, 12 / k, k]), [3, 5]);
+        E.sum(E.mul(b, proj)).backward();
+        assert.deepEqual(Array.from(a.data), Array.from(b.data), `k=${k}: values`);
+        assert.deepEqual(ga, Array.from(x.grad!.data), `k=${k}: gradients`);
+      }
+    } finally {
+      E.setBackend(before);
+    }
+  });
+}

@@ -44,7 +44,7 @@ export interface DiagramGraph {
 }
 
 /** Op names as printed: short forms for the verbose ones; bookkeeping ops are dropped. */
-const OP_NAMES: Readonly<Record<string, string>> = { upsampleNearest2x: 'up2×', avgPool2d: 'avgpool', maxPool2x2: 'maxpool', batchNorm2d: 'BN' };
+const OP_NAMES: Readonly<Record<string, string>> = { upsampleNearest2x: 'up2×', avgPool2d: 'avgpool', maxPool2d: 'maxpool', batchNorm2d: 'BN' };
 const SILENT_OPS = new Set(['reshape', 'slice', 'permute', 'freed']);
 
 function opLabel(op: string): string | null {

@@ -170,7 +170,8 @@ export interface Backend {
     step: number,
   ): void;
 
-  // ---- Kernels added by the engine (the native backend inherits the js versions) ----
+  // ---- Kernels added by the engine (native: native/pool.cc, native/softmax.cc and, for
+  // reduceMaxBackward, native/layout.cc) ----
 
   /**
    * Window sum over non-overlapping k×k windows: y[nc, h/k, w/k] = scale·Σ x[nc, window]

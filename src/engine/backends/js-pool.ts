@@ -1,7 +1,8 @@
 /**
  * Pooling and nearest-upsampling kernels of the `js` backend. Window sums and nearest upsampling
  * are each other's backward (the adjoint of a k×k window sum is a k× nearest upsampling, and vice
- * versa); max pooling routes its gradient to the first maximum of each window.
+ * versa); max pooling routes its gradient to the first maximum of each window. k = 2 has
+ * unrolled loops (the size every model uses); the general loops define the semantics.
  */
 import type { Storage } from '../backend.js';
 
@@ -87,7 +88,55 @@ function upsample2d(nc: number, h: number, w: number, k: number, x: Storage, y: 
   }
 }
 
+/** k = 2 (ResNet-9's pooling) unrolled; a NaN anywhere in the window wins, as in the general loop. */
+function maxPool2x2(nc: number, h: number, w: number, x: Storage, y: Storage): void {
+  const ho = h >> 1;
+  const wo = w >> 1;
+  let yi = 0;
+  for (let p = 0; p < nc; p++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const r0 = p * h * w + 2 * oy * w;
+      const r1 = r0 + w;
+      for (let ox = 0; ox < wo; ox++, yi++) {
+        const c = 2 * ox;
+        let m = x[r0 + c]!;
+        const b = x[r0 + c + 1]!;
+        const d = x[r1 + c]!;
+        const e = x[r1 + c + 1]!;
+        if (b > m || b !== b) m = b;
+        if (d > m || d !== d) m = d;
+        if (e > m || e !== e) m = e;
+        y[yi] = m;
+      }
+    }
+  }
+}
+
+/** k = 2: the first of the four (row-major) equal to the window's maximum gets the gradient. */
+function maxPool2x2Backward(nc: number, h: number, w: number, x: Storage, y: Storage, dy: Storage, dx: Storage): void {
+  const ho = h >> 1;
+  const wo = w >> 1;
+  dx.fill(0, 0, nc * h * w);
+  let yi = 0;
+  for (let p = 0; p < nc; p++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const r0 = p * h * w + 2 * oy * w;
+      const r1 = r0 + w;
+      for (let ox = 0; ox < wo; ox++, yi++) {
+        const c = 2 * ox;
+        const m = y[yi]!;
+        const j = x[r0 + c] === m ? r0 + c : x[r0 + c + 1] === m ? r0 + c + 1 : x[r1 + c] === m ? r1 + c : x[r1 + c + 1] === m ? r1 + c + 1 : -1;
+        if (j >= 0) dx[j] = dy[yi]!;
+      }
+    }
+  }
+}
+
 function maxPool2d(nc: number, h: number, w: number, k: number, x: Storage, y: Storage): void {
+  if (k === 2) {
+    maxPool2x2(nc, h, w, x, y);
+    return;
+  }
   const ho = h / k;
   const wo = w / k;
   for (let p = 0; p < nc; p++) {
@@ -109,6 +158,10 @@ function maxPool2d(nc: number, h: number, w: number, k: number, x: Storage, y: S
 function maxPool2dBackward(
   nc: number, h: number, w: number, k: number, x: Storage, y: Storage, dy: Storage, dx: Storage,
 ): void {
+  if (k === 2) {
+    maxPool2x2Backward(nc, h, w, x, y, dy, dx);
+    return;
+  }
   const ho = h / k;
   const wo = w / k;
   dx.fill(0, 0, nc * h * w);

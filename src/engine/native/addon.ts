@@ -45,10 +45,25 @@ export interface NativeAddon {
     bStrides: readonly number[], out: Float32Array, outShape: readonly number[],
   ): void;
   reduce(op: string, x: Float32Array, outer: number, axis: number, inner: number, y: Float32Array): void;
+  reduceMaxBackward(
+    x: Float32Array, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number, dx: Float32Array,
+  ): void;
   permute(x: Float32Array, shape: readonly number[], perm: readonly number[], y: Float32Array): void;
   adam(
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
+  ): void;
+  pool2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, scale: number): void;
+  upsample2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, scale: number): void;
+  maxPool2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array): void;
+  maxPool2dBackward(
+    nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, dy: Float32Array,
+    dx: Float32Array,
+  ): void;
+  softmax(log: boolean, x: Float32Array, outer: number, axis: number, inner: number, y: Float32Array): void;
+  softmaxBackward(
+    log: boolean, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number,
+    dx: Float32Array,
   ): void;
 }
 

@@ -9,7 +9,7 @@
 import type { Backend } from '../backend.js';
 import { jsBackend } from '../backends/js.js';
 import { addonLoadError, loadAddon } from './addon.js';
-import { nativeKernels } from './kernels.js';
+import { kernelsPresentIn, nativeKernels } from './kernels.js';
 
 let backend: Backend | null | undefined;
 
@@ -17,7 +17,12 @@ let backend: Backend | null | undefined;
 export function loadNativeBackend(): Backend | null {
   if (backend !== undefined) return backend;
   const addon = loadAddon();
-  backend = addon ? { ...jsBackend, ...nativeKernels(addon, jsBackend), name: 'native' } : null;
+  if (!addon) return (backend = null);
+  const { kernels, missing } = kernelsPresentIn(addon, nativeKernels(addon, jsBackend));
+  if (missing.length > 0) {
+    console.warn(`pegasus: the native addon is older than the sources (no ${missing.join(', ')}; those run on js); rebuild it: npm rebuild`);
+  }
+  backend = { ...jsBackend, ...kernels, name: 'native' };
   return backend;
 }
 

@@ -18,8 +18,15 @@ export type NativeKernels = Pick<
   | 'unaryBackward'
   | 'binary'
   | 'reduce'
+  | 'reduceMaxBackward'
   | 'permute'
   | 'adam'
+  | 'pool2d'
+  | 'upsample2d'
+  | 'maxPool2d'
+  | 'maxPool2dBackward'
+  | 'softmax'
+  | 'softmaxBackward'
 >;
 
 function f32(a: Storage): a is Float32Array {
@@ -117,6 +124,11 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
       if (allF32(x, y)) addon.reduce(op, x as Float32Array, outer, axis, inner, y as Float32Array);
       else js.reduce(op, x, outer, axis, inner, y);
     },
+    reduceMaxBackward(x, y, dy, outer, axis, inner, dx) {
+      if (allF32(x, y, dy, dx)) {
+        addon.reduceMaxBackward(x as Float32Array, y as Float32Array, dy as Float32Array, outer, axis, inner, dx as Float32Array);
+      } else js.reduceMaxBackward(x, y, dy, outer, axis, inner, dx);
+    },
     permute(x, shape, perm, y) {
       if (allF32(x, y)) addon.permute(x as Float32Array, shape, perm, y as Float32Array);
       else js.permute(x, shape, perm, y);
@@ -129,5 +141,46 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
         );
       } else js.adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
     },
+    pool2d(nc, h, w, k, x, y, scale) {
+      if (allF32(x, y)) addon.pool2d(nc, h, w, k, x as Float32Array, y as Float32Array, scale);
+      else js.pool2d(nc, h, w, k, x, y, scale);
+    },
+    upsample2d(nc, h, w, k, x, y, scale) {
+      if (allF32(x, y)) addon.upsample2d(nc, h, w, k, x as Float32Array, y as Float32Array, scale);
+      else js.upsample2d(nc, h, w, k, x, y, scale);
+    },
+    maxPool2d(nc, h, w, k, x, y) {
+      if (allF32(x, y)) addon.maxPool2d(nc, h, w, k, x as Float32Array, y as Float32Array);
+      else js.maxPool2d(nc, h, w, k, x, y);
+    },
+    maxPool2dBackward(nc, h, w, k, x, y, dy, dx) {
+      if (allF32(x, y, dy, dx)) {
+        addon.maxPool2dBackward(nc, h, w, k, x as Float32Array, y as Float32Array, dy as Float32Array, dx as Float32Array);
+      } else js.maxPool2dBackward(nc, h, w, k, x, y, dy, dx);
+    },
+    softmax(log, x, outer, axis, inner, y) {
+      if (allF32(x, y)) addon.softmax(log, x as Float32Array, outer, axis, inner, y as Float32Array);
+      else js.softmax(log, x, outer, axis, inner, y);
+    },
+    softmaxBackward(log, y, dy, outer, axis, inner, dx) {
+      if (allF32(y, dy, dx)) {
+        addon.softmaxBackward(log, y as Float32Array, dy as Float32Array, outer, axis, inner, dx as Float32Array);
+      } else js.softmaxBackward(log, y, dy, outer, axis, inner, dx);
+    },
   };
+}
+
+/**
+ * The kernels whose addon function exists, and the names of those that do not.
+ * NOTE: a build older than the sources (new code pulled without `npm rebuild`) lacks the newer
+ * kernels; they then stay on js instead of failing with "addon.x is not a function".
+ */
+export function kernelsPresentIn(addon: object, kernels: Partial<NativeKernels>): { kernels: Partial<NativeKernels>; missing: string[] } {
+  const present: Partial<NativeKernels> = {};
+  const missing: string[] = [];
+  for (const [name, fn] of Object.entries(kernels)) {
+    if (typeof (addon as Record<string, unknown>)[name] === 'function') Object.assign(present, { [name]: fn });
+    else missing.push(name);
+  }
+  return { kernels: present, missing };
 }

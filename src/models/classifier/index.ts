@@ -2,4 +2,3 @@
 export * from './config.js';
 export * from './resnet9.js';
 export * from './checkpoint.js';
-export { maxPool2x2 } from './maxPool.js';

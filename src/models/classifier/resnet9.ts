@@ -11,10 +11,9 @@
  *   const net = new ResNet9(defaultClassifierConfig, new Rng(0)).eval();
  *   const p = softmax(net.logits(x), 1);
  */
-import { add, keep, linear, max, mul, relu, tensor, type Rng, type Tensor } from '../../engine/index.js';
+import { add, keep, linear, max, maxPool2d, mul, relu, tensor, type Rng, type Tensor } from '../../engine/index.js';
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
 import type { ClassifierConfig } from './config.js';
-import { maxPool2x2 } from './maxPool.js';
 
 /** conv 3×3 (no bias: batch norm follows) → batch norm → ReLU. */
 export class ConvBn extends Module {
@@ -44,7 +43,7 @@ export class Layer extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const h = maxPool2x2(this.conv.forward(x));
+    const h = maxPool2d(this.conv.forward(x), 2);
     if (this.res.length === 0) return h;
     return add(h, this.res[1]!.forward(this.res[0]!.forward(h)));
   }
