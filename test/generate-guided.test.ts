@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { randn, Rng } from '../src/engine/index.js';
 import { rows } from '../src/evaluate/distances.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../src/generate/config.js';
-import { drawGan } from '../src/generate/gan.js';
+import { conditionalGenerator, drawGan } from '../src/generate/gan.js';
 import { drawGanRecipes, drawGuided, guideBatch, pegasusObjective } from '../src/generate/guided.js';
 import type { GanRecipe, Guidance } from '../src/generate/recipe.js';
 import { realManifold } from '../src/generate/reference.js';
@@ -104,5 +104,14 @@ describe('generate: guided', () => {
     for (const r of recipes) assert.ok(res.recipes.some((p) => p.strategy === 'mix' && p.seed === r.seed));
     const redrawn = drawGuided(g, net, recipes);
     guided.forEach((i, j) => assert.deepEqual(row(res.images, i), row(redrawn, j)));
+    // the recorded latent (through JSON, as in the choice file) redraws the same bytes without optimising
+    assert.ok(recipes.every((r) => typeof r.latent === 'string'));
+    const fromLatent = drawGanRecipes(g, net, JSON.parse(JSON.stringify(recipes)) as GanRecipe[]);
+    guided.forEach((i, j) => assert.deepEqual(row(res.images, i), row(fromLatent, j)));
+    // a wrong latent is used as recorded (the fast path really reads it), and a wrong length is refused
+    const zDim = conditionalGenerator(g).config.generator.zDim;
+    const other = drawGanRecipes(g, net, [{ ...recipes[0]!, latent: recipes[1]!.latent! }]);
+    assert.ok(maxDiff(row(other, 0), row(res.images, guided[0]!)) > 1e-3);
+    assert.throws(() => drawGanRecipes(g, net, [{ ...recipes[0]!, latent: Buffer.alloc(4 * (zDim + 1)).toString('base64') }]), /latent has/);
   });
 });

@@ -34,7 +34,7 @@ import type { ResNet9 } from '../models/classifier/index.js';
 import { Adam } from '../nn/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
 import { conditionalGenerator, drawGan, latentOf } from './gan.js';
-import { layerClassWeights, type GanRecipe, type Guidance } from './recipe.js';
+import { decodeLatent, layerClassWeights, type GanRecipe, type Guidance } from './recipe.js';
 
 /**
  * Rows optimised together. NOTE: 1, so that a row's computation never depends on its batch. The
@@ -145,15 +145,24 @@ function projectToSphere(z: Float32Array, d: number, radius: Float64Array): void
  * @example const [after10, after40] = guideBatch(g, net, parents, guide, [10, 40]);
  */
 export function guideBatch(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): Float32Array[] {
-  const out = snapshots.map(() => new Float32Array(part.length * IMAGE));
+  return guideWithLatents(gl, net, part, g, snapshots).images;
+}
+
+/** guideBatch, plus z after each number of steps in `snapshots` (one Float32Array [n, zDim] each). */
+export function guideWithLatents(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): { images: Float32Array[]; latents: Float32Array[] } {
+  const zDim = conditionalGenerator(gl).config.generator.zDim;
+  const images = snapshots.map(() => new Float32Array(part.length * IMAGE));
+  const latents = snapshots.map(() => new Float32Array(part.length * zDim));
   for (let s = 0; s < part.length; s += ROWS) {
-    optimise(gl, net, part.slice(s, s + ROWS), g, snapshots).forEach((images, k) => out[k]!.set(images, s * IMAGE));
+    const r = optimise(gl, net, part.slice(s, s + ROWS), g, snapshots);
+    r.images.forEach((im, k) => images[k]!.set(im, s * IMAGE));
+    r.latents.forEach((z, k) => latents[k]!.set(z, s * zDim));
   }
-  return out;
+  return { images, latents };
 }
 
 /** One optimisation over the rows `part` (see guideBatch). */
-function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): Float32Array[] {
+function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): { images: Float32Array[]; latents: Float32Array[] } {
   const gen = conditionalGenerator(gl);
   if (gen.training || net.training) throw new Error('guided: the generator and the classifier must be in eval mode (rows would interact through batch norm)');
   const classes = gl.config.train.classes;
@@ -185,10 +194,14 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
   const cond = (): Tensor[] =>
     logits.length > 0 ? logits.map((a, l) => matmul(mul(softmax(a, 1), scale[l]!), gen.embed.weight)) : w0.map((lw) => matmul(tensor(lw, [n, k]), gen.embed.weight));
   const out: Float32Array[] = [];
+  const zs: Float32Array[] = [];
   const last = Math.max(0, ...snapshots);
   try {
     for (let step = 0; step <= last; step++) {
-      if (snapshots.includes(step)) out.push(tidy(() => noGrad(() => Float32Array.from(gen.forward(z, cond()).data))));
+      if (snapshots.includes(step)) {
+        out.push(drawRows(gen, z, cond));
+        zs.push(Float32Array.from(z.data));
+      }
       if (step === last) break;
       tidy(() => {
         optZ.zeroGrad();
@@ -208,7 +221,32 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
     for (const t of [z, ...logits]) t.grad?.dispose();
     for (const o of [optZ, optA]) for (const t of o === null ? [] : [...o.stateDict().m, ...o.stateDict().v]) t.dispose();
   }
-  return snapshots.map((s) => out[[...new Set(snapshots)].sort((a, b) => a - b).indexOf(s)]!);
+  const at = (s: number) => [...new Set(snapshots)].sort((a, b) => a - b).indexOf(s);
+  return { images: snapshots.map((s) => out[at(s)]!), latents: snapshots.map((s) => zs[at(s)]!) };
+}
+
+/** The generator's images of z [n, zDim] under the conditions `cond()`, without a graph. */
+function drawRows(gen: ReturnType<typeof conditionalGenerator>, z: Tensor, cond: () => Tensor[]): Float32Array {
+  return tidy(() => noGrad(() => Float32Array.from(gen.forward(z, cond()).data)));
+}
+
+/**
+ * Images of guided recipes from their recorded `latent` (no optimisation), each row in a batch of
+ * its own as during the search, so the bytes are the search's.
+ */
+function drawRecordedLatents(gl: LoadedGenerator, recipes: readonly GanRecipe[]): Float32Array {
+  const gen = conditionalGenerator(gl);
+  const classes = gl.config.train.classes;
+  const zDim = gen.config.generator.zDim;
+  const layers = gen.numConditionalLayers;
+  const out = new Float32Array(recipes.length * IMAGE);
+  recipes.forEach((r, i) => {
+    const z = tensor(decodeLatent(r.latent!, zDim), [1, zDim]);
+    const w = layerClassWeights(r, classes, layers);
+    out.set(drawRows(gen, z, () => w.map((lw) => matmul(tensor(Float32Array.from(lw), [1, lw.length]), gen.embed.weight))), i * IMAGE);
+    z.dispose();
+  });
+  return out;
 }
 
 /**
@@ -236,13 +274,19 @@ export function drawGuided(g: LoadedGenerator, net: ResNet9, recipes: readonly G
   return out;
 }
 
-/** Images of GAN recipes of every strategy, in order: guided ones through drawGuided, the rest through drawGan. */
+/**
+ * Images of GAN recipes of every strategy, in order: guided ones from their recorded latent when
+ * they have one (fast: no optimisation), otherwise through drawGuided; the rest through drawGan.
+ */
 export function drawGanRecipes(g: LoadedGenerator, net: ResNet9, recipes: readonly GanRecipe[]): Float32Array {
   const out = new Float32Array(recipes.length * IMAGE);
-  const guided = recipes.flatMap((r, i) => (r.guide !== undefined ? [i] : []));
+  const recorded = (r: GanRecipe) => r.guide !== undefined && r.guide.mixLr === 0 && r.latent !== undefined;
+  const stored = recipes.flatMap((r, i) => (recorded(r) ? [i] : []));
+  const guided = recipes.flatMap((r, i) => (r.guide !== undefined && !recorded(r) ? [i] : []));
   const plain = recipes.flatMap((r, i) => (r.guide === undefined ? [i] : []));
   const put = (idx: number[], images: Float32Array) => idx.forEach((i, j) => out.set(images.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
   if (plain.length > 0) put(plain, drawGan(g, plain.map((i) => recipes[i]!)));
   if (guided.length > 0) put(guided, drawGuided(g, net, guided.map((i) => recipes[i]!)));
+  if (stored.length > 0) put(stored, drawRecordedLatents(g, stored.map((i) => recipes[i]!)));
   return out;
 }

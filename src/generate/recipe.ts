@@ -44,6 +44,26 @@ export interface GanRecipe {
   readonly walk?: LatentWalk;
   /** Classifier guidance applied after the walk (strategy `guided`). */
   readonly guide?: Guidance;
+  /**
+   * z after the guidance (float32 little-endian, base64), recorded by the search when the mixture
+   * stays fixed (`mixLr` 0): a redraw draws this z directly instead of re-running the ~40 steps of
+   * optimisation (which `drawGuided` still does from the seed and settings, bit for bit).
+   */
+  readonly latent?: string;
+}
+
+/** z as stored in GanRecipe.latent. */
+export function encodeLatent(z: Float32Array): string {
+  return Buffer.from(z.buffer, z.byteOffset, z.byteLength).toString('base64');
+}
+
+/** The z of GanRecipe.latent; an error when its length is not the generator's zDim. */
+export function decodeLatent(s: string, zDim: number): Float32Array {
+  const b = Buffer.from(s, 'base64');
+  if (b.length !== zDim * 4) throw new Error(`a recorded latent has ${b.length / 4} numbers; this generator's z has ${zDim}`);
+  const z = new Float32Array(zDim);
+  new Uint8Array(z.buffer).set(b);
+  return z;
 }
 
 /**

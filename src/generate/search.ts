@@ -15,12 +15,12 @@ import type { LoadedGenerator } from '../sample/sampler.js';
 import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
-import { guideBatch } from './guided.js';
+import { guideWithLatents } from './guided.js';
 import { drawRecombine, recombineSearch } from './recombine.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
-import type { ClassWeights, DiffusionRecipe, GanRecipe, GanStrategy, Guidance, Recipe } from './recipe.js';
+import { encodeLatent, type ClassWeights, type DiffusionRecipe, type GanRecipe, type GanStrategy, type Guidance, type Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
 import { firstScores, preScore, type FirstScores } from './score.js';
 
@@ -185,9 +185,12 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
       counts['guided'] = 0;
       for (let s = 0; s < parents.length; s += GUIDED_CHUNK) {
         const part = parents.slice(s, s + GUIDED_CHUNK);
-        const images = guideBatch(g, net, part, guide, guidedSteps);
+        const { images, latents } = guideWithLatents(g, net, part, guide, guidedSteps);
+        const zDim = gen.config.generator.zDim;
+        // the z reached is recorded when the mixture stayed fixed, so a redraw needs no optimisation
+        const latent = (k: number, i: number) => (guide.mixLr === 0 ? { latent: encodeLatent(latents[k]!.subarray(i * zDim, (i + 1) * zDim)) } : {});
         guidedSteps.forEach((steps, k) => {
-          pool.add(part.map((p) => ({ ...p, strategy: 'guided', guide: { ...guide, steps } })), images[k]!);
+          pool.add(part.map((p, i) => ({ ...p, strategy: 'guided', guide: { ...guide, steps }, ...latent(k, i) })), images[k]!);
           counts['guided']! += part.length;
         });
         tick(`guided ${Math.min(s + GUIDED_CHUNK, parents.length)}/${parents.length}`);
