@@ -2,27 +2,14 @@
 // folder: flags are validated with one-line errors; a tiny GAN and a tiny classifier give an
 // evaluation.json with all four groups, the reference rows, the concept block and the sheet.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { readPng } from '../src/image/index.js';
-import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
-import { pegasus } from './helpers/cli.js';
+import { pegasus, useCliWorkspace } from './helpers/cli.js';
 
 describe('pegasus evaluate / classifier', () => {
-  let fx: Fixture;
-  let tmp: string;
-  let data: string[];
-  before(() => {
-    fx = writeCifarFixture(4);
-    tmp = mkdtempSync(join(tmpdir(), 'pegasus-evaluate-'));
-    data = ['--data', fx.dir, '--records-per-file', String(fx.recordsPerFile)];
-  });
-  after(() => {
-    fx.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const ws = useCliWorkspace(4, 'evaluate');
 
   test('bad flag values are refused with a one-line reason', () => {
     const cases: [string[], RegExp][] = [
@@ -41,29 +28,29 @@ describe('pegasus evaluate / classifier', () => {
       assert.match(r.stderr, pattern, args.join(' '));
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
     }
-    const missing = pegasus(['evaluate', '--checkpoint', join(tmp, 'nope.pgc'), '--classifier', join(tmp, 'nope.pgc')]);
+    const missing = pegasus(['evaluate', '--checkpoint', join(ws.tmp, 'nope.pgc'), '--classifier', join(ws.tmp, 'nope.pgc')]);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /no such file/);
   });
 
   test('a tiny GAN scored by a tiny classifier: all four groups, reference rows, concept and sheet', () => {
-    const gan = join(tmp, 'gan');
-    const t = pegasus(['train', '--preset', 'tiny', '--steps', '2', '--out', gan, ...data]);
+    const gan = join(ws.tmp, 'gan');
+    const t = pegasus(['train', '--preset', 'tiny', '--steps', '2', '--out', gan, ...ws.data]);
     assert.equal(t.status, 0, t.stderr);
-    const clf = join(tmp, 'clf');
-    const c = pegasus(['classifier', 'train', '--epochs', '1', '--batch', '20', '--widths', '4,4,8,8', '--out', clf, ...data]);
+    const clf = join(ws.tmp, 'clf');
+    const c = pegasus(['classifier', 'train', '--epochs', '1', '--batch', '20', '--widths', '4,4,8,8', '--out', clf, ...ws.data]);
     assert.equal(c.status, 0, c.stderr);
     assert.match(c.stdout, /test accuracy \d+\.\d+%/);
-    const e = pegasus(['classifier', 'eval', '--checkpoint', join(clf, 'classifier.pgc'), '--out', join(clf, 'eval.json'), ...data]);
+    const e = pegasus(['classifier', 'eval', '--checkpoint', join(clf, 'classifier.pgc'), '--out', join(clf, 'eval.json'), ...ws.data]);
     assert.equal(e.status, 0, e.stderr);
     const acc = JSON.parse(readFileSync(join(clf, 'eval.json'), 'utf8')) as { accuracy: number; confusion: number[][] };
     assert.equal(acc.confusion.flat().reduce((a, b) => a + b, 0), 40);
 
-    const out = join(tmp, 'eval');
+    const out = join(ws.tmp, 'eval');
     const r = pegasus([
       'evaluate', '--checkpoint', join(gan, 'generator-ema.pgc'), '--classifier', join(clf, 'classifier.pgc'),
       '--n', '20', '--nn-queries', '6', '--prdc', '8', '--kid-subsets', '2', '--concept', 'horse:0.5,bird:0.5',
-      '--cache', join(tmp, 'cache'), '--out', out, ...data,
+      '--cache', join(ws.tmp, 'cache'), '--out', out, ...ws.data,
     ]);
     assert.equal(r.status, 0, r.stderr);
     for (const group of ['RECOGNISABILITY', 'REALISM', 'UNIQUENESS', 'DIVERSITY', 'CONCEPT']) assert.match(r.stdout, new RegExp(group));
@@ -82,6 +69,6 @@ describe('pegasus evaluate / classifier', () => {
     assert.deepEqual(report.concept.components, ['horse', 'bird']);
     const sheet = readPng(join(out, 'nearest.png'));
     assert.ok(sheet.width > 4 * 64 && sheet.height > 64);
-    assert.ok(existsSync(join(tmp, 'cache')));
+    assert.ok(existsSync(join(ws.tmp, 'cache')));
   });
 });

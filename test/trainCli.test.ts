@@ -2,27 +2,14 @@
 // with one-line errors, a tiny run works end to end, Ctrl-C saves a checkpoint.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { readPng } from '../src/image/index.js';
-import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
-import { cli, pegasus, repo } from './helpers/cli.js';
+import { cli, pegasus, repo, useCliWorkspace } from './helpers/cli.js';
 
 describe('pegasus train / sample / plot', () => {
-  let fx: Fixture;
-  let tmp: string;
-  let data: string[];
-  before(() => {
-    fx = writeCifarFixture(2);
-    tmp = mkdtempSync(join(tmpdir(), 'pegasus-traincli-'));
-    data = ['--data', fx.dir, '--records-per-file', String(fx.recordsPerFile)];
-  });
-  after(() => {
-    fx.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const ws = useCliWorkspace(2, 'traincli');
 
   test('bad flag values are refused with a one-line reason', () => {
     const cases: [string[], RegExp][] = [
@@ -33,27 +20,27 @@ describe('pegasus train / sample / plot', () => {
       [['--model', 'vae'], /--model.*Allowed choices are cgan, dcgan/],
       [['--preset', 'huge'], /--preset.*Allowed choices/],
       [['--steps', '5', '--epochs', '2'], /cannot be used with/],
-      [['--classes', 'horse,unicorn', ...data], /unknown CIFAR-10 class "unicorn"/],
+      [['--classes', 'horse,unicorn', ...ws.data], /unknown CIFAR-10 class "unicorn"/],
     ];
     for (const [args, re] of cases) {
-      const r = pegasus(['train', '--preset', 'tiny', '--out', join(tmp, 'never'), ...args]);
+      const r = pegasus(['train', '--preset', 'tiny', '--out', join(ws.tmp, 'never'), ...args]);
       assert.notEqual(r.status, 0, args.join(' '));
       assert.match(r.stderr, re, args.join(' '));
     }
-    assert.ok(!existsSync(join(tmp, 'never', 'checkpoint.pgc')));
+    assert.ok(!existsSync(join(ws.tmp, 'never', 'checkpoint.pgc')));
   });
 
   test('trains a tiny run, refuses to overwrite it, samples a PNG of the right size and plots it', () => {
-    const out = join(tmp, 'run');
-    const r = pegasus(['train', '--preset', 'tiny', '--steps', '3', '--out', out, ...data]);
+    const out = join(ws.tmp, 'run');
+    const r = pegasus(['train', '--preset', 'tiny', '--steps', '3', '--out', out, ...ws.data]);
     assert.equal(r.status, 0, r.stderr);
-    const again = pegasus(['train', '--preset', 'tiny', '--steps', '3', '--out', out, ...data]);
+    const again = pegasus(['train', '--preset', 'tiny', '--steps', '3', '--out', out, ...ws.data]);
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /already holds a run; continue it with --resume/);
-    const resumeBad = pegasus(['train', '--resume', out, '--seed', '3', ...data]);
+    const resumeBad = pegasus(['train', '--resume', out, '--seed', '3', ...ws.data]);
     assert.match(resumeBad.stderr, /drop --seed/);
 
-    const png = join(tmp, 'horse.png');
+    const png = join(ws.tmp, 'horse.png');
     const s = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse:0.7,bird:0.3', '--n', '6', '--scale', '1', '--out', png]);
     assert.equal(s.status, 0, s.stderr);
     const img = readPng(png);
@@ -63,7 +50,7 @@ describe('pegasus train / sample / plot', () => {
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /not trained on "truck"; it knows bird, horse/);
 
-    const svg = join(tmp, 'losses.svg');
+    const svg = join(ws.tmp, 'losses.svg');
     const p = pegasus(['plot', '--run', out, '--out', svg]);
     assert.equal(p.status, 0, p.stderr);
     const text = readFileSync(svg, 'utf8');
@@ -72,8 +59,8 @@ describe('pegasus train / sample / plot', () => {
   });
 
   test('Ctrl-C saves a checkpoint and exits cleanly; --resume continues', async () => {
-    const out = join(tmp, 'sigint');
-    const child = spawn(process.execPath, [...cli, 'train', '--preset', 'tiny', '--steps', '100000', '--out', out, ...data], {
+    const out = join(ws.tmp, 'sigint');
+    const child = spawn(process.execPath, [...cli, 'train', '--preset', 'tiny', '--steps', '100000', '--out', out, ...ws.data], {
       cwd: repo,
       env: { ...process.env, PEGASUS_DATA: '' },
     });
@@ -90,7 +77,7 @@ describe('pegasus train / sample / plot', () => {
     assert.match(stderr, /stopped at step \d+; continue with: pegasus train --resume/);
     assert.ok(existsSync(join(out, 'checkpoint.pgc')));
     const stepped = Number(/stopped at step (\d+)/.exec(stderr)![1]);
-    const r = pegasus(['train', '--resume', out, '--steps', String(stepped + 2), ...data]);
+    const r = pegasus(['train', '--resume', out, '--steps', String(stepped + 2), ...ws.data]);
     assert.equal(r.status, 0, r.stderr);
     const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
     assert.equal(lines.at(-1), stepped + 2);

@@ -36,6 +36,11 @@ export const REFERENCES: readonly Reference[] = [
   { key: 'kynkaanniemi2019', short: 'Kynkäänniemi et al. 2019', full: 'T. Kynkäänniemi et al. Improved Precision and Recall Metric for Assessing Generative Models. NeurIPS 2019.' },
   { key: 'naeem2020', short: 'Naeem et al. 2020', full: 'M. F. Naeem, S. J. Oh, Y. Uh, Y. Choi, J. Yoo. Reliable Fidelity and Diversity Metrics for Generative Models. ICML 2020 (density, coverage).' },
   { key: 'kingma2015', short: 'Kingma & Ba 2015', full: 'D. P. Kingma, J. Ba. Adam: A Method for Stochastic Optimization. ICLR 2015.' },
+  { key: 'nguyen2017', short: 'Nguyen et al. 2017', full: 'A. Nguyen, J. Clune, Y. Bengio, A. Dosovitskiy, J. Yosinski. Plug & Play Generative Networks: Conditional Iterative Generation of Images in Latent Space. CVPR 2017.' },
+  { key: 'athalye2018', short: 'Athalye et al. 2018', full: 'A. Athalye, L. Engstrom, A. Ilyas, K. Kwok. Synthesizing Robust Adversarial Examples. ICML 2018 (expectation over transformations).' },
+  { key: 'otsu1979', short: 'Otsu 1979', full: 'N. Otsu. A Threshold Selection Method from Gray-Level Histograms. IEEE Trans. SMC 9(1), 1979.' },
+  { key: 'dwibedi2017', short: 'Dwibedi et al. 2017', full: 'D. Dwibedi, I. Misra, M. Hebert. Cut, Paste and Learn: Surprisingly Easy Synthesis for Instance Detection. ICCV 2017.' },
+  { key: 'perez2003', short: 'Pérez et al. 2003', full: 'P. Pérez, M. Gangnet, A. Blake. Poisson Image Editing. SIGGRAPH 2003.' },
 ];
 
 /** The reference with this key, or undefined. */
