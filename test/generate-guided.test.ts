@@ -11,7 +11,7 @@ import { randn, Rng } from '../src/engine/index.js';
 import { rows } from '../src/evaluate/distances.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../src/generate/config.js';
 import { conditionalGenerator, drawGan } from '../src/generate/gan.js';
-import { drawGanRecipes, drawGuided, guideBatch, pegasusObjective } from '../src/generate/guided.js';
+import { drawGanRecipes, drawGuided, guideBatch, needsOptimisation, pegasusObjective } from '../src/generate/guided.js';
 import type { GanRecipe, Guidance } from '../src/generate/recipe.js';
 import { realManifold } from '../src/generate/reference.js';
 import { runSearch } from '../src/generate/search.js';
@@ -113,5 +113,10 @@ describe('generate: guided', () => {
     const other = drawGanRecipes(g, net, [{ ...recipes[0]!, latent: recipes[1]!.latent! }]);
     assert.ok(maxDiff(row(other, 0), row(res.images, guided[0]!)) > 1e-3);
     assert.throws(() => drawGanRecipes(g, net, [{ ...recipes[0]!, latent: Buffer.alloc(4 * (zDim + 1)).toString('base64') }]), /latent has/);
+    // only a guided recipe without its z (or with a moving mixture) needs the classifier to be drawn
+    assert.equal(needsOptimisation(recipes[0]!), false);
+    assert.equal(needsOptimisation({ ...recipes[0]!, latent: undefined }), true);
+    assert.equal(needsOptimisation({ ...recipes[0]!, guide: { ...recipes[0]!.guide!, mixLr: 0.1 } }), true);
+    assert.equal(needsOptimisation({ strategy: 'mix', seed: 1, weights: { horse: 1 } }), false);
   });
 });

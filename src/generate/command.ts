@@ -19,7 +19,7 @@ import { assertSameModel, fileCrc, fingerprint, readChoice, writeChoice, CHOICE_
 import { defaultGenerateConfig, type GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator } from './gan.js';
-import { drawGanRecipes } from './guided.js';
+import { drawGanRecipes, needsOptimisation } from './guided.js';
 import { writeOutputs, type OutputImage } from './outputs.js';
 import { pegasusClasses } from './proposals.js';
 import { isDiffusion, isRecombine, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type RecombineRecipe, type Strategy } from './recipe.js';
@@ -104,8 +104,8 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
       diffusion = loadDiffusionModel(o.denoiser);
       if (choice.denoiser !== null) assertSameModel(choice.denoiser, fingerprint(o.denoiser, diffusion.step, diffusion.config.train.classes), 'denoiser', o.choice);
     }
-    if (choice.classifier.crc32 !== fileCrc(o.classifier) && choice.images.some((c) => c.recipe.strategy === 'guided')) {
-      // a guided image is the classifier's gradient's work: another classifier draws another image
+    if (choice.classifier.crc32 !== fileCrc(o.classifier) && choice.images.some((c) => !isDiffusion(c.recipe) && !isRecombine(c.recipe) && needsOptimisation(c.recipe))) {
+      // a guided image without its recorded z is the classifier's gradient's work: another classifier draws another image
       throw new UserError(`the recorded choice ${o.choice} has guided images, made with the classifier ${choice.classifier.path} (crc ${choice.classifier.crc32}); ${o.classifier} differs: pass that classifier or run \`pegasus generate --search\` to choose again`);
     }
     if (choice.classifier.crc32 !== fileCrc(o.classifier)) log(`the choice was scored with another classifier (${choice.classifier.path}); scores are recomputed with ${o.classifier}`);

@@ -275,14 +275,21 @@ export function drawGuided(g: LoadedGenerator, net: ResNet9, recipes: readonly G
 }
 
 /**
+ * Whether drawing `r` runs the guidance optimisation (and so depends on the classifier): a guided
+ * recipe without a recorded latent, or one whose mixture moved too.
+ */
+export function needsOptimisation(r: GanRecipe): boolean {
+  return r.guide !== undefined && (r.guide.mixLr !== 0 || r.latent === undefined);
+}
+
+/**
  * Images of GAN recipes of every strategy, in order: guided ones from their recorded latent when
  * they have one (fast: no optimisation), otherwise through drawGuided; the rest through drawGan.
  */
 export function drawGanRecipes(g: LoadedGenerator, net: ResNet9, recipes: readonly GanRecipe[]): Float32Array {
   const out = new Float32Array(recipes.length * IMAGE);
-  const recorded = (r: GanRecipe) => r.guide !== undefined && r.guide.mixLr === 0 && r.latent !== undefined;
-  const stored = recipes.flatMap((r, i) => (recorded(r) ? [i] : []));
-  const guided = recipes.flatMap((r, i) => (r.guide !== undefined && !recorded(r) ? [i] : []));
+  const stored = recipes.flatMap((r, i) => (r.guide !== undefined && !needsOptimisation(r) ? [i] : []));
+  const guided = recipes.flatMap((r, i) => (needsOptimisation(r) ? [i] : []));
   const plain = recipes.flatMap((r, i) => (r.guide === undefined ? [i] : []));
   const put = (idx: number[], images: Float32Array) => idx.forEach((i, j) => out.set(images.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
   if (plain.length > 0) put(plain, drawGan(g, plain.map((i) => recipes[i]!)));

@@ -183,10 +183,10 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
         if (parents.length === guidedN) break;
       }
       counts['guided'] = 0;
+      const zDim = gen.config.generator.zDim;
       for (let s = 0; s < parents.length; s += GUIDED_CHUNK) {
         const part = parents.slice(s, s + GUIDED_CHUNK);
         const { images, latents } = guideWithLatents(g, net, part, guide, guidedSteps);
-        const zDim = gen.config.generator.zDim;
         // the z reached is recorded when the mixture stayed fixed, so a redraw needs no optimisation
         const latent = (k: number, i: number) => (guide.mixLr === 0 ? { latent: encodeLatent(latents[k]!.subarray(i * zDim, (i + 1) * zDim)) } : {});
         guidedSteps.forEach((steps, k) => {
