@@ -7,6 +7,7 @@
  *   npm run bench -- --json            # one JSON object a line: workload, ours_s, torch_s, ratio
  *   npm run bench -- --threads 2 --no-torch
  *   npm run bench -- --no-diffusion    # skip the diffusion rows (bench/diffusion.ts), the slowest part
+ *   npm run bench -- --rounds 5        # kernels and PyTorch alternate 5 times; ratio = median of paired ratios
  *
  * dcgan_step_b64 runs in its own child process (bench/dcgan-step.ts) so that its peak memory is
  * that of a whole process, like the Python side's.
@@ -25,12 +26,16 @@ const { values } = parseArgs({
     'no-torch': { type: 'boolean', default: false }, // skip the PyTorch reference
     'no-dcgan': { type: 'boolean', default: false }, // skip the DCGAN step (kernels only)
     'no-diffusion': { type: 'boolean', default: false }, // skip the diffusion U-Net rows
+    rounds: { type: 'string', default: '1' }, // alternate our kernels and PyTorch this many times (see below)
   },
 });
 const threads = Number(values.threads);
-if (!Number.isInteger(threads) || threads < 1) {
-  console.error(`bench: --threads must be a positive integer, got "${values.threads}"`);
-  process.exit(2);
+const rounds = Number(values.rounds);
+for (const [flag, v, raw] of [['--threads', threads, values.threads], ['--rounds', rounds, values.rounds]] as const) {
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`bench: ${flag} must be a positive integer, got "${raw}"`);
+    process.exit(2);
+  }
 }
 
 const backend = loadNativeBackend();
@@ -58,8 +63,18 @@ interface Row {
 }
 const rows: Row[] = [];
 
+const KERNELS = ['conv_fwd', 'conv_fwd_bwd', 'sgemm_1024'];
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 log('timing conv_fwd, conv_fwd_bwd, sgemm_1024 …');
 const ours = benchKernels('native');
+// NOTE: the machine's speed drifts between our phase and PyTorch's (one run measured sgemm at 1.25,
+// the next at 1.61, PyTorch's own time moving 12.8 → 14.9 ms). With --rounds N the kernels and
+// torch_reference.py alternate N times and each kernel's ratio is the median of the N paired
+// ratios, so a drift slower than a round cancels.
+const oursRounds: Map<string, number>[] = [ours];
 let dcganNote: string | undefined;
 let oursPeakMiB: number | undefined;
 if (!values['no-dcgan']) {
@@ -74,6 +89,8 @@ if (!values['no-dcgan']) {
 
 let torch: TorchResult | null = null;
 let torchNote: string | undefined;
+/** Median of the per-round ratios of each kernel (only with --rounds > 1). */
+const pairedRatio = new Map<string, number>();
 if (!values['no-torch']) {
   const script = findTorchReference();
   const why = script ? torchUnavailable() : 'torch_reference.py not found (set PEGASUS_TORCH_REFERENCE)';
@@ -82,6 +99,25 @@ if (!values['no-torch']) {
     log(`running ${script} …`);
     try {
       torch = runTorchReference(script, threads);
+      const torchRounds = [torch];
+      for (let r = 1; r < rounds; r++) {
+        log(`round ${r + 1}/${rounds}: kernels, then ${script} …`);
+        oursRounds.push(benchKernels('native'));
+        torchRounds.push(runTorchReference(script, threads));
+      }
+      if (rounds > 1) {
+        const med = new Map(torch.medians);
+        for (const w of KERNELS) {
+          const pairs = oursRounds.map((o, r) => [o.get(w), torchRounds[r]!.medians.get(w)] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+          if (pairs.length === 0) continue;
+          pairedRatio.set(w, median(pairs.map(([o, t]) => o / t)));
+          ours.set(w, median(pairs.map(([o]) => o)));
+          med.set(w, median(pairs.map(([, t]) => t)));
+        }
+        const dc = torchRounds.flatMap((t) => t.medians.get('dcgan_step_b64') ?? []);
+        if (dc.length > 0) med.set('dcgan_step_b64', median(dc));
+        torch = { ...torch, medians: med };
+      }
     } catch (e) {
       torchNote = e instanceof Error ? e.message : String(e);
     }
@@ -91,7 +127,7 @@ if (!values['no-torch']) {
 for (const workload of ['conv_fwd', 'conv_fwd_bwd', 'sgemm_1024', 'dcgan_step_b64']) {
   const o = ours.get(workload) ?? null;
   const t = torch?.medians.get(workload) ?? null;
-  const row: Row = { workload, ours_s: o, torch_s: t, ratio: o !== null && t !== null ? o / t : null };
+  const row: Row = { workload, ours_s: o, torch_s: t, ratio: pairedRatio.get(workload) ?? (o !== null && t !== null ? o / t : null) };
   if (workload === 'dcgan_step_b64') {
     if (oursPeakMiB !== undefined) row.ours_peak_mib = Math.round(oursPeakMiB);
     if (torch) row.torch_peak_mib = Math.round(torch.peakMiB);
@@ -129,5 +165,5 @@ if (values.json) {
   }
   if (dcganNote) console.log(`dcgan_step_b64 (ours) not measured: ${dcganNote}`);
   if (torchNote) console.log(`PyTorch reference not run: ${torchNote}`);
-  console.log(`threads: ${threads} on both sides; medians after warm-up, as torch_reference.py`);
+  console.log(`threads: ${threads} on both sides; medians after warm-up, as torch_reference.py` + (rounds > 1 ? `; kernel ratios: median of ${rounds} alternating rounds` : ''));
 }
