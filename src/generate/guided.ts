@@ -29,6 +29,7 @@
  * thread count), because every row is optimised in a batch of its own (`ROWS`, see its note).
  */
 import { CLASS_NAMES } from '../data/index.js';
+import { reflectIndex } from '../image/index.js';
 import { concat, exp, log, logSoftmax, matmul, mul, noGrad, reshape, softmax, sum, tensor, tidy, transpose, add, Rng, type Tensor } from '../engine/index.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import { Adam } from '../nn/index.js';
@@ -88,10 +89,6 @@ export function pegasusObjective(net: ResNet9, images: Float32Array, body: reado
   return tidy(() => noGrad(() => Float32Array.from(logPegasus(net.logits(tensor(images, [n, 3, S, S])), indicator(classifierIndices(body), k), indicator(classifierIndices(wings), k)).data)));
 }
 
-/** Numpy's 'reflect' index (edge not repeated) into [0, S). */
-function reflect(i: number): number {
-  return i < 0 ? -i : i >= S ? 2 * S - 2 - i : i;
-}
 
 /**
  * The 0/1 matrix M with (X·M)[:, j] = X[:, src(j)]: a gather along the last axis as a matmul, so
@@ -111,8 +108,8 @@ function drawTransforms(rngs: readonly Rng[], g: Guidance): { cols: Float32Array
     const flip = rng.uniform() < 0.5 && g.flip;
     const dy = rng.int(2 * g.shift + 1) - g.shift;
     const dx = rng.int(2 * g.shift + 1) - g.shift;
-    gatherMatrix((j) => (flip ? S - 1 - reflect(j - dx) : reflect(j - dx)), cols, i * S * S);
-    gatherMatrix((j) => reflect(j - dy), rows, i * S * S);
+    gatherMatrix((j) => (flip ? S - 1 - reflectIndex(j - dx, S) : reflectIndex(j - dx, S)), cols, i * S * S);
+    gatherMatrix((j) => reflectIndex(j - dy, S), rows, i * S * S);
   });
   return { cols, rows };
 }

@@ -87,3 +87,12 @@ export function paste(dst: Image, src: Image, x: number, y: number): void {
     }
   }
 }
+
+/**
+ * Index `i` (at most size − 1 outside [0, size)) reflected into [0, size) the way numpy's
+ * 'reflect' padding does (the edge is not repeated): −1 → 1, size → size − 2. The classifier's
+ * training crops and the guided strategy's shifted views both pad this way.
+ */
+export function reflectIndex(i: number, size: number): number {
+  return i < 0 ? -i : i >= size ? 2 * size - 2 - i : i;
+}

@@ -7,17 +7,12 @@
  * sees the same augmented batches it would have seen.
  */
 import { mulberry32 } from '../../data/index.js';
+import { reflectIndex } from '../../image/index.js';
 
 const S = 32; // CIFAR-10 image side
 const PLANE = S * S;
 const IMAGE = 3 * PLANE;
 
-/** Reflect an index into [0, S) the way numpy's 'reflect' mode does (edge not repeated). */
-function reflect(i: number): number {
-  if (i < 0) return -i;
-  if (i >= S) return 2 * S - 2 - i;
-  return i;
-}
 
 export interface AugmentOptions {
   /** Pixels of reflection padding before the random 32×32 crop (0 disables cropping). */
@@ -45,11 +40,11 @@ export function augmentBatch(pixels: Uint8Array, indices: ArrayLike<number>, opt
     const dst = b * IMAGE;
     for (let c = 0; c < 3; c++) {
       for (let y = 0; y < S; y++) {
-        const sy = reflect(y + dy);
+        const sy = reflectIndex(y + dy, S);
         const row = src + c * PLANE + sy * S;
         const orow = dst + c * PLANE + y * S;
         for (let x = 0; x < S; x++) {
-          const sx = reflect((flip ? S - 1 - x : x) + dx);
+          const sx = reflectIndex((flip ? S - 1 - x : x) + dx, S);
           out[orow + x] = pixels[row + sx]! / 127.5 - 1;
         }
       }
