@@ -39,6 +39,34 @@ describe('conditional generator', () => {
     assert.throws(() => g.forward(z, [horse]), /per-layer embeddings/);
     assert.throws(() => g.forward(z, tensor(new Float32Array(6), [2, 3])), /embeddings must be/);
   });
+
+  test('a region condition blends two conditions by its mask: 0 gives the outside, 1 the inside', () => {
+    const g = new Generator(config, new Rng(1));
+    g.eval();
+    const z = randn([2, config.generator.zDim], new Rng(3));
+    const horse = g.mixEmbedding([1, 0, 0], 2);
+    const bird = g.mixEmbedding([0, 1, 0], 2);
+    const layers = g.numConditionalLayers;
+    const withMask = (m: Float32Array) => {
+      const mask = tensor(m, [1, 1, 32, 32]);
+      return noGrad(() => g.forward(z, Array.from({ length: layers }, () => ({ outside: horse, inside: bird, mask })))).toArray() as number[];
+    };
+    const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) < 1e-5);
+    const plainHorse = noGrad(() => g.forward(z, horse)).toArray() as number[];
+    const plainBird = noGrad(() => g.forward(z, bird)).toArray() as number[];
+    assert.ok(close(withMask(new Float32Array(1024)), plainHorse), 'mask 0: the outside condition');
+    assert.ok(close(withMask(new Float32Array(1024).fill(1)), plainBird), 'mask 1: the inside condition');
+    // the top half inside: the image differs from both, most in the top half
+    const half = withMask(new Float32Array(1024).map((_, i) => (i < 512 ? 1 : 0)));
+    assert.ok(!close(half, plainHorse) && !close(half, plainBird));
+    const diff = (lo: number, hi: number) => {
+      let d = 0;
+      for (let i = 0; i < half.length; i++) if (i % 1024 >= lo && i % 1024 < hi) d += Math.abs(half[i]! - plainHorse[i]!);
+      return d;
+    };
+    assert.ok(diff(0, 512) > diff(512, 1024), 'the change is mostly inside the region');
+    assert.throws(() => g.forward(z, Array.from({ length: layers }, () => ({ outside: horse, inside: bird, mask: tensor(new Float32Array(16), [1, 1, 4, 4]) }))), /region mask must be/);
+  });
 });
 
 describe('projection discriminator', () => {

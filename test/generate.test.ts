@@ -11,8 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { randn, Rng } from '../src/engine/index.js';
 import { resolveDiffusionConfig } from '../src/diffusion/resolve.js';
 import { DIFFUSION_KIND } from '../src/diffusion/checkpoint.js';
-import { latentOf } from '../src/generate/gan.js';
-import { layerClassWeights, UnknownClassError } from '../src/generate/recipe.js';
+import { drawGan, latentOf, regionMask } from '../src/generate/gan.js';
+import { REGION_RANGES } from '../src/generate/proposals.js';
+import { layerClassWeights, UnknownClassError, type GanRecipe } from '../src/generate/recipe.js';
 import { jitterWeights, runSearch } from '../src/generate/search.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../src/generate/config.js';
 import { realManifold } from '../src/generate/reference.js';
@@ -75,7 +76,57 @@ describe('generate: pieces', () => {
   });
 });
 
+describe('generate: region-mix', () => {
+  test('the region mask is 1 at the centre, 1/e on the ellipse and ~0 far outside', () => {
+    const m = regionMask({ cy: 8.5, cx: 16.5, ry: 4, rx: 8, layerWeights: [] }, 32);
+    assert.ok(Math.abs(m[8 * 32 + 16]! - 1) < 1e-6, 'pixel (8, 16) has its centre at the centre');
+    // pixel (12, 16) has its centre (12.5, 16.5) on the ellipse: d = 1
+    assert.ok(Math.abs(m[12 * 32 + 16]! - Math.exp(-1)) < 1e-6);
+    assert.ok(m[8 * 32 + 16]! > m[10 * 32 + 16]! && m[10 * 32 + 16]! > m[12 * 32 + 16]!);
+    assert.ok(m[31 * 32 + 0]! < 1e-6);
+  });
+});
+
 describe('generate: search', () => {
+  test('region-mix draws a region per candidate within its ranges; refinements keep it; recipes redraw their images', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pegasus-search-'));
+    try {
+      const config = resolveRunConfig('cgan', 'tiny', {});
+      saveEmaGenerator(join(tmp, 'g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 0);
+      const g = loadGenerator(join(tmp, 'g.pgc'));
+      const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)).eval();
+      const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
+      const search = { ...defaultSearchConfig, strategies: ['region-mix', 'latent-search', 'guided'] as const, candidates: 64, guidedSteps: [2], diffusionCandidates: 0 };
+      const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
+      const recipes = r.recipes as GanRecipe[];
+      assert.deepEqual(new Set(recipes.map((x) => x.strategy)), new Set(['region-mix', 'latent-search', 'guided']));
+      const layers = (g.generator as Generator).numConditionalLayers;
+      const shapes = new Set<string>();
+      for (const x of recipes) {
+        const reg = x.region!;
+        assert.ok(reg !== undefined, `${x.strategy} keeps a region`);
+        for (const key of ['cy', 'cx', 'ry', 'rx'] as const) {
+          const [lo, hi] = REGION_RANGES[key];
+          assert.ok(reg[key] >= lo && reg[key] <= hi, `${key} ${reg[key]} in [${lo}, ${hi}]`);
+        }
+        assert.equal(reg.layerWeights.length, layers);
+        shapes.add(`${reg.cy},${reg.cx},${reg.ry},${reg.rx}`);
+      }
+      assert.ok(shapes.size > 20, 'ellipses vary between candidates');
+      // region-mix and latent-search rows redraw from their recipes alone
+      const idx = recipes.flatMap((x, i) => (x.strategy !== 'guided' ? [i] : [])).filter((_, j) => j % 9 === 0);
+      const again = drawGan(g, idx.map((i) => recipes[i]!));
+      idx.forEach((i, j) => {
+        for (let q = 0; q < 3072; q += 7) assert.ok(Math.abs(again[j * 3072 + q]! - r.images[i * 3072 + q]!) < 1e-4, `candidate ${i}`);
+      });
+      // the region changes the image: the same recipe without its region draws another one
+      const plain = drawGan(g, [{ ...recipes[idx[0]!]!, region: undefined }]);
+      assert.ok(plain.some((v, q) => Math.abs(v - again[q]!) > 1e-3));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test('latent search alone keeps only its own candidates (its mix parents are dropped)', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'pegasus-search-'));
     try {
@@ -145,7 +196,7 @@ describe('pegasus generate (CLI)', () => {
     assert.equal(json.batch.length, 64);
     assert.equal(json.mode, 'search');
     for (const e of json.batch) {
-      assert.ok(['mix', 'layer-mix', 'latent-search', 'guided', 'diffusion'].includes(e.strategy));
+      assert.ok(['mix', 'layer-mix', 'region-mix', 'latent-search', 'guided', 'diffusion'].includes(e.strategy));
       assert.ok(Number.isInteger(e.seed));
       assert.ok(e.weights !== undefined || e.layerWeights !== undefined || e.concept !== undefined);
       assert.ok(e.scores.score >= 0 && e.scores.score <= 1);

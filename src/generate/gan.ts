@@ -6,9 +6,9 @@
  */
 import { matmul, noGrad, randn, Rng, tensor, tidy, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
-import { Generator } from '../models/cgan/index.js';
+import { Generator, type LayerCondition } from '../models/cgan/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
-import { layerClassWeights, type GanRecipe, type LatentWalk } from './recipe.js';
+import { layerClassWeights, regionClassWeights, type GanRecipe, type LatentWalk, type Region } from './recipe.js';
 
 /** Images per generator call: bounds memory when thousands of candidates are drawn. */
 const BATCH = 128;
@@ -39,6 +39,63 @@ export function latentOf(seed: number, zDim: number, walk?: LatentWalk): Float32
 }
 
 /**
+ * The soft elliptical mask of a region, [size × size] row-major: exp(−d²) with
+ * d = ((y + ½ − cy)/ry)² + ((x + ½ − cx)/rx)², so 1 at the centre, 1/e on the ellipse, ~0 beyond.
+ */
+export function regionMask(g: Region, size: number): Float32Array {
+  const m = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const d = ((y + 0.5 - g.cy) / g.ry) ** 2 + ((x + 0.5 - g.cx) / g.rx) ** 2;
+      m[y * size + x] = Math.exp(-d * d);
+    }
+  }
+  return m;
+}
+
+/**
+ * Per-layer class-index weights of a batch of recipes, [n, k] each, outside and (when any recipe
+ * has a region) inside the regions, with the regions' masks [n, size²].
+ */
+export interface BatchWeights {
+  readonly outside: Float32Array[];
+  readonly region: { readonly inside: Float32Array[]; readonly masks: Float32Array } | null;
+}
+
+export function batchWeights(recipes: readonly GanRecipe[], classes: readonly string[], layers: number, size: number): BatchWeights {
+  const n = recipes.length;
+  const k = classes.length;
+  const outside = Array.from({ length: layers }, () => new Float32Array(n * k));
+  const withRegion = recipes.some((r) => r.region !== undefined);
+  const inside = withRegion ? Array.from({ length: layers }, () => new Float32Array(n * k)) : [];
+  const masks = new Float32Array(withRegion ? n * size * size : 0);
+  recipes.forEach((r, i) => {
+    const out = layerClassWeights(r, classes, layers);
+    out.forEach((lw, l) => outside[l]!.set(lw, i * k));
+    if (!withRegion) return;
+    // a row without a region: mask 0 and the same mixture inside, so it draws as without regions
+    (regionClassWeights(r, classes, layers) ?? out).forEach((lw, l) => inside[l]!.set(lw, i * k));
+    if (r.region !== undefined) masks.set(regionMask(r.region, size), i * size * size);
+  });
+  return { outside, region: withRegion ? { inside, masks } : null };
+}
+
+/**
+ * The generator's per-layer conditions for `w` (call inside a tidy scope): embeddings of the
+ * outside mixtures, each blended with the inside one by the masks when there are regions.
+ * `outside` replaces the outside embeddings (guidance learns them).
+ */
+export function layerConditions(gen: Generator, w: BatchWeights, outside?: readonly Tensor[]): LayerCondition[] {
+  const k = gen.embed.weight.shape[0]!;
+  const n = w.outside[0]!.length / k;
+  const size = gen.config.imageSize;
+  const out = outside ?? w.outside.map((lw) => matmul(tensor(lw, [n, k]), gen.embed.weight));
+  if (w.region === null) return [...out];
+  const mask = tensor(w.region.masks, [n, 1, size, size]);
+  return out.map((o, l) => ({ outside: o, inside: matmul(tensor(w.region!.inside[l]!, [n, k]), gen.embed.weight), mask }));
+}
+
+/**
  * Images of `recipes` as float NCHW [n, 3, 32, 32] in [−1, 1].
  *
  * @example drawGan(g, [{ strategy: 'mix', seed: 7, weights: { horse: 0.7, bird: 0.3 } }])
@@ -48,21 +105,16 @@ export function drawGan(g: LoadedGenerator, recipes: readonly GanRecipe[], onBat
   const classes = g.config.train.classes;
   const zDim = gen.config.generator.zDim;
   const layers = gen.numConditionalLayers;
-  const k = classes.length;
   const out = new Float32Array(recipes.length * IMAGE);
   for (let s = 0; s < recipes.length; s += BATCH) {
     const part = recipes.slice(s, s + BATCH);
     const n = part.length;
     const z = new Float32Array(n * zDim);
-    const w = Array.from({ length: layers }, () => new Float32Array(n * k));
-    part.forEach((r, i) => {
-      z.set(latentOf(r.seed, zDim, r.walk), i * zDim);
-      layerClassWeights(r, classes, layers).forEach((lw, l) => w[l]!.set(lw, i * k));
-    });
+    part.forEach((r, i) => z.set(latentOf(r.seed, zDim, r.walk), i * zDim));
+    const w = batchWeights(part, classes, layers, gen.config.imageSize);
     tidy(() =>
       noGrad(() => {
-        const cond: Tensor[] = w.map((lw) => matmul(tensor(lw, [n, k]), gen.embed.weight));
-        out.set(gen.forward(tensor(z, [n, zDim]), cond).data, s * IMAGE);
+        out.set(gen.forward(tensor(z, [n, zDim]), layerConditions(gen, w)).data, s * IMAGE);
       }),
     );
     onBatch?.(s + n);

@@ -34,8 +34,9 @@ import { concat, exp, log, logSoftmax, matmul, mul, noGrad, reshape, softmax, su
 import type { ResNet9 } from '../models/classifier/index.js';
 import { Adam } from '../nn/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
-import { conditionalGenerator, drawGan, latentOf } from './gan.js';
-import { decodeLatent, layerClassWeights, type GanRecipe, type Guidance } from './recipe.js';
+import { batchWeights, conditionalGenerator, drawGan, latentOf, layerConditions } from './gan.js';
+import { decodeLatent, type GanRecipe, type Guidance } from './recipe.js';
+import type { LayerCondition } from '../models/cgan/index.js';
 
 /**
  * Rows optimised together. NOTE: 1, so that a row's computation never depends on its batch. The
@@ -169,12 +170,12 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
   const n = part.length;
   const z0 = new Float32Array(n * zDim);
   const radius = new Float64Array(n);
-  const w0 = Array.from({ length: layers }, () => new Float32Array(n * k));
+  const bw = batchWeights(part, classes, layers, gen.config.imageSize);
+  const w0 = bw.outside;
   part.forEach((r, i) => {
     const zi = latentOf(r.seed, zDim, r.walk);
     z0.set(zi, i * zDim);
     radius[i] = Math.sqrt(zi.reduce((a, v) => a + v * v, 0));
-    layerClassWeights(r, classes, layers).forEach((lw, l) => w0[l]!.set(lw, i * k));
   });
   const rngs = part.map((r) => new Rng((r.seed ^ SALT) >>> 0));
   const kc = net.config.numClasses;
@@ -188,8 +189,9 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
   const logits = g.mixLr > 0 ? w0.map((lw) => tensor(lw.map((v) => (v > 0 ? Math.log(v) : ABSENT)), [n, k], { requiresGrad: true })) : [];
   const optZ = new Adam([z], { lr: g.lr });
   const optA = logits.length > 0 ? new Adam(logits, { lr: g.mixLr }) : null;
-  const cond = (): Tensor[] =>
-    logits.length > 0 ? logits.map((a, l) => matmul(mul(softmax(a, 1), scale[l]!), gen.embed.weight)) : w0.map((lw) => matmul(tensor(lw, [n, k]), gen.embed.weight));
+  // NOTE: the mixture inside a region (region-mix) stays as recorded; mixLr moves the outside one
+  const cond = (): LayerCondition[] =>
+    layerConditions(gen, bw, logits.length > 0 ? logits.map((a, l) => matmul(mul(softmax(a, 1), scale[l]!), gen.embed.weight)) : undefined);
   const out: Float32Array[] = [];
   const zs: Float32Array[] = [];
   const last = Math.max(0, ...snapshots);
@@ -223,7 +225,7 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
 }
 
 /** The generator's images of z [n, zDim] under the conditions `cond()`, without a graph. */
-function drawRows(gen: ReturnType<typeof conditionalGenerator>, z: Tensor, cond: () => Tensor[]): Float32Array {
+function drawRows(gen: ReturnType<typeof conditionalGenerator>, z: Tensor, cond: () => LayerCondition[]): Float32Array {
   return tidy(() => noGrad(() => Float32Array.from(gen.forward(z, cond()).data)));
 }
 
@@ -239,8 +241,8 @@ function drawRecordedLatents(gl: LoadedGenerator, recipes: readonly GanRecipe[])
   const out = new Float32Array(recipes.length * IMAGE);
   recipes.forEach((r, i) => {
     const z = tensor(decodeLatent(r.latent!, zDim), [1, zDim]);
-    const w = layerClassWeights(r, classes, layers);
-    out.set(drawRows(gen, z, () => w.map((lw) => matmul(tensor(Float32Array.from(lw), [1, lw.length]), gen.embed.weight))), i * IMAGE);
+    const w = batchWeights([r], classes, layers, gen.config.imageSize);
+    out.set(drawRows(gen, z, () => layerConditions(gen, w)), i * IMAGE);
     z.dispose();
   });
   return out;

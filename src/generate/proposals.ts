@@ -10,13 +10,19 @@
  *   shape and pose), the wings in the later ones (texture, colour, thin structures), with the split
  *   after the first or second block — the coarse/fine style split of Karras et al. 2019 (StyleGAN,
  *   "style mixing"), applied here to class embeddings.
+ * - `region-mix`: a plain horse, except inside a soft ellipse over the upper part of the image
+ *   (where a Pegasus's wings rise from its back), where the layers from the first or the second on
+ *   take a winged class instead (spatially varying conditioning; see Region in recipe.ts). The
+ *   ellipse is drawn at random per candidate, so the ranking finds where it meets the horse's back.
  */
+import { Rng } from '../engine/index.js';
 import { UserError } from '../errors.js';
-import type { ClassWeights } from './recipe.js';
+import type { ClassWeights, Region } from './recipe.js';
 
 export interface Condition {
   readonly weights?: ClassWeights;
   readonly layerWeights?: readonly ClassWeights[];
+  readonly region?: Region;
 }
 
 /** The body and wing classes this generator knows; an error when it cannot make a Pegasus. */
@@ -64,6 +70,37 @@ export function layerMixConditions(body: string, wings: readonly string[], layer
     }
   }
   return out;
+}
+
+/** Range of each ellipse number of `region-mix`, in pixels of the 32×32 image. */
+export const REGION_RANGES = {
+  cy: [5, 12], // the upper third to the middle: above a horse's back, which sits near row 12–16
+  cx: [9, 23], // around the middle, a little toward either end of the body
+  ry: [4, 8],
+  rx: [6, 12], // wider than tall, as spread wings are
+} as const;
+
+/**
+ * Region mixtures of the `region-mix` strategy (the ellipse itself comes from `withRegionShape`):
+ * the body class everywhere, each wing set inside the region from layer 0 or from layer 1 on.
+ */
+export function regionMixConditions(body: string, wings: readonly string[], layers: number): Condition[] {
+  const out: Condition[] = [];
+  for (const wing of wingSets(wings)) {
+    for (const from of [0, 1].filter((f) => f < layers)) {
+      const inside = Array.from({ length: layers }, (_, l) => (l < from ? null : { ...wing }));
+      out.push({ weights: { [body]: 1 }, region: { cy: 0, cx: 0, ry: 1, rx: 1, layerWeights: inside } });
+    }
+  }
+  return out;
+}
+
+/** The condition with its region's ellipse drawn uniformly from REGION_RANGES by Rng(seed) (rounded to 0.1 px). */
+export function withRegionShape(c: Condition, seed: number): Condition {
+  if (c.region === undefined) return c;
+  const rng = new Rng((seed ^ 0x4e610) >>> 0);
+  const draw = ([lo, hi]: readonly [number, number]) => Math.round((lo + (hi - lo) * rng.uniform()) * 10) / 10;
+  return { ...c, region: { ...c.region, cy: draw(REGION_RANGES.cy), cx: draw(REGION_RANGES.cx), ry: draw(REGION_RANGES.ry), rx: draw(REGION_RANGES.rx) } };
 }
 
 /** Composed-guidance concepts of the `diffusion` strategy (negative weight: steer away from deer, the other four-legged class). */

@@ -7,6 +7,8 @@
  * - `mix`: one mixture of class embeddings for every layer of the conditional GAN;
  * - `layer-mix`: a mixture per conditional layer (coarse layers decide the body, fine layers the
  *   texture and colour), e.g. horse early and bird late;
+ * - `region-mix`: a horse everywhere except in a soft ellipse above its back, where some layers take
+ *   a bird/airplane mixture instead (spatially varying conditioning, see `Region`);
  * - `latent-search`: a `mix`/`layer-mix` recipe whose latent z was moved by a random walk that kept
  *   only steps that raised the Pegasus score (see search.ts);
  * - `guided`: a `mix`/`layer-mix`/`latent-search` recipe whose z (and optionally mixture) was moved
@@ -19,9 +21,26 @@
 /** Class name → weight, in the generator's (or denoiser's) class vocabulary. */
 export type ClassWeights = Readonly<Record<string, number>>;
 
-export type GanStrategy = 'mix' | 'layer-mix' | 'latent-search' | 'guided';
+export type GanStrategy = 'mix' | 'layer-mix' | 'region-mix' | 'latent-search' | 'guided';
 export type Strategy = GanStrategy | 'diffusion' | 'recombine';
-export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'latent-search', 'guided', 'recombine', 'diffusion'];
+export const STRATEGIES: readonly Strategy[] = ['mix', 'layer-mix', 'region-mix', 'latent-search', 'guided', 'recombine', 'diffusion'];
+
+/**
+ * A soft elliptical region of the image with mixtures of its own (strategy `region-mix`): the
+ * generator's conditional batch norms blend the outside and inside conditions with the mask
+ * m(y, x) = exp(−d²), d = ((y + ½ − cy)/ry)² + ((x + ½ − cx)/rx)² (see regionMask in gan.ts and
+ * RegionCondition in src/models/cgan/conditionalBatchNorm.ts).
+ */
+export interface Region {
+  /** Centre row and column, in pixels of the generated image (top left is 0, 0). */
+  readonly cy: number;
+  readonly cx: number;
+  /** Half-height and half-width in pixels (the mask is 1/e at the ellipse's edge). */
+  readonly ry: number;
+  readonly rx: number;
+  /** The mixture inside the region per conditional layer, in forward order; null: the layer's outside mixture. */
+  readonly layerWeights: readonly (ClassWeights | null)[];
+}
 
 /**
  * The random walk of a latent-search recipe: starting from z₀ = N(0, I) of `seed`, each step s adds
@@ -42,6 +61,8 @@ export interface GanRecipe {
   /** … one mixture per conditional layer, in forward order (layer-mix). */
   readonly layerWeights?: readonly ClassWeights[];
   readonly walk?: LatentWalk;
+  /** A region with mixtures of its own (region-mix, and the latent-search/guided recipes grown from one). */
+  readonly region?: Region;
   /** Classifier guidance applied after the walk (strategy `guided`). */
   readonly guide?: Guidance;
   /**
@@ -154,6 +175,19 @@ export function layerClassWeights(r: GanRecipe, classes: readonly string[], laye
   return perLayer.map((mix) => toIndexWeights(mix, classes));
 }
 
+/**
+ * The mixture inside the recipe's region per conditional layer, as weights per class index (a null
+ * entry takes the layer's outside mixture); null when the recipe has no region.
+ */
+export function regionClassWeights(r: GanRecipe, classes: readonly string[], layers: number): Float64Array[] | null {
+  if (r.region === undefined) return null;
+  const g = r.region;
+  if (g.layerWeights.length !== layers) throw new Error(`recipe ${describe(r)} has ${g.layerWeights.length} region mixtures; this generator has ${layers} conditional layers`);
+  if (!(g.ry > 0 && g.rx > 0)) throw new Error(`recipe ${describe(r)}: the region's radii must be positive`);
+  const outside = layerClassWeights(r, classes, layers);
+  return g.layerWeights.map((mix, l) => (mix === null ? outside[l]! : toIndexWeights(mix, classes)));
+}
+
 export function toIndexWeights(mix: ClassWeights, classes: readonly string[]): Float64Array {
   const w = new Float64Array(classes.length);
   for (const [name, weight] of Object.entries(mix)) {
@@ -188,5 +222,7 @@ export function describe(r: Recipe): string {
   const cond = r.layerWeights !== undefined ? r.layerWeights.map(formatWeights).join(' | ') : formatWeights(r.weights ?? {});
   const walk = r.walk !== undefined ? ` +${r.walk.seeds.length} steps` : '';
   const guide = r.guide !== undefined ? ` +${r.guide.steps} guided steps` : '';
-  return `${r.strategy} ${cond} seed ${r.seed}${walk}${guide}`;
+  const g = r.region;
+  const region = g !== undefined ? ` [${g.layerWeights.map((m) => (m === null ? '·' : formatWeights(m))).join(' | ')} in ellipse (${g.cy}, ${g.cx}) ±(${g.ry}, ${g.rx})]` : '';
+  return `${r.strategy} ${cond}${region} seed ${r.seed}${walk}${guide}`;
 }

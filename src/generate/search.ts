@@ -18,7 +18,7 @@ import { conditionalGenerator, drawGan } from './gan.js';
 import { guideWithLatents } from './guided.js';
 import { drawRecombine, recombineSearch } from './recombine.js';
 import { SearchProgress } from './progress.js';
-import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, type Condition } from './proposals.js';
+import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, regionMixConditions, withRegionShape, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
 import { encodeLatent, type ClassWeights, type DiffusionRecipe, type GanRecipe, type GanStrategy, type Guidance, type Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
@@ -111,7 +111,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   const rounds = latent > 0 ? Math.max(1, Math.floor(latent / (parentsN * sc.latentChildren))) : 0;
   const guidedN = on('guided') ? Math.min(sc.guidedParents, Math.ceil(sc.candidates / 32)) : 0; // a guided parent costs ~30–60 draws
   const guidedSteps = [...new Set(sc.guidedSteps)].sort((a, b) => a - b);
-  const baseStrategies: GanStrategy[] = (['mix', 'layer-mix'] as const).filter((s) => on(s));
+  const baseStrategies: GanStrategy[] = (['mix', 'layer-mix', 'region-mix'] as const).filter((s) => on(s));
   const recombineN = !on('recombine') ? 0 : baseStrategies.length === 0 && latent === 0 && guidedN === 0 ? sc.candidates : Math.round(sc.candidates * sc.recombineShare);
   // latent search or guidance alone still needs parents: they come from `mix` and are not kept as candidates
   const parentsOnly = baseStrategies.length === 0 && (latent > 0 || guidedN > 0);
@@ -125,12 +125,17 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   const progress = new SearchProgress(total);
   const tick = (stage: string) => progress.update(pool.size, stage, pool.best());
   try {
-    // 1. mix and layer-mix: conditions in turn, a fresh latent for each candidate
+    // 1. mix, layer-mix and region-mix: conditions in turn, a fresh latent for each candidate
     const recipes: GanRecipe[] = [];
+    const layers = gen.numConditionalLayers;
     bases.forEach((strategy, b) => {
-      const conds: Condition[] = strategy === 'mix' ? mixConditions(body, wings) : layerMixConditions(body, wings, gen.numConditionalLayers);
+      const conds: Condition[] =
+        strategy === 'mix' ? mixConditions(body, wings) : strategy === 'layer-mix' ? layerMixConditions(body, wings, layers) : regionMixConditions(body, wings, layers);
       const n = Math.floor(baseTotal / bases.length) + (b < baseTotal % bases.length ? 1 : 0);
-      for (let i = 0; i < n; i++) recipes.push({ strategy, seed: seed(), ...conds[i % conds.length]! });
+      for (let i = 0; i < n; i++) {
+        const s = seed();
+        recipes.push({ strategy, seed: s, ...withRegionShape(conds[i % conds.length]!, s) });
+      }
       counts[strategy] = n;
     });
     for (let s = 0; s < recipes.length; s += CHUNK) {

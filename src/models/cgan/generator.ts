@@ -10,7 +10,8 @@
  * - class indices (Int32Array, one per sample): each sample gets its class's embedding;
  * - one [N, embDim] tensor of embeddings (e.g. a mixture of class embeddings) for every layer;
  * - an array of [N, embDim] tensors, one per conditional layer (`numConditionalLayers`), to mix
- *   classes differently at coarse and fine layers.
+ *   classes differently at coarse and fine layers; an entry may be a `RegionCondition` (two
+ *   embeddings blended by a mask over the image, see conditionalBatchNorm.ts).
  */
 import {
   add,
@@ -24,10 +25,10 @@ import {
   type Tensor,
 } from '../../engine/index.js';
 import { BatchNorm2d, Conv2d, Embedding, Linear, Module } from '../../nn/index.js';
-import { ConditionalBatchNorm2d } from './conditionalBatchNorm.js';
+import { ConditionalBatchNorm2d, isRegionCondition, type LayerCondition } from './conditionalBatchNorm.js';
 import type { CganConfig } from './config.js';
 
-export type GeneratorCondition = Int32Array | Tensor | readonly Tensor[];
+export type GeneratorCondition = Int32Array | Tensor | readonly LayerCondition[];
 
 /**
  * Residual up-block (Miyato et al. 2018, Fig. 8a; He et al. 2016 for the residual form):
@@ -49,7 +50,7 @@ export class GBlock extends Module {
     this.shortcut = new Conv2d(cIn, cOut, 1, { rng });
   }
 
-  forward(x: Tensor, e1: Tensor, e2: Tensor): Tensor {
+  forward(x: Tensor, e1: LayerCondition, e2: LayerCondition): Tensor {
     let h = upsampleNearest2x(relu(this.bn1.forward(x, e1)));
     h = this.conv1.forward(h);
     h = this.conv2.forward(relu(this.bn2.forward(h, e2)));
@@ -117,22 +118,35 @@ export class Generator extends Module {
     return tanh(this.convOut.forward(h));
   }
 
-  private conditionPerLayer(condition: GeneratorCondition, n: number): Tensor[] {
+  private conditionPerLayer(condition: GeneratorCondition, n: number): LayerCondition[] {
     const layers = this.numConditionalLayers;
-    let list: readonly Tensor[];
+    let list: readonly LayerCondition[];
     if (condition instanceof Int32Array) {
       if (condition.length !== n) throw new Error(`Generator: ${condition.length} labels for ${n} latents`);
       list = new Array<Tensor>(layers).fill(this.classEmbedding(condition));
     } else if (Array.isArray(condition)) {
-      list = condition as readonly Tensor[];
+      list = condition as readonly LayerCondition[];
       if (list.length !== layers) throw new Error(`Generator: ${list.length} per-layer embeddings, need ${layers}`);
     } else {
       list = new Array<Tensor>(layers).fill(condition as Tensor);
     }
     const embDim = this.config.generator.embDim;
-    for (const e of list) {
+    const size = this.config.imageSize;
+    const check = (e: Tensor) => {
       if (e.shape.length !== 2 || e.shape[0] !== n || e.shape[1] !== embDim) {
         throw new Error(`Generator: embeddings must be [${n}, ${embDim}], got [${e.shape.join(', ')}]`);
+      }
+    };
+    for (const e of list) {
+      if (!isRegionCondition(e)) {
+        check(e);
+        continue;
+      }
+      check(e.outside);
+      check(e.inside);
+      const s = e.mask.shape;
+      if (s.length !== 4 || (s[0] !== n && s[0] !== 1) || s[1] !== 1 || s[2] !== size || s[3] !== size) {
+        throw new Error(`Generator: a region mask must be [${n} or 1, 1, ${size}, ${size}], got [${s.join(', ')}]`);
       }
     }
     return [...list];
