@@ -40,6 +40,7 @@ export const REFERENCES: readonly Reference[] = [
   { key: 'athalye2018', short: 'Athalye et al. 2018', full: 'A. Athalye, L. Engstrom, A. Ilyas, K. Kwok. Synthesizing Robust Adversarial Examples. ICML 2018 (expectation over transformations).' },
   { key: 'otsu1979', short: 'Otsu 1979', full: 'N. Otsu. A Threshold Selection Method from Gray-Level Histograms. IEEE Trans. SMC 9(1), 1979.' },
   { key: 'dwibedi2017', short: 'Dwibedi et al. 2017', full: 'D. Dwibedi, I. Misra, M. Hebert. Cut, Paste and Learn: Surprisingly Easy Synthesis for Instance Detection. ICCV 2017.' },
+  { key: 'park2019', short: 'Park et al. 2019', full: 'T. Park, M.-Y. Liu, T.-C. Wang, J.-Y. Zhu. Semantic Image Synthesis with Spatially-Adaptive Normalization. CVPR 2019 (SPADE).' },
   { key: 'perez2003', short: 'Pérez et al. 2003', full: 'P. Pérez, M. Gangnet, A. Blake. Poisson Image Editing. SIGGRAPH 2003.' },
 ];
 
