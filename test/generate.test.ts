@@ -78,7 +78,7 @@ describe('generate: pieces', () => {
 
 describe('generate: region-mix', () => {
   test('the region mask is 1 at the centre, 1/e on the ellipse and ~0 far outside', () => {
-    const m = regionMask({ cy: 8.5, cx: 16.5, ry: 4, rx: 8, layerWeights: [] }, 32);
+    const m = regionMask({ cy: 8.5, cx: 16.5, ry: 4, rx: 8 }, 32);
     assert.ok(Math.abs(m[8 * 32 + 16]! - 1) < 1e-6, 'pixel (8, 16) has its centre at the centre');
     // pixel (12, 16) has its centre (12.5, 16.5) on the ellipse: d = 1
     assert.ok(Math.abs(m[12 * 32 + 16]! - Math.exp(-1)) < 1e-6);

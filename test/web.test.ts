@@ -132,6 +132,26 @@ describe('pegasus serve', () => {
     assert.equal((r.json().images as Rendered[])[4]!.command, null);
   });
 
+  test('a wing region redraws the image inside its ellipse, reproducibly; its classes count as asked for', async () => {
+    const plain = { weights: { horse: 1 }, seed: 7 };
+    const winged = { ...plain, region: { weights: { bird: 1 }, cy: 8, cx: 16, ry: 6, rx: 9 } };
+    const r = await render([plain, winged, winged]);
+    assert.equal(r.statusCode, 200, r.body);
+    const images = r.json().images as Rendered[];
+    const [a, b, c] = images.map((im) => decodePng(pngBytes(im.png)).data);
+    assert.deepEqual(b, c);
+    // rows 0–15 hold the ellipse (centre row 8): the change is larger there than below
+    const change = (r0: number, r1: number) => {
+      let d = 0;
+      for (let ch = 0; ch < 3; ch++) for (let y = r0; y < r1; y++) for (let x = 0; x < 32; x++) d += Math.abs(a![ch * 1024 + y * 32 + x]! - b![ch * 1024 + y * 32 + x]!);
+      return d;
+    };
+    assert.ok(change(0, 16) > 0, 'the region changes the image');
+    assert.ok(change(0, 16) > change(16, 32), `top ${change(0, 16)} vs bottom ${change(16, 32)}`);
+    assert.equal(images[1]!.command, null);
+    assert.ok(Math.abs(images[1]!.scores.match! - (images[1]!.scores.probs['horse']! + images[1]!.scores.probs['bird']!)) < 1e-6);
+  });
+
   test('bad requests get a 400 whose message names the field', async () => {
     const cases: [unknown, RegExp][] = [
       [{ items: [{ weights: { unicorn: 1 }, seed: 0 }] }, /weights has an unknown class "unicorn" \(this model knows bird, horse\)/],
@@ -142,6 +162,9 @@ describe('pegasus serve', () => {
       [{ items: [{ weights: {}, seed: 2 ** 32 }] }, /seed must be <= 4294967295/],
       [{ items: [{ weights: {} }] }, /must have required property 'seed'/],
       [{ items: [{ weights: {}, seed: 0, blend: { seed: 1, t: 2 } }] }, /blend\/t must be <= 1/],
+      [{ items: [{ weights: {}, seed: 0, region: { weights: { bird: 1 }, cy: 8, cx: 16, ry: 0, rx: 9 } }] }, /region\/ry must be >= 1/],
+      [{ items: [{ weights: {}, seed: 0, region: { weights: { unicorn: 1 }, cy: 8, cx: 16, ry: 6, rx: 9 } }] }, /region\/weights has an unknown class "unicorn"/],
+      [{ items: [{ weights: {}, seed: 0, region: { weights: {}, cy: 8 } }] }, /region must have required property 'cx'/],
       [{ items: [] }, /items must NOT have fewer than 1 items/],
       [{ items: Array.from({ length: 33 }, () => ({ weights: {}, seed: 0 })) }, /items must NOT have more than 32 items/],
       [{ items: [{ weights: {}, seed: 0 }], n: 3 }, /unknown field "n"/],
@@ -333,6 +356,20 @@ describe('pegasus serve', () => {
       await page.locator('#saved .card').first().click();
       assert.equal(JSON.parse((await page.locator('#settings').textContent())!).scores.pegasus, 0.9);
       assert.equal(await page.locator('#favourite').isDisabled(), true);
+    });
+
+    test('choosing wings redraws the gallery with a region; the settings record it', async () => {
+      await page.locator('#reset').click();
+      await page.locator('#gallery .card').nth(15).waitFor();
+      const first = page.locator('#gallery .card img').first();
+      const before = await first.getAttribute('src');
+      assert.deepEqual(await page.locator('#wings option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value)), ['', 'bird', 'horse']);
+      await page.locator('#wings').selectOption('bird');
+      await page.waitForFunction((src) => document.querySelector('#gallery .card img')?.getAttribute('src') !== src, before);
+      await page.locator('#gallery .card').first().click();
+      const settings = JSON.parse((await page.locator('#settings').textContent())!) as { region?: { weights: Record<string, number> } };
+      assert.deepEqual(settings.region?.weights, { bird: 1 });
+      assert.match(await page.locator('#command').textContent() ?? '', /a region/);
     });
   });
 });

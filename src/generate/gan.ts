@@ -42,7 +42,7 @@ export function latentOf(seed: number, zDim: number, walk?: LatentWalk): Float32
  * The soft elliptical mask of a region, [size × size] row-major: exp(−d²) with
  * d = ((y + ½ − cy)/ry)² + ((x + ½ − cx)/rx)², so 1 at the centre, 1/e on the ellipse, ~0 beyond.
  */
-export function regionMask(g: Region, size: number): Float32Array {
+export function regionMask(g: Pick<Region, 'cy' | 'cx' | 'ry' | 'rx'>, size: number): Float32Array {
   const m = new Float32Array(size * size);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {

@@ -21,6 +21,19 @@ export const LIMITS = {
 
 const seed = { type: 'integer', minimum: 0, maximum: LIMITS.maxSeed } as const;
 
+/** A class mixture: a weight per class of the model. */
+function weightsSchema(classes: readonly string[]) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(classes.map((c) => [c, { type: 'number', minimum: -LIMITS.maxWeight, maximum: LIMITS.maxWeight }])),
+  } as const;
+}
+
+/** A region's centre and radii, in pixels of the 32×32 image. */
+const centre = { type: 'number', minimum: 0, maximum: 32 } as const;
+const radius = { type: 'number', minimum: 1, maximum: 32 } as const;
+
 /** One image's settings (settings.ts: ImageSettings). */
 export function settingsSchema(classes: readonly string[]) {
   return {
@@ -28,10 +41,12 @@ export function settingsSchema(classes: readonly string[]) {
     additionalProperties: false,
     required: ['weights', 'seed'],
     properties: {
-      weights: {
+      weights: weightsSchema(classes),
+      region: {
         type: 'object',
         additionalProperties: false,
-        properties: Object.fromEntries(classes.map((c) => [c, { type: 'number', minimum: -LIMITS.maxWeight, maximum: LIMITS.maxWeight }])),
+        required: ['weights', 'cy', 'cx', 'ry', 'rx'],
+        properties: { weights: weightsSchema(classes), cy: centre, cx: centre, ry: radius, rx: radius },
       },
       seed,
       blend: {

@@ -15,6 +15,20 @@ export interface ImageSettings {
   readonly seed: number;
   /** Optional: z = slerp(z(seed), z(blend.seed), blend.t). */
   readonly blend?: { readonly seed: number; readonly t: number };
+  /**
+   * Optional: inside a soft ellipse (centre cy, cx and radii ry, rx in pixels) every conditional
+   * layer takes the mixture `weights` instead — the `region-mix` of `pegasus generate`, e.g.
+   * airplane wings over a horse's back (see Region in src/generate/recipe.ts).
+   */
+  readonly region?: ImageRegion;
+}
+
+export interface ImageRegion {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly cy: number;
+  readonly cx: number;
+  readonly ry: number;
+  readonly rx: number;
 }
 
 /**
@@ -60,18 +74,18 @@ export function noiseOfSettings(s: ImageSettings, zDim: number): Float32Array {
 }
 
 /** The weights as a vector in the model's class order. */
-export function weightVector(s: ImageSettings, classes: readonly string[]): Float64Array {
+export function weightVector(s: Pick<ImageSettings, 'weights'>, classes: readonly string[]): Float64Array {
   return Float64Array.from(classes, (c) => s.weights[c] ?? 0);
 }
 
 /**
- * The `pegasus sample` command that draws the same image (a plain seed only; blended noise has no
- * CLI flag), or null.
+ * The `pegasus sample` command that draws the same image (a plain seed only; blended noise and
+ * regions have no CLI flag), or null.
  *
  * @example sampleCommandFor({ weights: { horse: 0.7, bird: 0.3 }, seed: 5 }, 'g.pgc', classes) // 'pegasus sample … --class horse:0.7,bird:0.3 --seed 5 --n 1 …'
  */
 export function sampleCommandFor(s: ImageSettings, checkpoint: string, classes: readonly string[]): string | null {
-  if (s.blend !== undefined && s.blend.t !== 0) return null;
+  if ((s.blend !== undefined && s.blend.t !== 0) || s.region !== undefined) return null;
   const mix = classes.filter((c) => (s.weights[c] ?? 0) !== 0).map((c) => `${c}:${s.weights[c]}`);
   // an all-zero mixture is still a mixture (the zero embedding), which `--class <first>:0` gives
   const cls = classes.length === 0 ? '' : ` --class ${mix.length > 0 ? mix.join(',') : `${classes[0]}:0`}`;

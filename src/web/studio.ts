@@ -11,7 +11,8 @@ import { CLASS_NAMES } from '../data/index.js';
 import { getBackend, matmul, noGrad, tensor, tidy } from '../engine/index.js';
 import { embedImages } from '../evaluate/embed.js';
 import { encodePng, floatToUint8, imageFromChw } from '../image/index.js';
-import { Generator } from '../models/cgan/index.js';
+import { regionMask } from '../generate/gan.js';
+import { Generator, type LayerCondition } from '../models/cgan/index.js';
 import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { dcganDefaults } from '../models/dcgan.js';
 import { loadGenerator, type LoadedGenerator } from '../sample/sampler.js';
@@ -123,7 +124,18 @@ export class Studio {
         const w = new Float32Array(n * K);
         items.forEach((s, i) => w.set(weightVector(s, this.info.classes), i * K));
         const e = matmul(tensor(w, [n, K]), gen.embed.weight);
-        return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), e).data);
+        if (!items.some((s) => s.region !== undefined)) return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), e).data);
+        // regions: the inside mixture blended in by each image's mask (an image without one: mask 0)
+        const S = gen.config.imageSize;
+        const inside = Float32Array.from(w);
+        const masks = new Float32Array(n * S * S);
+        items.forEach((s, i) => {
+          if (s.region === undefined) return;
+          inside.set(weightVector(s.region, this.info.classes), i * K);
+          masks.set(regionMask(s.region, S), i * S * S);
+        });
+        const region: LayerCondition = { outside: e, inside: matmul(tensor(inside, [n, K]), gen.embed.weight), mask: tensor(masks, [n, 1, S, S]) };
+        return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), new Array<LayerCondition>(gen.numConditionalLayers).fill(region)).data);
       }),
     );
   }
@@ -135,7 +147,8 @@ export class Studio {
       probs[c] = p[j]!;
       if (p[j]! > p[top]!) top = j;
     });
-    const wanted = Object.entries(s.weights).filter(([c, w]) => w > 0 && c in probs);
+    // the classes asked for, inside a region too (a Pegasus asks for horse and airplane)
+    const wanted = [...new Map([...Object.entries(s.weights), ...Object.entries(s.region?.weights ?? {})].filter(([c, w]) => w > 0 && c in probs))];
     const match = wanted.length === 0 ? null : wanted.reduce((a, [c]) => a + probs[c]!, 0);
     return { probs, top: this.classifierClasses[top]!, match };
   }

@@ -8,6 +8,7 @@ const state = {
   model: null, // /api/status model: classes, checkpoint, step
   limits: null,
   weights: {}, // class → weight of the current mix
+  wings: null, // the class drawn inside the wing region (region-mix), or null for none
   selected: null, // the rendered image shown in the details panel
   a: null, // interpolation endpoints: settings
   b: null,
@@ -38,7 +39,21 @@ function cleanWeights(w) {
 
 function mixLabel(s) {
   const parts = Object.entries(s.weights).map(([c, w]) => `${c} ${w}`);
-  return `${parts.join(', ') || 'zero mix'} · seed ${s.seed}${s.blend ? `→${s.blend.seed} t=${s.blend.t}` : ''}`;
+  const wings = s.region ? ` + ${Object.keys(s.region.weights).join('/')} region` : '';
+  return `${parts.join(', ') || 'zero mix'}${wings} · seed ${s.seed}${s.blend ? `→${s.blend.seed} t=${s.blend.t}` : ''}`;
+}
+
+/**
+ * The wing region of the current controls: a soft ellipse over the upper middle of the image where
+ * the chosen class replaces the mix (the centre of the ranges `pegasus generate` searches).
+ */
+function currentRegion() {
+  return state.wings ? { weights: { [state.wings]: 1 }, cy: 8.5, cx: 16, ry: 6, rx: 9 } : undefined;
+}
+
+/** A setting as the server takes it (no region key when there is none). */
+function settingOf(weights, seed, region, blend) {
+  return { weights, seed, ...(region ? { region } : {}), ...(blend ? { blend } : {}) };
 }
 
 // ---- rendering: the latest request wins; a change during a request is sent when it returns ----
@@ -81,7 +96,8 @@ const renderGallery = latestOnly(async () => {
   const seed = Number($('seed').value) || 0;
   const n = Number($('count').value);
   const weights = cleanWeights(state.weights);
-  const items = Array.from({ length: n }, (_, i) => ({ weights, seed: (seed + i) % (state.limits.maxSeed + 1) }));
+  const region = currentRegion();
+  const items = Array.from({ length: n }, (_, i) => settingOf(weights, (seed + i) % (state.limits.maxSeed + 1), region));
   const r = await api('/api/render', { items });
   const gallery = $('gallery');
   gallery.replaceChildren(...r.images.map((im, i) => {
@@ -103,7 +119,8 @@ const renderStrip = latestOnly(async () => {
       const w = (1 - t) * (state.a.weights[c] || 0) + t * (state.b.weights[c] || 0);
       if (w) weights[c] = round(w);
     }
-    return t === 0 ? { weights, seed: state.a.seed } : { weights, seed: state.a.seed, blend: { seed: state.b.seed, t } };
+    // NOTE: the region (if any) is A's; only the mix and the noise are interpolated
+    return settingOf(weights, state.a.seed, state.a.region, t === 0 ? undefined : { seed: state.b.seed, t });
   });
   const r = await api('/api/render', { items });
   $('strip').replaceChildren(...r.images.map((im) => card(im, select)));
@@ -134,8 +151,8 @@ function selectSaved(im, el) {
 async function select(im, el) {
   showSelected(im, el);
   $('settings').textContent = JSON.stringify(settingsJson(im), null, 2);
-  $('command').textContent = im.command || '(blended noise: regenerate it with these settings on this page or POST /api/render)';
-  const wanted = new Set(Object.entries(im.settings.weights).filter(([, w]) => w > 0).map(([c]) => c));
+  $('command').textContent = im.command || '(blended noise or a region: regenerate it with these settings on this page or POST /api/render)';
+  const wanted = new Set([...Object.entries(im.settings.weights), ...Object.entries(im.settings.region?.weights ?? {})].filter(([, w]) => w > 0).map(([c]) => c));
   const rows = Object.entries(im.scores.probs).sort((x, y) => y[1] - x[1]);
   $('scores').replaceChildren(...rows.map(([c, p]) => {
     const row = document.createElement('div');
@@ -214,7 +231,7 @@ async function pngSheet(images, scale = 8) {
 }
 
 const fileStem = (im) => im.saved ? `pegasus-generate-${im.file.replace(/[^\w]+/g, '-').replace(/-png$/, '')}` : stemOf(im.settings);
-const stemOf = (s) => `pegasus-${Object.entries(s.weights).map(([c, w]) => `${c}${w}`).join('-') || 'zero'}-seed${s.seed}${s.blend ? `-to${s.blend.seed}-t${s.blend.t}` : ''}`;
+const stemOf = (s) => `pegasus-${Object.entries(s.weights).map(([c, w]) => `${c}${w}`).join('-') || 'zero'}${s.region ? `-${Object.keys(s.region.weights).join('-')}-region` : ''}-seed${s.seed}${s.blend ? `-to${s.blend.seed}-t${s.blend.t}` : ''}`;
 const jsonBlob = (x) => new Blob([JSON.stringify(x, null, 2) + '\n'], { type: 'application/json' });
 
 // ---- favourites (kept in this browser) ----
@@ -263,6 +280,20 @@ function buildSliders() {
   }));
 }
 
+/** The "wings" control: none, or a class of the model drawn inside the wing region. */
+function buildWings() {
+  const sel = $('wings');
+  const classes = state.model.classes;
+  sel.replaceChildren(...['', ...classes].map((c) => {
+    const o = document.createElement('option');
+    o.value = c;
+    o.textContent = c === '' ? 'none' : `${c} over the back`;
+    return o;
+  }));
+  sel.value = state.wings && classes.includes(state.wings) ? state.wings : '';
+  sel.disabled = classes.length === 0;
+}
+
 function setEndpoint(which, settings) {
   state[which] = settings;
   $(`endpoint-${which}`).textContent = `${which.toUpperCase()}: ${mixLabel(settings)}`;
@@ -283,6 +314,8 @@ async function start() {
   $('model').textContent = `${s.model.checkpoint} · ${s.model.model} step ${s.model.step} · classes ${s.model.classes.join(', ') || 'none'} · ${s.model.backend} backend · neighbours: ${s.neighbours.message}`;
   state.weights = defaultWeights();
   buildSliders();
+  buildWings();
+  $('wings').addEventListener('change', () => { state.wings = $('wings').value || null; renderGallery(); });
   $('seed').max = String(s.limits.maxSeed);
   $('seed').addEventListener('input', renderGallery);
   $('count').addEventListener('change', renderGallery);
@@ -291,14 +324,16 @@ async function start() {
   $('seed-prev').addEventListener('click', () => page(-1));
   $('seed-next').addEventListener('click', () => page(1));
   $('seed-random').addEventListener('click', () => { $('seed').value = String(Math.floor(Math.random() * 1e6)); renderGallery(); });
-  $('reset').addEventListener('click', () => { state.weights = defaultWeights(); buildSliders(); renderGallery(); });
+  $('reset').addEventListener('click', () => { state.weights = defaultWeights(); state.wings = null; buildSliders(); buildWings(); renderGallery(); });
   $('use-a').addEventListener('click', () => state.selected && setEndpoint('a', state.selected.settings));
   $('use-b').addEventListener('click', () => state.selected && setEndpoint('b', state.selected.settings));
   $('use-mix').addEventListener('click', () => {
     if (!state.selected) return;
     state.weights = { ...state.selected.settings.weights };
+    state.wings = state.selected.settings.region ? Object.keys(state.selected.settings.region.weights)[0] ?? null : null;
     $('seed').value = String(state.selected.settings.seed);
     buildSliders();
+    buildWings();
     renderGallery();
   });
   $('favourite').addEventListener('click', () => {
@@ -334,7 +369,7 @@ async function start() {
 async function openSettings(file) {
   const json = JSON.parse(await file.text());
   const list = (Array.isArray(json) ? json : [json]).slice(0, state.limits.maxImages);
-  const items = list.map((x) => (x.blend ? { weights: x.weights, seed: x.seed, blend: x.blend } : { weights: x.weights, seed: x.seed }));
+  const items = list.map((x) => settingOf(x.weights, x.seed, x.region, x.blend));
   const r = await api('/api/render', { items });
   const cards = r.images.map((im) => card(im, select));
   $('gallery').replaceChildren(...cards);
