@@ -88,14 +88,21 @@ describe('generate: region-mix', () => {
 });
 
 describe('generate: search', () => {
-  test('region-mix draws a region per candidate within its ranges; refinements keep it; recipes redraw their images', () => {
+  /** Runs `fn` with an untrained tiny generator (saved and loaded), a tiny classifier and a random manifold. */
+  const withTinyModels = (fn: (g: ReturnType<typeof loadGenerator>, net: ResNet9, manifold: ReturnType<typeof realManifold>) => void) => {
     const tmp = mkdtempSync(join(tmpdir(), 'pegasus-search-'));
     try {
       const config = resolveRunConfig('cgan', 'tiny', {});
       saveEmaGenerator(join(tmp, 'g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 0);
-      const g = loadGenerator(join(tmp, 'g.pgc'));
       const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)).eval();
-      const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
+      fn(loadGenerator(join(tmp, 'g.pgc')), net, realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+
+  test('region-mix draws a region per candidate within its ranges; refinements keep it; recipes redraw their images', () => {
+    withTinyModels((g, net, manifold) => {
       const search = { ...defaultSearchConfig, strategies: ['region-mix', 'latent-search', 'guided'] as const, candidates: 64, guidedSteps: [2], diffusionCandidates: 0 };
       const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
       const recipes = r.recipes as GanRecipe[];
@@ -122,19 +129,11 @@ describe('generate: search', () => {
       // the region changes the image: the same recipe without its region draws another one
       const plain = drawGan(g, [{ ...recipes[idx[0]!]!, region: undefined }]);
       assert.ok(plain.some((v, q) => Math.abs(v - again[q]!) > 1e-3));
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
   });
 
   test('latent search alone keeps only its own candidates (its mix parents are dropped)', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'pegasus-search-'));
-    try {
-      const config = resolveRunConfig('cgan', 'tiny', {});
-      saveEmaGenerator(join(tmp, 'g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 0);
-      const g = loadGenerator(join(tmp, 'g.pgc'));
-      const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)).eval();
-      const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
+    withTinyModels((g, net, manifold) => {
       const search = { ...defaultSearchConfig, strategies: ['latent-search'] as const, candidates: 64, diffusionCandidates: 0 };
       const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
       assert.ok(r.recipes.length > 0 && r.recipes.every((x) => x.strategy === 'latent-search'));
@@ -143,9 +142,7 @@ describe('generate: search', () => {
       assert.deepEqual(Object.keys(r.counts), ['latent-search']);
       // every child is one walk step further than a parent drawn from the (dropped) mix candidates
       for (const x of r.recipes) assert.ok((x as { walk?: { seeds: number[] } }).walk!.seeds.length >= 1);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
   });
 });
 
