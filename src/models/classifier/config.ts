@@ -17,9 +17,9 @@ export interface ClassifierConfig {
 
 /**
  * ResNet-9 at 3/8 of Page's widths: ~0.9 M parameters, about 7× fewer multiply-adds than Page's
- * network. The committed classifier (models/classifier) is this size: 13 epochs, 88.5% test
- * accuracy, 81 minutes on one core beside a GAN run (~130 images/s); quarter width (16/32/64/128)
- * trains ~2× faster but reached 82.2% after 5 epochs.
+ * network. The committed classifier (models/classifier) is this size: 20 epochs, 89.94% test
+ * accuracy, 115 minutes on one core (~120 images/s beside a GAN run, ~160 alone); 13 epochs gave
+ * 88.46%; quarter width (16/32/64/128) trains ~2× faster but reached 82.2% after 5 epochs.
  */
 export const defaultClassifierConfig: ClassifierConfig = {
   widths: [24, 48, 96, 192], // Page's widths × 3/8
