@@ -11,8 +11,8 @@ import { CLASS_NAMES } from '../data/index.js';
 import { getBackend, matmul, noGrad, tensor, tidy } from '../engine/index.js';
 import { embedImages } from '../evaluate/embed.js';
 import { encodePng, floatToUint8, imageFromChw } from '../image/index.js';
-import { regionMask } from '../generate/gan.js';
-import { Generator, type LayerCondition } from '../models/cgan/index.js';
+import { layerConditions, regionMask } from '../generate/gan.js';
+import { Generator } from '../models/cgan/index.js';
 import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { dcganDefaults } from '../models/dcgan.js';
 import { loadGenerator, type LoadedGenerator } from '../sample/sampler.js';
@@ -123,9 +123,10 @@ export class Studio {
         const K = this.info.classes.length;
         const w = new Float32Array(n * K);
         items.forEach((s, i) => w.set(weightVector(s, this.info.classes), i * K));
-        const e = matmul(tensor(w, [n, K]), gen.embed.weight);
-        if (!items.some((s) => s.region !== undefined)) return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), e).data);
-        // regions: the inside mixture blended in by each image's mask (an image without one: mask 0)
+        const layers = gen.numConditionalLayers;
+        if (!items.some((s) => s.region !== undefined)) return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), matmul(tensor(w, [n, K]), gen.embed.weight)).data);
+        // regions: the inside mixture blended in by each image's mask (an image without one: mask 0),
+        // the same conditions pegasus generate's region-mix builds
         const S = gen.config.imageSize;
         const inside = Float32Array.from(w);
         const masks = new Float32Array(n * S * S);
@@ -134,8 +135,8 @@ export class Studio {
           inside.set(weightVector(s.region, this.info.classes), i * K);
           masks.set(regionMask(s.region, S), i * S * S);
         });
-        const region: LayerCondition = { outside: e, inside: matmul(tensor(inside, [n, K]), gen.embed.weight), mask: tensor(masks, [n, 1, S, S]) };
-        return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), new Array<LayerCondition>(gen.numConditionalLayers).fill(region)).data);
+        const cond = layerConditions(gen, { outside: new Array<Float32Array>(layers).fill(w), region: { inside: new Array<Float32Array>(layers).fill(inside), masks } });
+        return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), cond).data);
       }),
     );
   }
