@@ -8,7 +8,7 @@
  * TypeScript backend would in a page, and the checkpoints (megabytes) never travel to the page.
  */
 import { CLASS_NAMES } from '../data/index.js';
-import { getBackend, matmul, noGrad, tensor, tidy } from '../engine/index.js';
+import { getBackend, noGrad, tensor, tidy } from '../engine/index.js';
 import { embedImages } from '../evaluate/embed.js';
 import { encodePng, floatToUint8, imageFromChw } from '../image/index.js';
 import { layerConditions, regionMask } from '../generate/gan.js';
@@ -119,23 +119,25 @@ export class Studio {
     return tidy(() =>
       noGrad(() => {
         if (!(gen instanceof Generator)) return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), new Int32Array(n)).data);
-        // Σ_k w_k·embed_k per image: one [n, K] × [K, embDim] product (see Generator.mixEmbedding)
+        // Σ_k w_k·embed_k per image, as [n, K] class weights (see Generator.mixEmbedding)
         const K = this.info.classes.length;
         const w = new Float32Array(n * K);
         items.forEach((s, i) => w.set(weightVector(s, this.info.classes), i * K));
-        const layers = gen.numConditionalLayers;
-        if (!items.some((s) => s.region !== undefined)) return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), matmul(tensor(w, [n, K]), gen.embed.weight)).data);
         // regions: the inside mixture blended in by each image's mask (an image without one: mask 0),
         // the same conditions pegasus generate's region-mix builds
-        const S = gen.config.imageSize;
-        const inside = Float32Array.from(w);
-        const masks = new Float32Array(n * S * S);
-        items.forEach((s, i) => {
-          if (s.region === undefined) return;
-          inside.set(weightVector(s.region, this.info.classes), i * K);
-          masks.set(regionMask(s.region, S), i * S * S);
-        });
-        const cond = layerConditions(gen, { outside: new Array<Float32Array>(layers).fill(w), region: { inside: new Array<Float32Array>(layers).fill(inside), masks } });
+        let region: { inside: Float32Array[]; masks: Float32Array } | null = null;
+        if (items.some((s) => s.region !== undefined)) {
+          const S = gen.config.imageSize;
+          const inside = Float32Array.from(w);
+          const masks = new Float32Array(n * S * S);
+          items.forEach((s, i) => {
+            if (s.region === undefined) return;
+            inside.set(weightVector(s.region, this.info.classes), i * K);
+            masks.set(regionMask(s.region, S), i * S * S);
+          });
+          region = { inside: new Array<Float32Array>(gen.numConditionalLayers).fill(inside), masks };
+        }
+        const cond = layerConditions(gen, { outside: new Array<Float32Array>(gen.numConditionalLayers).fill(w), region });
         return Float32Array.from(gen.forward(tensor(z, [n, this.zDim]), cond).data);
       }),
     );
