@@ -7,34 +7,22 @@
  * (seed, epoch) (data/dataLoader.ts), and noise levels, noise and label dropout from one training
  * Rng whose state is saved in every checkpoint.
  */
-import { mkdirSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Rng } from '../engine/index.js';
-import { loadCifar10 } from '../data/cifar10.js';
-import { DataLoader } from '../data/dataLoader.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { labelToClassIndex } from '../train/resolve.js';
 import { CHECKPOINT_FILE, CONFIG_FILE, SAMPLES_DIR, writeFileAtomic } from '../train/runFolder.js';
 import { DIFFUSION_EMA_FILE, loadDiffusionTrainState, saveDiffusionEma, saveDiffusionTrainState } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
 import { DiffusionMetricsLog } from './metrics.js';
-import { TrainProgress } from '../train/progress.js';
 import { sampleDiffusion } from './sample.js';
 import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from './trainStep.js';
-import { runTrainingLoop } from '../train/loop.js';
+import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from '../train/loop.js';
 
-export interface DiffusionRunOptions {
-  readonly runDir: string; // the run folder (created for a new run, read for a resume)
-  readonly dataDir: string; // the CIFAR-10 binary folder
+export interface DiffusionRunOptions extends RunSessionOptions {
   readonly config: DiffusionRunConfig; // resolved; for a resume, the run's own config (steps may be raised)
-  readonly resume: boolean; // continue from runDir/checkpoint.pgc
-  readonly handleSignals?: boolean; // SIGINT/SIGTERM save a checkpoint and stop; default true
-  readonly progress?: boolean; // show progress on stderr; default true
-  readonly stopAfterStep?: number; // stop as if interrupted once this step is done (tests)
-  readonly recordsPerFile?: number; // records per CIFAR-10 file (fixtures); default the official 10,000
 }
 
 export interface DiffusionRunResult {
@@ -85,14 +73,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   if (config.unet.imageSize !== 32 || config.unet.inChannels !== 3) {
     throw new UserError(`CIFAR-10 images are 3×32×32; this U-Net expects ${config.unet.inChannels}×${config.unet.imageSize}×${config.unet.imageSize}`);
   }
-  const set = loadCifar10({
-    dir: opts.dataDir,
-    split: 'train',
-    classes: t.classes,
-    ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
-  });
-  const loader = new DataLoader(set, { batchSize: t.batchSize, seed: t.seed, flip: t.randomFlip });
-  const toClass = labelToClassIndex(t.classes);
+  const { loader, toClass } = runLoader(opts, t);
 
   const s = createDiffusionSession(config, new Rng(hashInts(t.seed, TRAIN_STREAM)));
   let elapsedBefore = 0;
@@ -100,12 +81,8 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   else createRunFolder(runDir, config);
   const metrics = new DiffusionMetricsLog(runDir, s.step);
 
-  const startStep = s.step;
-  const startWall = performance.now() / 1000;
-  const wall = (): number => performance.now() / 1000 - startWall;
-  const progress = opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9), ['loss']);
-  let lastLogWall = 0;
-  let lastLogStep = s.step;
+  const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['loss']);
+  const wall = monitor.wall;
 
   const checkpoint = (): void => {
     saveDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s, elapsedBefore + wall());
@@ -126,13 +103,9 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
       );
     }
     if (s.step % t.logEvery === 0 || s.step === t.steps) {
-      const now = wall();
-      const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize) / Math.max(now - lastLogWall, 1e-9);
-      lastLogStep = s.step;
-      lastLogWall = now;
-      const line = { step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + now };
-      metrics.append(line);
-      progress?.update({ step: s.step, epoch: batch.epoch, losses: { loss: m.loss }, imagesPerSecond });
+      const imagesPerSecond = monitor.imagesPerSecond(s.step, t.batchSize);
+      metrics.append({ step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + wall() });
+      monitor.progress?.update({ step: s.step, epoch: batch.epoch, losses: { loss: m.loss }, imagesPerSecond });
     }
     return s.step;
   };
@@ -140,7 +113,6 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   const { interrupted } = await runTrainingLoop({
     startStep: s.step,
     totalSteps: t.steps,
-    wall,
     step: updateOnce,
     checkpoint,
     sample,
@@ -148,10 +120,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
     sampleEverySeconds: t.sampleEverySeconds,
     // NOTE: no grid at step 1 (it costs hundreds of network evaluations); one at the end always.
     sampleAtStart: false,
-    ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
-    ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
-    onFinally: () => progress?.stop(),
-    ...(opts.progress !== false && { resumeDir: runDir }),
+    ...monitor.loopOptions(opts),
   });
   return { step: s.step, interrupted };
 }

@@ -4,6 +4,10 @@
  * checkpoints on wall-clock timers, and always end with a final checkpoint and grid, so that an
  * interrupted run loses nothing and `--resume` continues it.
  */
+import { loadCifar10 } from '../data/cifar10.js';
+import { DataLoader } from '../data/dataLoader.js';
+import { TrainProgress } from './progress.js';
+import { labelToClassIndex } from './resolve.js';
 
 export interface TrainingLoopOptions {
   /** The step the run starts from (0, or the resumed checkpoint's). */
@@ -74,4 +78,83 @@ export async function runTrainingLoop(o: TrainingLoopOptions): Promise<TrainingL
   const interrupted = step < o.totalSteps;
   if (interrupted && o.resumeDir !== undefined) console.error(`stopped at step ${step}; continue with: pegasus train --resume ${o.resumeDir}`);
   return { step, interrupted };
+}
+
+/** What the options of every run (GAN and diffusion) share. */
+export interface RunSessionOptions {
+  readonly runDir: string; // the run folder (created for a new run, read for a resume)
+  readonly dataDir: string; // the CIFAR-10 binary folder
+  readonly resume: boolean; // continue from runDir/checkpoint.pgc
+  readonly handleSignals?: boolean; // SIGINT/SIGTERM save a checkpoint and stop; default true
+  readonly progress?: boolean; // show progress on stderr; default true
+  readonly stopAfterStep?: number; // stop as if interrupted once this step is done (tests)
+  readonly recordsPerFile?: number; // records per CIFAR-10 file (fixtures); default the official 10,000
+}
+
+/** The training-set settings a run's loader needs. */
+interface LoaderSettings {
+  readonly classes: readonly string[];
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly randomFlip: boolean;
+}
+
+/**
+ * The run's training images in their seeded order, and the map from CIFAR-10 label to the run's
+ * class index.
+ */
+export function runLoader(opts: RunSessionOptions, t: LoaderSettings): { loader: DataLoader; toClass: Int32Array } {
+  const set = loadCifar10({
+    dir: opts.dataDir,
+    split: 'train',
+    classes: t.classes,
+    ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
+  });
+  return {
+    loader: new DataLoader(set, { batchSize: t.batchSize, seed: t.seed, flip: t.randomFlip }),
+    toClass: labelToClassIndex(t.classes),
+  };
+}
+
+/**
+ * The clock of one training session (from its start or resume), the progress bar, and the
+ * images/second between logged steps.
+ */
+export class RunMonitor {
+  private readonly t0 = performance.now() / 1000;
+  private lastLogWall = 0;
+  private lastLogStep: number;
+  readonly progress: TrainProgress | null;
+
+  /**
+   * @param step the run's current step (read whenever the bar estimates time left)
+   * @example const m = new RunMonitor(opts, t.steps, s.step, () => s.step, ['loss']);
+   */
+  constructor(opts: RunSessionOptions, totalSteps: number, private readonly startStep: number, step: () => number, lossNames: readonly string[]) {
+    this.lastLogStep = startStep;
+    this.progress = opts.progress === false ? null : new TrainProgress(totalSteps, startStep, () => (step() - this.startStep) / Math.max(this.wall(), 1e-9), lossNames);
+  }
+
+  /** Seconds since this session started. */
+  readonly wall = (): number => performance.now() / 1000 - this.t0;
+
+  /** Images per second since the previous call (or the session's start). */
+  imagesPerSecond(step: number, imagesPerStep: number): number {
+    const now = this.wall();
+    const rate = ((step - this.lastLogStep) * imagesPerStep) / Math.max(now - this.lastLogWall, 1e-9);
+    this.lastLogStep = step;
+    this.lastLogWall = now;
+    return rate;
+  }
+
+  /** The loop options that come from the run's options and this monitor. */
+  loopOptions(opts: RunSessionOptions): Pick<TrainingLoopOptions, 'wall' | 'handleSignals' | 'stopAfterStep' | 'onFinally' | 'resumeDir'> {
+    return {
+      wall: this.wall,
+      ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
+      ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
+      onFinally: () => this.progress?.stop(),
+      ...(opts.progress !== false && { resumeDir: opts.runDir }),
+    };
+  }
 }

@@ -10,8 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { concat, noGrad, randn, Rng, slice, tensor, tidy, type Tensor } from '../engine/index.js';
-import { loadCifar10 } from '../data/cifar10.js';
-import { DataLoader } from '../data/dataLoader.js';
+import type { DataLoader } from '../data/dataLoader.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { diffAugment } from '../models/cgan/diffAugment.js';
@@ -19,7 +18,6 @@ import { Adam, EMA } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { buildGanPair, type GanPair, type ImageGenerator } from './ganPair.js';
 import { gradNorm, setRequiresGrad } from './paramUtils.js';
-import { TrainProgress } from './progress.js';
 import {
   CHECKPOINT_FILE,
   EMA_FILE,
@@ -30,18 +28,10 @@ import {
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
 import { loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
-import { labelToClassIndex } from './resolve.js';
-import { runTrainingLoop } from './loop.js';
+import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from './loop.js';
 
-export interface TrainRunOptions {
-  readonly runDir: string; // the run folder (created for a new run, read for a resume)
-  readonly dataDir: string; // the CIFAR-10 binary folder
+export interface TrainRunOptions extends RunSessionOptions {
   readonly config: RunConfig; // resolved; for a resume, the run's own config (steps may be raised)
-  readonly resume: boolean; // continue from runDir/checkpoint.pgc
-  readonly handleSignals?: boolean; // SIGINT/SIGTERM save a checkpoint and stop; default true
-  readonly progress?: boolean; // show progress on stderr; default true
-  readonly stopAfterStep?: number; // stop as if interrupted once this step is done (tests)
-  readonly recordsPerFile?: number; // records per CIFAR-10 file (fixtures); default the official 10,000
 }
 
 export interface TrainResult {
@@ -76,14 +66,7 @@ interface Session {
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const { config, runDir } = opts;
   const t = config.train;
-  const set = loadCifar10({
-    dir: opts.dataDir,
-    split: 'train',
-    classes: t.classes,
-    ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
-  });
-  const loader = new DataLoader(set, { batchSize: t.batchSize, seed: t.seed, flip: t.randomFlip });
-  const toClass = labelToClassIndex(t.classes);
+  const { loader, toClass } = runLoader(opts, t);
 
   const initRng = new Rng(t.seed);
   const pair = buildGanPair(config, initRng);
@@ -105,13 +88,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const metrics = new MetricsLog(runDir, s.step);
   const fixed = fixedSampleInputs(config, pair.zDim);
 
-  const startStep = s.step;
-  const startWall = performance.now() / 1000;
-  const wall = (): number => performance.now() / 1000 - startWall;
-  const progress =
-    opts.progress === false ? null : new TrainProgress(t.steps, s.step, () => (s.step - startStep) / Math.max(wall(), 1e-9), ['lossD', 'lossG']);
-  let lastLogWall = 0;
-  let lastLogStep = s.step;
+  const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['lossD', 'lossG']);
+  const wall = monitor.wall;
 
   // The EMA weights in a generator with its own batch-norm statistics (see standingStats.ts),
   // prepared at most once per step for both the sample grid and generator-ema.pgc.
@@ -148,10 +126,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
     else s.ema.update();
     if (s.step % t.logEvery === 0 || s.step === t.steps) {
-      const now = wall();
-      const imagesPerSecond = ((s.step - lastLogStep) * t.batchSize * t.nDis) / Math.max(now - lastLogWall, 1e-9);
-      lastLogStep = s.step;
-      lastLogWall = now;
+      const imagesPerSecond = monitor.imagesPerSecond(s.step, t.batchSize * t.nDis);
       metrics.append({
         step: s.step,
         epoch: r.epoch,
@@ -162,9 +137,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         gradNormD: r.gradNormD,
         gradNormG: r.gradNormG,
         imagesPerSecond,
-        elapsedSeconds: s.elapsedSeconds + now,
+        elapsedSeconds: s.elapsedSeconds + wall(),
       });
-      progress?.update({ step: s.step, epoch: r.epoch, losses: { lossD: r.lossD, lossG: r.lossG }, imagesPerSecond });
+      monitor.progress?.update({ step: s.step, epoch: r.epoch, losses: { lossD: r.lossD, lossG: r.lossG }, imagesPerSecond });
     }
     return s.step;
   };
@@ -172,17 +147,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const { interrupted } = await runTrainingLoop({
     startStep: s.step,
     totalSteps: t.steps,
-    wall,
     step: updateOnce,
     checkpoint,
     sample,
     checkpointEverySeconds: t.checkpointEverySeconds,
     sampleEverySeconds: t.sampleEverySeconds,
     sampleAtStart: true,
-    ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
-    ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
-    onFinally: () => progress?.stop(),
-    ...(opts.progress !== false && { resumeDir: runDir }),
+    ...monitor.loopOptions(opts),
   });
   return { step: s.step, interrupted };
 }
