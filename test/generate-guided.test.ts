@@ -61,6 +61,13 @@ describe('generate: guided', () => {
     const mixJ = mean(pegasusObjective(net, mixEnd!, guide.body, guide.wings));
     assert.ok(mixJ > mean(before) + 0.01, `mean J ${mean(before)} → ${mixJ} (z only: ${mean(afterJ)})`);
     assert.ok(maxDiff(mixEnd!, end!) > 1e-3);
+    // with the body's share at 0.8 it climbs 1.6·log p(body) + 0.4·log p(wings) instead
+    const horseGuide: Guidance = { ...plainGuide, bodyShare: 0.8 };
+    const [horseEnd] = guideBatch(g, net, recipes.map((r) => ({ ...r, guide: horseGuide })), horseGuide, [6]);
+    const hBefore = mean(pegasusObjective(net, start!, guide.body, guide.wings, 0.8));
+    const hAfter = mean(pegasusObjective(net, horseEnd!, guide.body, guide.wings, 0.8));
+    assert.ok(hAfter > hBefore + 0.01, `mean J(a = 0.8) ${hBefore} → ${hAfter}`);
+    assert.ok(maxDiff(horseEnd!, end!) > 1e-3, 'another share, another image');
   });
 
   test('a recipe replays bit for bit, after a JSON round trip too, and k steps of a longer run equal a k-step recipe', () => {

@@ -17,6 +17,7 @@ import { layerClassWeights, UnknownClassError, type GanRecipe } from '../src/gen
 import { jitterWeights, runSearch } from '../src/generate/search.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../src/generate/config.js';
 import { realManifold } from '../src/generate/reference.js';
+import { pegasusness } from '../src/generate/score.js';
 import { rows } from '../src/evaluate/distances.js';
 import { loadGenerator } from '../src/sample/sampler.js';
 import { greedyMaxMin } from '../src/generate/select.js';
@@ -73,6 +74,19 @@ describe('generate: pieces', () => {
     assert.deepEqual(w.map((x) => [...x]), [[0, 1], [0.5, 0.5]]);
     assert.equal(layerClassWeights({ strategy: 'mix', seed: 0, weights: { horse: 0.7, bird: 0.3 } }, ['bird', 'horse'], 6).length, 6);
     assert.throws(() => layerClassWeights({ strategy: 'mix', seed: 0, weights: { airplane: 1 } }, ['bird', 'horse'], 6), UnknownClassError);
+  });
+});
+
+describe('generate: Pegasus-ness', () => {
+  test('P is 2·√(p_body·p_wings) at share 0.5 and peaks at p_body = a, p_wings = 1 − a', () => {
+    for (const [b, w] of [[0.5, 0.5], [0.2, 0.7], [0.9, 0.05]] as const) {
+      assert.ok(Math.abs(pegasusness(b, w, 0.5) - 2 * Math.sqrt(b * w)) < 1e-12);
+    }
+    assert.ok(Math.abs(pegasusness(0.7, 0.3, 0.7) - 1) < 1e-12);
+    for (const b of [0.1, 0.3, 0.5, 0.6, 0.8, 0.95]) assert.ok(pegasusness(b, 1 - b, 0.7) < 1, `a = 0.7, p_body ${b}`);
+    // a clear horse with a little wing scores higher when the body's share is larger
+    assert.ok(pegasusness(0.75, 0.2, 0.7) > pegasusness(0.75, 0.2, 0.5));
+    assert.ok(pegasusness(0.4, 0.55, 0.7) < pegasusness(0.4, 0.55, 0.5));
   });
 });
 
@@ -236,6 +250,8 @@ describe('pegasus generate (CLI)', () => {
       [['generate', '--strategy', 'mix', ...common], /add --search/],
       [['generate', '--search', '--strategy', 'unicorn'], /--strategy.*expected strategies/],
       [['generate', '--search', '--candidates', '10'], /--candidates.*at least 64/],
+      [['generate', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
+      [['generate', '--body-share', '0.7', ...common], /--body-share choose what --search tries; add --search/],
     ];
     for (const [args, pattern] of cases) {
       const r = pegasus(args);

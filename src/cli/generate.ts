@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { COMMITTED_MODELS } from '../models/committed.js';
 import { STRATEGIES, type Strategy } from '../generate/recipe.js';
-import { defaultSearchConfig } from '../generate/config.js';
+import { defaultGenerateConfig, defaultSearchConfig } from '../generate/config.js';
 import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 
 /** The default recorded choice, committed beside the models. */
@@ -24,6 +24,13 @@ function atLeast64(value: string): number {
   return n;
 }
 
+/** A share strictly between 0 and 1. */
+function share(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got "${value}".`);
+  return n;
+}
+
 export function generateCommand() {
   const s = defaultSearchConfig;
   return new Command('generate')
@@ -39,6 +46,9 @@ export function generateCommand() {
     .addOption(new Option('--diffusion-candidates <n>', `with --search: diffusion candidates, 0 for none (default ${s.diffusionCandidates})`).argParser(parseNonNegativeInt))
     .addOption(new Option('--diffusion-steps <n>', `with --search: Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(parsePositiveInt))
     .addOption(new Option('--seed <n>', `with --search: seed of the search (default ${s.seed})`).argParser(parseNonNegativeInt))
+    .addOption(
+      new Option('--body-share <a>', `with --search: the horse's share of the ideal belief horse vs bird+airplane; more asks for a clearer horse (default ${defaultGenerateConfig.score.bodyShare})`).argParser(share),
+    )
     .option('--data <dir>', 'CIFAR-10 folder, for nearest training images (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { crc32 } from '../nn/index.js';
 import type { Recipe } from './recipe.js';
-import type { CandidateScores, UniquenessThresholds } from './score.js';
+import { defaultScoreConfig, type CandidateScores, type ScoreConfig, type UniquenessThresholds } from './score.js';
 
 export const CHOICE_VERSION = 1;
 
@@ -87,4 +87,15 @@ export function writeChoice(path: string, c: RecordedChoice): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, JSON.stringify(c, null, 1) + '\n');
   renameSync(tmp, path);
+}
+
+/**
+ * The score settings a choice was searched with (in its recorded config), so that a redraw scores
+ * the images as the search did; choices recorded before `bodyShare` existed used 0.5.
+ */
+export function recordedScoreConfig(c: RecordedChoice): ScoreConfig {
+  const score = (c.search.config as { score?: Partial<ScoreConfig> } | null)?.score;
+  if (score === undefined || score === null || typeof score !== 'object') return defaultScoreConfig;
+  const share = score.bodyShare;
+  return { ...defaultScoreConfig, ...score, bodyShare: typeof share === 'number' && share > 0 && share < 1 ? share : 0.5 };
 }

@@ -15,7 +15,7 @@ import { spread } from '../evaluate/evaluate.js';
 import { UserError } from '../errors.js';
 import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { loadGenerator, type LoadedGenerator } from '../sample/sampler.js';
-import { assertSameModel, fileCrc, fingerprint, readChoice, writeChoice, CHOICE_VERSION, type ChosenImage, type RecordedChoice } from './choice.js';
+import { assertSameModel, fileCrc, fingerprint, readChoice, recordedScoreConfig, writeChoice, CHOICE_VERSION, type ChosenImage, type RecordedChoice } from './choice.js';
 import { defaultGenerateConfig, type GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator } from './gan.js';
@@ -43,6 +43,7 @@ export interface GenerateCommandOptions {
   readonly diffusionCandidates?: number;
   readonly diffusionSteps?: number;
   readonly seed?: number;
+  readonly bodyShare?: number;
   readonly data?: string;
   readonly recordsPerFile: number;
   readonly cache: string;
@@ -67,6 +68,7 @@ function searchConfig(o: GenerateCommandOptions): GenerateConfig {
       ...(o.diffusionSteps !== undefined && { diffusionSteps: o.diffusionSteps }),
       ...(o.seed !== undefined && { seed: o.seed }),
     },
+    ...(o.bodyShare !== undefined && { score: { ...d.score, bodyShare: o.bodyShare } }),
   };
 }
 
@@ -76,8 +78,8 @@ function searchConfig(o: GenerateCommandOptions): GenerateConfig {
  */
 export function runGenerateCommand(o: GenerateCommandOptions): void {
   const t0 = performance.now();
-  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.diffusionSteps !== undefined || o.seed !== undefined)) {
-    throw new UserError('--strategy, --candidates, --diffusion-candidates, --diffusion-steps and --seed choose what --search tries; add --search');
+  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.diffusionSteps !== undefined || o.seed !== undefined || o.bodyShare !== undefined)) {
+    throw new UserError('--strategy, --candidates, --diffusion-candidates, --diffusion-steps, --seed and --body-share choose what --search tries; add --search');
   }
   mustExist(o.checkpoint, '--checkpoint', 'a GAN generator, e.g. generator-ema.pgc from pegasus train');
   mustExist(o.classifier, '--classifier', 'train one with `pegasus classifier train`');
@@ -112,8 +114,9 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
     const ref = buildReference(net, train, { ...refOptions, needed: choice.images.flatMap((c) => c.featureNeighbours) });
     log(`redrawing the recorded choice (${choice.images.length} images) from ${o.choice}`);
     const images = draw(g, net, diffusion, choice.images.map((c) => c.recipe), o.choice);
-    const first = firstScores(net, images, ref.manifold, config.score);
-    const scores = fullScores(images, first, choice.images.map((_, i) => i), ref, choice.thresholds, config.score);
+    const scoring = recordedScoreConfig(choice);
+    const first = firstScores(net, images, ref.manifold, scoring);
+    const scores = fullScores(images, first, choice.images.map((_, i) => i), ref, choice.thresholds, scoring);
     chosen = choice.images.map((c, i) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: c.recipe, scores: scores[i]! }));
     const drift = Math.max(...choice.images.map((c, i) => Math.abs(c.scores.score - scores[i]!.score)));
     if (drift > 1e-3) log(`NOTE: scores differ from the recorded ones by up to ${drift.toFixed(4)} (another classifier, data copy or backend)`);

@@ -5,13 +5,13 @@
  * Ba 2015) move z — and, when `mixLr` > 0, per-layer mixture logits — uphill on the classifier's
  * log Pegasus-ness
  *
- *   J(z) = E_t[ log p_body(t(G(z, c))) + log p_wings(t(G(z, c))) ]
+ *   J(z) = E_t[ 2a·log p_body(t(G(z, c))) + 2(1 − a)·log p_wings(t(G(z, c))) ]
  *
  * through the frozen generator G and classifier (both in eval mode). This is classifier guidance
  * (Dhariwal & Nichol 2021, "Diffusion Models Beat GANs on Image Synthesis") done in a GAN's latent
  * space, as in plug-and-play generation (Nguyen et al. 2017, "Plug & Play Generative Networks"):
- * the generator is the image prior, the classifier the condition. J = 2·log(P/2), so it raises the
- * score's P (score.ts) directly.
+ * the generator is the image prior, the classifier the condition. J = 2·log P + const with the
+ * body's share a of score.ts, so it raises the score's P directly (a = 0.5: log p_body + log p_wings).
  *
  * Two guards against adversarial pixel patterns that fool the classifier but not a person:
  * - expectation over transformations (Athalye et al. 2018, "Synthesizing Robust Adversarial
@@ -70,24 +70,24 @@ function indicator(idx: readonly number[], k: number): Tensor {
   return tensor(m, [k, 1]);
 }
 
-/**
- * Per-row J = log p_body + log p_wings of classifier logits [m, k], summed over the rows (a scalar
- * for backward) and per row.
- */
-function logPegasus(logits: Tensor, body: Tensor, wings: Tensor): Tensor {
+/** Per-row J = 2a·log p_body + 2(1 − a)·log p_wings of classifier logits [m, k] (a: the body's share). */
+function logPegasus(logits: Tensor, body: Tensor, wings: Tensor, bodyShare: number): Tensor {
   const p = exp(logSoftmax(logits, 1));
   // NOTE: 1e-12 keeps log finite when the classifier is certain the image is neither
-  return add(log(add(matmul(p, body), 1e-12)), log(add(matmul(p, wings), 1e-12)));
+  const logBody = log(add(matmul(p, body), 1e-12));
+  const logWings = log(add(matmul(p, wings), 1e-12));
+  // a = 0.5 adds the two logs unscaled, exactly as recipes made before the share existed
+  return bodyShare === 0.5 ? add(logBody, logWings) : add(mul(logBody, 2 * bodyShare), mul(logWings, 2 * (1 - bodyShare)));
 }
 
 /**
  * J of each image without transformations (images float NCHW in [−1, 1]): what guidance raises.
  * @example pegasusObjective(net, drawGan(g, recipes), ['horse'], ['bird', 'airplane'])
  */
-export function pegasusObjective(net: ResNet9, images: Float32Array, body: readonly string[], wings: readonly string[]): Float32Array {
+export function pegasusObjective(net: ResNet9, images: Float32Array, body: readonly string[], wings: readonly string[], bodyShare = 0.5): Float32Array {
   const n = images.length / IMAGE;
   const k = net.config.numClasses;
-  return tidy(() => noGrad(() => Float32Array.from(logPegasus(net.logits(tensor(images, [n, 3, S, S])), indicator(classifierIndices(body), k), indicator(classifierIndices(wings), k)).data)));
+  return tidy(() => noGrad(() => Float32Array.from(logPegasus(net.logits(tensor(images, [n, 3, S, S])), indicator(classifierIndices(body), k), indicator(classifierIndices(wings), k), bodyShare).data)));
 }
 
 
@@ -207,7 +207,7 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
         optA?.zeroGrad();
         const x = gen.forward(z, cond());
         const views = Array.from({ length: g.samples }, () => transform(x, drawTransforms(rngs, g)));
-        const j = logPegasus(net.logits(views.length === 1 ? views[0]! : concat(views, 0)), body, wings);
+        const j = logPegasus(net.logits(views.length === 1 ? views[0]! : concat(views, 0)), body, wings, g.bodyShare ?? 0.5);
         // ascent on mean_t J: Adam minimises −J/samples
         mul(sum(j), -1 / g.samples).backward();
       });

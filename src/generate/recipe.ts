@@ -90,7 +90,8 @@ export function decodeLatent(s: string, zDim: number): Float32Array {
 /**
  * The settings of a `guided` recipe: `steps` Adam steps on z (from the recipe's z₀ and walk) that
  * raise log p(body) + log p(wings), averaged over `samples` random flips and ±`shift`-pixel
- * translations per step drawn from Rng(seed) (see guided.ts). The image depends on the classifier
+ * translations per step drawn from Rng(seed) (see guided.ts); with `bodyShare` a ≠ 0.5 the two
+ * terms are weighted 2a and 2(1 − a). The image depends on the classifier
  * as well as the generator.
  */
 export interface Guidance {
@@ -108,6 +109,8 @@ export interface Guidance {
   /** Classifier classes of the body and of the wings. */
   readonly body: readonly string[];
   readonly wings: readonly string[];
+  /** The body's share a of score.ts's Pegasus-ness (absent: 0.5, as recipes before it was added). */
+  readonly bodyShare?: number;
 }
 
 export interface DiffusionRecipe {

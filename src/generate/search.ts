@@ -177,7 +177,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
 
     // 3. classifier guidance from the best distinct GAN candidates so far (see guided.ts)
     if (guidedN > 0 && guidedSteps.length > 0) {
-      const guide: Guidance = { steps: 0, lr: sc.guidedLr, mixLr: sc.guidedMixLr, samples: sc.guidedSamples, shift: sc.guidedShift, flip: true, body: config.score.body, wings: config.score.wings };
+      const guide: Guidance = { steps: 0, lr: sc.guidedLr, mixLr: sc.guidedMixLr, samples: sc.guidedSamples, shift: sc.guidedShift, flip: true, body: config.score.body, wings: config.score.wings, ...(config.score.bodyShare !== 0.5 && { bodyShare: config.score.bodyShare }) };
       const parents: GanRecipe[] = [];
       const seen = new Set<number>(); // one parent per starting latent (lineage)
       for (const [, i] of pool.pre.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0])) {
