@@ -9,7 +9,6 @@
 #include <string>
 
 #include "common.h"
-#include "staging.h"
 
 namespace pegasus {
 
@@ -161,48 +160,6 @@ static napi_value getNumThreads(napi_env env, napi_callback_info) {
   return v;
 }
 
-/**
- * allocFloat32(n): an ArrayBuffer of n floats in memory from allocLarge (huge pages for large
- * tensors; contents unspecified). V8 is told of the external bytes so that garbage collection
- * still sees the pressure; the finaliser frees the memory.
- */
-static napi_value allocFloat32(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int64_t n = 0;
-  if (argc < 1 || napi_get_value_int64(env, argv[0], &n) != napi_ok || n < 1 || n > (int64_t(1) << 32)) {
-    napi_throw_range_error(env, nullptr, "allocFloat32: expected a positive element count");
-    return nullptr;
-  }
-  const size_t bytes = size_t(n) * sizeof(float);
-  size_t allocated = 0;
-  void* p = nullptr;
-  try {
-    p = allocLarge(bytes, &allocated);
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "PEGASUS_NATIVE", "allocFloat32: out of memory");
-    return nullptr;
-  }
-  napi_value ab;
-  const napi_status st = napi_create_external_arraybuffer(
-      env, p, bytes,
-      [](napi_env e, void* data, void* hint) {
-        std::free(data);
-        int64_t ignored;
-        napi_adjust_external_memory(e, -int64_t(reinterpret_cast<uintptr_t>(hint)), &ignored);
-      },
-      reinterpret_cast<void*>(uintptr_t(allocated)), &ab);
-  if (st != napi_ok) {
-    std::free(p);
-    napi_throw_error(env, "PEGASUS_NATIVE", "allocFloat32: external ArrayBuffers are not available");
-    return nullptr;
-  }
-  int64_t total;
-  napi_adjust_external_memory(env, int64_t(allocated), &total);
-  return ab;
-}
-
 /** A short description: the oneDNN version and the thread count. */
 static napi_value info(napi_env env, napi_callback_info) {
   const dnnl_version_t* ver = dnnl_version();
@@ -231,7 +188,7 @@ static napi_value init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback cb;
-  } plain[] = {{"setNumThreads", setNumThreads}, {"getNumThreads", getNumThreads}, {"info", info}, {"allocFloat32", allocFloat32}};
+  } plain[] = {{"setNumThreads", setNumThreads}, {"getNumThreads", getNumThreads}, {"info", info}};
   for (const auto& p : plain) {
     napi_value f;
     napi_create_function(env, p.name, NAPI_AUTO_LENGTH, p.cb, nullptr, &f);

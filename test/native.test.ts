@@ -3,8 +3,6 @@
 // must stay under 1e-4. Skipped, with the reason, when the addon is not built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { zeros } from '../src/engine/index.js';
 import type { Backend, Conv2dGeometry, Storage, UnaryOp } from '../src/engine/backend.js';
 import { jsBackend as js } from '../src/engine/backends/js.js';
 import { getNumThreads, loadNativeBackend, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
@@ -292,27 +290,4 @@ test('malformed calls throw instead of crashing', { skip }, () => {
   assert.throws(() => nb.conv2d(g, new Float32Array(3), new Float32Array(3), null, new Float32Array(3)), /wrong length/);
   assert.throws(() => nb.gemm(false, false, 4, 4, 4, new Float32Array(3), new Float32Array(16), new Float32Array(16), false), /shorter/);
   assert.throws(() => nb.unary('nope' as UnaryOp, new Float32Array(2), new Float32Array(2), 0), /unknown op/);
-});
-
-test('large tensors live in native memory on transparent huge pages; the pool reuses them', { skip }, () => {
-  // a fresh process would be cleaner, but any tensor this large made before now was pooled, not
-  // huge-page counted, so measure the growth around one new size
-  const size = 3 * 2 ** 20 + 17; // > 2 MiB in floats, a size no other test uses
-  const hugeKiB = (): number => Number(/AnonHugePages:\s+(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0);
-  const before = hugeKiB();
-  const t = zeros([size]);
-  const data = t.data as Float32Array;
-  assert.equal(data.length, size);
-  data.fill(1.5);
-  assert.equal(data[size - 1], 1.5);
-  const thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
-  if (process.env.PEGASUS_HUGEPAGES !== '0' && !/\[never\]/.test(thp)) {
-    // 12 MiB of floats: at least one 2 MiB page (on a machine with fragmented memory the kernel
-    // falls back to small pages for some of them)
-    assert.ok(hugeKiB() - before >= 2048, `AnonHugePages ${before} → ${hugeKiB()} kB (THP: ${thp.trim()})`);
-  }
-  t.dispose();
-  const again = zeros([size]);
-  assert.equal(again.data, data, 'the disposed buffer came back from the pool');
-  again.dispose();
 });

@@ -35,24 +35,11 @@ let pooledBytes = 0;
 let liveBytes = 0;
 let liveBuffers = 0;
 
-/** Where new float32 buffers of at least `from` elements come from (null: ordinary typed arrays). */
-let largeAllocator: { alloc: (size: number) => ArrayBuffer; from: number } | null = null;
-
-/**
- * Lets a backend supply large float32 buffers (the native backend: memory on transparent huge
- * pages, see native/staging.h), or goes back to ordinary typed arrays with null.
- * @example setLargeAllocator((n) => addon.allocFloat32(n), 512 * 1024)
- */
-export function setLargeAllocator(alloc: ((size: number) => ArrayBuffer) | null, from = 512 * 1024): void {
-  largeAllocator = alloc === null ? null : { alloc, from };
-}
-
 /** A buffer of `size` elements with unspecified contents (from the pool when one fits). */
 export function allocBuffer(dtype: DType, size: number): BufferRef {
   const list = dtype === 'float32' ? free32.get(size) : free64.get(size);
   let data: Storage | undefined = list?.pop();
   if (data) pooledBytes -= data.byteLength;
-  else if (dtype === 'float32' && largeAllocator !== null && size >= largeAllocator.from) data = new Float32Array(largeAllocator.alloc(size));
   else data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
   return track(new BufferRef(data));
 }

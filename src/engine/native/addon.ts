@@ -17,8 +17,6 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   info(): string;
-  /** n floats of native memory (huge pages from 2 MiB on); absent in addons built before it. */
-  allocFloat32?(n: number): ArrayBuffer;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean,

@@ -8,7 +8,6 @@
  */
 import type { Backend } from '../backend.js';
 import { jsBackend } from '../backends/js.js';
-import { setLargeAllocator } from '../memory.js';
 import { addonLoadError, loadAddon } from './addon.js';
 import { kernelsPresentIn, nativeKernels } from './kernels.js';
 
@@ -24,9 +23,6 @@ export function loadNativeBackend(): Backend | null {
     console.warn(`pegasus: the native addon is older than the sources (no ${missing.join(', ')}; those run on js); rebuild it: npm rebuild`);
   }
   backend = { ...jsBackend, ...kernels, name: 'native' };
-  // Large tensors on transparent huge pages (PEGASUS_HUGEPAGES=0: ordinary typed arrays)
-  const alloc = addon.allocFloat32;
-  if (alloc !== undefined && process.env.PEGASUS_HUGEPAGES !== '0') setLargeAllocator((n) => alloc.call(addon, n));
   return backend;
 }
 
