@@ -2,33 +2,11 @@
 #include "staging.h"
 
 #include <omp.h>
-#include <sys/mman.h>
 
 #include <cstdlib>
 #include <new>
 
 namespace pegasus {
-
-bool hugePagesEnabled() {
-  static const bool on = [] {
-    const char* env = std::getenv("PEGASUS_HUGEPAGES");
-    return env == nullptr || std::string(env) != "0";
-  }();
-  return on;
-}
-
-void* allocLarge(size_t bytes, size_t* allocated) {
-  constexpr size_t kHuge = size_t(2) << 20;
-  const bool huge = hugePagesEnabled() && bytes >= kHuge;
-  const size_t align = huge ? kHuge : 64;
-  const size_t rounded = (bytes + align - 1) / align * align;
-  void* p = std::aligned_alloc(align, rounded);
-  if (p == nullptr) throw std::bad_alloc();
-  // NOTE: only a hint; where transparent huge pages are off the kernel ignores it
-  if (huge) madvise(p, rounded, MADV_HUGEPAGE);
-  if (allocated != nullptr) *allocated = rounded;
-  return p;
-}
 
 namespace {
 struct Slot {
@@ -44,10 +22,12 @@ void* scratchSlot(int slot, size_t bytes) {
   Slot& s = slots[slot];
   if (bytes > s.bytes) {
     std::free(s.ptr);
-    s.ptr = nullptr;
-    s.bytes = 0;
-    size_t rounded = 0;
-    s.ptr = allocLarge(bytes, &rounded);
+    const size_t rounded = (bytes + 63) / 64 * 64;
+    s.ptr = std::aligned_alloc(64, rounded);
+    if (s.ptr == nullptr) {
+      s.bytes = 0;
+      throw std::bad_alloc();
+    }
     s.bytes = rounded;
   }
   return s.ptr;

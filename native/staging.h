@@ -7,22 +7,10 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
 
 #include "common.h"
 
 namespace pegasus {
-
-/** Whether large buffers ask for transparent huge pages (PEGASUS_HUGEPAGES=0 turns it off). */
-bool hugePagesEnabled();
-
-/**
- * A buffer for `bytes` (free with std::free): 64-byte aligned, or, from 2 MiB on and with huge
- * pages enabled, 2 MiB aligned and advised MADV_HUGEPAGE, so that the kernel backs it with 2 MiB
- * pages where transparent huge pages are in `madvise` mode (fewer TLB misses when a convolution
- * or a reorder streams through megabytes). `allocated` receives the rounded size.
- */
-void* allocLarge(size_t bytes, size_t* allocated);
 
 /** A 64-byte aligned buffer that only grows; slot `i` is reused by every call. */
 void* scratchSlot(int slot, size_t bytes);
