@@ -94,8 +94,7 @@ export function writeChoice(path: string, c: RecordedChoice): void {
  * the images as the search did; choices recorded before `bodyShare` existed used 0.5.
  */
 export function recordedScoreConfig(c: RecordedChoice): ScoreConfig {
-  const score = (c.search.config as { score?: Partial<ScoreConfig> } | null)?.score;
-  if (score === undefined || score === null || typeof score !== 'object') return defaultScoreConfig;
+  const score = (c.search.config as { score?: Partial<ScoreConfig> } | null)?.score ?? {};
   const share = score.bodyShare;
   return { ...defaultScoreConfig, ...score, bodyShare: typeof share === 'number' && share > 0 && share < 1 ? share : 0.5 };
 }

@@ -76,8 +76,8 @@ function logPegasus(logits: Tensor, body: Tensor, wings: Tensor, bodyShare: numb
   // NOTE: 1e-12 keeps log finite when the classifier is certain the image is neither
   const logBody = log(add(matmul(p, body), 1e-12));
   const logWings = log(add(matmul(p, wings), 1e-12));
-  // a = 0.5 adds the two logs unscaled, exactly as recipes made before the share existed
-  return bodyShare === 0.5 ? add(logBody, logWings) : add(mul(logBody, 2 * bodyShare), mul(logWings, 2 * (1 - bodyShare)));
+  // NOTE: at a = 0.5 both factors are exactly 1, so recipes made before the share existed replay bit for bit
+  return add(mul(logBody, 2 * bodyShare), mul(logWings, 2 * (1 - bodyShare)));
 }
 
 /**
