@@ -207,9 +207,9 @@ describe('pegasus generate (CLI)', () => {
     assert.equal(json.batch.length, 64);
     assert.equal(json.mode, 'search');
     for (const e of json.batch) {
-      assert.ok(['mix', 'layer-mix', 'region-mix', 'latent-search', 'guided', 'diffusion'].includes(e.strategy));
+      assert.ok(['mix', 'layer-mix', 'region-mix', 'latent-search', 'guided', 'recombine', 'diffusion'].includes(e.strategy));
       assert.ok(Number.isInteger(e.seed));
-      assert.ok(e.weights !== undefined || e.layerWeights !== undefined || e.concept !== undefined);
+      assert.ok(e.weights !== undefined || e.layerWeights !== undefined || e.concept !== undefined || e.horse !== undefined);
       assert.ok(e.scores.score >= 0 && e.scores.score <= 1);
       assert.ok(Number.isFinite(e.scores.nearestPixel.distance) && Number.isInteger(e.scores.nearestPixel.trainIndex));
       assert.ok(Number.isFinite(e.scores.nearestFeature.distance));
@@ -217,12 +217,20 @@ describe('pegasus generate (CLI)', () => {
     assert.deepEqual(json.best, { ...json.batch[0], file: 'pegasus.png' });
     // the best is the highest-scoring image of the batch
     assert.equal(Math.max(...json.batch.map((e: { scores: { score: number } }) => e.scores.score)), json.best.scores.score);
-    assert.ok(json.search.counts.diffusion === 2 && json.search.counts['latent-search'] > 0);
+    assert.ok(json.search.counts.diffusion === 2 && json.search.counts['latent-search'] > 0 && json.search.counts.recombine > 0);
+    // strategies.png: the best of every strategy that drew candidates, once each, side by side
+    const bests = json.strategyBest as { strategy: string; scores: { score: number } }[];
+    assert.deepEqual(bests.map((e) => e.strategy).sort(), Object.keys(json.search.counts).sort());
+    assert.deepEqual(size('strategies.png')[0], 4 + bests.length * (128 + 4));
+    for (const e of bests) {
+      assert.ok(json.batch.every((b: { strategy: string; scores: { score: number } }) => b.strategy !== e.strategy || b.scores.score <= e.scores.score + 1e-9), `${e.strategy}: no better image of it in the batch`);
+    }
+    assert.equal(Math.max(...bests.map((e) => e.scores.score)), json.best.scores.score);
 
     // the recorded choice redraws the same images
     const d = pegasus(['generate', '--checkpoint', p('g.pgc'), '--choice', p('choice.json'), '--out', p('b'), ...common]);
     assert.equal(d.status, 0, d.stderr);
-    for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'neighbours.png', join('batch', '37.png')]) {
+    for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'neighbours.png', 'strategies.png', join('batch', '37.png')]) {
       assert.deepEqual(readFileSync(p('b', f)), readFileSync(p('a', f)), f);
     }
     const redrawn = JSON.parse(readFileSync(p('b', 'pegasus.json'), 'utf8'));

@@ -43,6 +43,11 @@ export interface RecordedChoice {
   readonly search: { readonly candidates: number; readonly counts: Record<string, number>; readonly seconds: number; readonly config: unknown };
   /** The batch, best first: images[0] is the Pegasus. */
   readonly images: readonly ChosenImage[];
+  /**
+   * The best image of each strategy that drew candidates, in `STRATEGIES` order: the side-by-side
+   * comparison `strategies.png` (absent in choices recorded before it existed).
+   */
+  readonly strategyBest?: readonly ChosenImage[];
 }
 
 /** CRC-32 of a file's bytes as 8 hex digits. */

@@ -22,7 +22,7 @@ import { conditionalGenerator } from './gan.js';
 import { drawGanRecipes, needsOptimisation } from './guided.js';
 import { writeOutputs, type OutputImage } from './outputs.js';
 import { pegasusClasses } from './proposals.js';
-import { isDiffusion, isRecombine, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type RecombineRecipe, type Strategy } from './recipe.js';
+import { isDiffusion, isRecombine, STRATEGIES, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type RecombineRecipe, type Strategy } from './recipe.js';
 import { drawRecombine } from './recombine.js';
 import { buildReference, type GenerateReference } from './reference.js';
 import { featureNeighbours, firstScores, fullScores, preScore, uniquenessThresholds, type CandidateScores } from './score.js';
@@ -94,31 +94,36 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
   const refOptions = { manifoldSize: config.manifoldSize, manifoldK: config.manifoldK, cacheDir: o.cache, classifierPath: o.classifier, dataDir, log };
 
   let chosen: OutputImage[];
+  let strategyBest: OutputImage[];
   let report: Record<string, unknown>;
   if (!o.search) {
     const choice = readChoice(o.choice);
     const genPrint = fingerprint(o.checkpoint, g.step, g.config.train.classes);
     assertSameModel(choice.generator, genPrint, 'generator', o.choice);
-    const needsDiffusion = choice.images.some((c) => isDiffusion(c.recipe));
+    // the batch, then each strategy's best (strategies.png), drawn and scored together
+    const all = [...choice.images, ...(choice.strategyBest ?? [])];
+    const needsDiffusion = all.some((c) => isDiffusion(c.recipe));
     let diffusion: LoadedDiffusionModel | null = null;
     if (needsDiffusion) {
       mustExist(o.denoiser, '--denoiser', 'the recorded choice has diffusion images');
       diffusion = loadDiffusionModel(o.denoiser);
       if (choice.denoiser !== null) assertSameModel(choice.denoiser, fingerprint(o.denoiser, diffusion.step, diffusion.config.train.classes), 'denoiser', o.choice);
     }
-    if (choice.classifier.crc32 !== fileCrc(o.classifier) && choice.images.some((c) => !isDiffusion(c.recipe) && !isRecombine(c.recipe) && needsOptimisation(c.recipe))) {
+    if (choice.classifier.crc32 !== fileCrc(o.classifier) && all.some((c) => !isDiffusion(c.recipe) && !isRecombine(c.recipe) && needsOptimisation(c.recipe))) {
       // a guided image without its recorded z is the classifier's gradient's work: another classifier draws another image
       throw new UserError(`the recorded choice ${o.choice} has guided images, made with the classifier ${choice.classifier.path} (crc ${choice.classifier.crc32}); ${o.classifier} differs: pass that classifier or run \`pegasus generate --search\` to choose again`);
     }
     if (choice.classifier.crc32 !== fileCrc(o.classifier)) log(`the choice was scored with another classifier (${choice.classifier.path}); scores are recomputed with ${o.classifier}`);
-    const ref = buildReference(net, train, { ...refOptions, needed: choice.images.flatMap((c) => c.featureNeighbours) });
-    log(`redrawing the recorded choice (${choice.images.length} images) from ${o.choice}`);
-    const images = draw(g, net, diffusion, choice.images.map((c) => c.recipe), o.choice);
+    const ref = buildReference(net, train, { ...refOptions, needed: all.flatMap((c) => c.featureNeighbours) });
+    log(`redrawing the recorded choice (${choice.images.length} images${all.length > choice.images.length ? ` and the best of ${all.length - choice.images.length} strategies` : ''}) from ${o.choice}`);
+    const images = draw(g, net, diffusion, all.map((c) => c.recipe), o.choice);
     const scoring = recordedScoreConfig(choice);
     const first = firstScores(net, images, ref.manifold, scoring);
-    const scores = fullScores(images, first, choice.images.map((_, i) => i), ref, choice.thresholds, scoring);
-    chosen = choice.images.map((c, i) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: c.recipe, scores: scores[i]! }));
-    const drift = Math.max(...choice.images.map((c, i) => Math.abs(c.scores.score - scores[i]!.score)));
+    const scores = fullScores(images, first, all.map((_, i) => i), ref, choice.thresholds, scoring);
+    const outputs = all.map((c, i) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: c.recipe, scores: scores[i]! }));
+    chosen = outputs.slice(0, choice.images.length);
+    strategyBest = outputs.slice(choice.images.length);
+    const drift = Math.max(...all.map((c, i) => Math.abs(c.scores.score - scores[i]!.score)));
     if (drift > 1e-3) log(`NOTE: scores differ from the recorded ones by up to ${drift.toFixed(4)} (another classifier, data copy or backend)`);
     report = reportHeader('recorded', choice, ref, performance.now() - t0);
   } else {
@@ -138,17 +143,30 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
     const { first, images, recipes } = found;
     const order = Array.from({ length: first.n }, (_, i) => i).sort((a, b) => preScore(first, b, config.score) - preScore(first, a, config.score));
     const short = order.slice(0, Math.max(config.shortlist, config.batchSize));
+    // each strategy's best pre-score too, so that strategies.png shows every strategy that drew candidates
+    const inShort = new Set(short);
+    const leaders = new Map<Strategy, number>();
+    for (const i of order) if (!leaders.has(recipes[i]!.strategy)) leaders.set(recipes[i]!.strategy, i);
+    const extra = [...leaders.values()].filter((i) => !inShort.has(i));
     log(`nearest training images of the ${short.length} best of ${first.n} candidates`);
-    const full = fullScores(images, first, short, ref, thresholds, config.score);
-    const ranked = short.map((i, j) => ({ i, s: full[j]! })).sort((a, b) => b.s.score - a.s.score);
+    const full = fullScores(images, first, [...short, ...extra], ref, thresholds, config.score);
+    const scored = [...short, ...extra].map((i, j) => ({ i, s: full[j]! }));
+    const ranked = scored.slice(0, short.length).sort((a, b) => b.s.score - a.s.score);
+    const bestOf = STRATEGIES.flatMap((st) => {
+      const of = scored.filter((c) => recipes[c.i]!.strategy === st);
+      return of.length === 0 ? [] : [of.reduce((a, b) => (b.s.score > a.s.score ? b : a))];
+    });
     const pool = ranked.slice(0, config.pool);
     const lineage = (i: number) => `${isDiffusion(recipes[i]!) ? 'diffusion' : 'gan'} ${recipes[i]!.seed}`;
     const pick = greedyMaxMin(first.features, first.dim, pool.map((r) => r.i), config.batchSize, { family: lineage, max: config.maxPerLineage });
     const byIndex = new Map(pool.map((r) => [r.i, r.s] as const));
-    const feats = new Float32Array(pick.length * first.dim);
-    pick.forEach((i, j) => feats.set(first.features.subarray(i * first.dim, (i + 1) * first.dim), j * first.dim));
+    const recorded = [...pick, ...bestOf.map((c) => c.i)];
+    for (const c of bestOf) byIndex.set(c.i, c.s);
+    const feats = new Float32Array(recorded.length * first.dim);
+    recorded.forEach((i, j) => feats.set(first.features.subarray(i * first.dim, (i + 1) * first.dim), j * first.dim));
     const nbrs = featureNeighbours(feats, first.dim, ref, config.recordedNeighbours);
-    const picked: ChosenImage[] = pick.map((i, j) => ({ recipe: recipes[i]!, scores: byIndex.get(i)!, featureNeighbours: nbrs[j]! }));
+    const entries: ChosenImage[] = recorded.map((i, j) => ({ recipe: recipes[i]!, scores: byIndex.get(i)!, featureNeighbours: nbrs[j]! }));
+    const picked = entries.slice(0, pick.length);
     const choice: RecordedChoice = {
       version: CHOICE_VERSION,
       createdAt: new Date().toISOString(),
@@ -159,13 +177,16 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
       thresholds,
       search: { candidates: first.n, counts: found.counts, seconds: Math.round((performance.now() - t0) / 100) / 10, config },
       images: picked,
+      strategyBest: entries.slice(pick.length),
     };
     writeChoice(o.choice, choice);
     log(`recorded the choice in ${o.choice}`);
-    chosen = pick.map((i, j) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: recipes[i]!, scores: picked[j]!.scores }));
+    const output = (i: number, j: number) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: recipes[i]!, scores: entries[j]!.scores });
+    chosen = pick.map(output);
+    strategyBest = bestOf.map((c, j) => output(c.i, pick.length + j));
     report = { ...reportHeader('search', choice, ref, performance.now() - t0), strategies: strategyTable(recipes, ranked) };
   }
-  const files = writeOutputs(o.out, chosen, train.images, report);
+  const files = writeOutputs(o.out, chosen, train.images, report, strategyBest);
   const b = chosen[0]!.scores;
   console.log(
     `best: score ${b.score.toFixed(3)} (Pegasus-ness ${b.pegasus.toFixed(3)}: p(horse) ${b.pBody.toFixed(3)}, p(bird+airplane) ${b.pWings.toFixed(3)}; ` +

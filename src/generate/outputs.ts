@@ -7,6 +7,7 @@
  *   batch64.png      the 64 as an 8×8 grid (each image 2×)
  *   neighbours.png   each of the 64 (best first) beside its nearest training image in pixels (label
  *                    "px": Euclidean distance in [−1, 1] units) and in classifier features ("ft")
+ *   strategies.png   the best image of each strategy side by side (4×), labelled with its score
  *   pegasus.json     for every image: recipe (strategy, weights, seeds), scores, neighbour distances
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -47,11 +48,19 @@ export function neighbourSheet(images: readonly OutputImage[], trainImages: Uint
   return makeGrid(cells, { cols: 3 * groups, scale: 2, padding: 3, cellLabels: labels });
 }
 
+/** The comparison sheet: each strategy's best image, 4× upscaled, under its strategy and score. */
+export function strategySheet(best: readonly OutputImage[]): Image {
+  const cells = best.map((b) => imageFromChw(b.pixels, 3, 32, 32));
+  const labels = best.map((b) => `${b.recipe.strategy} ${b.scores.score.toFixed(2)}`);
+  return makeGrid(cells, { cols: best.length, scale: 4, padding: 4, cellLabels: labels });
+}
+
 /**
- * Writes every deliverable; `report` is merged into pegasus.json beside the images.
+ * Writes every deliverable; `report` is merged into pegasus.json beside the images. `strategyBest`
+ * (each strategy's best image) adds strategies.png when there is any.
  * @example writeOutputs('out', chosen, train.images, { mode: 'recorded' })
  */
-export function writeOutputs(dir: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>): string[] {
+export function writeOutputs(dir: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>, strategyBest: readonly OutputImage[] = []): string[] {
   mkdirSync(join(dir, 'batch'), { recursive: true });
   const best = imageFromChw(chosen[0]!.pixels, 3, 32, 32);
   writePng(join(dir, 'pegasus.png'), best);
@@ -63,12 +72,14 @@ export function writeOutputs(dir: string, chosen: readonly OutputImage[], trainI
   });
   writePng(join(dir, 'batch64.png'), makeGrid(cells, { cols: 8, scale: 2 }));
   writePng(join(dir, 'neighbours.png'), neighbourSheet(chosen, trainImages));
+  if (strategyBest.length > 0) writePng(join(dir, 'strategies.png'), strategySheet(strategyBest));
   const entry = (c: OutputImage, file: string) => ({ file, ...c.recipe, scores: c.scores });
   const json = {
     ...report,
     best: entry(chosen[0]!, 'pegasus.png'),
     batch: chosen.map((c, i) => entry(c, batchFileName(i))),
+    ...(strategyBest.length > 0 && { strategyBest: strategyBest.map((c) => entry(c, 'strategies.png')) }),
   };
   writeFileSync(join(dir, 'pegasus.json'), JSON.stringify(json, null, 1) + '\n');
-  return ['pegasus.png', 'pegasus-x8.png', 'batch/00.png … batch/' + String(chosen.length - 1).padStart(2, '0') + '.png', 'batch64.png', 'neighbours.png', 'pegasus.json'];
+  return ['pegasus.png', 'pegasus-x8.png', 'batch/00.png … batch/' + String(chosen.length - 1).padStart(2, '0') + '.png', 'batch64.png', 'neighbours.png', ...(strategyBest.length > 0 ? ['strategies.png'] : []), 'pegasus.json'];
 }

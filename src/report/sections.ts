@@ -158,6 +158,8 @@ export function generatedSection(n: Numbering, dir: string): string {
     parts.push(existsSync(file(name)) ? figure(n, { file: file(name) }, caption, cls) : placeholder(`${name} (${caption.toLowerCase()})`, how));
   show('pegasus-x8.png', 'The best Pegasus, 32×32, shown 8× enlarged (nearest neighbour).', 'large');
   show('batch64.png', 'The batch of 64 chosen images (8×8 grid, each 2×), best first.', 'wide');
+  // NOTE: optional (outputs made before it existed lack it), so no placeholder
+  if (existsSync(file('strategies.png'))) parts.push(figure(n, { file: file('strategies.png') }, 'The best image of each strategy, side by side (4×), with its score.', 'wide'));
   show('neighbours.png', 'Each of the 64 beside its nearest training image in pixels (px: distance) and in classifier features (ft).', 'wide');
   if (existsSync(file('pegasus.json'))) {
     const j = JSON.parse(readFileSync(file('pegasus.json'), 'utf8')) as {
