@@ -4,7 +4,7 @@
 // choice made with another generator fail with one clear line. Plus the pieces: greedy max-min,
 // latent walks, recipe class weights.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -241,6 +241,16 @@ describe('pegasus generate (CLI)', () => {
       assert.ok(Math.abs(e.scores.score - json.batch[i].scores.score) < 1e-4, `score of image ${i}`);
       assert.equal(e.scores.nearestPixel.trainIndex, json.batch[i].scores.nearestPixel.trainIndex);
     });
+
+    // a choice recorded before strategies.png existed still redraws, without the sheet
+    const old = JSON.parse(readFileSync(p('choice.json'), 'utf8'));
+    delete old.strategyBest;
+    writeFileSync(p('choice-old.json'), JSON.stringify(old));
+    const o2 = pegasus(['generate', '--checkpoint', p('g.pgc'), '--choice', p('choice-old.json'), '--out', p('b-old'), ...common]);
+    assert.equal(o2.status, 0, o2.stderr);
+    assert.deepEqual(readFileSync(p('b-old', 'batch64.png')), readFileSync(p('a', 'batch64.png')));
+    assert.ok(!existsSync(p('b-old', 'strategies.png')));
+    assert.equal(JSON.parse(readFileSync(p('b-old', 'pegasus.json'), 'utf8')).strategyBest, undefined);
 
     // the same search seed chooses the same recipes
     const again = search(p('choice2.json'), p('c'));
