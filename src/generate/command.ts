@@ -159,9 +159,8 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
     const pool = ranked.slice(0, config.pool);
     const lineage = (i: number) => `${isDiffusion(recipes[i]!) ? 'diffusion' : 'gan'} ${recipes[i]!.seed}`;
     const pick = greedyMaxMin(first.features, first.dim, pool.map((r) => r.i), config.batchSize, { family: lineage, max: config.maxPerLineage });
-    const byIndex = new Map(pool.map((r) => [r.i, r.s] as const));
+    const byIndex = new Map(scored.map((r) => [r.i, r.s] as const));
     const recorded = [...pick, ...bestOf.map((c) => c.i)];
-    for (const c of bestOf) byIndex.set(c.i, c.s);
     const feats = new Float32Array(recorded.length * first.dim);
     recorded.forEach((i, j) => feats.set(first.features.subarray(i * first.dim, (i + 1) * first.dim), j * first.dim));
     const nbrs = featureNeighbours(feats, first.dim, ref, config.recordedNeighbours);
