@@ -30,6 +30,17 @@ test('Rng: deterministic per seed, restorable from its state, and well distribut
   assert.ok(Math.min(...u) >= 0 && Math.max(...u) < 1);
 });
 
+test('truncatedRandn: inside [−ψ, ψ] with the truncated normal\'s variance; ψ = ∞ is randn', () => {
+  const n = 20000;
+  const t = E.truncatedRandn([n], new E.Rng(1), 1).toArray();
+  assert.ok(Math.max(...t.map(Math.abs)) <= 1);
+  // Var of N(0, 1) truncated to [−1, 1] = 1 − 2φ(1)/(2Φ(1) − 1) = 0.2911
+  const variance = t.reduce((s, v) => s + v * v, 0) / n;
+  assert.ok(Math.abs(variance - 0.2911) < 0.01, `variance ${variance}`);
+  assert.deepEqual(E.truncatedRandn([50], new E.Rng(3), Infinity).toArray(), E.randn([50], new E.Rng(3)).toArray());
+  assert.throws(() => E.truncatedRandn([2], new E.Rng(0), 0), /ψ must be positive/);
+});
+
 test('shape errors name the op and the shapes', () => {
   const a = E.zeros([2, 3]);
   assert.throws(() => E.matmul(a, E.zeros([4, 5])), /matmul: shapes \[2,3\] and \[4,5\] do not match/);

@@ -152,6 +152,26 @@ describe('recombine: recipes', () => {
     assert.ok(mean(seen.slice(300)) > mean(seen.slice(0, 200)) + 1, `${mean(seen.slice(300))} vs ${mean(seen.slice(0, 200))}`);
   });
 
+  test('with a judge and elite 3, only the best third of the horses and donors drawn are used', () => {
+    let s = 0;
+    const asked: string[] = [];
+    const rank = (parts: readonly { seed: number; weights: Record<string, number> }[], cls: string) => {
+      asked.push(cls);
+      for (const p of parts) assert.ok((p.weights[cls] ?? 0) >= 0.5, `${cls} judged on ${JSON.stringify(p.weights)}`);
+      return parts.map((p) => (p.seed % 3 === 0 ? 1 : 0)); // the judge likes seeds divisible by 3
+    };
+    const rc = { ...defaultRecombineConfig, elite: 3, reuse: 4 };
+    const rr = recombineProposals(48, 'horse', ['bird', 'airplane'], rc, () => s++, new Rng(5), { rank });
+    assert.equal(s, 2 * 3 * 12, 'three times the 12 horses and 12 donors are drawn');
+    for (const r of rr) assert.ok(r.seed % 3 === 0 && r.donor.seed % 3 === 0, `horse ${r.seed}, donor ${r.donor.seed}`);
+    assert.ok(new Set(rr.map((r) => r.seed)).size >= 10, 'the kept horses are still many');
+    assert.deepEqual([...new Set(asked)].sort(), ['airplane', 'bird', 'horse']);
+    // without a judge nothing extra is drawn
+    s = 0;
+    recombineProposals(48, 'horse', ['bird', 'airplane'], rc, () => s++, new Rng(5));
+    assert.equal(s, 24);
+  });
+
   test('the pasted layer changes the horse above its back and nowhere far below it', () => {
     const horseShape = (x: number, y: number) => x >= 6 && x < 26 && y >= 16 && y < 28; // a box "body" on a flat field
     const horse = picture(horseShape, [0.3, -0.2, -0.6], () => [-0.4, 0.6, -0.4]);

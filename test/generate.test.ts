@@ -146,6 +146,26 @@ describe('generate: search', () => {
     });
   });
 
+  test('with a truncation ψ every recipe records it, its latents stay within ±ψ, and it redraws its image', () => {
+    withTinyModels((g, net, manifold) => {
+      const search = { ...defaultSearchConfig, strategies: ['mix', 'latent-search', 'recombine'] as const, candidates: 96, diffusionCandidates: 0, truncation: 0.8 };
+      const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
+      assert.deepEqual(new Set(r.recipes.map((x) => x.strategy)), new Set(['mix', 'latent-search', 'recombine']));
+      for (const x of r.recipes) assert.equal((x as { truncation?: number }).truncation, 0.8, x.strategy);
+      const zDim = (g.generator as Generator).config.generator.zDim;
+      const first = r.recipes.find((x) => x.strategy === 'mix') as GanRecipe;
+      assert.ok(latentOf(first.seed, zDim, undefined, 0.8).every((v) => Math.abs(v) <= 0.8));
+      const idx = r.recipes.flatMap((x, i) => (x.strategy === 'recombine' ? [] : [i])).filter((_, j) => j % 11 === 0);
+      const again = drawGan(g, idx.map((i) => r.recipes[i] as GanRecipe));
+      idx.forEach((i, j) => {
+        for (let q = 0; q < 3072; q += 7) assert.ok(Math.abs(again[j * 3072 + q]! - r.images[i * 3072 + q]!) < 1e-4, `candidate ${i}`);
+      });
+      // without it the same seed draws another image
+      const plain = drawGan(g, [{ ...first, truncation: undefined }]);
+      assert.ok(plain.some((v, q) => Math.abs(v - again[q]!) > 1e-3));
+    });
+  });
+
   test('latent search alone keeps only its own candidates (its mix parents are dropped)', () => {
     withTinyModels((g, net, manifold) => {
       const search = { ...defaultSearchConfig, strategies: ['latent-search'] as const, candidates: 64, diffusionCandidates: 0 };
@@ -269,7 +289,9 @@ describe('pegasus generate (CLI)', () => {
       [['generate', '--search', '--strategy', 'unicorn'], /--strategy.*expected strategies/],
       [['generate', '--search', '--candidates', '10'], /--candidates.*at least 64/],
       [['generate', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
-      [['generate', '--body-share', '0.7', ...common], /--body-share choose what --search tries; add --search/],
+      [['generate', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
+      [['generate', '--search', '--truncation', '0'], /--truncation.*positive number .* or "none"/],
+      [['generate', '--search', '--truncation', 'wide'], /--truncation.*positive number .* or "none"/],
     ];
     for (const [args, pattern] of cases) {
       const r = pegasus(args);

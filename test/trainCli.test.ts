@@ -46,6 +46,14 @@ describe('pegasus train / sample / plot', () => {
     const img = readPng(png);
     // 6 images → 3 columns × 2 rows of 32 px with 2 px padding around and between.
     assert.deepEqual([img.width, img.height], [3 * 32 + 4 * 2, 2 * 32 + 3 * 2]);
+    // the truncation trick draws other latents, so other images; ψ must be a positive number
+    const tpng = join(ws.tmp, 'horse-t.png');
+    const t = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse:0.7,bird:0.3', '--n', '6', '--scale', '1', '--truncation', '0.5', '--out', tpng]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stderr, /truncation ψ 0\.5/);
+    assert.deepEqual([readPng(tpng).width, readPng(tpng).height], [img.width, img.height]);
+    assert.notDeepEqual(readPng(tpng).data, img.data);
+    assert.match(pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse', '--truncation', '-1', '--out', tpng]).stderr, /--truncation.*positive number/);
     const unknown = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'truck', '--out', png]);
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /not trained on "truck"; it knows bird, horse/);

@@ -18,7 +18,7 @@ import { crc32 } from '../nn/index.js';
 import { loadClassifier } from '../models/classifier/index.js';
 import { parseClassMix } from '../sample/classMix.js';
 import { DEFAULT_CLASSIFIER } from './classifier.js';
-import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
 
 function classList(value: string): string[] {
   const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
@@ -55,6 +55,7 @@ export function evaluateCommand() {
     .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(parsePositiveInt).default(50))
     .addOption(new Option('--mean-noise <sigma>', 'noise of the class-mean baseline, in [-1,1] units').argParser(noiseLevel).default(0.25))
     .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(parseNonNegativeInt).default(0))
+    .addOption(new Option('--truncation <psi>', 'draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN\'s truncation trick)').argParser(parsePositiveNumber))
     .option('--classifier <file>', 'classifier checkpoint (pegasus classifier train)', DEFAULT_CLASSIFIER)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
@@ -63,7 +64,7 @@ export function evaluateCommand() {
     .action((o) => {
       if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
       const concept = o.concept === undefined ? undefined : parseClassMix(o.concept);
-      const gen = loadGeneratorSource(o.checkpoint);
+      const gen = loadGeneratorSource(o.checkpoint, o.truncation);
       const { net } = loadClassifier(o.classifier);
       const dir = resolveDataDir(o.data);
       const train = loadCifar10({ dir, split: 'train', recordsPerFile: o.recordsPerFile });

@@ -31,6 +31,14 @@ function share(value: string): number {
   return n;
 }
 
+/** ψ of the truncation trick (a positive number), or "none". */
+function truncationValue(value: string): number | null {
+  if (value.trim().toLowerCase() === 'none') return null;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (e.g. 1) or "none", got "${value}".`);
+  return n;
+}
+
 export function generateCommand() {
   const s = defaultSearchConfig;
   return new Command('generate')
@@ -48,6 +56,9 @@ export function generateCommand() {
     .addOption(new Option('--seed <n>', `with --search: seed of the search (default ${s.seed})`).argParser(parseNonNegativeInt))
     .addOption(
       new Option('--body-share <a>', `with --search: the horse's share of the ideal belief horse vs bird+airplane; more asks for a clearer horse (default ${defaultGenerateConfig.score.bodyShare})`).argParser(share),
+    )
+    .addOption(
+      new Option('--truncation <psi>', `with --search: draw GAN latents from N(0, I) truncated to [−ψ, ψ] (BigGAN's truncation trick), or "none" (default ${s.truncation ?? 'none'})`).argParser(truncationValue),
     )
     .option('--data <dir>', 'CIFAR-10 folder, for nearest training images (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)

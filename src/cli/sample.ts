@@ -3,7 +3,7 @@
  * trained generator checkpoint.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
 
 export function sampleCommand() {
   return new Command('sample')
@@ -13,6 +13,7 @@ export function sampleCommand() {
     .option('--n <count>', 'number of images', parsePositiveInt, 64)
     .option('--seed <n>', 'seed of the noise', parseNonNegativeInt, 0)
     .option('--scale <k>', 'upscale each image k× in the grid', parsePositiveInt, 2)
+    .option('--truncation <psi>', 'gan: draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN\'s truncation trick): clearer, less varied; e.g. 1', parsePositiveNumber)
     .requiredOption('--out <file>', 'PNG file to write')
     .addOption(new Option('--model <kind>', 'kind of checkpoint').choices(['gan', 'diffusion'] as const).default('gan' as const))
     .option('--concept <spec>', 'diffusion: classes with guidance weights, e.g. "horse:3,bird:2,deer:-0.5" (none: unconditional)')

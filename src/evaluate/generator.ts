@@ -42,15 +42,15 @@ export function chunked(draw: (mix: readonly ClassWeight[], n: number, seed: num
 }
 
 /** A GAN checkpoint of `pegasus train` (generator-ema.pgc, or a run's checkpoint.pgc) as an image source. */
-export function loadGeneratorSource(path: string): ImageGeneratorSource {
+export function loadGeneratorSource(path: string, truncation?: number): ImageGeneratorSource {
   if (!existsSync(path)) throw new UserError(`--checkpoint ${path}: no such file`);
   const g = loadGenerator(path);
   const conditional = g.config.model === 'cgan';
   return {
-    name: `${path} (${g.config.model}, step ${g.step})`,
+    name: `${path} (${g.config.model}, step ${g.step}${truncation === undefined ? '' : `, truncation ψ ${truncation}`})`,
     classes: conditional ? [...g.config.train.classes] : [],
     sample: chunked((mix, n, seed) => {
-      const t = sampleImages(g, conditional ? mix : [], n, seed);
+      const t = sampleImages(g, conditional ? mix : [], n, seed, truncation);
       const out = Float32Array.from(t.data);
       t.dispose();
       return out;

@@ -44,6 +44,8 @@ export interface GenerateCommandOptions {
   readonly diffusionSteps?: number;
   readonly seed?: number;
   readonly bodyShare?: number;
+  /** ψ of the truncation trick, or null for none (absent: the default). */
+  readonly truncation?: number | null;
   readonly data?: string;
   readonly recordsPerFile: number;
   readonly cache: string;
@@ -67,6 +69,7 @@ function searchConfig(o: GenerateCommandOptions): GenerateConfig {
       ...(o.diffusionCandidates !== undefined && { diffusionCandidates: o.diffusionCandidates }),
       ...(o.diffusionSteps !== undefined && { diffusionSteps: o.diffusionSteps }),
       ...(o.seed !== undefined && { seed: o.seed }),
+      ...(o.truncation !== undefined && { truncation: o.truncation }),
     },
     ...(o.bodyShare !== undefined && { score: { ...d.score, bodyShare: o.bodyShare } }),
   };
@@ -78,8 +81,8 @@ function searchConfig(o: GenerateCommandOptions): GenerateConfig {
  */
 export function runGenerateCommand(o: GenerateCommandOptions): void {
   const t0 = performance.now();
-  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.diffusionSteps !== undefined || o.seed !== undefined || o.bodyShare !== undefined)) {
-    throw new UserError('--strategy, --candidates, --diffusion-candidates, --diffusion-steps, --seed and --body-share choose what --search tries; add --search');
+  if (!o.search && (o.strategy !== undefined || o.candidates !== undefined || o.diffusionCandidates !== undefined || o.diffusionSteps !== undefined || o.seed !== undefined || o.bodyShare !== undefined || o.truncation !== undefined)) {
+    throw new UserError('--strategy, --candidates, --diffusion-candidates, --diffusion-steps, --seed, --body-share and --truncation choose what --search tries; add --search');
   }
   mustExist(o.checkpoint, '--checkpoint', 'a GAN generator, e.g. generator-ema.pgc from pegasus train');
   mustExist(o.classifier, '--classifier', 'train one with `pegasus classifier train`');

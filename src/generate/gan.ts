@@ -4,7 +4,7 @@
  * an image never depends on what else is drawn with it (the generator is in eval mode, with
  * standing batch-norm statistics; see src/sample/sampler.ts).
  */
-import { matmul, noGrad, randn, Rng, tensor, tidy, type Tensor } from '../engine/index.js';
+import { matmul, noGrad, randn, Rng, tensor, tidy, truncatedRandn, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { Generator, type LayerCondition } from '../models/cgan/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
@@ -23,15 +23,17 @@ export function conditionalGenerator(g: LoadedGenerator): Generator {
 }
 
 /**
- * z of one recipe: N(0, I) from Rng(seed), then the walk's steps (see LatentWalk).
+ * z of one recipe: N(0, I) from Rng(seed), then the walk's steps (see LatentWalk); with a
+ * `truncation` ψ, z₀ and each step's noise are drawn truncated to [−ψ, ψ] (see truncatedRandn).
  * NOTE: computed in float64 and rounded once, so a walk replays identically whatever its length.
  */
-export function latentOf(seed: number, zDim: number, walk?: LatentWalk): Float32Array {
-  const z = Float64Array.from(randn([zDim], new Rng(seed)).data);
+export function latentOf(seed: number, zDim: number, walk?: LatentWalk, truncation?: number): Float32Array {
+  const draw = (s: number) => (truncation === undefined ? randn([zDim], new Rng(s)) : truncatedRandn([zDim], new Rng(s), truncation)).data;
+  const z = Float64Array.from(draw(seed));
   if (walk !== undefined) {
     const scale = 1 / Math.sqrt(1 + walk.sigma * walk.sigma);
     for (const s of walk.seeds) {
-      const eps = randn([zDim], new Rng(s)).data;
+      const eps = draw(s);
       for (let j = 0; j < zDim; j++) z[j] = (z[j]! + walk.sigma * eps[j]!) * scale;
     }
   }
@@ -110,7 +112,7 @@ export function drawGan(g: LoadedGenerator, recipes: readonly GanRecipe[], onBat
     const part = recipes.slice(s, s + BATCH);
     const n = part.length;
     const z = new Float32Array(n * zDim);
-    part.forEach((r, i) => z.set(latentOf(r.seed, zDim, r.walk), i * zDim));
+    part.forEach((r, i) => z.set(latentOf(r.seed, zDim, r.walk, r.truncation), i * zDim));
     const w = batchWeights(part, classes, layers, gen.config.imageSize);
     tidy(() =>
       noGrad(() => {

@@ -173,7 +173,7 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
   const bw = batchWeights(part, classes, layers, gen.config.imageSize);
   const w0 = bw.outside;
   part.forEach((r, i) => {
-    const zi = latentOf(r.seed, zDim, r.walk);
+    const zi = latentOf(r.seed, zDim, r.walk, r.truncation);
     z0.set(zi, i * zDim);
     radius[i] = Math.sqrt(zi.reduce((a, v) => a + v * v, 0));
   });

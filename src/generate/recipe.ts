@@ -56,6 +56,11 @@ export interface GanRecipe {
   readonly strategy: GanStrategy;
   /** Seed of z₀ ~ N(0, I). */
   readonly seed: number;
+  /**
+   * ψ of the truncation trick (Brock et al. 2019): z₀ and every walk step are drawn from N(0, I)
+   * truncated to [−ψ, ψ] (absent: untruncated, as recipes before it was added).
+   */
+  readonly truncation?: number;
   /** One mixture for every conditional layer (mix), or … */
   readonly weights?: ClassWeights;
   /** … one mixture per conditional layer, in forward order (layer-mix). */
@@ -153,6 +158,8 @@ export interface RecombineRecipe {
   /** The wing donor, a `mix` draw too (bird, airplane or both). */
   readonly donor: { readonly seed: number; readonly weights: ClassWeights };
   readonly placement: Placement;
+  /** ψ of the truncation trick for both draws (see GanRecipe.truncation). */
+  readonly truncation?: number;
 }
 
 export type Recipe = GanRecipe | DiffusionRecipe | RecombineRecipe;
@@ -221,11 +228,12 @@ export function formatWeights(mix: ClassWeights): string {
 /** A short human-readable description of a recipe, e.g. for logs and labels. */
 export function describe(r: Recipe): string {
   if (isDiffusion(r)) return `diffusion ${formatWeights(r.concept)} seed ${r.seed}`;
-  if (isRecombine(r)) return `recombine ${formatWeights(r.horse)} seed ${r.seed} + ${r.placement.shape} of ${formatWeights(r.donor.weights)} seed ${r.donor.seed}`;
+  const psi = !isDiffusion(r) && r.truncation !== undefined ? ` ψ${r.truncation}` : '';
+  if (isRecombine(r)) return `recombine ${formatWeights(r.horse)} seed ${r.seed} + ${r.placement.shape} of ${formatWeights(r.donor.weights)} seed ${r.donor.seed}${psi}`;
   const cond = r.layerWeights !== undefined ? r.layerWeights.map(formatWeights).join(' | ') : formatWeights(r.weights ?? {});
   const walk = r.walk !== undefined ? ` +${r.walk.seeds.length} steps` : '';
   const guide = r.guide !== undefined ? ` +${r.guide.steps} guided steps` : '';
   const g = r.region;
   const region = g !== undefined ? ` [${g.layerWeights.map((m) => (m === null ? '·' : formatWeights(m))).join(' | ')} in ellipse (${g.cy}, ${g.cx}) ±(${g.ry}, ${g.rx})]` : '';
-  return `${r.strategy} ${cond}${region} seed ${r.seed}${walk}${guide}`;
+  return `${r.strategy} ${cond}${region} seed ${r.seed}${walk}${guide}${psi}`;
 }

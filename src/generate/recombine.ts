@@ -41,9 +41,10 @@ const POISSON_ITERATIONS = 200;
 
 /** The horse and donor GAN recipes of a recombine recipe (plain `mix` draws). */
 export function partsOf(r: RecombineRecipe): { horse: GanRecipe; donor: GanRecipe } {
+  const psi = r.truncation !== undefined ? { truncation: r.truncation } : {};
   return {
-    horse: { strategy: 'mix', seed: r.seed, weights: r.horse },
-    donor: { strategy: 'mix', seed: r.donor.seed, weights: r.donor.weights },
+    horse: { strategy: 'mix', seed: r.seed, weights: r.horse, ...psi },
+    donor: { strategy: 'mix', seed: r.donor.seed, weights: r.donor.weights, ...psi },
   };
 }
 
@@ -181,21 +182,66 @@ function wingLayer(donor: Float32Array, donorMask: Mask, d: Box, p: Placement, a
 /** Rounded to 2 decimals, so the recorded number is the one used. */
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
+/** A horse or donor draw of the recombine stage, before it is used. */
+export interface Part {
+  readonly seed: number;
+  readonly weights: ClassWeights;
+}
+
+/**
+ * Judges parts: one quality per part, higher is better (the search uses the classifier's belief in
+ * the part's own class times its realism, see search.ts). `cls` is the class the part should show.
+ */
+export type RankParts = (parts: readonly Part[], cls: string) => number[];
+
+/** The best `keep` of `parts` by `rank` (ties keep the drawing order), in drawing order. */
+function elite(parts: Part[], keep: number, cls: (p: Part) => string, rank: RankParts): Part[] {
+  if (parts.length <= keep) return parts;
+  const q = new Float64Array(parts.length);
+  // one call per class, so the judge can batch
+  for (const c of new Set(parts.map(cls))) {
+    const idx = parts.flatMap((p, i) => (cls(p) === c ? [i] : []));
+    rank(idx.map((i) => parts[i]!), c).forEach((v, j) => (q[idx[j]!] = Number.isFinite(v) ? v : -Infinity));
+  }
+  const order = parts.map((_, i) => i).sort((a, b) => q[b]! - q[a]! || a - b);
+  return order.slice(0, keep).sort((a, b) => a - b).map((i) => parts[i]!);
+}
+
+/** How the parts of recombine proposals are drawn and judged. */
+export interface PartOptions {
+  /** Judge of the drawn horses and donors (with RecombineConfig.elite > 1). */
+  readonly rank?: RankParts;
+  /** ψ of the truncation trick for every draw (see GanRecipe.truncation). */
+  readonly truncation?: number;
+}
+
+/** The class a part should show: its largest weight. */
+const mainClass = (p: Part): string => Object.entries(p.weights).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+
 /**
  * `n` random recipes: a horse mixture (horse weight from `rc.horseWeights`, the rest on the wing
  * classes evenly), a donor of one wing class, every placement number uniform in its range, horse
  * and donor seeds from `seed()`. Each horse and donor serves about `rc.reuse` candidates (with
- * different partners and placements), so a candidate costs a fraction of a generator call.
+ * different partners and placements), so a candidate costs a fraction of a generator call. With
+ * `rank` and `rc.elite` > 1, `rc.elite` times as many horses and donors are drawn and only the best
+ * of each (by `rank`) are used: the collage starts from a clear horse and a clear wing donor. Every
+ * recipe carries `truncation` when it is given.
  * @example recombineProposals(512, 'horse', ['bird', 'airplane'], defaultRecombineConfig, seed, new Rng(0))
  */
-export function recombineProposals(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng): RecombineRecipe[] {
+export function recombineProposals(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng, o: PartOptions = {}): RecombineRecipe[] {
+  const { rank } = o;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.uniform() * xs.length)]!;
   const range = ([lo, hi]: readonly [number, number]) => r2(lo + (hi - lo) * rng.uniform());
   const horses: ClassWeights[] = rc.horseWeights.map((w) => (w >= 1 ? { [body]: 1 } : { [body]: w, ...Object.fromEntries(wings.map((c) => [c, r2((1 - w) / wings.length)])) }));
   const donors: ClassWeights[] = wings.map((c) => ({ [c]: 1 }));
   const pool = Math.max(1, Math.ceil(n / Math.max(1, rc.reuse)));
-  const hs = Array.from({ length: pool }, () => ({ seed: seed(), weights: pick(horses) }));
-  const ds = Array.from({ length: pool }, () => ({ seed: seed(), weights: pick(donors) }));
+  const drawn = rank === undefined ? pool : pool * Math.max(1, Math.round(rc.elite));
+  let hs: Part[] = Array.from({ length: drawn }, () => ({ seed: seed(), weights: pick(horses) }));
+  let ds: Part[] = Array.from({ length: drawn }, () => ({ seed: seed(), weights: pick(donors) }));
+  if (rank !== undefined && drawn > pool) {
+    hs = elite(hs, pool, () => body, rank);
+    ds = elite(ds, pool, mainClass, rank);
+  }
   return Array.from({ length: n }, (_, i) => {
     // neighbouring candidates share horses and donors, so a chunk of them draws each only once
     const hi = Math.floor(i / Math.max(1, rc.reuse));
@@ -206,6 +252,7 @@ export function recombineProposals(n: number, body: string, wings: readonly stri
       seed: h.seed,
       horse: h.weights,
       donor: ds[(hi + Math.floor(rng.uniform() * rc.reuse)) % pool]!,
+      ...(o.truncation !== undefined && { truncation: o.truncation }),
       placement: {
         shape,
         size: range(rc.size[shape]),
@@ -255,15 +302,16 @@ export function mutateRecombine(r: RecombineRecipe, rc: RecombineConfig, seed: (
  * best ones. First random proposals, then a (1 + λ) evolution strategy on placement and donor (as
  * latent search does on z): each of `rc.parents` parents (best pre-scores, one per horse) proposes
  * `rc.children` children per round and is replaced by its best child when that scores higher.
- * `evaluate` draws and scores a chunk and returns its pre-scores. Returns the candidates drawn.
+ * `evaluate` draws and scores a chunk and returns its pre-scores; `o` says how the proposals'
+ * horses and donors are drawn and judged (see recombineProposals). Returns the candidates drawn.
  */
-export function recombineSearch(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng, evaluate: (part: RecombineRecipe[]) => number[], chunk = 512): number {
+export function recombineSearch(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng, evaluate: (part: RecombineRecipe[]) => number[], chunk = 512, o: PartOptions = {}): number {
   const refineN = Math.floor(n * rc.refineShare);
   const parentsN = Math.max(1, Math.min(rc.parents, Math.floor(refineN / Math.max(1, rc.children))));
   const rounds = refineN >= parentsN * rc.children ? Math.floor(refineN / (parentsN * rc.children)) : 0;
   const first = n - rounds * parentsN * rc.children;
   const all: { r: RecombineRecipe; pre: number }[] = [];
-  const proposals = recombineProposals(first, body, wings, rc, seed, rng);
+  const proposals = recombineProposals(first, body, wings, rc, seed, rng, o);
   for (let s = 0; s < proposals.length; s += chunk) {
     const part = proposals.slice(s, s + chunk);
     evaluate(part).forEach((pre, i) => all.push({ r: part[i]!, pre }));

@@ -16,7 +16,8 @@ import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
 import { guideWithLatents } from './guided.js';
-import { drawRecombine, recombineSearch } from './recombine.js';
+import { drawRecombine, recombineSearch, type RankParts } from './recombine.js';
+import { CLASS_NAMES } from '../data/index.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, regionMixConditions, withRegionShape, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
@@ -104,6 +105,8 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
   const on = (s: string) => sc.strategies.includes(s as never);
   let nextSeed = sc.seed * 1_000_000;
   const seed = () => nextSeed++;
+  // every GAN draw is truncated alike; latent-search and guided recipes inherit it from their parents
+  const psi = sc.truncation !== null ? { truncation: sc.truncation } : {};
 
   // budgets
   const latent = on('latent-search') ? Math.round(sc.candidates * sc.latentShare) : 0;
@@ -134,7 +137,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
       const n = Math.floor(baseTotal / bases.length) + (b < baseTotal % bases.length ? 1 : 0);
       for (let i = 0; i < n; i++) {
         const s = seed();
-        recipes.push({ strategy, seed: s, ...withRegionShape(conds[i % conds.length]!, s) });
+        recipes.push({ strategy, seed: s, ...withRegionShape(conds[i % conds.length]!, s), ...psi });
       }
       counts[strategy] = n;
     });
@@ -205,12 +208,35 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
     // 4. recombine: a GAN horse with a wing cut from a GAN bird or airplane (see recombine.ts);
     // after the GAN stages, whose parents must be GAN recipes
     if (recombineN > 0) {
-      counts['recombine'] = recombineSearch(recombineN, body, wings, sc.recombine, seed, new Rng(sc.seed ^ 0x7ec0), (part) => {
-        const first = pool.size;
-        pool.add(part, drawRecombine(g, part));
-        tick('recombine');
-        return pool.pre.slice(first);
-      });
+      // horses and donors are judged as what they should show: p(class) · R^α
+      const rankParts: RankParts = (parts, cls) => {
+        const c = CLASS_NAMES.indexOf(cls as (typeof CLASS_NAMES)[number]);
+        const q: number[] = [];
+        for (let s = 0; s < parts.length; s += CHUNK) {
+          const part = parts.slice(s, s + CHUNK).map((p): GanRecipe => ({ strategy: 'mix', seed: p.seed, weights: p.weights, ...psi }));
+          const f = firstScores(net, drawGan(g, part), manifold, config.score);
+          const k = f.probs.length / f.n;
+          for (let i = 0; i < f.n; i++) q.push(f.probs[i * k + c]! * Math.min(1, f.realismScore[i]!) ** config.score.realismPower);
+          tick('recombine parts');
+        }
+        return q;
+      };
+      counts['recombine'] = recombineSearch(
+        recombineN,
+        body,
+        wings,
+        sc.recombine,
+        seed,
+        new Rng(sc.seed ^ 0x7ec0),
+        (part) => {
+          const first = pool.size;
+          pool.add(part, drawRecombine(g, part));
+          tick('recombine');
+          return pool.pre.slice(first);
+        },
+        CHUNK,
+        { rank: rankParts, ...psi },
+      );
     }
 
     // 5. diffusion: composed guidance, a few candidates

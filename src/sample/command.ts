@@ -13,15 +13,17 @@ export interface SampleCommandOptions {
   readonly seed: number;
   readonly scale: number;
   readonly out: string;
+  /** ψ of the truncation trick (absent: untruncated). */
+  readonly truncation?: number;
 }
 
 export function runSampleCommand(o: SampleCommandOptions): void {
   if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such file`);
   const g = loadGenerator(o.checkpoint);
   const mix = o.class === undefined ? [] : parseClassMix(o.class);
-  const x = sampleImages(g, mix, o.n, o.seed);
+  const x = sampleImages(g, mix, o.n, o.seed, o.truncation);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   mkdirSync(dirname(o.out), { recursive: true });
   writePng(o.out, makeGrid(imagesFromNchw(x.data, n, c, h, w), { scale: o.scale }));
-  console.error(`wrote ${n} samples (step ${g.step}${o.class === undefined ? '' : `, class ${o.class}`}) to ${o.out}`);
+  console.error(`wrote ${n} samples (step ${g.step}${o.class === undefined ? '' : `, class ${o.class}`}${o.truncation === undefined ? '' : `, truncation ψ ${o.truncation}`}) to ${o.out}`);
 }

@@ -2,7 +2,7 @@
  * Drawing images from a trained generator checkpoint (`generator-ema.pgc`, or a run's
  * `checkpoint.pgc`, whose EMA generator is used).
  */
-import { Rng, noGrad, randn, type Tensor } from '../engine/index.js';
+import { Rng, noGrad, randn, truncatedRandn, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { Generator } from '../models/cgan/index.js';
 import { dcganDefaults } from '../models/dcgan.js';
@@ -41,22 +41,29 @@ export function loadGenerator(path: string): LoadedGenerator {
 
 /**
  * n images [n, 3, 32, 32] in [−1, 1] for a class or a mixture of class embeddings, noise from
- * Rng(seed). An unconditional generator (DCGAN) takes no classes: pass an empty mixture.
+ * Rng(seed). An unconditional generator (DCGAN) takes no classes: pass an empty mixture. A finite
+ * `truncation` ψ draws z from N(0, I) truncated to [−ψ, ψ] (BigGAN's truncation trick, see
+ * truncatedRandn): clearer images, less variety.
  *
  * @example sampleImages(g, [{ name: 'horse', weight: 0.7 }, { name: 'bird', weight: 0.3 }], 16, 0)
  */
-export function sampleImages(g: LoadedGenerator, mix: readonly ClassWeight[], n: number, seed: number): Tensor {
+export function sampleImages(g: LoadedGenerator, mix: readonly ClassWeight[], n: number, seed: number, truncation = Infinity): Tensor {
   const rng = new Rng(seed);
   const gen = g.generator;
   if (!(gen instanceof Generator)) {
     if (mix.length > 0) throw new UserError(`this ${g.config.model} generator is unconditional; drop --class`);
-    const z = randn([n, zDimOf(g.config)], rng);
+    const z = noise([n, zDimOf(g.config)], rng, truncation);
     return noGrad(() => gen.forward(z, new Int32Array(n)));
   }
   if (mix.length === 0) throw new UserError(`choose a class with --class (one of ${g.config.train.classes.join(', ')})`);
   const weights = classWeights(mix, g.config.train.classes);
-  const z = randn([n, g.config.cgan.generator.zDim], rng);
+  const z = noise([n, g.config.cgan.generator.zDim], rng, truncation);
   return noGrad(() => gen.forward(z, gen.mixEmbedding(weights, n)));
+}
+
+/** N(0, I), truncated when ψ is finite (ψ = Infinity keeps the exact stream of earlier versions). */
+function noise(shape: number[], rng: Rng, truncation: number): Tensor {
+  return truncation === Infinity ? randn(shape, rng) : truncatedRandn(shape, rng, truncation);
 }
 
 function zDimOf(config: RunConfig): number {
