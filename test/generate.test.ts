@@ -292,6 +292,7 @@ describe('pegasus generate (CLI)', () => {
       [['generate', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
       [['generate', '--search', '--truncation', '0'], /--truncation.*positive number .* or "none"/],
       [['generate', '--search', '--truncation', 'wide'], /--truncation.*positive number .* or "none"/],
+      [['generate', '--truncation', 'none', ...common], /--truncation choose what --search tries; add --search/],
     ];
     for (const [args, pattern] of cases) {
       const r = pegasus(args);

@@ -32,8 +32,9 @@ function share(value: string): number {
 }
 
 /** ψ of the truncation trick (a positive number), or "none". */
-function truncationValue(value: string): number | null {
-  if (value.trim().toLowerCase() === 'none') return null;
+// NOTE: not null for "none": commander turns a parser's null into the empty string
+function truncationValue(value: string): number | 'none' {
+  if (value.trim().toLowerCase() === 'none') return 'none';
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (e.g. 1) or "none", got "${value}".`);
   return n;

@@ -44,8 +44,8 @@ export interface GenerateCommandOptions {
   readonly diffusionSteps?: number;
   readonly seed?: number;
   readonly bodyShare?: number;
-  /** ψ of the truncation trick, or null for none (absent: the default). */
-  readonly truncation?: number | null;
+  /** ψ of the truncation trick, or "none" (absent: the default). */
+  readonly truncation?: number | 'none';
   readonly data?: string;
   readonly recordsPerFile: number;
   readonly cache: string;
@@ -69,7 +69,7 @@ function searchConfig(o: GenerateCommandOptions): GenerateConfig {
       ...(o.diffusionCandidates !== undefined && { diffusionCandidates: o.diffusionCandidates }),
       ...(o.diffusionSteps !== undefined && { diffusionSteps: o.diffusionSteps }),
       ...(o.seed !== undefined && { seed: o.seed }),
-      ...(o.truncation !== undefined && { truncation: o.truncation }),
+      ...(o.truncation !== undefined && { truncation: o.truncation === 'none' ? null : o.truncation }),
     },
     ...(o.bodyShare !== undefined && { score: { ...d.score, bodyShare: o.bodyShare } }),
   };
