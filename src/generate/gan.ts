@@ -4,7 +4,7 @@
  * an image never depends on what else is drawn with it (the generator is in eval mode, with
  * standing batch-norm statistics; see src/sample/sampler.ts).
  */
-import { matmul, noGrad, randn, Rng, tensor, tidy, truncatedRandn, type Tensor } from '../engine/index.js';
+import { matmul, noGrad, Rng, tensor, tidy, truncatedRandn, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { Generator, type LayerCondition } from '../models/cgan/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
@@ -28,7 +28,8 @@ export function conditionalGenerator(g: LoadedGenerator): Generator {
  * NOTE: computed in float64 and rounded once, so a walk replays identically whatever its length.
  */
 export function latentOf(seed: number, zDim: number, walk?: LatentWalk, truncation?: number): Float32Array {
-  const draw = (s: number) => (truncation === undefined ? randn([zDim], new Rng(s)) : truncatedRandn([zDim], new Rng(s), truncation)).data;
+  // ψ = ∞ draws exactly what randn draws, so untruncated recipes keep their images
+  const draw = (s: number) => truncatedRandn([zDim], new Rng(s), truncation ?? Infinity).data;
   const z = Float64Array.from(draw(seed));
   if (walk !== undefined) {
     const scale = 1 / Math.sqrt(1 + walk.sigma * walk.sigma);

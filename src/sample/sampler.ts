@@ -2,7 +2,7 @@
  * Drawing images from a trained generator checkpoint (`generator-ema.pgc`, or a run's
  * `checkpoint.pgc`, whose EMA generator is used).
  */
-import { Rng, noGrad, randn, truncatedRandn, type Tensor } from '../engine/index.js';
+import { Rng, noGrad, truncatedRandn, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { Generator } from '../models/cgan/index.js';
 import { dcganDefaults } from '../models/dcgan.js';
@@ -52,18 +52,13 @@ export function sampleImages(g: LoadedGenerator, mix: readonly ClassWeight[], n:
   const gen = g.generator;
   if (!(gen instanceof Generator)) {
     if (mix.length > 0) throw new UserError(`this ${g.config.model} generator is unconditional; drop --class`);
-    const z = noise([n, zDimOf(g.config)], rng, truncation);
+    const z = truncatedRandn([n, zDimOf(g.config)], rng, truncation);
     return noGrad(() => gen.forward(z, new Int32Array(n)));
   }
   if (mix.length === 0) throw new UserError(`choose a class with --class (one of ${g.config.train.classes.join(', ')})`);
   const weights = classWeights(mix, g.config.train.classes);
-  const z = noise([n, g.config.cgan.generator.zDim], rng, truncation);
+  const z = truncatedRandn([n, g.config.cgan.generator.zDim], rng, truncation);
   return noGrad(() => gen.forward(z, gen.mixEmbedding(weights, n)));
-}
-
-/** N(0, I), truncated when ψ is finite (ψ = Infinity keeps the exact stream of earlier versions). */
-function noise(shape: number[], rng: Rng, truncation: number): Tensor {
-  return truncation === Infinity ? randn(shape, rng) : truncatedRandn(shape, rng, truncation);
 }
 
 function zDimOf(config: RunConfig): number {
