@@ -2,7 +2,8 @@
 // (and on a two-tone one), Otsu splits two clusters, compositing with an empty mask keeps the
 // horse and with a full opaque mask copies the donor (alpha and Poisson), a recombine recipe redraws
 // bit for bit and survives JSON, and a tiny-model search with --strategy recombine records
-// recombine candidates.
+// recombine candidates. The parts judge: a wing one can see on a horse from a sure bird scores by
+// its parts, an invisible wing adds nothing, and old choices are scored without the judge.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import { Rng } from '../src/engine/index.js';
 import { defaultRecombineConfig } from '../src/generate/config.js';
 import { describe as describeRecipe, type RecombineRecipe } from '../src/generate/recipe.js';
-import { drawRecombine, mutateRecombine, recombine, recombineProposals, recombineSearch } from '../src/generate/recombine.js';
+import { drawRecombine, drawRecombineParts, mutateRecombine, partsOf, recombine, recombineProposals, recombineSearch, type RecombineDraw } from '../src/generate/recombine.js';
+import { drawGan } from '../src/generate/gan.js';
+import { recordedScoreConfig, type RecordedChoice } from '../src/generate/choice.js';
+import { realManifold } from '../src/generate/reference.js';
+import { defaultScoreConfig, firstScores, fullScores, partsPegasusness, pegasusness, placeParts, wingParts, wingVisibility } from '../src/generate/score.js';
+import { embedImages } from '../src/evaluate/embed.js';
+import { rows } from '../src/evaluate/distances.js';
+import { randn } from '../src/engine/index.js';
 import { alphaComposite, featherAlpha, poissonBlend } from '../src/image/composite.js';
 import { fillHoles, largestComponent, maskBox, otsuThreshold, segmentForeground, topProfile, type Mask } from '../src/image/segment.js';
 import { Generator } from '../src/models/cgan/index.js';
@@ -123,6 +131,19 @@ describe('recombine: recipes', () => {
     assert.deepEqual(again.subarray(0, 3072), all.subarray(5 * 3072, 6 * 3072));
     assert.deepEqual(again.subarray(3072), all.subarray(2 * 3072, 3 * 3072));
     assert.match(describeRecipe(rr[0]!), /^recombine horse.* seed \d+ \+ (wing|object) of (bird|airplane):1 seed \d+$/);
+    // with its parts: the same images, each horse and donor as drawn alone, the wing's alpha in [0, 1]
+    const d = drawRecombineParts(g, rr);
+    assert.deepEqual(d.images, all);
+    rr.forEach((r, i) => {
+      const { horse, donor } = partsOf(r);
+      const two = drawGan(g, [horse, donor]);
+      // NOTE: a batch of 2 rounds differently from the batch of all parts (another GEMM blocking)
+      const near = (a: Float32Array, b: Float32Array) => a.every((v, j) => Math.abs(v - b[j]!) < 1e-4);
+      assert.ok(near(d.parts.subarray(d.horseOf[i]! * 3072, (d.horseOf[i]! + 1) * 3072), two.subarray(0, 3072)), `horse of ${i}`);
+      assert.ok(near(d.parts.subarray(d.donorOf[i]! * 3072, (d.donorOf[i]! + 1) * 3072), two.subarray(3072)), `donor of ${i}`);
+    });
+    assert.ok(d.wingAlpha.every((a) => a >= 0 && a <= 1));
+    for (let i = 0; i < rr.length; i++) assert.ok(d.wingAlpha.subarray(i * PLANE, (i + 1) * PLANE).some((a) => a > 0.5), `candidate ${i} has a wing`);
   });
 
   test('children keep the horse, stay in range, and the evolution strategy spends the budget on the best', () => {
@@ -189,6 +210,75 @@ describe('recombine: recipes', () => {
     }
     assert.ok(above >= 15, `${above} pixels changed above the back`);
     assert.equal(below, 0);
+  });
+});
+
+describe('recombine: the parts judge', () => {
+  // a dark box "horse" on grass; its wing: a white or a horse-coloured band above the back
+  const horseShape = (x: number, y: number) => x >= 6 && x < 26 && y >= 16 && y < 28;
+  const band = (x: number, y: number) => x >= 10 && x < 20 && y >= 8 && y < 14; // 60 px
+  const horse = picture(horseShape, [-0.6, -0.7, -0.8], () => [-0.4, 0.6, -0.4]);
+  const white = picture((x, y) => horseShape(x, y) || band(x, y), [-0.6, -0.7, -0.8], () => [-0.4, 0.6, -0.4]);
+  for (let q = 0; q < PLANE; q++) if (band(q % S, Math.floor(q / S))) for (let c = 0; c < 3; c++) white[c * PLANE + q] = 1;
+  const donor = picture(disc(16, 16, 8), [0.9, 0.9, 0.9], () => [-0.5, -0.3, 0.8]);
+  const alpha = Float32Array.from({ length: PLANE }, (_, q) => (band(q % S, Math.floor(q / S)) ? 1 : 0));
+  // candidate 0: the white wing; candidate 1: the same alpha, but nothing changed (an invisible wing)
+  const draw: RecombineDraw = {
+    images: Float32Array.of(...white, ...horse),
+    wingAlpha: Float32Array.of(...alpha, ...alpha),
+    parts: Float32Array.of(...horse, ...donor),
+    horseOf: Int32Array.of(0, 0),
+    donorOf: Int32Array.of(1, 1),
+    partMasks: Uint8Array.from({ length: 2 * PLANE }, (_, q) => (q < PLANE ? +horseShape(q % S, Math.floor(q / S)) : +disc(16, 16, 8)(q % S, Math.floor((q - PLANE) / S)))),
+  };
+  const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3));
+
+  test('area, contrast and p_donor are measured on the parts; an invisible wing has no visibility', () => {
+    const w = wingParts(net, draw, ['bird', 'airplane']);
+    assert.deepEqual([...w.area], [60, 60]);
+    // white (1) over the grass (−0.4, 0.6, −0.4) above the back: RMS of (1.4, 0.4, 1.4)
+    assert.ok(Math.abs(w.contrast[0]! - Math.sqrt((1.4 ** 2 + 0.4 ** 2 + 1.4 ** 2) / 3)) < 1e-5, `contrast ${w.contrast[0]}`);
+    assert.equal(w.contrast[1], 0);
+    // a wing that lies over the body (inside the horse's mask) is not seen as a wing at all
+    const body = wingParts(net, { ...draw, partMasks: Uint8Array.from(draw.partMasks, (v, q) => (q < PLANE ? 1 : v)) }, ['bird']);
+    assert.deepEqual([...body.area], [0, 0]);
+    const p = embedImages(net, donor, { flipTta: true }).probs;
+    assert.ok(Math.abs(w.pDonor[0]! - (p[0]! + p[2]!)) < 1e-6, 'p(airplane) + p(bird) of the donor');
+    assert.equal(wingVisibility(60, 1.7, defaultScoreConfig.parts!), 1);
+    assert.equal(wingVisibility(20, 0.2, { area: 40, contrast: 0.4 }), 0.25);
+    assert.equal(partsPegasusness(0.81, 1, 0.25, 0.5), 0.45);
+  });
+
+  test('P = max(whole-image P, P_parts): the parts judge only adds, and is off for old choices', () => {
+    const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
+    const parts = placeParts(3, [0, 1], wingParts(net, draw, ['bird', 'airplane']));
+    const images = Float32Array.of(...draw.images, ...horse); // the third has no parts
+    const on = firstScores(net, images, manifold, defaultScoreConfig, parts);
+    const off = firstScores(net, images, manifold, { ...defaultScoreConfig, parts: null }, parts);
+    for (let i = 0; i < 3; i++) {
+      const whole = pegasusness(on.pBody[i]!, on.pWings[i]!, 0.5);
+      assert.ok(Math.abs(off.pegasus[i]! - whole) < 1e-6);
+      assert.ok(Number.isNaN(off.partsPegasus[i]!));
+      if (i === 2) {
+        assert.ok(Number.isNaN(on.partsPegasus[i]!) && Math.abs(on.pegasus[i]! - whole) < 1e-6, 'no parts: the whole image judges');
+        continue;
+      }
+      const expected = partsPegasusness(on.pBody[i]!, parts.pDonor[i]!, i === 0 ? 1 : 0, 0.5);
+      assert.ok(Math.abs(on.partsPegasus[i]! - expected) < 1e-6);
+      assert.ok(Math.abs(on.pegasus[i]! - Math.max(whole, expected)) < 1e-6);
+    }
+    assert.equal(on.partsPegasus[1], 0, 'an invisible wing gives the parts judge nothing');
+    const tau = { pixel: 1, feature: 1e-6 };
+    const ref = { pixels: rows(horse, 3072), pixelNorms: undefined, train: { features: rows(on.features.slice(16, 24), 8), norms: undefined, index: Int32Array.of(0), complete: true }, manifold } as never;
+    const full = fullScores(images, on, [0, 1, 2], ref, tau, defaultScoreConfig);
+    assert.equal(full[0]!.judge, on.partsPegasus[0]! > pegasusness(on.pBody[0]!, on.pWings[0]!, 0.5) ? 'parts' : 'image');
+    assert.equal(full[0]!.parts?.visibility, 1);
+    assert.equal(full[2]!.parts, undefined);
+    assert.equal(full[2]!.judge, 'image');
+    // choices recorded before the judge are scored without it; new ones keep theirs
+    const choice = (score: unknown) => ({ search: { config: { score } } }) as unknown as RecordedChoice;
+    assert.equal(recordedScoreConfig(choice({ body: ['horse'], wings: ['bird'], bodyShare: 0.55, realismPower: 0.5 })).parts, null);
+    assert.deepEqual(recordedScoreConfig(choice(defaultScoreConfig)).parts, defaultScoreConfig.parts);
   });
 });
 

@@ -20,7 +20,7 @@ import { realManifold } from '../src/generate/reference.js';
 import { pegasusness } from '../src/generate/score.js';
 import { rows } from '../src/evaluate/distances.js';
 import { loadGenerator } from '../src/sample/sampler.js';
-import { greedyMaxMin } from '../src/generate/select.js';
+import { capPerFamily, greedyMaxMin } from '../src/generate/select.js';
 import { readPng } from '../src/image/index.js';
 import { Generator } from '../src/models/cgan/index.js';
 import { defaultClassifierConfig, ResNet9, saveClassifier } from '../src/models/classifier/index.js';
@@ -44,6 +44,18 @@ describe('generate: pieces', () => {
     const family = (row: number) => (row >= 3 ? 'walk' : `row ${row}`);
     assert.deepEqual(greedyMaxMin(f, 1, [3, 0, 1, 2, 4], 4, { family, max: 1 }), [3, 0, 2, 1]);
     assert.deepEqual(greedyMaxMin(f, 1, [3, 0, 1, 2, 4], 5, { family, max: 1 }), [3, 0, 2, 1, 4]);
+  });
+
+  test('the shortlist keeps at most max per family, best first, and fills up when families run out', () => {
+    const parity = { family: (i: number) => String(i % 2), max: 1 };
+    assert.deepEqual(capPerFamily([5, 3, 8, 1, 6], 2, parity), [5, 8]);
+    assert.deepEqual(capPerFamily([5, 3, 8, 1, 6], 4, parity), [5, 8, 3, 1], 'then the best of the rest, in order');
+    assert.deepEqual(capPerFamily([5, 3, 8, 1, 6], 9, { ...parity, max: 2 }), [5, 3, 8, 6, 1]);
+    // a lineage of 100 near-copies does not crowd out 10 others
+    const order = [...Array.from({ length: 100 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 100 + i)];
+    const short = capPerFamily(order, 20, { family: (i) => (i < 100 ? 'walk' : `own ${i}`), max: 3 });
+    assert.deepEqual(short.slice(0, 13), [0, 1, 2, ...Array.from({ length: 10 }, (_, i) => 100 + i)]);
+    assert.equal(new Set(short).size, 20);
   });
 
   test('a latent walk replays exactly and keeps z near unit variance', () => {

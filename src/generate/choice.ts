@@ -96,10 +96,13 @@ export function writeChoice(path: string, c: RecordedChoice): void {
 
 /**
  * The score settings a choice was searched with (in its recorded config), so that a redraw scores
- * the images as the search did; choices recorded before `bodyShare` existed used 0.5.
+ * the images as the search did; choices recorded before `bodyShare` existed used 0.5, and those
+ * recorded before the parts judge had none.
  */
 export function recordedScoreConfig(c: RecordedChoice): ScoreConfig {
   const score = (c.search.config as { score?: Partial<ScoreConfig> } | null)?.score ?? {};
   const share = score.bodyShare;
-  return { ...defaultScoreConfig, ...score, bodyShare: typeof share === 'number' && share > 0 && share < 1 ? share : 0.5 };
+  const parts = score.parts;
+  const judge = parts !== null && typeof parts === 'object' && parts.area > 0 && parts.contrast > 0 ? { area: parts.area, contrast: parts.contrast } : null;
+  return { ...defaultScoreConfig, ...score, bodyShare: typeof share === 'number' && share > 0 && share < 1 ? share : 0.5, parts: judge };
 }

@@ -23,11 +23,11 @@ import { drawGanRecipes, needsOptimisation } from './guided.js';
 import { writeOutputs, type OutputImage } from './outputs.js';
 import { pegasusClasses } from './proposals.js';
 import { isDiffusion, isRecombine, STRATEGIES, UnknownClassError, type DiffusionRecipe, type GanRecipe, type Recipe, type RecombineRecipe, type Strategy } from './recipe.js';
-import { drawRecombine } from './recombine.js';
+import { drawRecombineParts } from './recombine.js';
 import { buildReference, type GenerateReference } from './reference.js';
-import { featureNeighbours, firstScores, fullScores, preScore, uniquenessThresholds, type CandidateScores } from './score.js';
+import { featureNeighbours, firstScores, fullScores, placeParts, preScore, uniquenessThresholds, wingParts, type CandidateScores, type ScoreConfig, type WingParts } from './score.js';
 import { runSearch } from './search.js';
-import { greedyMaxMin } from './select.js';
+import { capPerFamily, greedyMaxMin } from './select.js';
 
 const IMAGE = 3072;
 
@@ -119,9 +119,9 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
     if (choice.classifier.crc32 !== fileCrc(o.classifier)) log(`the choice was scored with another classifier (${choice.classifier.path}); scores are recomputed with ${o.classifier}`);
     const ref = buildReference(net, train, { ...refOptions, needed: all.flatMap((c) => c.featureNeighbours) });
     log(`redrawing the recorded choice (${choice.images.length} images${all.length > choice.images.length ? ` and the best of ${all.length - choice.images.length} strategies` : ''}) from ${o.choice}`);
-    const images = draw(g, net, diffusion, all.map((c) => c.recipe), o.choice);
     const scoring = recordedScoreConfig(choice);
-    const first = firstScores(net, images, ref.manifold, scoring);
+    const { images, parts } = draw(g, net, diffusion, all.map((c) => c.recipe), o.choice, scoring);
+    const first = firstScores(net, images, ref.manifold, scoring, parts);
     const scores = fullScores(images, first, all.map((_, i) => i), ref, choice.thresholds, scoring);
     const outputs = all.map((c, i) => ({ pixels: images.subarray(i * IMAGE, (i + 1) * IMAGE), recipe: c.recipe, scores: scores[i]! }));
     chosen = outputs.slice(0, choice.images.length);
@@ -145,7 +145,8 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
     if (found.first.n === 0) throw new UserError(`--strategy ${config.search.strategies.join(',')} drew no candidates (no denoiser at ${o.denoiser}?); add a GAN strategy`);
     const { first, images, recipes } = found;
     const order = Array.from({ length: first.n }, (_, i) => i).sort((a, b) => preScore(first, b, config.score) - preScore(first, a, config.score));
-    const short = order.slice(0, Math.max(config.shortlist, config.batchSize));
+    const lineage = (i: number) => `${isDiffusion(recipes[i]!) ? 'diffusion' : 'gan'} ${recipes[i]!.seed}`;
+    const short = capPerFamily(order, Math.max(config.shortlist, config.batchSize), { family: lineage, max: config.maxPerLineage });
     // each strategy's best pre-score too, so that strategies.png shows every strategy that drew candidates
     const inShort = new Set(short);
     const leaders = new Map<Strategy, number>();
@@ -160,7 +161,6 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
       return of.length === 0 ? [] : [of.reduce((a, b) => (b.s.score > a.s.score ? b : a))];
     });
     const pool = ranked.slice(0, config.pool);
-    const lineage = (i: number) => `${isDiffusion(recipes[i]!) ? 'diffusion' : 'gan'} ${recipes[i]!.seed}`;
     const pick = greedyMaxMin(first.features, first.dim, pool.map((r) => r.i), config.batchSize, { family: lineage, max: config.maxPerLineage });
     const byIndex = new Map(scored.map((r) => [r.i, r.s] as const));
     const recorded = [...pick, ...bestOf.map((c) => c.i)];
@@ -191,16 +191,18 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
   const files = writeOutputs(o.out, chosen, train.images, report, strategyBest);
   const b = chosen[0]!.scores;
   console.log(
-    `best: score ${b.score.toFixed(3)} (Pegasus-ness ${b.pegasus.toFixed(3)}: p(horse) ${b.pBody.toFixed(3)}, p(bird+airplane) ${b.pWings.toFixed(3)}; ` +
+    `best: score ${b.score.toFixed(3)} (Pegasus-ness ${b.pegasus.toFixed(3)}: p(horse) ${b.pBody.toFixed(3)}, p(bird+airplane) ${b.pWings.toFixed(3)}` +
+      `${b.judge === 'parts' && b.parts !== undefined ? `; judged by parts: wing cut from a ${(b.parts.pDonor * 100).toFixed(0)}% bird/airplane, visibility ${b.parts.visibility.toFixed(2)}` : ''}; ` +
       `realism ${b.realism.toFixed(3)}; uniqueness ${b.uniqueness.toFixed(3)}, nearest training image ${b.nearestPixel.distance.toFixed(1)} px-units away)`,
   );
   console.log(`batch: mean score ${(chosen.reduce((a, c) => a + c.scores.score, 0) / chosen.length).toFixed(3)} over ${chosen.length} images`);
   console.log(`wrote ${files.join(', ')} to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
-/** Images of mixed GAN and diffusion recipes, in order. */
-function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string): Float32Array {
+/** Images of mixed GAN and diffusion recipes, in order, and the parts of the recombined ones. */
+function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string, score: ScoreConfig): { images: Float32Array; parts: WingParts } {
   const out = new Float32Array(recipes.length * IMAGE);
+  let parts: WingParts | null = null;
   const ganIdx = recipes.flatMap((r, i) => (isDiffusion(r) || isRecombine(r) ? [] : [i]));
   const recIdx = recipes.flatMap((r, i) => (isRecombine(r) ? [i] : []));
   const difIdx = recipes.flatMap((r, i) => (isDiffusion(r) ? [i] : []));
@@ -208,8 +210,9 @@ function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel 
     const gi = drawGanRecipes(g, net, ganIdx.map((i) => recipes[i] as GanRecipe));
     ganIdx.forEach((i, j) => out.set(gi.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
     if (recIdx.length > 0) {
-      const ri = drawRecombine(g, recIdx.map((i) => recipes[i] as RecombineRecipe));
-      recIdx.forEach((i, j) => out.set(ri.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+      const d = drawRecombineParts(g, recIdx.map((i) => recipes[i] as RecombineRecipe));
+      recIdx.forEach((i, j) => out.set(d.images.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+      if (score.parts !== null) parts = wingParts(net, d, score.wings);
     }
     if (difIdx.length > 0) {
       const di = drawDiffusion(diffusion!, difIdx.map((i) => recipes[i] as DiffusionRecipe));
@@ -219,7 +222,7 @@ function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel 
     if (err instanceof UnknownClassError) throw new UserError(`${choicePath}: ${err.message}; run \`pegasus generate --search\` to choose again`);
     throw err;
   }
-  return out;
+  return { images: out, parts: placeParts(recipes.length, recIdx, parts) };
 }
 
 function reportHeader(mode: string, c: RecordedChoice, ref: GenerateReference, ms: number): Record<string, unknown> {
@@ -230,7 +233,10 @@ function reportHeader(mode: string, c: RecordedChoice, ref: GenerateReference, m
     denoiser: c.denoiser,
     classifier: c.classifier,
     score: {
-      formula: 'score = P · R^alpha · U; P = 2·sqrt(p(horse)·(p(bird)+p(airplane))); R = min(1, realism score, Kynkäänniemi et al. 2019); U = min(1, d_pix/tau_pix)·min(1, d_feat/tau_feat)',
+      formula:
+        'score = P · R^alpha · U; P = (p(horse)/a)^a·(p(bird)+p(airplane))/(1-a))^(1-a), or for a recombined image max(P, p(horse)^a·(p_donor·V)^(1-a)) with V the wing\'s visibility; ' +
+        'R = min(1, realism score, Kynkäänniemi et al. 2019); U = min(1, d_pix/tau_pix)·min(1, d_feat/tau_feat)',
+      config: recordedScoreConfig(c),
       thresholds: c.thresholds,
       exactFeatureNeighbours: ref.train.complete,
     },

@@ -104,7 +104,10 @@ export interface GenerateConfig {
   readonly shortlist: number;
   /** Best fully scored candidates among which the diverse batch is chosen. */
   readonly pool: number;
-  /** Most images in the batch that share a starting latent (one latent search's steps). */
+  /**
+   * Most images in the shortlist and the batch that share a starting latent (one latent search's
+   * steps, or one horse under many wing placements), while there are other candidates.
+   */
   readonly maxPerLineage: number;
   /** Training images in the realism manifold. */
   readonly manifoldSize: number;

@@ -54,6 +54,29 @@ export function partsOf(r: RecombineRecipe): { horse: GanRecipe; donor: GanRecip
  * @example drawRecombine(g, [{ strategy: 'recombine', seed: 1, horse: { horse: 1 }, donor: { seed: 2, weights: { bird: 1 } }, placement }])
  */
 export function drawRecombine(g: LoadedGenerator, recipes: readonly RecombineRecipe[]): Float32Array {
+  return drawRecombineParts(g, recipes).images;
+}
+
+/** Recombined images and what they are made of. */
+export interface RecombineDraw {
+  /** Float NCHW [n, 3, 32, 32] in [−1, 1]. */
+  readonly images: Float32Array;
+  /** The wing layer's alpha in [0, 1] per pixel, [n, 32, 32] (both wings of a pair). */
+  readonly wingAlpha: Float32Array;
+  /** The distinct horses and donors drawn, float NCHW [m, 3, 32, 32]. */
+  readonly parts: Float32Array;
+  /** Each image's horse and donor: indices into `parts`. */
+  readonly horseOf: Int32Array;
+  readonly donorOf: Int32Array;
+  /** Each part's foreground mask as segmented for the collage, [m, 32, 32] of 0/1. */
+  readonly partMasks: Uint8Array;
+}
+
+/**
+ * Like drawRecombine, with each image's wing alpha and horse (for the parts judge of score.ts).
+ * @example const { images, wingAlpha } = drawRecombineParts(g, recipes);
+ */
+export function drawRecombineParts(g: LoadedGenerator, recipes: readonly RecombineRecipe[]): RecombineDraw {
   const keys = new Map<string, number>();
   const parts: GanRecipe[] = [];
   const index = (r: GanRecipe) => {
@@ -73,12 +96,17 @@ export function drawRecombine(g: LoadedGenerator, recipes: readonly RecombineRec
   const drawn = drawGan(g, parts);
   const masks = new Map<number, Mask>();
   const maskOf = (i: number) => masks.get(i) ?? masks.set(i, segmentForeground(imageAt(drawn, i), C, H, W)).get(i)!;
-  const out = new Float32Array(recipes.length * IMAGE);
+  const images = new Float32Array(recipes.length * IMAGE);
+  const wingAlpha = new Float32Array(recipes.length * PLANE);
   recipes.forEach((r, j) => {
     const [h, d] = pairs[j]!;
-    out.set(recombine(imageAt(drawn, h), maskOf(h), imageAt(drawn, d), maskOf(d), r.placement), j * IMAGE);
+    const out = recombineWithAlpha(imageAt(drawn, h), maskOf(h), imageAt(drawn, d), maskOf(d), r.placement);
+    images.set(out.image, j * IMAGE);
+    wingAlpha.set(out.alpha, j * PLANE);
   });
-  return out;
+  const partMasks = new Uint8Array(parts.length * PLANE);
+  for (const i of new Set(pairs.flat())) partMasks.set(maskOf(i).data, i * PLANE);
+  return { images, wingAlpha, parts: drawn, horseOf: Int32Array.from(pairs, (p) => p[0]), donorOf: Int32Array.from(pairs, (p) => p[1]), partMasks };
 }
 
 function imageAt(x: Float32Array, i: number): Float32Array {
@@ -111,6 +139,11 @@ function backOf(mask: Mask): Back {
  * @example recombine(horse, segmentForeground(horse, 3, 32, 32), bird, segmentForeground(bird, 3, 32, 32), placement)
  */
 export function recombine(horse: Float32Array, horseMask: Mask, donor: Float32Array, donorMask: Mask, p: Placement): Float32Array {
+  return recombineWithAlpha(horse, horseMask, donor, donorMask, p).image;
+}
+
+/** recombine, and the wing layer's alpha (the union of both wings of a pair), [32, 32] in [0, 1]. */
+export function recombineWithAlpha(horse: Float32Array, horseMask: Mask, donor: Float32Array, donorMask: Mask, p: Placement): { image: Float32Array; alpha: Float32Array } {
   const back = backOf(horseMask);
   const dBox = maskBox(donorMask) ?? { x0: 0, y0: 0, x1: W - 1, y1: H - 1 };
   const bw = back.box.x1 - back.box.x0 + 1;
@@ -122,14 +155,16 @@ export function recombine(horse: Float32Array, horseMask: Mask, donor: Float32Ar
     return { ax, ay: top - lift };
   };
   let out: Float64Array = Float64Array.from(horse);
+  const union = new Float32Array(PLANE);
   const paste = (along: number, lean: number, shade: number) => {
     const { ax, ay } = rootAt(along, p.lift);
     const { layer, alpha } = wingLayer(donor, donorMask, dBox, { ...p, lean }, ax, ay, back.tail, shade);
+    for (let q = 0; q < PLANE; q++) union[q] = Math.max(union[q]!, alpha[q]!);
     out = p.blend === 'poisson' ? poissonBlend(out, layer, alpha, C, H, W, POISSON_ITERATIONS) : alphaComposite(out, layer, featherAlpha(alpha, H, W, 1), C, H, W);
   };
   if (p.wings === 2) paste(p.along - FAR_SHIFT, p.lean + FAR_LEAN, FAR_SHADE);
   paste(p.along, p.lean, 1);
-  return Float32Array.from(out, (v) => Math.min(1, Math.max(-1, v)));
+  return { image: Float32Array.from(out, (v) => Math.min(1, Math.max(-1, v))), alpha: union };
 }
 
 /**

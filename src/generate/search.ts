@@ -16,14 +16,14 @@ import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
 import { guideWithLatents } from './guided.js';
-import { drawRecombine, recombineSearch, type RankParts } from './recombine.js';
+import { drawRecombineParts, recombineSearch, type RankParts } from './recombine.js';
 import { CLASS_NAMES } from '../data/index.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, regionMixConditions, withRegionShape, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
 import { encodeLatent, type ClassWeights, type DiffusionRecipe, type GanRecipe, type GanStrategy, type Guidance, type Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
-import { firstScores, preScore, type FirstScores } from './score.js';
+import { firstScores, preScore, wingParts, type FirstScores, type WingParts } from './score.js';
 
 const IMAGE = 3072;
 const CHUNK = 512;
@@ -50,8 +50,8 @@ class CandidatePool {
     private readonly config: GenerateConfig,
   ) {}
 
-  add(recipes: readonly Recipe[], images: Float32Array): FirstScores {
-    const s = firstScores(this.net, images, this.manifold, this.config.score);
+  add(recipes: readonly Recipe[], images: Float32Array, parts?: WingParts): FirstScores {
+    const s = firstScores(this.net, images, this.manifold, this.config.score, parts);
     this.recipes.push(...recipes);
     for (let i = 0; i < s.n; i++) this.pre.push(preScore(s, i, this.config.score));
     this.chunks.push({ images, s });
@@ -88,6 +88,9 @@ class CandidatePool {
       pWings: cat((c) => c.s.pWings),
       pegasus: cat((c) => c.s.pegasus),
       realismScore: cat((c) => c.s.realismScore),
+      partsPegasus: cat((c) => c.s.partsPegasus),
+      pDonor: cat((c) => c.s.pDonor),
+      wingVisibility: cat((c) => c.s.wingVisibility),
     };
     return { recipes: this.recipes, images: cat((c) => c.images), first, counts };
   }
@@ -230,7 +233,8 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
         new Rng(sc.seed ^ 0x7ec0),
         (part) => {
           const first = pool.size;
-          pool.add(part, drawRecombine(g, part));
+          const d = drawRecombineParts(g, part);
+          pool.add(part, d.images, config.score.parts === null ? undefined : wingParts(net, d, config.score.wings));
           tick('recombine');
           return pool.pre.slice(first);
         },
@@ -300,6 +304,9 @@ function dropStrategy(r: SearchResult, strategy: string): SearchResult {
       pWings: pick(f.pWings, 1),
       pegasus: pick(f.pegasus, 1),
       realismScore: pick(f.realismScore, 1),
+      partsPegasus: pick(f.partsPegasus, 1),
+      pDonor: pick(f.pDonor, 1),
+      wingVisibility: pick(f.wingVisibility, 1),
     },
     counts,
   };

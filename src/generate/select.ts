@@ -69,3 +69,36 @@ export function greedyMaxMin(features: Float32Array, dim: number, pool: readonly
   }
   return chosen;
 }
+
+/**
+ * The first `n` of `order` (best first) with at most `limit.max` members of a family, filled up
+ * from the rest in order when there are not enough families. The search's shortlist: a refined
+ * lineage (a latent walk, one horse under many wing placements) has hundreds of near-identical
+ * children, which would otherwise crowd every other candidate out of the pool the batch comes from.
+ * @example capPerFamily([5, 3, 8, 1], 2, { family: (i) => String(i % 2), max: 1 }) // [5, 8]
+ */
+export function capPerFamily(order: readonly number[], n: number, limit: FamilyLimit): number[] {
+  const kept: number[] = [];
+  const seen = new Map<string, number>();
+  for (const i of order) {
+    if (kept.length === n) break;
+    const f = limit.family(i);
+    const k = seen.get(f) ?? 0;
+    if (k < limit.max) {
+      seen.set(f, k + 1);
+      kept.push(i);
+    }
+  }
+  if (kept.length < n) {
+    // not enough families: the best of the rest, in order
+    const rest = new Set(kept);
+    for (const i of order) {
+      if (kept.length === n) break;
+      if (!rest.has(i)) {
+        rest.add(i);
+        kept.push(i);
+      }
+    }
+  }
+  return kept;
+}
