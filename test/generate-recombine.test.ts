@@ -242,10 +242,18 @@ describe('recombine: the parts judge', () => {
     // a wing that lies over the body (inside the horse's mask) is not seen as a wing at all
     const body = wingParts(net, { ...draw, partMasks: Uint8Array.from(draw.partMasks, (v, q) => (q < PLANE ? 1 : v)) }, ['bird']);
     assert.deepEqual([...body.area], [0, 0]);
+    // a horse the segmentation did not find (240 px < 300) leaves the judgement to the whole image
+    const lost = wingParts(net, draw, ['bird'], 300);
+    assert.ok([...lost.pDonor, ...lost.area, ...lost.contrast].every(Number.isNaN));
+    assert.equal(wingParts(net, draw, ['bird'], 240).area[0], 60);
+    // a wing of the horse's own colour beside it is not seen either, whatever the background
+    const brown = Float32Array.from(white);
+    for (let q = 0; q < PLANE; q++) if (band(q % S, Math.floor(q / S))) for (let c = 0; c < 3; c++) brown[c * PLANE + q] = [-0.6, -0.7, -0.8][c]!;
+    assert.ok(wingParts(net, { ...draw, images: Float32Array.of(...brown, ...horse) }, ['bird']).contrast[0]! < 1e-6);
     const p = embedImages(net, donor, { flipTta: true }).probs;
     assert.ok(Math.abs(w.pDonor[0]! - (p[0]! + p[2]!)) < 1e-6, 'p(airplane) + p(bird) of the donor');
     assert.equal(wingVisibility(60, 1.7, defaultScoreConfig.parts!), 1);
-    assert.equal(wingVisibility(20, 0.2, { area: 40, contrast: 0.4 }), 0.25);
+    assert.equal(wingVisibility(20, 0.2, { area: 40, contrast: 0.4, horseArea: 0 }), 0.25);
     assert.equal(partsPegasusness(0.81, 1, 0.25, 0.5), 0.45);
   });
 

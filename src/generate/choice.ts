@@ -103,6 +103,6 @@ export function recordedScoreConfig(c: RecordedChoice): ScoreConfig {
   const score = (c.search.config as { score?: Partial<ScoreConfig> } | null)?.score ?? {};
   const share = score.bodyShare;
   const parts = score.parts;
-  const judge = parts !== null && typeof parts === 'object' && parts.area > 0 && parts.contrast > 0 ? { area: parts.area, contrast: parts.contrast } : null;
+  const judge = parts !== null && typeof parts === 'object' && parts.area > 0 && parts.contrast > 0 ? { area: parts.area, contrast: parts.contrast, horseArea: parts.horseArea ?? 0 } : null;
   return { ...defaultScoreConfig, ...score, bodyShare: typeof share === 'number' && share > 0 && share < 1 ? share : 0.5, parts: judge };
 }

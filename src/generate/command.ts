@@ -212,7 +212,7 @@ function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel 
     if (recIdx.length > 0) {
       const d = drawRecombineParts(g, recIdx.map((i) => recipes[i] as RecombineRecipe));
       recIdx.forEach((i, j) => out.set(d.images.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
-      if (score.parts !== null) parts = wingParts(net, d, score.wings);
+      if (score.parts !== null) parts = wingParts(net, d, score.wings, score.parts.horseArea);
     }
     if (difIdx.length > 0) {
       const di = drawDiffusion(diffusion!, difIdx.map((i) => recipes[i] as DiffusionRecipe));

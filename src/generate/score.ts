@@ -67,8 +67,10 @@ export interface ScoreConfig {
 export interface PartsJudgeConfig {
   /** Wing area A₀: the sum of its alpha outside the horse, in pixels. */
   readonly area: number;
-  /** Contrast C₀: RMS over channels of wing − the background it covers, in [−1, 1] pixel units. */
+  /** Contrast C₀: RMS over channels of wing − background (or − the horse's colour), in [−1, 1] pixel units. */
   readonly contrast: number;
+  /** Fewest pixels in the horse's segmented mask for the judge to trust where its back is. */
+  readonly horseArea: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export interface WingParts {
   readonly pDonor: Float32Array;
   /** Sum of the wing's alpha outside the horse's mask (pixels). */
   readonly area: Float32Array;
-  /** There, the alpha-weighted RMS difference between the candidate and the image under the wing. */
+  /** There, the smaller of the wing's RMS difference from what it covers and from the horse's mean colour. */
   readonly contrast: Float32Array;
 }
 
@@ -97,7 +99,8 @@ export const defaultScoreConfig: ScoreConfig = {
   realismPower: 0.5, // realism matters, but less than being a winged horse
   // about the medians of 512 random recombine proposals (step-20,000 GAN): outside the horse, area
   // 30 px and contrast 0.39; below them a wing fades into the sky or hides in the body
-  parts: { area: 30, contrast: 0.4 },
+  // a mask under ~100 px (half the GAN's horses) is a blob, not a horse: the wing was placed blind
+  parts: { area: 30, contrast: 0.4, horseArea: 100 },
 };
 
 /** Distances below which a candidate counts as close to the training set (see the file comment). */
@@ -162,7 +165,7 @@ export function pegasusness(pBody: number, pWings: number, bodyShare: number): n
 
 /**
  * The wing's visibility V = min(1, area/A₀) · min(1, contrast/C₀).
- * @example wingVisibility(20, 0.4, { area: 40, contrast: 0.4 }) // 0.5
+ * @example wingVisibility(20, 0.4, { area: 40, contrast: 0.4, horseArea: 100 }) // 0.5
  */
 export function wingVisibility(area: number, contrast: number, j: PartsJudgeConfig): number {
   return Math.min(1, area / j.area) * Math.min(1, contrast / j.contrast);
@@ -213,10 +216,12 @@ export function firstScores(net: ResNet9, images: Float32Array, manifold: RealMa
 /**
  * What the parts judge needs of recombined candidates: the classifier's belief that each donor is
  * one of the `wings` classes, and each wing's area and contrast where it stands out of the horse's
- * silhouette (outside its segmented mask), against the background it covers there.
+ * silhouette (outside its segmented mask): the smaller of its RMS difference from the background it
+ * covers there and of its mean colour's from the horse's. A horse whose mask has fewer than
+ * `minHorseArea` pixels was not found by the segmentation (NaN: the whole-image judge alone).
  * @example const parts = wingParts(net, drawRecombineParts(g, recipes), ['bird', 'airplane']);
  */
-export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string[]): WingParts {
+export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string[], minHorseArea = 0): WingParts {
   const n = d.horseOf.length;
   const plane = IMAGE / 3;
   const w = classIndices(wings);
@@ -231,19 +236,41 @@ export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string
     const h = d.horseOf[i]!;
     const horse = d.parts.subarray(h * IMAGE, (h + 1) * IMAGE);
     const img = d.images.subarray(i * IMAGE, (i + 1) * IMAGE);
+    const mask = d.partMasks.subarray(h * plane, (h + 1) * plane);
+    let horseArea = 0;
+    const horseMean = [0, 0, 0];
+    for (let q = 0; q < plane; q++) {
+      if (mask[q] === 0) continue;
+      horseArea++;
+      for (let ch = 0; ch < 3; ch++) horseMean[ch]! += horse[ch * plane + q]!;
+    }
+    if (horseArea < minHorseArea) {
+      // the horse was not found, so neither is its back: the wing is somewhere, the judge cannot say where
+      pDonor[i] = NaN;
+      area[i] = NaN;
+      contrast[i] = NaN;
+      continue;
+    }
     let a = 0;
     let c = 0;
+    const wingMean = [0, 0, 0];
     for (let q = 0; q < plane; q++) {
       // only where the wing stands against the background: over the body it reads as a blanket
-      const alpha = d.wingAlpha[i * plane + q]! * (1 - d.partMasks[h * plane + q]!);
+      const alpha = d.wingAlpha[i * plane + q]! * (1 - mask[q]!);
       if (alpha === 0) continue;
       let e = 0;
-      for (let ch = 0; ch < 3; ch++) e += (img[ch * plane + q]! - horse[ch * plane + q]!) ** 2;
+      for (let ch = 0; ch < 3; ch++) {
+        e += (img[ch * plane + q]! - horse[ch * plane + q]!) ** 2;
+        wingMean[ch]! += alpha * img[ch * plane + q]!;
+      }
       a += alpha;
       c += alpha * Math.sqrt(e / 3);
     }
     area[i] = a;
-    contrast[i] = a > 0 ? c / a : 0;
+    // against the background it covers, and against the horse's own colour (a brown wing beside a
+    // brown horse reads as more horse)
+    const apart = a > 0 ? Math.sqrt(horseMean.reduce((s, m, ch) => s + (wingMean[ch]! / a - m / horseArea) ** 2, 0) / 3) : 0;
+    contrast[i] = a > 0 ? Math.min(c / a, apart) : 0;
   }
   return { pDonor, area, contrast };
 }

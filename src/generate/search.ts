@@ -234,7 +234,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
         (part) => {
           const first = pool.size;
           const d = drawRecombineParts(g, part);
-          pool.add(part, d.images, config.score.parts === null ? undefined : wingParts(net, d, config.score.wings));
+          pool.add(part, d.images, config.score.parts === null ? undefined : wingParts(net, d, config.score.wings, config.score.parts.horseArea));
           tick('recombine');
           return pool.pre.slice(first);
         },
