@@ -98,7 +98,9 @@ export const defaultScoreConfig: ScoreConfig = {
   bodyShare: 0.5,
   realismPower: 0.5, // realism matters, but less than being a winged horse
   // about the medians of 512 random recombine proposals (step-20,000 GAN): outside the horse, area
-  // 30 px and contrast 0.39; below them a wing fades into the sky or hides in the body
+  // 30 px and contrast 0.39; below them a wing fades into the sky or hides in the body. Contrast
+  // 0.6 (8,204 candidates, seed 0) kept the same best horse but let more blends into the batch
+  // (mean 0.715 vs 0.768, 33 vs 51 recombined images)
   // a mask under ~100 px (half the GAN's horses) is a blob, not a horse: the wing was placed blind
   parts: { area: 30, contrast: 0.4, horseArea: 100 },
 };

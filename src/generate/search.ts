@@ -21,6 +21,7 @@ import { CLASS_NAMES } from '../data/index.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, regionMixConditions, withRegionShape, type Condition } from './proposals.js';
 import { Rng } from '../engine/index.js';
+import { segmentForeground } from '../image/segment.js';
 import { encodeLatent, type ClassWeights, type DiffusionRecipe, type GanRecipe, type GanStrategy, type Guidance, type Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
 import { firstScores, preScore, wingParts, type FirstScores, type WingParts } from './score.js';
@@ -217,9 +218,12 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
         const q: number[] = [];
         for (let s = 0; s < parts.length; s += CHUNK) {
           const part = parts.slice(s, s + CHUNK).map((p): GanRecipe => ({ strategy: 'mix', seed: p.seed, weights: p.weights, ...psi }));
-          const f = firstScores(net, drawGan(g, part), manifold, config.score);
+          const drawn = drawGan(g, part);
+          const f = firstScores(net, drawn, manifold, config.score);
           const k = f.probs.length / f.n;
-          for (let i = 0; i < f.n; i++) q.push(f.probs[i * k + c]! * Math.min(1, f.realismScore[i]!) ** config.score.realismPower);
+          // with the parts judge, a horse must also be found by the segmentation (its back is where the wing goes)
+          const found = (i: number) => cls !== body || config.score.parts === null || segmentForeground(drawn.subarray(i * IMAGE, (i + 1) * IMAGE), 3, 32, 32).data.reduce((a, v) => a + v, 0) >= config.score.parts.horseArea;
+          for (let i = 0; i < f.n; i++) q.push(found(i) ? f.probs[i * k + c]! * Math.min(1, f.realismScore[i]!) ** config.score.realismPower : 0);
           tick('recombine parts');
         }
         return q;
