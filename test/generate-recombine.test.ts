@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { Rng } from '../src/engine/index.js';
 import { defaultRecombineConfig } from '../src/generate/config.js';
 import { describe as describeRecipe, type RecombineRecipe } from '../src/generate/recipe.js';
-import { drawRecombine, drawRecombineParts, mutateRecombine, partsOf, recombine, recombineProposals, recombineSearch, type RecombineDraw } from '../src/generate/recombine.js';
+import { drawRecombine, drawRecombineParts, mutateRecombine, partsOf, recombine, recombineProposals, recombineSearch, recombineWithAlpha, type RecombineDraw } from '../src/generate/recombine.js';
 import { drawGan } from '../src/generate/gan.js';
 import { recordedScoreConfig, type RecordedChoice } from '../src/generate/choice.js';
 import { realManifold } from '../src/generate/reference.js';
@@ -209,13 +209,21 @@ describe('recombine: recipes', () => {
     }
     assert.ok(above >= 15, `${above} pixels changed above the back`);
     assert.equal(below, 0);
+    // a solid wing is its whole outline: everywhere the masked wing is, and more where the donor's mask is ragged
+    const ragged = picture((x, y) => disc(16, 16, 6)(x, y) && (x + y) % 3 !== 0, [1, 1, 1], () => [-0.5, -0.3, 0.8]);
+    const p = { shape: 'wing', size: 12, along: 0, lift: -1, lean: 20, flip: false, light: 0, wings: 1, blend: 'alpha' } as const;
+    const masked = recombineWithAlpha(horse, seg(horse), ragged, seg(ragged), p).alpha;
+    const solid = recombineWithAlpha(horse, seg(horse), ragged, seg(ragged), { ...p, solid: true }).alpha;
+    assert.ok(masked.every((a, q) => solid[q]! >= a - 1e-6));
+    const sum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
+    assert.ok(sum(solid) > sum(masked), `${sum(solid)} vs ${sum(masked)}`);
   });
 });
 
 describe('recombine: the parts judge', () => {
   // a dark box "horse" on grass; its wing: a white or a horse-coloured band above the back
   const horseShape = (x: number, y: number) => x >= 6 && x < 26 && y >= 16 && y < 28;
-  const band = (x: number, y: number) => x >= 10 && x < 20 && y >= 8 && y < 14; // 60 px
+  const band = (x: number, y: number) => x >= 10 && x < 20 && y >= 10 && y < 16; // 60 px, its last row on the back
   const horse = picture(horseShape, [-0.6, -0.7, -0.8], () => [-0.4, 0.6, -0.4]);
   const white = picture((x, y) => horseShape(x, y) || band(x, y), [-0.6, -0.7, -0.8], () => [-0.4, 0.6, -0.4]);
   for (let q = 0; q < PLANE; q++) if (band(q % S, Math.floor(q / S))) for (let c = 0; c < 3; c++) white[c * PLANE + q] = 1;
@@ -241,6 +249,9 @@ describe('recombine: the parts judge', () => {
     // a wing that lies over the body (inside the horse's mask) is not seen as a wing at all
     const body = wingParts(net, { ...draw, partMasks: Uint8Array.from(draw.partMasks, (v, q) => (q < PLANE ? 1 : v)) }, ['bird']);
     assert.deepEqual([...body.area], [0, 0]);
+    // a wing that does not touch the horse floats in the sky: not seen as the horse's wing
+    const floating = Float32Array.from({ length: PLANE }, (_, q) => (band(q % S, Math.floor(q / S) + 3) ? 1 : 0)); // rows 7–12
+    assert.deepEqual([...wingParts(net, { ...draw, wingAlpha: Float32Array.of(...floating, ...floating) }, ['bird']).area], [0, 0]);
     // a horse the segmentation did not find (240 px < 300) leaves the judgement to the whole image
     const lost = wingParts(net, draw, ['bird'], 300);
     assert.ok([...lost.pDonor, ...lost.area, ...lost.contrast].every(Number.isNaN));

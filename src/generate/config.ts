@@ -29,6 +29,8 @@ export interface RecombineConfig {
   readonly step: number;
   /** Probability that a child takes a new donor of the same class. */
   readonly donorSwap: number;
+  /** Share of proposals whose wing is its solid outline filled with donor pixels (Placement.solid). */
+  readonly solid: number;
   /** Horses and donors drawn per one used: the best of every `elite` by the judge (1: all used). */
   readonly elite: number;
 }
@@ -55,6 +57,7 @@ export const defaultRecombineConfig: RecombineConfig = {
   // (step-20,000 GAN, seed 0) gave best 0.871 → 0.908, batch mean 0.688 → 0.768, 23 → 51
   // recombined images in the batch, visibly more horses with a wing
   elite: 3,
+  solid: 0.5,
 };
 
 export interface SearchConfig {

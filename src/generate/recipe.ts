@@ -148,6 +148,11 @@ export interface Placement {
   readonly wings: 1 | 2;
   /** Feathered alpha, or Poisson seamless cloning. */
   readonly blend: 'alpha' | 'poisson';
+  /**
+   * The wing's alpha is its whole outline, filled with the donor's pixels, instead of the outline ×
+   * the donor's mask (absent: false, as recipes recorded before it): a ragged donor mask left holes.
+   */
+  readonly solid?: boolean;
 }
 
 export interface RecombineRecipe {

@@ -203,7 +203,7 @@ function wingLayer(donor: Float32Array, donorMask: Mask, d: Box, p: Placement, a
       }
       const sy = d.y1 - b * (dh - 1);
       const q = y * W + x;
-      alpha[q] = inside === 0 ? 0 : inside * bilinear(maskF, 0, H, W, sx, sy, 0);
+      alpha[q] = inside === 0 ? 0 : p.solid === true ? inside : inside * bilinear(maskF, 0, H, W, sx, sy, 0);
       for (let c = 0; c < C; c++) {
         const v = bilinear(donor, c * PLANE, H, W, Math.min(W - 1, Math.max(0, sx)), Math.min(H - 1, Math.max(0, sy)), 0);
         const lit = v + p.light * (1 - v); // toward white (1)
@@ -298,6 +298,7 @@ export function recombineProposals(n: number, body: string, wings: readonly stri
         light: range(rc.light),
         wings: rng.uniform() < 0.5 ? 1 : 2,
         blend: pick(rc.blends),
+        ...(rng.uniform() < rc.solid && { solid: true }),
       },
     };
   });

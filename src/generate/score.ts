@@ -46,6 +46,8 @@ import type { RecombineDraw } from './recombine.js';
 import type { GenerateReference, RealManifold } from './reference.js';
 
 const IMAGE = 3072;
+/** Wing alpha (pixels) right beside the horse's mask for the wing to count as attached. */
+const MIN_TOUCH = 2;
 
 export interface ScoreConfig {
   /** The classes whose probability is the body (horse). */
@@ -219,7 +221,8 @@ export function firstScores(net: ResNet9, images: Float32Array, manifold: RealMa
  * What the parts judge needs of recombined candidates: the classifier's belief that each donor is
  * one of the `wings` classes, and each wing's area and contrast where it stands out of the horse's
  * silhouette (outside its segmented mask): the smaller of its RMS difference from the background it
- * covers there and of its mean colour's from the horse's. A horse whose mask has fewer than
+ * covers there and of its mean colour's from the horse's; a wing with under 2 px of alpha right
+ * beside the mask does not grow from the horse and counts as unseen (area 0). A horse whose mask has fewer than
  * `minHorseArea` pixels was not found by the segmentation (NaN: the whole-image judge alone).
  * @example const parts = wingParts(net, drawRecombineParts(g, recipes), ['bird', 'airplane']);
  */
@@ -251,6 +254,29 @@ export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string
       pDonor[i] = NaN;
       area[i] = NaN;
       contrast[i] = NaN;
+      continue;
+    }
+    // the wing must grow from the horse: some of it right beside the mask (its 8-neighbourhood), or
+    // it floats in the sky where a blob-like mask put its root
+    let touch = 0;
+    for (let q = 0; q < plane; q++) {
+      const alpha = d.wingAlpha[i * plane + q]!;
+      if (alpha === 0 || mask[q] === 1) continue;
+      const x = q % 32;
+      const y = (q - x) / 32;
+      let near = false;
+      for (let dy = -1; dy <= 1 && !near; dy++) {
+        for (let dx = -1; dx <= 1 && !near; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          near = xx >= 0 && xx < 32 && yy >= 0 && yy < 32 && mask[yy * 32 + xx] === 1;
+        }
+      }
+      if (near) touch += alpha;
+    }
+    if (touch < MIN_TOUCH) {
+      area[i] = 0;
+      contrast[i] = 0;
       continue;
     }
     let a = 0;

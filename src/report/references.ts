@@ -39,6 +39,7 @@ export const REFERENCES: readonly Reference[] = [
   { key: 'nguyen2017', short: 'Nguyen et al. 2017', full: 'A. Nguyen, J. Clune, Y. Bengio, A. Dosovitskiy, J. Yosinski. Plug & Play Generative Networks: Conditional Iterative Generation of Images in Latent Space. CVPR 2017.' },
   { key: 'athalye2018', short: 'Athalye et al. 2018', full: 'A. Athalye, L. Engstrom, A. Ilyas, K. Kwok. Synthesizing Robust Adversarial Examples. ICML 2018 (expectation over transformations).' },
   { key: 'otsu1979', short: 'Otsu 1979', full: 'N. Otsu. A Threshold Selection Method from Gray-Level Histograms. IEEE Trans. SMC 9(1), 1979.' },
+  { key: 'lake2015', short: 'Lake et al. 2015', full: 'B. M. Lake, R. Salakhutdinov, J. B. Tenenbaum. Human-level concept learning through probabilistic program induction. Science 350(6266), 2015.' },
   { key: 'dwibedi2017', short: 'Dwibedi et al. 2017', full: 'D. Dwibedi, I. Misra, M. Hebert. Cut, Paste and Learn: Surprisingly Easy Synthesis for Instance Detection. ICCV 2017.' },
   { key: 'park2019', short: 'Park et al. 2019', full: 'T. Park, M.-Y. Liu, T.-C. Wang, J.-Y. Zhu. Semantic Image Synthesis with Spatially-Adaptive Normalization. CVPR 2019 (SPADE).' },
   { key: 'perez2003', short: 'Pérez et al. 2003', full: 'P. Pérez, M. Gangnet, A. Blake. Poisson Image Editing. SIGGRAPH 2003.' },
