@@ -234,7 +234,7 @@ function reportHeader(mode: string, c: RecordedChoice, ref: GenerateReference, m
     classifier: c.classifier,
     score: {
       formula:
-        'score = P · R^alpha · U; P = (p(horse)/a)^a·(p(bird)+p(airplane))/(1-a))^(1-a), or for a recombined image max(P, p(horse)^a·(p_donor·V)^(1-a)) with V the wing\'s visibility; ' +
+        'score = P · R^alpha · U; P = (p(horse)/a)^a·((p(bird)+p(airplane))/(1-a))^(1-a), or for a recombined image max(P, p(horse)^a·(p_donor·V)^(1-a)) with V the wing\'s visibility; ' +
         'R = min(1, realism score, Kynkäänniemi et al. 2019); U = min(1, d_pix/tau_pix)·min(1, d_feat/tau_feat)',
       config: recordedScoreConfig(c),
       thresholds: c.thresholds,

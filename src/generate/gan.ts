@@ -10,8 +10,7 @@ import { Generator, type LayerCondition } from '../models/cgan/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
 import { layerClassWeights, regionClassWeights, type GanRecipe, type LatentWalk, type Region } from './recipe.js';
 
-/** Images per generator call: bounds memory when thousands of candidates are drawn. */
-/** Rows of every generator pass (see drawGan). */
+/** Rows of every generator pass (see drawGan); also bounds memory when thousands of candidates are drawn. */
 const BATCH = 16;
 const IMAGE = 3 * 32 * 32;
 

@@ -31,10 +31,12 @@
  * with p_body = p(horse) of the whole candidate (the wing must leave a horse), p_donor the wing
  * classes' probability of the image the wing was cut from (it is made of a bird or an airplane) and
  * V = min(1, area/A₀) · min(1, contrast/C₀) the wing's visibility as a silhouette: where it stands
- * out of the horse's segmented outline, its alpha-weighted area in pixels and the RMS difference
- * between the wing and the background it covers (a pale wing on a pale sky cannot be seen, and a
- * wing lying over the body reads as a blanket). The candidate's P is max(P, P_parts): the parts judge only adds evidence the whole-image
- * judge cannot see. This is the compositional view of Lake et al. 2015 ("Human-level concept
+ * out of the horse's segmented outline, its alpha-weighted area in pixels and the smaller of its
+ * RMS difference from the background it covers and from the horse's mean colour (a pale wing on a
+ * pale sky cannot be seen, a brown wing beside a brown horse reads as more horse, a wing lying over
+ * the body as a blanket, and one that does not touch the horse floats in the sky). Horses the
+ * segmentation did not find are left to the whole-image judge. The candidate's P is
+ * max(P, P_parts): the parts judge only adds evidence the whole-image judge cannot see. This is the compositional view of Lake et al. 2015 ("Human-level concept
  * learning through probabilistic program induction"): a concept made of parts is recognised part by
  * part, with the relation between them (the wing grows from the back) given by construction.
  */
@@ -219,11 +221,9 @@ export function firstScores(net: ResNet9, images: Float32Array, manifold: RealMa
 
 /**
  * What the parts judge needs of recombined candidates: the classifier's belief that each donor is
- * one of the `wings` classes, and each wing's area and contrast where it stands out of the horse's
- * silhouette (outside its segmented mask): the smaller of its RMS difference from the background it
- * covers there and of its mean colour's from the horse's; a wing with under 2 px of alpha right
- * beside the mask does not grow from the horse and counts as unseen (area 0). A horse whose mask has fewer than
- * `minHorseArea` pixels was not found by the segmentation (NaN: the whole-image judge alone).
+ * one of the `wings` classes, and each wing's silhouette (see `silhouette`). A horse whose mask has
+ * fewer than `minHorseArea` pixels was not found by the segmentation (NaN: the whole-image judge
+ * alone decides).
  * @example const parts = wingParts(net, drawRecombineParts(g, recipes), ['bird', 'airplane']);
  */
 export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string[], minHorseArea = 0): WingParts {
@@ -236,71 +236,65 @@ export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string
   const area = new Float32Array(n);
   const contrast = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const donor = d.donorOf[i]!;
-    for (const j of w) pDonor[i]! += emb.probs[donor * k + j]!;
     const h = d.horseOf[i]!;
-    const horse = d.parts.subarray(h * IMAGE, (h + 1) * IMAGE);
-    const img = d.images.subarray(i * IMAGE, (i + 1) * IMAGE);
     const mask = d.partMasks.subarray(h * plane, (h + 1) * plane);
-    let horseArea = 0;
-    const horseMean = [0, 0, 0];
-    for (let q = 0; q < plane; q++) {
-      if (mask[q] === 0) continue;
-      horseArea++;
-      for (let ch = 0; ch < 3; ch++) horseMean[ch]! += horse[ch * plane + q]!;
-    }
-    if (horseArea < minHorseArea) {
+    if (mask.reduce((s, v) => s + v, 0) < minHorseArea) {
       // the horse was not found, so neither is its back: the wing is somewhere, the judge cannot say where
-      pDonor[i] = NaN;
-      area[i] = NaN;
-      contrast[i] = NaN;
+      pDonor[i] = area[i] = contrast[i] = NaN;
       continue;
     }
-    // the wing must grow from the horse: some of it right beside the mask (its 8-neighbourhood), or
-    // it floats in the sky where a blob-like mask put its root
-    let touch = 0;
-    for (let q = 0; q < plane; q++) {
-      const alpha = d.wingAlpha[i * plane + q]!;
-      if (alpha === 0 || mask[q] === 1) continue;
-      const x = q % 32;
-      const y = (q - x) / 32;
-      let near = false;
-      for (let dy = -1; dy <= 1 && !near; dy++) {
-        for (let dx = -1; dx <= 1 && !near; dx++) {
-          const xx = x + dx;
-          const yy = y + dy;
-          near = xx >= 0 && xx < 32 && yy >= 0 && yy < 32 && mask[yy * 32 + xx] === 1;
-        }
-      }
-      if (near) touch += alpha;
-    }
-    if (touch < MIN_TOUCH) {
-      area[i] = 0;
-      contrast[i] = 0;
-      continue;
-    }
-    let a = 0;
-    let c = 0;
-    const wingMean = [0, 0, 0];
-    for (let q = 0; q < plane; q++) {
-      // only where the wing stands against the background: over the body it reads as a blanket
-      const alpha = d.wingAlpha[i * plane + q]! * (1 - mask[q]!);
-      if (alpha === 0) continue;
-      let e = 0;
-      for (let ch = 0; ch < 3; ch++) {
-        e += (img[ch * plane + q]! - horse[ch * plane + q]!) ** 2;
-        wingMean[ch]! += alpha * img[ch * plane + q]!;
-      }
-      a += alpha;
-      c += alpha * Math.sqrt(e / 3);
-    }
-    area[i] = a;
-    // against the background it covers, and against the horse's own colour (a brown wing beside a
-    // brown horse reads as more horse)
-    const apart = a > 0 ? Math.sqrt(horseMean.reduce((s, m, ch) => s + (wingMean[ch]! / a - m / horseArea) ** 2, 0) / 3) : 0;
-    contrast[i] = a > 0 ? Math.min(c / a, apart) : 0;
+    for (const j of w) pDonor[i]! += emb.probs[d.donorOf[i]! * k + j]!;
+    const s = silhouette(d.images.subarray(i * IMAGE, (i + 1) * IMAGE), d.parts.subarray(h * IMAGE, (h + 1) * IMAGE), mask, d.wingAlpha.subarray(i * plane, (i + 1) * plane));
+    area[i] = s.area;
+    contrast[i] = s.contrast;
   }
   return { pDonor, area, contrast };
+}
+
+/**
+ * The wing of a collage (`image`, CHW) as a silhouette against `horse` (the image it was pasted
+ * on) with the horse's `mask` and the wing's `alpha`: its alpha outside the mask (over the body a
+ * wing reads as a blanket) and there the smaller of its RMS difference from what it covers and of
+ * its mean colour's from the horse's (a brown wing beside a brown horse reads as more horse). A wing
+ * with under MIN_TOUCH px of alpha right beside the mask does not grow from the horse: area 0.
+ */
+function silhouette(image: Float32Array, horse: Float32Array, mask: Uint8Array, alpha: Float32Array): { area: number; contrast: number } {
+  const plane = mask.length;
+  const side = Math.round(Math.sqrt(plane));
+  const nearMask = (q: number) => {
+    const x = q % side;
+    const y = (q - x) / side;
+    for (let yy = Math.max(0, y - 1); yy <= Math.min(side - 1, y + 1); yy++) {
+      for (let xx = Math.max(0, x - 1); xx <= Math.min(side - 1, x + 1); xx++) if (mask[yy * side + xx] === 1) return true;
+    }
+    return false;
+  };
+  let touch = 0;
+  let area = 0;
+  let diff = 0;
+  let horseArea = 0;
+  const wingMean = [0, 0, 0];
+  const horseMean = [0, 0, 0];
+  for (let q = 0; q < plane; q++) {
+    if (mask[q] === 1) {
+      horseArea++;
+      for (let ch = 0; ch < 3; ch++) horseMean[ch]! += horse[ch * plane + q]!;
+      continue;
+    }
+    const a = alpha[q]!;
+    if (a === 0) continue;
+    if (nearMask(q)) touch += a;
+    let e = 0;
+    for (let ch = 0; ch < 3; ch++) {
+      e += (image[ch * plane + q]! - horse[ch * plane + q]!) ** 2;
+      wingMean[ch]! += a * image[ch * plane + q]!;
+    }
+    area += a;
+    diff += a * Math.sqrt(e / 3);
+  }
+  if (touch < MIN_TOUCH || area === 0) return { area: 0, contrast: 0 };
+  const apart = Math.sqrt(horseMean.reduce((s, m, ch) => s + (wingMean[ch]! / area - m / Math.max(1, horseArea)) ** 2, 0) / 3);
+  return { area, contrast: Math.min(diff / area, apart) };
 }
 
 /**
