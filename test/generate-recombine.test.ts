@@ -328,8 +328,20 @@ describe('recombine: search', () => {
       assert.ok(Number.isInteger(e.seed) && Number.isInteger(e.donor.seed) && e.horse.horse > 0);
       assert.ok(['wing', 'object'].includes(e.placement.shape) && e.placement.size > 0 && e.placement.light >= 0);
     }
+    // every recombined image says which judge gave its P; the parts judge's view is recorded
+    for (const e of json.batch) {
+      assert.ok(['image', 'parts'].includes(e.scores.judge));
+      if (e.scores.parts !== undefined) assert.ok(e.scores.pegasus >= e.scores.parts.pegasus - 1e-6 && e.scores.parts.visibility >= 0 && e.scores.parts.visibility <= 1);
+    }
+    assert.deepEqual(json.score.config.parts, { area: 30, contrast: 0.4, horseArea: 100 });
     const d = pegasus(['generate', '--out', p('b'), ...common]);
     assert.equal(d.status, 0, d.stderr);
-    for (const f of ['pegasus.png', 'batch64.png']) assert.deepEqual(readFileSync(p('b', f)), readFileSync(p('a', f)), f);
+    for (const f of ['pegasus.png', 'batch64.png', 'neighbours.png']) assert.deepEqual(readFileSync(p('b', f)), readFileSync(p('a', f)), f);
+    // the redraw judges the parts again and gets the search's scores
+    const again = JSON.parse(readFileSync(p('b', 'pegasus.json'), 'utf8'));
+    again.batch.forEach((e: { scores: { score: number; judge: string } }, i: number) => {
+      assert.ok(Math.abs(e.scores.score - json.batch[i].scores.score) < 1e-5, `image ${i}`);
+      assert.equal(e.scores.judge, json.batch[i].scores.judge);
+    });
   });
 });
