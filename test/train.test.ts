@@ -9,6 +9,8 @@ import { loadCheckpoint, saveCheckpoint } from '../src/nn/index.js';
 import { resolveRunConfig } from '../src/train/resolve.js';
 import { readMetrics } from '../src/train/runFolder.js';
 import { trainRun } from '../src/train/trainer.js';
+import type { LrDecay } from '../src/train/config.js';
+import { lrScale } from '../src/train/lrSchedule.js';
 import { loadTrainState } from '../src/train/trainState.js';
 import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
@@ -27,12 +29,12 @@ describe('GAN training loop', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  const run = (name: string, steps: number, extra: { stopAfterStep?: number; resume?: boolean } = {}) =>
+  const run = (name: string, steps: number, extra: { stopAfterStep?: number; resume?: boolean; lrDecay?: LrDecay } = {}) =>
     trainRun({
       runDir: join(tmp, name),
       dataDir: fx.dir,
       recordsPerFile: fx.recordsPerFile,
-      config: resolveRunConfig('cgan', 'tiny', { steps }),
+      config: resolveRunConfig('cgan', 'tiny', { steps, ...(extra.lrDecay !== undefined && { lrDecay: extra.lrDecay }) }),
       resume: extra.resume ?? false,
       ...quiet,
       ...(extra.stopAfterStep !== undefined && { stopAfterStep: extra.stopAfterStep }),
@@ -72,6 +74,28 @@ describe('GAN training loop', () => {
     const ma = readMetrics(join(tmp, 'straight', 'metrics.jsonl'));
     const mb = readMetrics(join(tmp, 'resumed', 'metrics.jsonl'));
     assert.deepEqual(mb.map((l) => [l.step, l.lossD, l.lossG]), ma.map((l) => [l.step, l.lossD, l.lossG]));
+  });
+
+  test('a learning-rate decay added on resume equals a run that had it from the start, bit for bit', async () => {
+    assert.deepEqual([0, 2, 3, 4, 5, 6, 9].map((k) => lrScale({ lrDecay: { start: 3, end: 6 } }, k)), [1, 1, 1, 2 / 3, 1 / 3, 0, 0]);
+    assert.equal(lrScale({}, 1e9), 1);
+    const decay = { start: 3, end: 6 };
+    await run('decayed', 6, { lrDecay: decay });
+    await run('decay-added', 6, { stopAfterStep: 3 }); // a constant-rate run, stopped at update 3
+    await run('decay-added', 6, { resume: true, lrDecay: decay });
+    const a = loadCheckpoint(join(tmp, 'decayed', 'checkpoint.pgc'));
+    const b = loadCheckpoint(join(tmp, 'decay-added', 'checkpoint.pgc'));
+    const constant = loadCheckpoint(join(tmp, 'straight', 'checkpoint.pgc')); // the same run without the decay
+    let changed = false;
+    for (const [name, t] of Object.entries(a.tensors)) {
+      assert.deepEqual(Array.from(b.tensors[name]!.data), Array.from(t.data), `${name} differs`);
+      if (name.startsWith('G.') && Array.from(t.data).some((v, i) => v !== constant.tensors[name]!.data[i])) changed = true;
+    }
+    assert.ok(changed, 'the decay changed none of G\'s weights');
+    assert.deepEqual(JSON.parse(readFileSync(join(tmp, 'decay-added', 'config.json'), 'utf8')).train.lrDecay, decay);
+    // the decay began at update 3 here, so a checkpoint past it cannot continue at constant rates
+    const path = join(tmp, 'decay-added', 'checkpoint.pgc');
+    assert.throws(() => loadTrainState(path, resolveRunConfig('cgan', 'tiny', { steps: 6 })), /must start at update 6 or later/);
   });
 
   test('DCGAN trains through the same loop and its generator samples without classes', async () => {

@@ -21,6 +21,9 @@ describe('pegasus train / sample / plot', () => {
       [['--preset', 'huge'], /--preset.*Allowed choices/],
       [['--steps', '5', '--epochs', '2'], /cannot be used with/],
       [['--classes', 'horse,unicorn', ...ws.data], /unknown CIFAR-10 class "unicorn"/],
+      [['--lr-decay', '30'], /--lr-decay.*START:END/],
+      [['--lr-decay', '9:4'], /--lr-decay.*END after START/],
+      [['--steps', '8', '--lr-decay', '2:6', ...ws.data], /reach zero at update 6 .* 8 updates long; give --steps 6/],
     ];
     for (const [args, re] of cases) {
       const r = pegasus(['train', '--preset', 'tiny', '--out', join(ws.tmp, 'never'), ...args]);
@@ -39,6 +42,10 @@ describe('pegasus train / sample / plot', () => {
     assert.match(again.stderr, /already holds a run; continue it with --resume/);
     const resumeBad = pegasus(['train', '--resume', out, '--seed', '3', ...ws.data]);
     assert.match(resumeBad.stderr, /drop --seed/);
+    // a decay may be added on resume only from the checkpoint's update on
+    const decayBad = pegasus(['train', '--resume', out, '--steps', '5', '--lr-decay', '2:5', ...ws.data]);
+    assert.notEqual(decayBad.status, 0);
+    assert.match(decayBad.stderr, /at update 3, .*must start at update 3 or later/);
 
     const png = join(ws.tmp, 'horse.png');
     const s = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse:0.7,bird:0.3', '--n', '6', '--scale', '1', '--out', png]);

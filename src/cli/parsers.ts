@@ -37,3 +37,12 @@ export function parseClassList(value: string): string[] {
   if (names.length === 0) throw new InvalidArgumentError(`expected class names like horse,bird, got "${value}".`);
   return names;
 }
+
+/** `--lr-decay START:END`: generator updates, END after START. */
+export function parseLrDecay(value: string): { start: number; end: number } {
+  const m = /^\s*(\d+):(\d+)\s*$/.exec(value);
+  if (m === null) throw new InvalidArgumentError(`expected START:END in generator updates (e.g. 24000:30000), got "${value}".`);
+  const decay = { start: Number(m[1]), end: Number(m[2]) };
+  if (!(decay.end > decay.start)) throw new InvalidArgumentError(`expected END after START, got "${value}".`);
+  return decay;
+}

@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { MODEL_KINDS } from '../train/config.js';
-import { parseClassList, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
+import { parseClassList, parseLrDecay, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
 import { PRESETS } from '../train/presets/index.js';
 
 export function trainCommand() {
@@ -22,6 +22,7 @@ export function trainCommand() {
     .option('--seed <n>', 'seed of weights, data order, noise and augmentation (default: the preset\'s)', parseNonNegativeInt)
     .option('--lr-g <x>', 'generator learning rate (default: the preset\'s)', parsePositiveNumber)
     .option('--lr-d <x>', 'discriminator learning rate (default: the preset\'s)', parsePositiveNumber)
+    .option('--lr-decay <start:end>', 'decay both learning rates linearly to zero from update START to END (also on --resume, from its step on)', parseLrDecay)
     .option('--data <dir>', 'CIFAR-10 binary folder (default: $PEGASUS_DATA, then the download cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <dir>', 'run folder to create (default: runs/<model>-<preset>)')

@@ -28,6 +28,7 @@ export interface DiffusionTrainCommandOptions {
   readonly seed?: number;
   readonly lrG?: number; // the learning rate of the one network
   readonly lrD?: number; // refused
+  readonly lrDecay?: unknown; // refused: the diffusion run has its own warm-up schedule
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -54,6 +55,7 @@ const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'out'] as const;
  */
 export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions): Promise<void> {
   if (o.lrD !== undefined) throw new UserError('--lr-d is the GAN discriminator\'s learning rate; a diffusion run has one network: use --lr-g');
+  if (o.lrDecay !== undefined) throw new UserError('--lr-decay is the GAN\'s learning-rate decay; a diffusion run keeps its preset\'s warm-up and constant rate');
   const dataDir = resolveDataDir(o.data);
   let config: DiffusionRunConfig;
   let runDir: string;

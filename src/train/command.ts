@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
 import { loadCifar10 } from '../data/cifar10.js';
-import type { ModelKind, RunConfig } from './config.js';
+import type { LrDecay, ModelKind, RunConfig } from './config.js';
+import { checkLrDecay } from './lrSchedule.js';
 import { resolveRunConfig, stepsForEpochs } from './resolve.js';
 import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
@@ -22,6 +23,8 @@ export interface TrainCommandOptions {
   readonly seed?: number;
   readonly lrG?: number;
   readonly lrD?: number;
+  /** Linear decay of both learning rates to zero; allowed on --resume from the checkpoint's step on. */
+  readonly lrDecay?: LrDecay;
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -40,7 +43,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
     const saved = readRunConfig(runDir);
     const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
-    config = { ...saved, train: { ...saved.train, steps } };
+    config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
     const base = resolveRunConfig(o.model, o.preset, {
       ...(o.classes !== undefined && { classes: o.classes }),
@@ -49,10 +52,12 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       ...(o.seed !== undefined && { seed: o.seed }),
       ...(o.lrG !== undefined && { lrG: o.lrG }),
       ...(o.lrD !== undefined && { lrD: o.lrD }),
+      ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
     });
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
+  checkLrDecay(config.train);
   const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
   if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
 }

@@ -24,6 +24,11 @@ export interface TrainConfig {
   readonly lrG: number;
   /** Adam learning rate of the discriminator. */
   readonly lrD: number;
+  /**
+   * Decay both learning rates linearly to zero between these generator updates (see
+   * lrSchedule.ts); absent = constant rates.
+   */
+  readonly lrDecay?: LrDecay;
   /** Adam β₁ (0 for the spectrally normalised GANs of Miyato et al. 2018 / Zhang et al. 2019). */
   readonly beta1: number;
   /** Adam β₂. */
@@ -44,6 +49,12 @@ export interface TrainConfig {
   readonly checkpointEverySeconds: number;
   /** Columns of the per-class sample grid (one row per class). */
   readonly samplesPerClass: number;
+}
+
+/** A linear learning-rate decay: full rates before `start`, zero at `end` (generator updates). */
+export interface LrDecay {
+  readonly start: number;
+  readonly end: number;
 }
 
 export type ModelKind = 'cgan' | 'dcgan';

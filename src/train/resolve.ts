@@ -5,7 +5,7 @@ import { CLASS_NAMES } from '../data/cifar10Format.js';
 import { classMask } from '../data/cifar10.js';
 import { UserError } from '../errors.js';
 import { validateCganConfig } from '../models/cgan/config.js';
-import type { ModelKind, RunConfig, TrainConfig } from './config.js';
+import type { LrDecay, ModelKind, RunConfig, TrainConfig } from './config.js';
 import { PRESETS } from './presets/index.js';
 
 /**
@@ -23,6 +23,7 @@ export interface RunOverrides {
   readonly seed?: number;
   readonly lrG?: number;
   readonly lrD?: number;
+  readonly lrDecay?: LrDecay;
 }
 
 /**
@@ -45,6 +46,7 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
     ...(o.seed !== undefined && { seed: o.seed }),
     ...(o.lrG !== undefined && { lrG: o.lrG }),
     ...(o.lrD !== undefined && { lrD: o.lrD }),
+    ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
   };
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);

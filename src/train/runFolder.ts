@@ -47,6 +47,11 @@ export function createRunFolder(dir: string, config: RunConfig): void {
     throw new UserError(`${dir} already holds a run; continue it with --resume ${dir} or choose another --out`);
   }
   mkdirSync(join(dir, SAMPLES_DIR), { recursive: true });
+  writeRunConfig(dir, config);
+}
+
+/** (Re)writes a run folder's config.json atomically. */
+export function writeRunConfig(dir: string, config: RunConfig): void {
   writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 }
 

@@ -11,6 +11,7 @@ import { UserError } from '../errors.js';
 import type { RngState, Tensor } from '../engine/index.js';
 import { loadCheckpoint, saveCheckpoint, type Adam, type EMA, type Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
+import { sameRatesSoFar } from './lrSchedule.js';
 
 export const TRAIN_KIND = 'gan-train';
 export const GENERATOR_KIND = 'generator';
@@ -97,9 +98,13 @@ export function saveTrainState(path: string, config: RunConfig, s: TrainState): 
   });
 }
 
-/** The fields of a config that must match for a checkpoint to continue a run (all but the length). */
+/**
+ * The fields of a config that must match for a checkpoint to continue a run: all but the length
+ * and the learning-rate decay (which need only agree on the updates already done: sameRatesSoFar).
+ */
 function runIdentity(c: RunConfig): string {
-  return JSON.stringify({ ...c, train: { ...c.train, steps: 0 } });
+  const { lrDecay: _decay, ...train } = c.train;
+  return JSON.stringify({ ...c, train: { ...train, steps: 0 } });
 }
 
 /**
@@ -113,6 +118,12 @@ export function loadTrainState(path: string, config: RunConfig): LoadedTrainStat
     throw new UserError(`${path} was written by a run with a different config than this one; resume it with its own run folder`);
   }
   const meta = ck.meta as { step: number; rngState: RngState; elapsedSeconds: number; optG: unknown; optD: unknown };
+  if (!sameRatesSoFar(saved.train, config.train, meta.step)) {
+    throw new UserError(
+      `${path} is at update ${meta.step}, and the learning-rate decay of this run differs from the checkpoint's before that update; ` +
+        `a --lr-decay given on resume must start at update ${meta.step} or later`,
+    );
+  }
   return {
     step: meta.step,
     rngState: meta.rngState,

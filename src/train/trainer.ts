@@ -24,7 +24,9 @@ import {
   MetricsLog,
   SAMPLES_DIR,
   createRunFolder,
+  writeRunConfig,
 } from './runFolder.js';
+import { lrScale } from './lrSchedule.js';
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
 import { loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
@@ -82,6 +84,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   };
   if (opts.resume) {
     restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
+    writeRunConfig(runDir, config); // the length (and any decay) this run now goes on with
   } else {
     createRunFolder(runDir, config);
   }
@@ -176,6 +179,9 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
   const D = pair.discriminator;
   const n = t.batchSize;
   const numClasses = t.classes.length;
+  const scale = lrScale(t, s.step);
+  s.optD.lr = t.lrD * scale;
+  s.optG.lr = t.lrG * scale;
   const augment = (x: Tensor): Tensor => (t.augment.length > 0 ? diffAugment(x, t.augment, rng) : x);
   const randomLabels = (): Int32Array => Int32Array.from({ length: n }, () => rng.int(numClasses));
 
