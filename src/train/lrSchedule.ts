@@ -1,8 +1,8 @@
 /**
  * The GAN's learning-rate schedule: constant, or decayed linearly to zero over a final stretch of
  * updates. Decaying the step size at the end lets both networks settle instead of circling one
- * another (Miyato & Koyama 2018 decayed theirs linearly to zero over the end of their ImageNet
- * runs; Gulrajani et al. 2017 over the whole CIFAR-10 run). A decay can be added to a run on
+ * another (Miyato & Koyama 2018 decayed theirs linearly to zero over the last 50K of their 450K
+ * ImageNet updates). A decay can be added to a run on
  * `--resume`, but only from the step it resumes at on: the updates already done keep their rates,
  * so a run resumed from any later checkpoint still continues bit for bit.
  */
