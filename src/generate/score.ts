@@ -220,6 +220,17 @@ export function firstScores(net: ResNet9, images: Float32Array, manifold: RealMa
 }
 
 /**
+ * Whether the segmentation found a horse in `mask` (1 = foreground): at least `minArea` px, or
+ * always when `minArea` is 0. The recombine stage ranks only found horses, and the parts judge
+ * judges only their collages: a wing goes on a back one can see.
+ */
+export function horseFound(mask: Uint8Array, minArea: number): boolean {
+  let area = 0;
+  for (let q = 0; q < mask.length; q++) area += mask[q]!;
+  return area >= minArea;
+}
+
+/**
  * What the parts judge needs of recombined candidates: the classifier's belief that each donor is
  * one of the `wings` classes, and each wing's silhouette (see `silhouette`). A horse whose mask has
  * fewer than `minHorseArea` pixels was not found by the segmentation (NaN: the whole-image judge
@@ -238,7 +249,7 @@ export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string
   for (let i = 0; i < n; i++) {
     const h = d.horseOf[i]!;
     const mask = d.partMasks.subarray(h * plane, (h + 1) * plane);
-    if (mask.reduce((s, v) => s + v, 0) < minHorseArea) {
+    if (!horseFound(mask, minHorseArea)) {
       // the horse was not found, so neither is its back: the wing is somewhere, the judge cannot say where
       pDonor[i] = area[i] = contrast[i] = NaN;
       continue;

@@ -24,7 +24,7 @@ import { Rng } from '../engine/index.js';
 import { segmentForeground } from '../image/segment.js';
 import { encodeLatent, type ClassWeights, type DiffusionRecipe, type GanRecipe, type GanStrategy, type Guidance, type Recipe } from './recipe.js';
 import type { RealManifold } from './reference.js';
-import { firstScores, preScore, wingParts, type FirstScores, type WingParts } from './score.js';
+import { firstScores, horseFound, preScore, wingParts, type FirstScores, type WingParts } from './score.js';
 
 const IMAGE = 3072;
 const CHUNK = 512;
@@ -222,7 +222,7 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
           const f = firstScores(net, drawn, manifold, config.score);
           const k = f.probs.length / f.n;
           // with the parts judge, a horse must also be found by the segmentation (its back is where the wing goes)
-          const found = (i: number) => cls !== body || config.score.parts === null || segmentForeground(drawn.subarray(i * IMAGE, (i + 1) * IMAGE), 3, 32, 32).data.reduce((a, v) => a + v, 0) >= config.score.parts.horseArea;
+          const found = (i: number) => cls !== body || config.score.parts === null || horseFound(segmentForeground(drawn.subarray(i * IMAGE, (i + 1) * IMAGE), 3, 32, 32).data, config.score.parts.horseArea);
           for (let i = 0; i < f.n; i++) q.push(found(i) ? f.probs[i * k + c]! * Math.min(1, f.realismScore[i]!) ** config.score.realismPower : 0);
           tick('recombine parts');
         }
