@@ -10,6 +10,7 @@ import { resolveRunConfig } from '../src/train/resolve.js';
 import { readMetrics } from '../src/train/runFolder.js';
 import { trainRun } from '../src/train/trainer.js';
 import type { LrDecay } from '../src/train/config.js';
+import type { AugmentPolicy } from '../src/models/cgan/diffAugment.js';
 import { lrScale } from '../src/train/lrSchedule.js';
 import { loadTrainState } from '../src/train/trainState.js';
 import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
@@ -96,6 +97,33 @@ describe('GAN training loop', () => {
     // the decay began at update 3 here, so a checkpoint past it cannot continue at constant rates
     const path = join(tmp, 'decay-added', 'checkpoint.pgc');
     assert.throws(() => loadTrainState(path, resolveRunConfig('cgan', 'tiny', { steps: 6 })), /must start at update 6 or later/);
+  });
+
+  test('--init-from: a new run continues another run\'s networks; unchanged it equals the uninterrupted run, bit for bit', async () => {
+    await run('source', 6, { stopAfterStep: 3 });
+    const from = join(tmp, 'source', 'checkpoint.pgc');
+    const fork = (name: string, augment?: AugmentPolicy[]) =>
+      trainRun({
+        runDir: join(tmp, name),
+        dataDir: fx.dir,
+        recordsPerFile: fx.recordsPerFile,
+        config: resolveRunConfig('cgan', 'tiny', { steps: 6, ...(augment !== undefined && { augment }) }),
+        resume: false,
+        initFrom: from,
+        ...quiet,
+      });
+    assert.deepEqual(await fork('same'), { step: 6, interrupted: false });
+    await fork('augmented', ['translation']); // the tiny preset has all three
+    const a = loadCheckpoint(join(tmp, 'straight', 'checkpoint.pgc')).tensors;
+    const same = loadCheckpoint(join(tmp, 'same', 'checkpoint.pgc')).tensors;
+    const aug = loadCheckpoint(join(tmp, 'augmented', 'checkpoint.pgc')).tensors;
+    for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(same[name]!.data), Array.from(t.data), `${name} differs`);
+    assert.ok(Object.keys(a).some((k) => k.startsWith('G.') && Array.from(aug[k]!.data).some((v, i) => v !== a[k]!.data[i])), 'the new augmentation changed nothing');
+    assert.deepEqual(readMetrics(join(tmp, 'augmented', 'metrics.jsonl')).map((m) => m.step), [4, 5, 6]);
+    // other networks are refused, and so is a run no longer than the checkpoint
+    const other = resolveRunConfig('cgan', 'tiny', { steps: 6, classes: ['cat', 'dog'] });
+    assert.throws(() => loadTrainState(from, other, true), /other networks .* same model and classes/);
+    assert.throws(() => loadTrainState(from, resolveRunConfig('cgan', 'tiny', { steps: 3 }), true), /already at update 3; give --steps above it/);
   });
 
   test('DCGAN trains through the same loop and its generator samples without classes', async () => {

@@ -22,6 +22,8 @@ describe('pegasus train / sample / plot', () => {
       [['--steps', '5', '--epochs', '2'], /cannot be used with/],
       [['--classes', 'horse,unicorn', ...ws.data], /unknown CIFAR-10 class "unicorn"/],
       [['--lr-decay', '30'], /--lr-decay.*START:END/],
+      [['--augment', 'color,blur'], /--augment.*none or a list of color, translation, cutout/],
+      [['--init-from', join(ws.tmp, 'nothing.pgc'), ...ws.data], /nothing\.pgc/],
       [['--lr-decay', '9:4'], /--lr-decay.*END after START/],
       [['--steps', '8', '--lr-decay', '2:6', ...ws.data], /reach zero at update 6 .* 8 updates long; give --steps 6/],
     ];
@@ -42,6 +44,7 @@ describe('pegasus train / sample / plot', () => {
     assert.match(again.stderr, /already holds a run; continue it with --resume/);
     const resumeBad = pegasus(['train', '--resume', out, '--seed', '3', ...ws.data]);
     assert.match(resumeBad.stderr, /drop --seed/);
+    assert.match(pegasus(['train', '--resume', out, '--augment', 'cutout', ...ws.data]).stderr, /drop --augment/);
     // a decay may be added on resume only from the checkpoint's update on
     const decayBad = pegasus(['train', '--resume', out, '--steps', '5', '--lr-decay', '2:5', ...ws.data]);
     assert.notEqual(decayBad.status, 0);

@@ -46,3 +46,14 @@ export function parseLrDecay(value: string): { start: number; end: number } {
   if (!(decay.end > decay.start)) throw new InvalidArgumentError(`expected END after START, got "${value}".`);
   return decay;
 }
+
+const AUGMENTS = ['color', 'translation', 'cutout'] as const;
+
+/** `--augment color,translation,cutout` (DiffAugment transforms) or `none`. */
+export function parseAugment(value: string): (typeof AUGMENTS)[number][] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (names.length === 1 && names[0] === 'none') return [];
+  const bad = names.find((n) => !(AUGMENTS as readonly string[]).includes(n));
+  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected none or a list of ${AUGMENTS.join(', ')}, got "${value}".`);
+  return AUGMENTS.filter((a) => names.includes(a));
+}

@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { MODEL_KINDS } from '../train/config.js';
-import { parseClassList, parseLrDecay, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
+import { parseAugment, parseClassList, parseLrDecay, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
 import { PRESETS } from '../train/presets/index.js';
 
 export function trainCommand() {
@@ -23,6 +23,8 @@ export function trainCommand() {
     .option('--lr-g <x>', 'generator learning rate (default: the preset\'s)', parsePositiveNumber)
     .option('--lr-d <x>', 'discriminator learning rate (default: the preset\'s)', parsePositiveNumber)
     .option('--lr-decay <start:end>', 'decay both learning rates linearly to zero from update START to END (also on --resume, from its step on)', parseLrDecay)
+    .option('--augment <list>', 'DiffAugment transforms D sees: none or color,translation,cutout (default: the preset\'s)', parseAugment)
+    .option('--init-from <checkpoint>', 'start this new run from another run\'s checkpoint.pgc (same networks and classes; its own schedule)')
     .option('--data <dir>', 'CIFAR-10 binary folder (default: $PEGASUS_DATA, then the download cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <dir>', 'run folder to create (default: runs/<model>-<preset>)')

@@ -29,6 +29,8 @@ export interface DiffusionTrainCommandOptions {
   readonly lrG?: number; // the learning rate of the one network
   readonly lrD?: number; // refused
   readonly lrDecay?: unknown; // refused: the diffusion run has its own warm-up schedule
+  readonly augment?: unknown; // refused: the GAN discriminator's DiffAugment
+  readonly initFrom?: unknown; // refused: GAN runs only
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -56,6 +58,8 @@ const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'out'] as const;
 export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions): Promise<void> {
   if (o.lrD !== undefined) throw new UserError('--lr-d is the GAN discriminator\'s learning rate; a diffusion run has one network: use --lr-g');
   if (o.lrDecay !== undefined) throw new UserError('--lr-decay is the GAN\'s learning-rate decay; a diffusion run keeps its preset\'s warm-up and constant rate');
+  if (o.augment !== undefined) throw new UserError('--augment is the GAN discriminator\'s DiffAugment; a diffusion run has no discriminator');
+  if (o.initFrom !== undefined) throw new UserError('--init-from starts a GAN run from another GAN run; continue a diffusion run with --resume');
   const dataDir = resolveDataDir(o.data);
   let config: DiffusionRunConfig;
   let runDir: string;

@@ -8,6 +8,7 @@ import { resolveDataDir } from '../data/dataDir.js';
 import { loadCifar10 } from '../data/cifar10.js';
 import type { LrDecay, ModelKind, RunConfig } from './config.js';
 import { checkLrDecay } from './lrSchedule.js';
+import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 import { resolveRunConfig, stepsForEpochs } from './resolve.js';
 import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
@@ -25,6 +26,10 @@ export interface TrainCommandOptions {
   readonly lrD?: number;
   /** Linear decay of both learning rates to zero; allowed on --resume from the checkpoint's step on. */
   readonly lrDecay?: LrDecay;
+  /** DiffAugment transforms (default: the preset's). */
+  readonly augment?: AugmentPolicy[];
+  /** Start a new run from this training checkpoint of another run (same networks). */
+  readonly initFrom?: string;
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -32,7 +37,7 @@ export interface TrainCommandOptions {
 }
 
 /** Flags that would change a run's schedule and so cannot be given with --resume. */
-const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'out'] as const;
+const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'out'] as const;
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const dataDir = resolveDataDir(o.data);
@@ -45,7 +50,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
-    const base = resolveRunConfig(o.model, o.preset, {
+    let base = resolveRunConfig(o.model, o.preset, {
       ...(o.classes !== undefined && { classes: o.classes }),
       ...(o.steps !== undefined && { steps: o.steps }),
       ...(o.batch !== undefined && { batchSize: o.batch }),
@@ -53,12 +58,14 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       ...(o.lrG !== undefined && { lrG: o.lrG }),
       ...(o.lrD !== undefined && { lrD: o.lrD }),
       ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
+      ...(o.augment !== undefined && { augment: o.augment }),
     });
+    if (o.initFrom !== undefined) base = { ...base, train: { ...base.train, initFrom: o.initFrom } };
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);
-  const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
+  const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, ...(o.initFrom !== undefined && { initFrom: o.initFrom }), recordsPerFile: o.recordsPerFile });
   if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
 }
 

@@ -37,6 +37,11 @@ export interface TrainConfig {
   readonly emaDecay: number;
   /** Steps before the EMA starts to average (until then it copies the generator). */
   readonly emaStart: number;
+  /**
+   * The training checkpoint of another run this run started from (`--init-from`), for the record;
+   * absent = random initial weights.
+   */
+  readonly initFrom?: string;
   /** DiffAugment transforms applied to every image the discriminator sees; empty = none. */
   readonly augment: readonly AugmentPolicy[];
   /** Flip real images left–right with probability ½ (CIFAR-10 is left–right symmetric). */

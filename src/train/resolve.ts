@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { validateCganConfig } from '../models/cgan/config.js';
 import type { LrDecay, ModelKind, RunConfig, TrainConfig } from './config.js';
 import { PRESETS } from './presets/index.js';
+import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 
 /**
  * DCGAN's own schedule (Radford et al. 2015, "Unsupervised Representation Learning with Deep
@@ -24,6 +25,7 @@ export interface RunOverrides {
   readonly lrG?: number;
   readonly lrD?: number;
   readonly lrDecay?: LrDecay;
+  readonly augment?: readonly AugmentPolicy[];
 }
 
 /**
@@ -47,6 +49,7 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
     ...(o.lrG !== undefined && { lrG: o.lrG }),
     ...(o.lrD !== undefined && { lrD: o.lrD }),
     ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
+    ...(o.augment !== undefined && { augment: o.augment }),
   };
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);

@@ -107,18 +107,31 @@ function runIdentity(c: RunConfig): string {
   return JSON.stringify({ ...c, train: { ...train, steps: 0 } });
 }
 
+/** The fields a run started from another run's checkpoint (`--init-from`) must share with it: the networks. */
+function networkIdentity(c: RunConfig): string {
+  return JSON.stringify({ model: c.model, cgan: c.model === 'cgan' ? c.cgan : null, classes: c.train.classes });
+}
+
 /**
  * Reads a training checkpoint written for `config` (steps may differ). Refuses a file that is not
- * a pegasus training checkpoint or that belongs to a differently configured run.
+ * a pegasus training checkpoint or that belongs to a differently configured run. With `fork`
+ * (a new run that starts from another run's checkpoint) only the networks must match: the
+ * schedule (augmentation, rates, seed) is the new run's own.
  */
-export function loadTrainState(path: string, config: RunConfig): LoadedTrainState {
+export function loadTrainState(path: string, config: RunConfig, fork = false): LoadedTrainState {
   const ck = loadCheckpoint(path, { expectKind: TRAIN_KIND });
   const saved = ck.config as RunConfig;
-  if (runIdentity(saved) !== runIdentity(config)) {
+  if (fork && networkIdentity(saved) !== networkIdentity(config)) {
+    throw new UserError(`${path} holds other networks (model, sizes or classes) than this run's; --init-from needs a checkpoint of the same model and classes`);
+  }
+  if (!fork && runIdentity(saved) !== runIdentity(config)) {
     throw new UserError(`${path} was written by a run with a different config than this one; resume it with its own run folder`);
   }
   const meta = ck.meta as { step: number; rngState: RngState; elapsedSeconds: number; optG: unknown; optD: unknown };
-  if (!sameRatesSoFar(saved.train, config.train, meta.step)) {
+  if (fork && meta.step >= config.train.steps) {
+    throw new UserError(`${path} is already at update ${meta.step}; give --steps above it to train on from there`);
+  }
+  if (!fork && !sameRatesSoFar(saved.train, config.train, meta.step)) {
     throw new UserError(
       `${path} is at update ${meta.step}, and the learning-rate decay of this run differs from the checkpoint's before that update; ` +
         `a --lr-decay given on resume must start at update ${meta.step} or later`,
