@@ -3,6 +3,7 @@
  * InvalidArgumentError, so a bad value exits 1 with a one-line reason.
  */
 import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { AUGMENT_POLICIES, type AugmentPolicy } from '../models/cgan/diffAugment.js';
 
 /** A validating parser for a positive integer flag (commander prints the reason and exits 1). */
 export function parsePositiveInt(value: string): number {
@@ -47,13 +48,11 @@ export function parseLrDecay(value: string): { start: number; end: number } {
   return decay;
 }
 
-const AUGMENTS = ['color', 'translation', 'cutout'] as const;
-
 /** `--augment color,translation,cutout` (DiffAugment transforms) or `none`. */
-export function parseAugment(value: string): (typeof AUGMENTS)[number][] {
+export function parseAugment(value: string): AugmentPolicy[] {
   const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
   if (names.length === 1 && names[0] === 'none') return [];
-  const bad = names.find((n) => !(AUGMENTS as readonly string[]).includes(n));
-  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected none or a list of ${AUGMENTS.join(', ')}, got "${value}".`);
-  return AUGMENTS.filter((a) => names.includes(a));
+  const bad = names.find((n) => !(AUGMENT_POLICIES as readonly string[]).includes(n));
+  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected none or a list of ${AUGMENT_POLICIES.join(', ')}, got "${value}".`);
+  return AUGMENT_POLICIES.filter((a) => names.includes(a));
 }

@@ -50,7 +50,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
-    let base = resolveRunConfig(o.model, o.preset, {
+    const base = resolveRunConfig(o.model, o.preset, {
       ...(o.classes !== undefined && { classes: o.classes }),
       ...(o.steps !== undefined && { steps: o.steps }),
       ...(o.batch !== undefined && { batchSize: o.batch }),
@@ -59,8 +59,8 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       ...(o.lrD !== undefined && { lrD: o.lrD }),
       ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
       ...(o.augment !== undefined && { augment: o.augment }),
+      ...(o.initFrom !== undefined && { initFrom: o.initFrom }),
     });
-    if (o.initFrom !== undefined) base = { ...base, train: { ...base.train, initFrom: o.initFrom } };
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }

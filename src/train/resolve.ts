@@ -26,6 +26,7 @@ export interface RunOverrides {
   readonly lrD?: number;
   readonly lrDecay?: LrDecay;
   readonly augment?: readonly AugmentPolicy[];
+  readonly initFrom?: string;
 }
 
 /**
@@ -50,6 +51,7 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
     ...(o.lrD !== undefined && { lrD: o.lrD }),
     ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
     ...(o.augment !== undefined && { augment: o.augment }),
+    ...(o.initFrom !== undefined && { initFrom: o.initFrom }),
   };
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);

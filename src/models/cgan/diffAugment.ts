@@ -17,8 +17,9 @@
  */
 import { add, mean, mul, pad, slice, sub, tensor, type Rng, type Tensor } from '../../engine/index.js';
 
-/** The transforms of the paper's policy string "color,translation,cutout". */
-export type AugmentPolicy = 'color' | 'translation' | 'cutout';
+/** The transforms of the paper's policy string "color,translation,cutout", in the order they are applied. */
+export const AUGMENT_POLICIES = ['color', 'translation', 'cutout'] as const;
+export type AugmentPolicy = (typeof AUGMENT_POLICIES)[number];
 
 /** One value per sample shaped [N, 1, 1, 1] for broadcasting, drawn as lo + (hi − lo)·U(0, 1). */
 function perSample(rng: Rng, n: number, lo: number, hi: number): Tensor {
