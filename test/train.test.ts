@@ -107,9 +107,8 @@ describe('GAN training loop', () => {
         runDir: join(tmp, name),
         dataDir: fx.dir,
         recordsPerFile: fx.recordsPerFile,
-        config: resolveRunConfig('cgan', 'tiny', { steps: 6, ...(augment !== undefined && { augment }) }),
+        config: resolveRunConfig('cgan', 'tiny', { steps: 6, initFrom: from, ...(augment !== undefined && { augment }) }),
         resume: false,
-        initFrom: from,
         ...quiet,
       });
     assert.deepEqual(await fork('same'), { step: 6, interrupted: false });

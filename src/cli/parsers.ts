@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { AUGMENT_POLICIES, type AugmentPolicy } from '../models/cgan/diffAugment.js';
+import type { LrDecay } from '../train/config.js';
 
 /** A validating parser for a positive integer flag (commander prints the reason and exits 1). */
 export function parsePositiveInt(value: string): number {
@@ -40,7 +41,7 @@ export function parseClassList(value: string): string[] {
 }
 
 /** `--lr-decay START:END`: generator updates, END after START. */
-export function parseLrDecay(value: string): { start: number; end: number } {
+export function parseLrDecay(value: string): LrDecay {
   const m = /^\s*(\d+):(\d+)\s*$/.exec(value);
   if (m === null) throw new InvalidArgumentError(`expected START:END in generator updates (e.g. 24000:30000), got "${value}".`);
   const decay = { start: Number(m[1]), end: Number(m[2]) };

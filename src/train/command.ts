@@ -65,7 +65,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);
-  const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, ...(o.initFrom !== undefined && { initFrom: o.initFrom }), recordsPerFile: o.recordsPerFile });
+  const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
   if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
 }
 

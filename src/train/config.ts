@@ -38,8 +38,8 @@ export interface TrainConfig {
   /** Steps before the EMA starts to average (until then it copies the generator). */
   readonly emaStart: number;
   /**
-   * The training checkpoint of another run this run started from (`--init-from`), for the record;
-   * absent = random initial weights.
+   * The training checkpoint of another run this run started from (`--init-from`): a new run loads
+   * it instead of drawing random weights; a resumed one has its own checkpoint and keeps this as a record.
    */
   readonly initFrom?: string;
   /** DiffAugment transforms applied to every image the discriminator sees; empty = none. */

@@ -34,8 +34,6 @@ import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from '
 
 export interface TrainRunOptions extends RunSessionOptions {
   readonly config: RunConfig; // resolved; for a resume, the run's own config (steps may be raised)
-  /** A new run only: start from this training checkpoint of another run with the same networks. */
-  readonly initFrom?: string;
 }
 
 export interface TrainResult {
@@ -87,9 +85,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   if (opts.resume) {
     restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
     writeRunConfig(runDir, config); // the length (and any decay) this run now goes on with
-  } else if (opts.initFrom !== undefined) {
+  } else if (t.initFrom !== undefined) {
     // a new run that goes on from another run's networks, optimiser states, step and Rng
-    const from = loadTrainState(opts.initFrom, config, true);
+    const from = loadTrainState(t.initFrom, config, true);
     createRunFolder(runDir, config);
     restore(s, from);
   } else {
