@@ -11,8 +11,8 @@ import { readMetrics } from '../src/train/runFolder.js';
 import { trainRun } from '../src/train/trainer.js';
 import type { LrDecay } from '../src/train/config.js';
 import type { AugmentPolicy } from '../src/models/cgan/diffAugment.js';
-import { lrScale } from '../src/train/lrSchedule.js';
-import { loadTrainState } from '../src/train/trainState.js';
+import { lrScale, lrScaleG } from '../src/train/lrSchedule.js';
+import { checkpointStep, loadInitState, loadTrainState } from '../src/train/trainState.js';
 import { loadGenerator, sampleImages } from '../src/sample/sampler.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
 
@@ -121,8 +121,51 @@ describe('GAN training loop', () => {
     assert.deepEqual(readMetrics(join(tmp, 'augmented', 'metrics.jsonl')).map((m) => m.step), [4, 5, 6]);
     // other networks are refused, and so is a run no longer than the checkpoint
     const other = resolveRunConfig('cgan', 'tiny', { steps: 6, classes: ['cat', 'dog'] });
-    assert.throws(() => loadTrainState(from, other, true), /other networks .* same model and classes/);
-    assert.throws(() => loadTrainState(from, resolveRunConfig('cgan', 'tiny', { steps: 3 }), true), /already at update 3; give --steps above it/);
+    assert.throws(() => loadInitState(from, other), /other networks .* same model and classes/);
+    assert.throws(() => loadInitState(from, resolveRunConfig('cgan', 'tiny', { steps: 3 })), /already at update 3; give --steps above it/);
+  });
+
+  test('--init-from a generator file: G and its average start from it, D is new and G is held for the warm-up', async () => {
+    const file = join(tmp, 'source', 'generator-ema.pgc'); // written at update 3 by the test above
+    assert.equal(checkpointStep(file), 3);
+    const weights = loadCheckpoint(file).tensors;
+    const fork = (name: string, steps: number, holdGUntil?: number) =>
+      trainRun({
+        runDir: join(tmp, name),
+        dataDir: fx.dir,
+        recordsPerFile: fx.recordsPerFile,
+        config: resolveRunConfig('cgan', 'tiny', { steps, initFrom: file, ...(holdGUntil !== undefined && { holdGUntil }) }),
+        resume: false,
+        ...quiet,
+      });
+    assert.deepEqual(await fork('held', 5, 5), { step: 5, interrupted: false });
+    const held = loadCheckpoint(join(tmp, 'held', 'checkpoint.pgc'));
+    const source = loadCheckpoint(join(tmp, 'source', 'checkpoint.pgc')).tensors;
+    for (const [name, t] of Object.entries(weights)) {
+      if (!name.endsWith('.weight') && !name.endsWith('.bias')) continue; // running statistics move with every batch
+      assert.deepEqual(Array.from(held.tensors[`G.${name}`]!.data), Array.from(t.data), `G.${name} moved while held`);
+    }
+    // D is this run's own new network (not the source run's), and it was trained
+    const dNames = Object.keys(held.tensors).filter((k) => k.startsWith('D.') && k.endsWith('weightOrig'));
+    const same = dNames.filter((k) => Array.from(held.tensors[k]!.data).every((v, i) => v === source[k]!.data[i]));
+    assert.ok(dNames.length > 0 && same.length === 0, `D weights equal to the source run's: ${same.join(', ')}`);
+    assert.deepEqual(readMetrics(join(tmp, 'held', 'metrics.jsonl')).map((m) => m.step), [4, 5]);
+    // without the hold G learns from the first update on
+    await fork('free', 4);
+    const free = loadCheckpoint(join(tmp, 'free', 'checkpoint.pgc')).tensors;
+    assert.ok(Object.keys(weights).some((k) => k.endsWith('weight') && Array.from(free[`G.${k}`]!.data).some((v, i) => v !== weights[k]!.data[i])), 'G never moved');
+    // a file of another kind, or of other networks, is refused
+    assert.throws(() => loadInitState(file, resolveRunConfig('cgan', 'tiny', { steps: 6, classes: ['cat', 'dog'] })), /other networks/);
+    const notGan = join(tmp, 'classifier-like.pgc');
+    saveCheckpoint(notGan, { kind: 'classifier', config: {}, tensors: {} });
+    assert.throws(() => loadInitState(notGan, resolveRunConfig('cgan', 'tiny', { steps: 6 })), /"classifier" checkpoint; --init-from takes a GAN run's checkpoint\.pgc or a GAN generator file/);
+    assert.throws(() => checkpointStep(notGan), /records no update count/);
+  });
+
+  test('the generator\'s rate is zero while it is held, then follows the shared schedule', () => {
+    const t = { holdGUntil: 4, lrDecay: { start: 3, end: 6 } };
+    assert.deepEqual([0, 3, 4, 5, 6].map((k) => lrScaleG(t, k)), [0, 0, 2 / 3, 1 / 3, 0]);
+    assert.equal(lrScaleG({}, 7), 1);
   });
 
   test('DCGAN trains through the same loop and its generator samples without classes', async () => {

@@ -25,6 +25,7 @@ describe('pegasus train / sample / plot', () => {
       [['--augment', 'color,blur'], /--augment.*none or a list of color, translation, cutout/],
       [['--init-from', join(ws.tmp, 'nothing.pgc'), ...ws.data], /nothing\.pgc/],
       [['--lr-decay', '9:4'], /--lr-decay.*END after START/],
+      [['--d-warmup', '0'], /--d-warmup.*positive integer/],
       [['--steps', '8', '--lr-decay', '2:6', ...ws.data], /reach zero at update 6 .* 8 updates long; give --steps 6/],
     ];
     for (const [args, re] of cases) {
@@ -45,6 +46,14 @@ describe('pegasus train / sample / plot', () => {
     const resumeBad = pegasus(['train', '--resume', out, '--seed', '3', ...ws.data]);
     assert.match(resumeBad.stderr, /drop --seed/);
     assert.match(pegasus(['train', '--resume', out, '--augment', 'cutout', ...ws.data]).stderr, /drop --augment/);
+    assert.match(pegasus(['train', '--resume', out, '--d-warmup', '2', ...ws.data]).stderr, /drop --d-warmup/);
+    // a new run from the first run's generator file: D is new and G is held for 2 updates, from update 3 on
+    const fork = join(ws.tmp, 'fork');
+    const f = pegasus(['train', '--preset', 'tiny', '--steps', '6', '--init-from', join(out, 'generator-ema.pgc'), '--d-warmup', '2', '--out', fork, ...ws.data]);
+    assert.equal(f.status, 0, f.stderr);
+    const forkConfig = JSON.parse(readFileSync(join(fork, 'config.json'), 'utf8'));
+    assert.equal(forkConfig.train.holdGUntil, 5);
+    assert.match(pegasus(['train', '--model', 'diffusion', '--preset', 'tiny', '--d-warmup', '2', ...ws.data]).stderr, /--d-warmup .* no discriminator/);
     // a decay may be added on resume only from the checkpoint's update on
     const decayBad = pegasus(['train', '--resume', out, '--steps', '5', '--lr-decay', '2:5', ...ws.data]);
     assert.notEqual(decayBad.status, 0);

@@ -31,6 +31,7 @@ export interface DiffusionTrainCommandOptions {
   readonly lrDecay?: unknown; // refused: the diffusion run has its own warm-up schedule
   readonly augment?: unknown; // refused: the GAN discriminator's DiffAugment
   readonly initFrom?: unknown; // refused: GAN runs only
+  readonly dWarmup?: unknown; // refused: GAN runs only
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -60,6 +61,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
   if (o.lrDecay !== undefined) throw new UserError('--lr-decay is the GAN\'s learning-rate decay; a diffusion run keeps its preset\'s warm-up and constant rate');
   if (o.augment !== undefined) throw new UserError('--augment is the GAN discriminator\'s DiffAugment; a diffusion run has no discriminator');
   if (o.initFrom !== undefined) throw new UserError('--init-from starts a GAN run from another GAN run; continue a diffusion run with --resume');
+  if (o.dWarmup !== undefined) throw new UserError('--d-warmup gives a new GAN discriminator a head start; a diffusion run has no discriminator');
   const dataDir = resolveDataDir(o.data);
   let config: DiffusionRunConfig;
   let runDir: string;

@@ -12,6 +12,7 @@ import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 import { resolveRunConfig, stepsForEpochs } from './resolve.js';
 import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
+import { checkpointStep } from './trainState.js';
 import { checkResumable } from './resume.js';
 
 export interface TrainCommandOptions {
@@ -28,8 +29,10 @@ export interface TrainCommandOptions {
   readonly lrDecay?: LrDecay;
   /** DiffAugment transforms (default: the preset's). */
   readonly augment?: AugmentPolicy[];
-  /** Start a new run from this training checkpoint of another run (same networks). */
+  /** Start a new run from another run's training checkpoint or from a generator file (same networks). */
   readonly initFrom?: string;
+  /** Hold the generator still for the first N updates of a new run, so that D catches up. */
+  readonly dWarmup?: number;
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -37,7 +40,7 @@ export interface TrainCommandOptions {
 }
 
 /** Flags that would change a run's schedule and so cannot be given with --resume. */
-const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'out'] as const;
+const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'dWarmup', 'out'] as const;
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const dataDir = resolveDataDir(o.data);
@@ -60,6 +63,8 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
       ...(o.augment !== undefined && { augment: o.augment }),
       ...(o.initFrom !== undefined && { initFrom: o.initFrom }),
+      // the run's first update is the one after the checkpoint it starts from
+      ...(o.dWarmup !== undefined && { holdGUntil: (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup }),
     });
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);

@@ -42,6 +42,12 @@ export interface TrainConfig {
    * it instead of drawing random weights; a resumed one has its own checkpoint and keeps this as a record.
    */
   readonly initFrom?: string;
+  /**
+   * The generator is held still (learning rate 0) for the updates before this one, so that a new
+   * discriminator learns the current generator before the generator follows it (`--d-warmup N`
+   * on a run started with --init-from from a generator file: the file's step + N).
+   */
+  readonly holdGUntil?: number;
   /** DiffAugment transforms applied to every image the discriminator sees; empty = none. */
   readonly augment: readonly AugmentPolicy[];
   /** Flip real images left–right with probability ½ (CIFAR-10 is left–right symmetric). */

@@ -21,6 +21,16 @@ export function lrScale(t: Pick<TrainConfig, 'lrDecay'>, stepsDone: number): num
   return Math.max(0, (d.end - stepsDone) / (d.end - d.start));
 }
 
+/**
+ * The factor of the generator's learning rate: lrScale, but 0 while the generator is held still
+ * for a discriminator warm-up (`holdGUntil`).
+ *
+ * @example lrScaleG({ holdGUntil: 20500 }, 20499) // 0
+ */
+export function lrScaleG(t: Pick<TrainConfig, 'lrDecay' | 'holdGUntil'>, stepsDone: number): number {
+  return t.holdGUntil !== undefined && stepsDone < t.holdGUntil ? 0 : lrScale(t, stepsDone);
+}
+
 /** Refuses a decay that ends before the run does (the updates after it would change nothing). */
 export function checkLrDecay(t: TrainConfig): void {
   if (t.lrDecay !== undefined && t.steps > t.lrDecay.end) {

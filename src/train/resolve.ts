@@ -27,6 +27,7 @@ export interface RunOverrides {
   readonly lrDecay?: LrDecay;
   readonly augment?: readonly AugmentPolicy[];
   readonly initFrom?: string;
+  readonly holdGUntil?: number;
 }
 
 /**
@@ -52,6 +53,7 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
     ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
     ...(o.augment !== undefined && { augment: o.augment }),
     ...(o.initFrom !== undefined && { initFrom: o.initFrom }),
+    ...(o.holdGUntil !== undefined && { holdGUntil: o.holdGUntil }),
   };
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);

@@ -9,7 +9,7 @@
  */
 import { UserError } from '../errors.js';
 import type { RngState, Tensor } from '../engine/index.js';
-import { loadCheckpoint, saveCheckpoint, type Adam, type EMA, type Module } from '../nn/index.js';
+import { loadCheckpoint, saveCheckpoint, type Adam, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { sameRatesSoFar } from './lrSchedule.js';
 
@@ -30,7 +30,8 @@ export interface TrainState {
 /** A checkpoint read from disk, to be applied to freshly built networks and optimisers. */
 export interface LoadedTrainState {
   readonly step: number;
-  readonly rngState: RngState;
+  /** The training stream's state; absent when a run starts from a generator file (its own stream goes on). */
+  readonly rngState?: RngState;
   readonly elapsedSeconds: number;
   apply(into: TrainState): void;
 }
@@ -113,23 +114,54 @@ function networkIdentity(c: RunConfig): string {
 }
 
 /**
- * Reads a training checkpoint written for `config` (steps may differ). Refuses a file that is not
- * a pegasus training checkpoint or that belongs to a differently configured run. With `fork`
- * (a new run that starts from another run's checkpoint) only the networks must match: the
- * schedule (augmentation, rates, seed) is the new run's own.
+ * Reads a training checkpoint written for `config` (steps may differ) to resume its run. Refuses
+ * a file that is not a pegasus training checkpoint or that belongs to a differently configured run.
  */
-export function loadTrainState(path: string, config: RunConfig, fork = false): LoadedTrainState {
-  const ck = loadCheckpoint(path, { expectKind: TRAIN_KIND });
-  const saved = ck.config as RunConfig;
-  if (fork && networkIdentity(saved) !== networkIdentity(config)) {
+export function loadTrainState(path: string, config: RunConfig): LoadedTrainState {
+  return fromTrainCheckpoint(loadCheckpoint(path, { expectKind: TRAIN_KIND }), path, config, false);
+}
+
+/**
+ * What `--init-from` starts a new run from; only the networks (model, sizes, classes) must match,
+ * the schedule (augmentation, rates, seed) is the new run's own.
+ * - another run's training checkpoint: its networks, Adam states, step and random stream;
+ * - a generator file alone (`generator-ema.pgc`, such as a committed model): G and its moving
+ *   average start from those weights at the file's step, while D and both Adam states start new
+ *   from this run's seed (give D a head start with `--d-warmup`).
+ */
+export function loadInitState(path: string, config: RunConfig): LoadedTrainState {
+  const ck = loadCheckpoint(path);
+  if (ck.kind === TRAIN_KIND) return fromTrainCheckpoint(ck, path, config, true);
+  if (ck.kind !== GENERATOR_KIND) {
+    throw new UserError(`${path} holds a "${ck.kind}" checkpoint; --init-from takes a GAN run's checkpoint.pgc or a GAN generator file (generator-ema.pgc)`);
+  }
+  checkFork(path, ck.config as RunConfig, (ck.meta as { step: number }).step, config);
+  const step = (ck.meta as { step: number }).step;
+  return {
+    step,
+    elapsedSeconds: 0,
+    apply(into: TrainState): void {
+      into.generator.loadStateDict(ck.tensors);
+      into.ema.loadStateDict(ck.tensors);
+    },
+  };
+}
+
+function checkFork(path: string, saved: RunConfig, step: number, config: RunConfig): void {
+  if (networkIdentity(saved) !== networkIdentity(config)) {
     throw new UserError(`${path} holds other networks (model, sizes or classes) than this run's; --init-from needs a checkpoint of the same model and classes`);
   }
+  if (step >= config.train.steps) {
+    throw new UserError(`${path} is already at update ${step}; give --steps above it to train on from there`);
+  }
+}
+
+function fromTrainCheckpoint(ck: LoadedCheckpoint, path: string, config: RunConfig, fork: boolean): LoadedTrainState {
+  const saved = ck.config as RunConfig;
+  const meta = ck.meta as { step: number; rngState: RngState; elapsedSeconds: number; optG: unknown; optD: unknown };
+  if (fork) checkFork(path, saved, meta.step, config);
   if (!fork && runIdentity(saved) !== runIdentity(config)) {
     throw new UserError(`${path} was written by a run with a different config than this one; resume it with its own run folder`);
-  }
-  const meta = ck.meta as { step: number; rngState: RngState; elapsedSeconds: number; optG: unknown; optD: unknown };
-  if (fork && meta.step >= config.train.steps) {
-    throw new UserError(`${path} is already at update ${meta.step}; give --steps above it to train on from there`);
   }
   if (!fork && !sameRatesSoFar(saved.train, config.train, meta.step)) {
     throw new UserError(
@@ -149,6 +181,13 @@ export function loadTrainState(path: string, config: RunConfig, fork = false): L
       into.optD.loadStateDict(unflatten(meta.optD, ck.tensors) as never);
     },
   };
+}
+
+/** The update a checkpoint or generator file was written at (what `--init-from` goes on from). */
+export function checkpointStep(path: string): number {
+  const step = (loadCheckpoint(path).meta as { step?: unknown } | undefined)?.step;
+  if (typeof step !== 'number') throw new UserError(`${path} is not a GAN training checkpoint or generator file (it records no update count)`);
+  return step;
 }
 
 /** Writes the EMA generator's weights alone (what `pegasus sample` loads). */

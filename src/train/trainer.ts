@@ -26,10 +26,10 @@ import {
   createRunFolder,
   writeRunConfig,
 } from './runFolder.js';
-import { lrScale } from './lrSchedule.js';
+import { lrScale, lrScaleG } from './lrSchedule.js';
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
-import { loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
+import { loadInitState, loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
 import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from './loop.js';
 
 export interface TrainRunOptions extends RunSessionOptions {
@@ -87,7 +87,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     writeRunConfig(runDir, config); // the length (and any decay) this run now goes on with
   } else if (t.initFrom !== undefined) {
     // a new run that goes on from another run's networks, optimiser states, step and Rng
-    const from = loadTrainState(t.initFrom, config, true);
+    const from = loadInitState(t.initFrom, config);
     createRunFolder(runDir, config);
     restore(s, from);
   } else {
@@ -186,7 +186,7 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
   const numClasses = t.classes.length;
   const scale = lrScale(t, s.step);
   s.optD.lr = t.lrD * scale;
-  s.optG.lr = t.lrG * scale;
+  s.optG.lr = t.lrG * lrScaleG(t, s.step);
   const augment = (x: Tensor): Tensor => (t.augment.length > 0 ? diffAugment(x, t.augment, rng) : x);
   const randomLabels = (): Int32Array => Int32Array.from({ length: n }, () => rng.int(numClasses));
 
@@ -282,7 +282,7 @@ function snapshot(s: Session, wallSeconds: number): TrainState {
 function restore(s: Session, loaded: LoadedTrainState): void {
   loaded.apply(snapshot(s, 0));
   s.step = loaded.step;
-  s.rng.setState(loaded.rngState);
+  if (loaded.rngState !== undefined) s.rng.setState(loaded.rngState);
   s.elapsedSeconds = loaded.elapsedSeconds;
 }
 
