@@ -5,7 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadCheckpoint, saveCheckpoint } from '../src/nn/index.js';
+import { Linear, loadCheckpoint, saveCheckpoint } from '../src/nn/index.js';
+import { Rng, tensor, type Tensor } from '../src/engine/index.js';
+import { loadCifar10 } from '../src/data/cifar10.js';
+import { HeldOutProbe } from '../src/train/heldOut.js';
+import type { GanPair } from '../src/train/ganPair.js';
 import { resolveRunConfig } from '../src/train/resolve.js';
 import { readMetrics } from '../src/train/runFolder.js';
 import { trainRun } from '../src/train/trainer.js';
@@ -75,6 +79,50 @@ describe('GAN training loop', () => {
     const ma = readMetrics(join(tmp, 'straight', 'metrics.jsonl'));
     const mb = readMetrics(join(tmp, 'resumed', 'metrics.jsonl'));
     assert.deepEqual(mb.map((l) => [l.step, l.lossD, l.lossG]), ma.map((l) => [l.step, l.lossD, l.lossG]));
+  });
+
+  test('the held-out probe: logged every heldOutEvery steps, and the run is bit for bit the run without it', async () => {
+    const withProbe = resolveRunConfig('cgan', 'tiny', { steps: 5 });
+    assert.equal(withProbe.train.heldOutEvery, 2);
+    const { heldOutEvery: _off, ...trainOff } = withProbe.train;
+    const runWith = (name: string, config: typeof withProbe) =>
+      trainRun({ runDir: join(tmp, name), dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, config, resume: false, ...quiet });
+    await runWith('probe-on', withProbe);
+    await runWith('probe-off', { ...withProbe, train: trainOff });
+    const on = loadCheckpoint(join(tmp, 'probe-on', 'checkpoint.pgc')).tensors;
+    const off = loadCheckpoint(join(tmp, 'probe-off', 'checkpoint.pgc')).tensors;
+    for (const [name, t] of Object.entries(off)) assert.deepEqual(Array.from(on[name]!.data), Array.from(t.data), `${name} differs`);
+    const m = readMetrics(join(tmp, 'probe-on', 'metrics.jsonl'));
+    assert.deepEqual(m.filter((l) => l.dTrain !== undefined).map((l) => l.step), [2, 4]);
+    assert.ok(m.every((l) => (l.dTrain === undefined) === (l.dHeldOut === undefined)));
+    assert.ok(m.filter((l) => l.dTrain !== undefined).every((l) => Number.isFinite(l.dTrain) && Number.isFinite(l.dHeldOut) && l.dTrain !== l.dHeldOut));
+    assert.ok(readMetrics(join(tmp, 'probe-off', 'metrics.jsonl')).every((l) => l.dTrain === undefined));
+  });
+
+  test('the held-out probe scores training images against test images of the run\'s classes', () => {
+    const classes = ['bird', 'horse'];
+    const key = (x: ArrayLike<number>, at: number) => Array.from({ length: 3072 }, (_, i) => Math.round((x[at + i]! + 1) * 127.5)).join(','); // the whole image
+    const seen = new Set<string>();
+    const train = loadCifar10({ dir: fx.dir, split: 'train', classes, recordsPerFile: fx.recordsPerFile });
+    for (let i = 0; i < train.count; i++) seen.add(key(Array.from(train.images.subarray(i * 3072, (i + 1) * 3072), (v) => v / 127.5 - 1), 0));
+    // a D that has memorised the training images: logit 1 for them, 0 for any other image
+    let modes: boolean[] = [];
+    const D = new Linear(1, 1, { rng: new Rng(0) });
+    const pair = {
+      discriminator: D,
+      discriminate: (x: Tensor, labels: Int32Array) => {
+        modes.push(D.training);
+        assert.ok(labels.every((l) => l === 0 || l === 1));
+        return tensor(Array.from({ length: x.shape[0]! }, (_, i) => (seen.has(key(x.data, i * 3072)) ? 1 : 0)), [x.shape[0]!]);
+      },
+    } as unknown as GanPair;
+    const probe = HeldOutProbe.load({ dataDir: fx.dir, classes, n: 7, seed: 3, recordsPerFile: fx.recordsPerFile });
+    assert.deepEqual(probe.measure(pair), { dTrain: 1, dHeldOut: 0 });
+    assert.ok(modes.length > 0 && modes.every((t) => !t) && D.training, 'D was not in eval mode for the probe, or not put back');
+    modes = [];
+    D.eval();
+    probe.measure(pair);
+    assert.equal(D.training, false, 'the probe must leave D in the mode it found it');
   });
 
   test('a learning-rate decay added on resume equals a run that had it from the start, bit for bit', async () => {

@@ -52,6 +52,11 @@ export interface TrainConfig {
   readonly augment: readonly AugmentPolicy[];
   /** Flip real images left–right with probability ½ (CIFAR-10 is left–right symmetric). */
   readonly randomFlip: boolean;
+  /**
+   * Every this many steps, D's mean logit on fixed training and held-out test images goes into the
+   * metrics line (`dTrain`, `dHeldOut`: a growing gap means D memorises; see heldOut.ts); absent = never.
+   */
+  readonly heldOutEvery?: number;
   /** Write one metrics line every this many steps. */
   readonly logEvery: number;
   /** Write a fixed-noise sample grid at most this often (seconds; also at the end). */

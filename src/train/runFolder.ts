@@ -32,6 +32,8 @@ export interface MetricsLine {
   readonly gradNormG: number; // L2 norm of all G gradients
   readonly imagesPerSecond: number; // real images consumed per second since the last line
   readonly elapsedSeconds: number; // wall time of the run, summed over resumes
+  readonly dTrain?: number; // every heldOutEvery steps: D's mean logit on fixed training images…
+  readonly dHeldOut?: number; // …and on held-out test images of the same classes (heldOut.ts)
 }
 
 /** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */

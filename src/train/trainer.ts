@@ -26,6 +26,7 @@ import {
   createRunFolder,
   writeRunConfig,
 } from './runFolder.js';
+import { HeldOutProbe } from './heldOut.js';
 import { lrScale, lrScaleG } from './lrSchedule.js';
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
@@ -45,6 +46,8 @@ export interface TrainResult {
 const TRAIN_STREAM = 0x7472616e; // 'tran': noise, fake labels, augmentation
 const SAMPLE_STREAM = 0x73616d70; // 'samp': the fixed noise of the sample grids
 const STANDING_STREAM = 0x7374616e; // 'stan': the noise of the EMA generator's standing statistics
+/** Training and as many test images the held-out probe scores D on. */
+const HELD_OUT_IMAGES = 512;
 
 /** The mutable state of a run in memory. */
 interface Session {
@@ -94,6 +97,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     createRunFolder(runDir, config);
   }
   const metrics = new MetricsLog(runDir, s.step);
+  const probe = t.heldOutEvery === undefined ? null : HeldOutProbe.load({ dataDir: opts.dataDir, classes: t.classes, n: HELD_OUT_IMAGES, seed: t.seed, ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }) });
   const fixed = fixedSampleInputs(config, pair.zDim);
 
   const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['lossD', 'lossG']);
@@ -133,7 +137,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     // Until emaStart the average just follows G: early weights are not worth averaging in.
     if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
     else s.ema.update();
-    if (s.step % t.logEvery === 0 || s.step === t.steps) {
+    const probeNow = probe !== null && s.step % t.heldOutEvery! === 0;
+    if (s.step % t.logEvery === 0 || s.step === t.steps || probeNow) {
       const imagesPerSecond = monitor.imagesPerSecond(s.step, t.batchSize * t.nDis);
       metrics.append({
         step: s.step,
@@ -146,6 +151,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         gradNormG: r.gradNormG,
         imagesPerSecond,
         elapsedSeconds: s.elapsedSeconds + wall(),
+        ...(probeNow && probe.measure(s.pair)),
       });
       monitor.progress?.update({ step: s.step, epoch: r.epoch, losses: { lossD: r.lossD, lossG: r.lossG }, imagesPerSecond });
     }

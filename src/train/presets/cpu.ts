@@ -38,6 +38,7 @@ export const cpu: RunPreset = {
     // slowed its learning ~3× in a 60-step check; they pay off once D starts to overfit (many epochs).
     augment: ['translation'],
     randomFlip: true,
+    heldOutEvery: 500,
     logEvery: 10,
     sampleEverySeconds: 300,
     checkpointEverySeconds: 300,

@@ -26,6 +26,7 @@ export const gpu: RunPreset = {
     emaStart: 1000,
     augment: ['color', 'translation', 'cutout'],
     randomFlip: true,
+    heldOutEvery: 1000,
     logEvery: 50,
     sampleEverySeconds: 600,
     checkpointEverySeconds: 600,

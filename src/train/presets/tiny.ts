@@ -22,6 +22,7 @@ export const tiny: RunPreset = {
     emaStart: 0,
     augment: ['color', 'translation', 'cutout'],
     randomFlip: true,
+    heldOutEvery: 2,
     logEvery: 1,
     sampleEverySeconds: 1e9,
     checkpointEverySeconds: 1e9,
