@@ -83,6 +83,16 @@ describe('pegasus train / sample / plot', () => {
     const text = readFileSync(svg, 'utf8');
     assert.match(text, /^<svg /);
     assert.equal((text.match(/<polyline /g) ?? []).length, 2);
+    // the held-out probe's two series (the tiny preset probes every 2 steps), and a field never logged
+    const gap = join(ws.tmp, 'gap.svg');
+    const g = pegasus(['plot', '--run', out, '--series', 'dTrain,dHeldOut', '--out', gap]);
+    assert.equal(g.status, 0, g.stderr);
+    const gapText = readFileSync(gap, 'utf8');
+    assert.equal((gapText.match(/<polyline /g) ?? []).length, 2);
+    assert.match(gapText, />dTrain, dHeldOut of /);
+    const bad = pegasus(['plot', '--run', out, '--series', 'lossD,fid', '--out', gap]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /has fid; it logs epoch, lossD, lossG, .*dTrain, dHeldOut/);
   });
 
   test('Ctrl-C saves a checkpoint and exits cleanly; --resume continues', async () => {

@@ -1,24 +1,37 @@
-/** `pegasus plot`: an SVG plot of a run's losses from its metrics log. */
-import { Command } from '@commander-js/extra-typings';
+/** `pegasus plot`: an SVG plot of a run's losses (or other logged series) from its metrics log. */
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { plotLosses } from '../train/plotLosses.js';
-import { METRICS_FILE, readMetrics } from '../train/runFolder.js';
+import { METRICS_FILE, readMetrics, type MetricsLine } from '../train/runFolder.js';
+
+function parseSeries(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError(`expected field names like lossD,lossG, got "${value}".`);
+  return names;
+}
 
 export function plotCommand() {
   return new Command('plot')
     .description('Plot the losses of a training run (metrics.jsonl) as an SVG line chart.')
     .requiredOption('--run <rundir>', 'run folder holding metrics.jsonl')
+    .option('--series <names>', 'comma-separated fields of metrics.jsonl to draw, e.g. dTrain,dHeldOut (the held-out probe; default lossD,lossG)', parseSeries)
     .option('--out <file>', 'SVG file to write (default: <rundir>/losses.svg)')
     .action((opts) => {
       const path = join(opts.run, METRICS_FILE);
       if (!existsSync(path)) throw new UserError(`${opts.run} has no ${METRICS_FILE}; is it a run folder?`);
       const metrics = readMetrics(path);
       if (metrics.length === 0) throw new UserError(`${path} has no metrics lines yet`);
+      const series = (opts.series ?? ['lossD', 'lossG']) as (keyof MetricsLine)[];
+      const logged = new Set(metrics.flatMap((l) => Object.keys(l).filter((k) => typeof l[k as keyof MetricsLine] === 'number')));
+      const missing = series.filter((k) => !logged.has(k));
+      if (missing.length > 0) {
+        throw new UserError(`no line of ${path} has ${missing.join(', ')}; it logs ${[...logged].filter((k) => k !== 'step').join(', ')}`);
+      }
       const out = opts.out ?? join(opts.run, 'losses.svg');
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, plotLosses(metrics, { title: `losses of ${opts.run}` }));
+      writeFileSync(out, plotLosses(metrics, { series, title: `${opts.series === undefined ? 'losses' : series.join(', ')} of ${opts.run}` }));
       console.error(`wrote ${out} (${metrics.length} points)`);
     });
 }

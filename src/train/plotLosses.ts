@@ -39,8 +39,9 @@ export function plotLosses(metrics: readonly MetricsLine[], opts: PlotOptions = 
   const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   const xs = metrics.map((l) => l.step);
   const ys = metrics.flatMap((l) => series.map((k) => l[k]).filter(finite));
-  const xMin = Math.min(...xs, 0);
-  const xMax = Math.max(...xs, 1);
+  // x from the first logged step (a run started from another's checkpoint begins far from 0)
+  const xMin = Math.min(...xs);
+  const xMax = Math.max(...xs, xMin + 1);
   let yMin = Math.min(...ys, 0);
   let yMax = Math.max(...ys, 1);
   if (yMax === yMin) yMax = yMin + 1;
