@@ -116,7 +116,7 @@ describe('GAN training loop', () => {
         return tensor(Array.from({ length: x.shape[0]! }, (_, i) => (seen.has(key(x.data, i * 3072)) ? 1 : 0)), [x.shape[0]!]);
       },
     } as unknown as GanPair;
-    const probe = HeldOutProbe.load({ dataDir: fx.dir, classes, n: 7, seed: 3, recordsPerFile: fx.recordsPerFile });
+    const probe = HeldOutProbe.load({ train, dataDir: fx.dir, classes, n: 7, seed: 3, recordsPerFile: fx.recordsPerFile });
     assert.deepEqual(probe.measure(pair), { dTrain: 1, dHeldOut: 0 });
     assert.ok(modes.length > 0 && modes.every((t) => !t) && D.training, 'D was not in eval mode for the probe, or not put back');
     modes = [];

@@ -12,8 +12,7 @@
  * iteration does not advance, see nn/spectralNorm.ts), no gradient is taken and no random number
  * is drawn, so a run with the probe is bit for bit the run without it.
  */
-import { loadCifar10 } from '../data/cifar10.js';
-import { toFloat32 } from '../data/cifar10.js';
+import { loadCifar10, toFloat32, type Cifar10Set } from '../data/cifar10.js';
 import { IMAGE_BYTES } from '../data/cifar10Format.js';
 import { hashInts, permutation } from '../data/rng.js';
 import { noGrad, tensor, tidy } from '../engine/index.js';
@@ -43,15 +42,15 @@ export class HeldOutProbe {
   ) {}
 
   /**
-   * Picks `n` training and `n` test images of `classes` (fewer when a split has fewer), by `seed`.
+   * Picks `n` of the run's training images (`train`, the set its loader already holds) and `n`
+   * test images of `classes` (fewer when a split has fewer), by `seed`.
    *
-   * @example const probe = HeldOutProbe.load({ dataDir, classes: ['bird', 'horse'], n: 512, seed: 1 });
+   * @example const probe = HeldOutProbe.load({ train: loader.set, dataDir, classes: ['bird', 'horse'], n: 512, seed: 1 });
    */
-  static load(o: { dataDir: string; classes: readonly string[]; n: number; seed: number; recordsPerFile?: number }): HeldOutProbe {
+  static load(o: { train: Cifar10Set; dataDir: string; classes: readonly string[]; n: number; seed: number; recordsPerFile?: number }): HeldOutProbe {
     const toClass = labelToClassIndex(o.classes);
-    const pick = (split: 'train' | 'test'): ImageSample => {
-      const set = loadCifar10({ dir: o.dataDir, split, classes: o.classes, ...(o.recordsPerFile !== undefined && { recordsPerFile: o.recordsPerFile }) });
-      const order = permutation(set.count, hashInts(o.seed, PROBE_STREAM, split === 'train' ? 0 : 1));
+    const pick = (set: Cifar10Set, stream: number): ImageSample => {
+      const order = permutation(set.count, hashInts(o.seed, PROBE_STREAM, stream));
       const n = Math.min(o.n, set.count);
       const pixels = new Uint8Array(n * IMAGE_BYTES);
       const labels = new Int32Array(n);
@@ -62,7 +61,8 @@ export class HeldOutProbe {
       }
       return { images: toFloat32(pixels), labels };
     };
-    return new HeldOutProbe(pick('train'), pick('test'));
+    const test = loadCifar10({ dir: o.dataDir, split: 'test', classes: o.classes, ...(o.recordsPerFile !== undefined && { recordsPerFile: o.recordsPerFile }) });
+    return new HeldOutProbe(pick(o.train, 0), pick(test, 1));
   }
 
   /** D's mean logits on the two samples, with D in eval mode and no gradient. */

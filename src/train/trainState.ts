@@ -135,8 +135,8 @@ export function loadInitState(path: string, config: RunConfig): LoadedTrainState
   if (ck.kind !== GENERATOR_KIND) {
     throw new UserError(`${path} holds a "${ck.kind}" checkpoint; --init-from takes a GAN run's checkpoint.pgc or a GAN generator file (generator-ema.pgc)`);
   }
-  checkFork(path, ck.config as RunConfig, (ck.meta as { step: number }).step, config);
   const step = (ck.meta as { step: number }).step;
+  checkFork(path, ck.config as RunConfig, step, config);
   return {
     step,
     elapsedSeconds: 0,

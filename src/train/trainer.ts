@@ -89,7 +89,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
     writeRunConfig(runDir, config); // the length (and any decay) this run now goes on with
   } else if (t.initFrom !== undefined) {
-    // a new run that goes on from another run's networks, optimiser states, step and Rng
+    // a new run that goes on from another run's checkpoint (networks, optimiser states, step and
+    // Rng) or from a generator file (G and its average; D and the optimisers stay new)
     const from = loadInitState(t.initFrom, config);
     createRunFolder(runDir, config);
     restore(s, from);
@@ -97,7 +98,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     createRunFolder(runDir, config);
   }
   const metrics = new MetricsLog(runDir, s.step);
-  const probe = t.heldOutEvery === undefined ? null : HeldOutProbe.load({ dataDir: opts.dataDir, classes: t.classes, n: HELD_OUT_IMAGES, seed: t.seed, ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }) });
+  const probe = t.heldOutEvery === undefined ? null : HeldOutProbe.load({ train: loader.set, dataDir: opts.dataDir, classes: t.classes, n: HELD_OUT_IMAGES, seed: t.seed, ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }) });
   const fixed = fixedSampleInputs(config, pair.zDim);
 
   const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['lossD', 'lossG']);
