@@ -2,7 +2,7 @@
 // with one-line errors, a tiny run works end to end, Ctrl-C saves a checkpoint.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readPng } from '../src/image/index.js';
@@ -93,6 +93,13 @@ describe('pegasus train / sample / plot', () => {
     const bad = pegasus(['plot', '--run', out, '--series', 'lossD,fid', '--out', gap]);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /has fid; it logs epoch, lossD, lossG, .*dTrain, dHeldOut/);
+    // a diffusion run's log has one loss, drawn by default
+    const diff = join(ws.tmp, 'diffusion-log');
+    mkdirSync(diff);
+    writeFileSync(join(diff, 'metrics.jsonl'), [1, 2, 3].map((step) => JSON.stringify({ step, epoch: 0, loss: 1 / step, gradNorm: 1 })).join('\n') + '\n');
+    const d = pegasus(['plot', '--run', diff, '--out', join(diff, 'losses.svg')]);
+    assert.equal(d.status, 0, d.stderr);
+    assert.equal((readFileSync(join(diff, 'losses.svg'), 'utf8').match(/<polyline /g) ?? []).length, 1);
   });
 
   test('Ctrl-C saves a checkpoint and exits cleanly; --resume continues', async () => {
