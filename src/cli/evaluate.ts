@@ -18,10 +18,10 @@ import { crc32 } from '../nn/index.js';
 import { loadClassifier } from '../models/classifier/index.js';
 import { parseClassMix } from '../sample/classMix.js';
 import { DEFAULT_CLASSIFIER } from './classifier.js';
-import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
+import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, splitList } from './parsers.js';
 
 function classList(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const names = splitList(value.toLowerCase());
   const bad = names.filter((n) => !CLASS_NAMES.includes(n as (typeof CLASS_NAMES)[number]));
   if (names.length === 0 || bad.length > 0) {
     throw new InvalidArgumentError(`expected CIFAR-10 class names (${CLASS_NAMES.join(', ')}), got "${value}".`);

@@ -6,13 +6,13 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { COMMITTED_MODELS } from '../models/committed.js';
 import { STRATEGIES, type Strategy } from '../generate/recipe.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../generate/config.js';
-import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { parseNonNegativeInt, parsePositiveInt, splitList } from './parsers.js';
 
 /** The default recorded choice, committed beside the models. */
 export const DEFAULT_CHOICE = 'models/pegasus-choice.json';
 
 function strategyList(value: string): Strategy[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = splitList(value);
   const bad = names.filter((n) => !(STRATEGIES as readonly string[]).includes(n));
   if (names.length === 0 || bad.length > 0) throw new InvalidArgumentError(`expected strategies from ${STRATEGIES.join(', ')}, got "${value}".`);
   return [...new Set(names)] as Strategy[];

@@ -33,9 +33,14 @@ export function parsePositiveNumber(value: string): number {
   return n;
 }
 
+/** The non-empty, trimmed items of a comma-separated flag value ("horse, bird," → ["horse", "bird"]). */
+export function splitList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /** A comma-separated list of class names (validated against CIFAR-10 when the run resolves). */
 export function parseClassList(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = splitList(value);
   if (names.length === 0) throw new InvalidArgumentError(`expected class names like horse,bird, got "${value}".`);
   return names;
 }
@@ -51,7 +56,7 @@ export function parseLrDecay(value: string): LrDecay {
 
 /** `--augment color,translation,cutout` (DiffAugment transforms) or `none`. */
 export function parseAugment(value: string): AugmentPolicy[] {
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const names = splitList(value.toLowerCase());
   if (names.length === 1 && names[0] === 'none') return [];
   const bad = names.find((n) => !(AUGMENT_POLICIES as readonly string[]).includes(n));
   if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected none or a list of ${AUGMENT_POLICIES.join(', ')}, got "${value}".`);

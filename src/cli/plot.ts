@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { plotLosses } from '../train/plotLosses.js';
 import { METRICS_FILE, readMetrics, type MetricsLine } from '../train/runFolder.js';
+import { splitList } from './parsers.js';
 
 function parseSeries(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = splitList(value);
   if (names.length === 0) throw new InvalidArgumentError(`expected field names like lossD,lossG, got "${value}".`);
   return names;
 }
