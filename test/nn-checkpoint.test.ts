@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Rng, tensor } from '../src/engine/index.js';
-import { Adam, BatchNorm2d, Conv2d, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/nn/index.js';
+import { Adam, BatchNorm2d, Conv2d, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, loadCheckpointHeader, saveCheckpoint } from '../src/nn/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pegasus-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,6 +75,24 @@ test('a truncated checkpoint is refused', () => {
   assert.throws(() => loadCheckpoint(path), /truncated checkpoint/);
   writeFileSync(path, bytes.subarray(0, 30));
   assert.throws(() => loadCheckpoint(path), /truncated checkpoint \(the header is cut off\)/);
+});
+
+test('the header alone can be read without the data, and is checked like the whole file', () => {
+  const path = writeSample('header.pgc');
+  const bytes = readFileSync(path);
+  const whole = loadCheckpoint(path);
+  const h = loadCheckpointHeader(path, { expectKind: 'test-model' });
+  assert.deepEqual([h.kind, h.config, h.meta, h.version], [whole.kind, whole.config, whole.meta, whole.version]);
+  // the data section is not read: a file cut inside it still gives its header
+  writeFileSync(path, bytes.subarray(0, bytes.length - 100));
+  assert.deepEqual(loadCheckpointHeader(path).meta, whole.meta);
+  assert.throws(() => loadCheckpoint(path), /truncated checkpoint/);
+  writeFileSync(path, bytes.subarray(0, 30));
+  assert.throws(() => loadCheckpointHeader(path), /truncated checkpoint \(the header is cut off\)/);
+  writeFileSync(path, bytes.subarray(0, 10));
+  assert.throws(() => loadCheckpointHeader(path), /not a pegasus checkpoint/);
+  assert.throws(() => loadCheckpointHeader(writeSample('kind2.pgc'), { expectKind: 'generator' }), /holds a "test-model" checkpoint, expected "generator"/);
+  assert.throws(() => loadCheckpointHeader(join(dir, 'missing.pgc')), /cannot read checkpoint/);
 });
 
 test('corrupted data or header is refused', () => {

@@ -197,7 +197,9 @@ describe('GAN training loop', () => {
     const dNames = Object.keys(held.tensors).filter((k) => k.startsWith('D.') && k.endsWith('weightOrig'));
     const same = dNames.filter((k) => Array.from(held.tensors[k]!.data).every((v, i) => v === source[k]!.data[i]));
     assert.ok(dNames.length > 0 && same.length === 0, `D weights equal to the source run's: ${same.join(', ')}`);
-    assert.deepEqual(readMetrics(join(tmp, 'held', 'metrics.jsonl')).map((m) => m.step), [4, 5]);
+    assert.deepEqual(readMetrics(join(tmp, 'held', 'metrics.jsonl')).map((m) => [m.step, m.gradNormG]), [[4, 0], [5, 0]]);
+    // no backward pass or Adam step for G while it is held: its Adam state starts after the hold
+    assert.ok((held.meta as { optG: { steps: number[] } }).optG.steps.every((k) => k === 0), 'G took Adam steps while held');
     // without the hold G learns from the first update on
     await fork('free', 4);
     const free = loadCheckpoint(join(tmp, 'free', 'checkpoint.pgc')).tensors;

@@ -130,13 +130,32 @@ export function encodeCheckpoint(contents: CheckpointContents): { prefix: Uint8A
   return { prefix, data };
 }
 
+/** What a checkpoint's header says (its kind, config and meta), without its tensors. */
+export interface CheckpointHeader {
+  readonly kind: string;
+  readonly config: unknown;
+  readonly meta: unknown;
+  readonly version: number;
+}
+
+/** Bytes from the start of a checkpoint file that hold the length of its header (see the format above). */
+export const CHECKPOINT_PREFIX_BYTES = 16;
+
 /**
- * Verifies and decodes checkpoint bytes; `source` (a path or URL) names the file in errors.
- * Throws a UserError when the bytes are not a pegasus checkpoint, are from another format version,
- * are truncated or corrupted, or hold the wrong kind.
+ * Decodes the header of a checkpoint from its first bytes (at least the 16-byte prefix and the
+ * header; `file` may stop there: the data section is not read or verified).
  */
-export function decodeCheckpoint(file: Uint8Array, source: string, opts: LoadOptions = {}): LoadedCheckpoint {
-  checkEndianness();
+export function decodeCheckpointHeader(file: Uint8Array, source: string, opts: LoadOptions = {}): CheckpointHeader {
+  const { header, version } = decodeHeader(file, source, opts);
+  return { kind: header.kind, config: header.config, meta: header.meta, version };
+}
+
+/** The length of the header of a checkpoint whose first 16 bytes are `prefix` (after checking its magic and version). */
+export function checkpointHeaderLength(prefix: Uint8Array, source: string): number {
+  return decodeHeaderLength(prefix, source).headerLen;
+}
+
+function decodeHeaderLength(file: Uint8Array, source: string): { headerLen: number; version: number } {
   const bad = (why: string) => new UserError(`${source}: ${why}`);
   let magic = '';
   for (let i = 0; i < Math.min(8, file.length); i++) magic += String.fromCharCode(file[i]!);
@@ -146,7 +165,13 @@ export function decodeCheckpoint(file: Uint8Array, source: string, opts: LoadOpt
   if (version !== CHECKPOINT_VERSION) {
     throw bad(`checkpoint format version ${version} is not supported (this pegasus reads version ${CHECKPOINT_VERSION})`);
   }
-  const headerLen = view.getUint32(12, true);
+  return { headerLen: view.getUint32(12, true), version };
+}
+
+function decodeHeader(file: Uint8Array, source: string, opts: LoadOptions): { header: Header; headerLen: number; version: number } {
+  checkEndianness();
+  const bad = (why: string) => new UserError(`${source}: ${why}`);
+  const { headerLen, version } = decodeHeaderLength(file, source);
   if (16 + headerLen > file.length) throw bad('truncated checkpoint (the header is cut off)');
   let header: Header;
   try {
@@ -160,6 +185,17 @@ export function decodeCheckpoint(file: Uint8Array, source: string, opts: LoadOpt
   if (opts.expectKind !== undefined && header.kind !== opts.expectKind) {
     throw bad(`holds a "${header.kind}" checkpoint, expected "${opts.expectKind}"`);
   }
+  return { header, headerLen, version };
+}
+
+/**
+ * Verifies and decodes checkpoint bytes; `source` (a path or URL) names the file in errors.
+ * Throws a UserError when the bytes are not a pegasus checkpoint, are from another format version,
+ * are truncated or corrupted, or hold the wrong kind.
+ */
+export function decodeCheckpoint(file: Uint8Array, source: string, opts: LoadOptions = {}): LoadedCheckpoint {
+  const bad = (why: string) => new UserError(`${source}: ${why}`);
+  const { header, headerLen, version } = decodeHeader(file, source, opts);
   const start = align8(16 + headerLen);
   if (file.length < start + header.dataBytes) {
     throw bad(`truncated checkpoint (${file.length} bytes, expected ${start + header.dataBytes})`);

@@ -1,9 +1,19 @@
 /**
  * Checkpoint files on disk (the format itself is in checkpoint.ts): atomic writes and verified reads.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { type CheckpointContents, decodeCheckpoint, encodeCheckpoint, type LoadedCheckpoint, type LoadOptions } from './checkpoint.js';
+import {
+  CHECKPOINT_PREFIX_BYTES,
+  type CheckpointContents,
+  type CheckpointHeader,
+  checkpointHeaderLength,
+  decodeCheckpoint,
+  decodeCheckpointHeader,
+  encodeCheckpoint,
+  type LoadedCheckpoint,
+  type LoadOptions,
+} from './checkpoint.js';
 
 /** writeSync may write less than asked; loop until everything is written. */
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -45,4 +55,29 @@ export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedChec
     throw new UserError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
   return decodeCheckpoint(file, path, opts);
+}
+
+/**
+ * Reads only the header of a checkpoint file (kind, config, meta): a few kilobytes instead of the
+ * whole file, and its data is not verified. For questions such as "at which update was it written?".
+ */
+export function loadCheckpointHeader(path: string, opts: LoadOptions = {}): CheckpointHeader {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new UserError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const readUpTo = (n: number): Uint8Array => {
+      const bytes = new Uint8Array(n);
+      let got = 0;
+      for (let r = -1; got < n && r !== 0; got += r) r = readSync(fd, bytes, got, n - got, got);
+      return bytes.subarray(0, got);
+    };
+    const prefix = readUpTo(CHECKPOINT_PREFIX_BYTES);
+    return decodeCheckpointHeader(readUpTo(CHECKPOINT_PREFIX_BYTES + checkpointHeaderLength(prefix, path)), path, opts);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -9,7 +9,7 @@
  */
 import { UserError } from '../errors.js';
 import type { RngState, Tensor } from '../engine/index.js';
-import { loadCheckpoint, saveCheckpoint, type Adam, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
+import { loadCheckpoint, loadCheckpointHeader, saveCheckpoint, type Adam, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { sameRatesSoFar } from './lrSchedule.js';
 
@@ -185,7 +185,7 @@ function fromTrainCheckpoint(ck: LoadedCheckpoint, path: string, config: RunConf
 
 /** The update a checkpoint or generator file was written at (what `--init-from` goes on from). */
 export function checkpointStep(path: string): number {
-  const step = (loadCheckpoint(path).meta as { step?: unknown } | undefined)?.step;
+  const step = (loadCheckpointHeader(path).meta as { step?: unknown } | null)?.step;
   if (typeof step !== 'number') throw new UserError(`${path} is not a GAN training checkpoint or generator file (it records no update count)`);
   return step;
 }

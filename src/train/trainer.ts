@@ -227,6 +227,14 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
   tidy(() => {
     const fakeLabels = randomLabels();
     const z = randn([n, pair.zDim], rng);
+    if (t.holdGUntil !== undefined && s.step < t.holdGUntil) {
+      // G is held still while a new D warms up: its loss is only logged. The forward pass still
+      // runs (the random stream, G's batch statistics and D's power iteration advance as in an
+      // update), but there is no backward pass and no Adam step: G's Adam state starts after the hold.
+      lossG = noGrad(() => pair.lossG(pair.discriminate(augment(G.forward(z, fakeLabels)), fakeLabels))).item();
+      gradNormG = 0;
+      return;
+    }
     // NOTE: D's weights need no gradient in the G step; switching it off skips D's weight-gradient work.
     setRequiresGrad(D, false);
     try {
