@@ -182,4 +182,13 @@ test('pegasus report CLI: flag checks, the word-limit warning, HTML only with --
   assert.match(r.stderr, /warning: the discussion has 1001 words, over the limit of 1000/);
   assert.ok(existsSync(join(dir, 'cli', 'r.html')));
   assert.ok(!existsSync(join(dir, 'cli', 'r.pdf')));
+  // without --runs: those of runs/, models/ and docs/runs/ that exist (here runs/ alone, as in a
+  // folder where nothing is committed); a folder named with --runs must exist
+  const models = ['--generator', opts.generator, '--denoiser', opts.denoiser, '--classifier-accuracy', opts.classifierAccuracy];
+  const byDefault = pegasus(['report', '--discussion', long, '--generated', 'out', ...models, '--out', 'default/r.pdf', '--no-pdf'], { cwd: dir });
+  assert.equal(byDefault.status, 0, byDefault.stderr);
+  assert.match(readFileSync(join(dir, 'default', 'r.html'), 'utf8'), /runs\/gan-a/);
+  const missing = pegasus(['report', '--discussion', long, '--runs', 'runs', 'models', ...models, '--out', 'default/r.pdf', '--no-pdf'], { cwd: dir });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /--runs: no folder models/);
 });

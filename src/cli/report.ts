@@ -10,13 +10,16 @@ function parsePdfPath(value: string): string {
   return value;
 }
 
+/** Where experiments are found by default: this machine's runs, the committed models, and the committed records of runs (docs/runs). */
+export const DEFAULT_RUNS = ['runs', 'models', 'docs/runs'];
+
 export function reportCommand() {
   return new Command('report')
     .description(
       'Build the report from the committed models and run folders: architecture diagrams, experiments, training curves, ' +
         'the Pegasus, evaluation figures, the discussion (Markdown) and references. Writes HTML, then PDF via headless Chromium.',
     )
-    .option('--runs <dirs...>', 'run folders, or folders holding them, to list as experiments (and search for evaluation.json)', ['runs', 'models'])
+    .option('--runs <dirs...>', 'run folders, or folders holding them, to list as experiments (and search for evaluation.json); by default those of runs, models and docs/runs that exist', DEFAULT_RUNS)
     .option('--generated <dir>', 'output folder of pegasus generate (pegasus-x8.png, batch64.png, neighbours.png, pegasus.json)', 'out')
     .option('--discussion <file>', 'the discussion, in Markdown', 'docs/report.md')
     .option('--generator <file>', 'GAN checkpoint whose generator and discriminator are drawn', COMMITTED_MODELS.generator)
@@ -25,13 +28,15 @@ export function reportCommand() {
     .option('--title <text>', 'the report title', 'pegasus: generating a Pegasus from CIFAR-10 alone')
     .option('--out <file>', 'PDF to write (the HTML goes beside it, same name with .html)', parsePdfPath, 'docs/report.pdf')
     .option('--no-pdf', 'write the HTML only (no Chromium needed)')
-    .action((opts) => {
+    .action((opts, cmd) => {
       if (!existsSync(opts.discussion)) throw new UserError(`no discussion at ${opts.discussion}; write it in Markdown or pass --discussion FILE`);
-      for (const dir of opts.runs) if (!existsSync(dir)) throw new UserError(`--runs: no folder ${dir}`);
+      // the default folders are taken where they exist (a fresh clone has no runs/); named ones must exist
+      const runs = cmd.getOptionValueSource('runs') === 'default' ? opts.runs.filter((dir) => existsSync(dir)) : opts.runs;
+      for (const dir of runs) if (!existsSync(dir)) throw new UserError(`--runs: no folder ${dir}`);
       const built = buildReport({
         title: opts.title,
         discussion: readFileSync(opts.discussion, 'utf8'),
-        runs: opts.runs,
+        runs,
         generated: opts.generated,
         generator: opts.generator,
         denoiser: opts.denoiser,
