@@ -70,6 +70,34 @@ test('Adam: parameters without a gradient are left alone, and state round-trips'
   assert.throws(() => new Adam([param([1, 2])]).loadStateDict(saved), /2 parameters|1 parameters|step counts/);
 });
 
+test('Adam with β₁ = 0 saves no first moment and still resumes bit for bit', () => {
+  const grads = [[0.5, -1], [0.25, 2], [-3, 0.125], [1, 1]];
+  const run = (resumeAt: number | null): number[] => {
+    let p = param([1, -2]);
+    let opt = new Adam([p], { lr: 0.1, betas: [0, 0.9] });
+    grads.forEach((g, k) => {
+      if (k === resumeAt) {
+        const state = opt.stateDict();
+        assert.equal(state.m.length, 0, 'm saved although β₁ = 0');
+        p = param(Array.from(p.data));
+        opt = new Adam([p], { lr: 0.1, betas: [0, 0.9] });
+        opt.loadStateDict(state);
+      }
+      setGrad(p, g);
+      opt.step();
+    });
+    return Array.from(p.data);
+  };
+  assert.deepEqual(run(2), run(null));
+  // a state with m (written by β₁ ≠ 0, or before m was left out) still loads; one without m needs β₁ = 0
+  const withM = new Adam([param([1])], { lr: 0.1 });
+  setGrad(withM.params[0]!, [1]);
+  withM.step();
+  new Adam([param([1])], { betas: [0, 0.9] }).loadStateDict(withM.stateDict());
+  const noM = new Adam([param([1])], { betas: [0, 0.9] }).stateDict();
+  assert.throws(() => new Adam([param([1])]).loadStateDict(noM), /m/);
+});
+
 test('SGD with momentum and weight decay follows PyTorch’s rule', () => {
   const p = param([1, 2]);
   const opt = new SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 0.1 });

@@ -21,7 +21,11 @@ export interface AdamOptions {
   readonly decoupled?: boolean;
 }
 
-/** What Adam saves: per-parameter step counts and moment estimates, in parameter order. */
+/**
+ * What Adam saves: per-parameter step counts and moment estimates, in parameter order. With β₁ = 0
+ * the first moment is just the current gradient (m = 0·m + 1·g, exactly), so `m` is saved empty:
+ * a GAN checkpoint (β₁ = 0, as in SAGAN and BigGAN) is a quarter smaller and resumes bit for bit.
+ */
 export interface AdamState {
   readonly steps: readonly number[];
   readonly m: readonly Tensor[];
@@ -71,18 +75,20 @@ export class Adam extends Optimizer {
 
   /** The live state tensors (save them; `loadStateDict` copies values back in). */
   stateDict(): AdamState {
-    return { steps: [...this.steps], m: this.m, v: this.v };
+    return { steps: [...this.steps], m: this.beta1 === 0 ? [] : this.m, v: this.v };
   }
 
   loadStateDict(state: AdamState): void {
     if (!Array.isArray(state.steps) || state.steps.length !== this.params.length) {
       throw new Error(`Adam.loadStateDict: ${state.steps?.length ?? 0} step counts for ${this.params.length} parameters`);
     }
-    const m = checkStateTensors('Adam', this.params, 'm', state.m);
+    // m may be left out when β₁ = 0 (it is overwritten by the next gradient before it is used)
+    const m = this.beta1 === 0 && state.m.length === 0 ? null : checkStateTensors('Adam', this.params, 'm', state.m);
     const v = checkStateTensors('Adam', this.params, 'v', state.v);
     this.params.forEach((_, i) => {
       this.steps[i] = state.steps[i]!;
-      this.m[i]!.data.set(m[i]!.data);
+      if (m === null) this.m[i]!.data.fill(0);
+      else this.m[i]!.data.set(m[i]!.data);
       this.v[i]!.data.set(v[i]!.data);
     });
   }
