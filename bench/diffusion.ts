@@ -21,6 +21,7 @@ import { resolveDiffusionConfig } from '../src/diffusion/resolve.js';
 import { sampleDiffusion } from '../src/diffusion/sample.js';
 import { createDiffusionSession, diffusionTrainStep } from '../src/diffusion/trainStep.js';
 import { medianTime } from './timing.js';
+import { python } from './torch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -86,7 +87,7 @@ export function benchDiffusion(o: DiffusionBenchOptions): DiffusionBenchRow[] {
 
 function runTorch(o: DiffusionBenchOptions): Map<string, number> | { error: string } {
   const args = [join(here, 'diffusion_torch.py'), '--threads', String(o.threads), '--batch', String(o.batch), '--n', String(o.n), '--steps', String(o.steps), '--reps', String(o.reps)];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(o.threads) }, maxBuffer: 1 << 24 });
+  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(o.threads) }, maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-1)[0]! };
   const out = new Map<string, number>();
   for (const line of r.stdout.split('\n')) {

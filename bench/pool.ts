@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import * as E from '../src/engine/index.js';
 import type { Tensor } from '../src/engine/index.js';
 import { loadNativeBackend, nativeInfo, setNumThreads } from '../src/engine/native/index.js';
+import { python } from './torch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -128,7 +129,7 @@ for (const [name, shape, op] of WORKLOADS) {
 E.setBackend('native');
 const torch = values['no-torch']
   ? null
-  : runChild('/usr/bin/python3', [join(here, 'pool_torch.py'), '--threads', String(threads), '--reps', String(reps), '--clock', clock], 'PyTorch');
+  : runChild(python, [join(here, 'pool_torch.py'), '--threads', String(threads), '--reps', String(reps), '--clock', clock], 'PyTorch');
 const onednn = values.onednn ? runChild(values.onednn, [String(reps), clock], 'oneDNN') : null;
 
 const ms = (s: number | undefined): string => (s === undefined ? '–' : (s * 1e3).toFixed(3));

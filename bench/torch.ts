@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const python = '/usr/bin/python3';
+/** Debian's python3 (python3-torch), or PEGASUS_PYTHON: a Python whose torch is installed elsewhere (a virtual environment). */
+export const python = process.env['PEGASUS_PYTHON'] || '/usr/bin/python3';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface TorchResult {
@@ -35,7 +36,7 @@ export function findTorchReference(): string | null {
   return null;
 }
 
-/** Whether Debian's PyTorch is importable; the reason when not. */
+/** Whether PyTorch is importable by `python`; the reason when not. */
 export function torchUnavailable(): string | null {
   if (!existsSync(python)) return `${python} not found`;
   const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
