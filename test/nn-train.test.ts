@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  bceWithLogits, crossEntropy, flatten, leakyRelu, memoryStats, mseLoss, randn, relu, Rng, type Tensor, tanh, tidy,
+  bceWithLogits, crossEntropy, flatten, leakyRelu, memoryStats, mseLoss, randn, relu, Rng, type Tensor, tanh, tensor, tidy,
 } from '../src/engine/index.js';
 import { Adam, BatchNorm2d, Conv2d, ConvTranspose2d, Linear, Module } from '../src/nn/index.js';
 
@@ -107,7 +107,9 @@ test('500 GAN-like training steps keep memory flat', () => {
     tidy(() => {
       const fake = tanh(gen.forward(randn([8, 8, 4, 4], rng)));
       optD.zeroGrad();
-      const dLoss = bceWithLogits(disc.forward(real), 1);
+      // a fresh array from outside the engine every step, like a data loader's batch
+      const batch = tensor(Float32Array.from(real.data, (v) => v + 0.01), [8, 3, 8, 8]);
+      const dLoss = bceWithLogits(disc.forward(batch), 1);
       dLoss.backward();
       bceWithLogits(disc.forward(fake.detach()), 0).backward();
       optD.step();
@@ -117,7 +119,7 @@ test('500 GAN-like training steps keep memory flat', () => {
     });
   const measure = () => {
     gc();
-    return { live: memoryStats().liveBytes, heap: process.memoryUsage().heapUsed, ab: process.memoryUsage().arrayBuffers };
+    return { live: memoryStats().liveBytes, pooled: memoryStats().pooledBytes, heap: process.memoryUsage().heapUsed, ab: process.memoryUsage().arrayBuffers };
   };
   for (let i = 0; i < 100; i++) step();
   const at100 = measure();
@@ -125,6 +127,7 @@ test('500 GAN-like training steps keep memory flat', () => {
   const at500 = measure();
   // Tensors still alive: parameters, Adam state, grads, the real batch — the same at both points.
   assert.equal(at500.live, at100.live, `pool live bytes ${at100.live} → ${at500.live}`);
+  assert.equal(at500.pooled, at100.pooled, `pooled bytes ${at100.pooled} → ${at500.pooled}`);
   assert.ok(at500.ab - at100.ab < 1 << 20, `arrayBuffers grew ${at100.ab} → ${at500.ab}`);
   assert.ok(at500.heap - at100.heap < 4 << 20, `heap grew ${at100.heap} → ${at500.heap}`);
 });
