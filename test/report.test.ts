@@ -10,11 +10,12 @@ import { imageFromChw, writePng } from '../src/image/index.js';
 import { saveCheckpoint } from '../src/nn/index.js';
 import { buildReport, writeReport, type ReportOptions } from '../src/report/build.js';
 import { countPdfPages, findChromium } from '../src/report/chromium.js';
+import { findExperiments, readRecords, RECORDS_FILE } from '../src/report/experiments.js';
 import { countWords, markdownToHtml } from '../src/report/markdown.js';
 import { sliceSvg } from '../src/report/sections.js';
 import { drawDiagram, subjectFromPreset } from '../src/diagram/index.js';
 import { PRESETS } from '../src/train/presets/index.js';
-import { pegasus } from './helpers/cli.js';
+import { pegasus, repo } from './helpers/cli.js';
 
 test('markdown: headings (shifted), paragraphs, lists, tables, inline code, emphasis, links and citations', () => {
   const md = [
@@ -134,6 +135,24 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   // evaluation: generated row first, then the reference row; classifier per-class accuracy
   assert.match(r.html, /<tr class="gen"><td>generated<\/td>.*<td class="n">45\.25<\/td>.*<td class="n">0\.50<\/td><\/tr>\n<tr><td>real test images<\/td>/);
   assert.match(r.html, /test accuracy 75\.0% on 20 test images.*<td class="n">90\.0%<\/td><td class="n">60\.0%<\/td>/s);
+});
+
+test('records of folders not kept: listed as (record) without curves, unless the folder is found', () => {
+  const records = join(dir, 'records');
+  mkdirSync(records, { recursive: true });
+  const row = { model: 'cgan', preset: 'cpu', classes: ['bird'], steps: 820, plannedSteps: 20000, hours: 0.51, imagesPerSecond: 15.7, figures: [] };
+  writeFileSync(join(records, RECORDS_FILE), JSON.stringify({ runs: [{ dir: 'runs/lost-b', ...row }, { dir: join(dir, 'runs', 'gan-a'), ...row, steps: 1 }] }));
+  const exps = findExperiments([join(dir, 'runs'), records]);
+  assert.deepEqual(exps.map((e) => [e.dir, e.steps, e.recordedIn ?? null]), [[join(dir, 'runs', 'gan-a'), 80, null], ['runs/lost-b', 820, join(records, RECORDS_FILE)]]);
+  const html = buildReport({ ...opts, runs: [join(dir, 'runs'), records] }).html;
+  assert.match(html, /<code>runs\/lost-b<\/code> <span class="record">\(record\)<\/span><\/td><td>cgan<\/td><td>cpu<\/td><td>bird<\/td><td class="n">820 \/ 20,000<\/td><td class="n">0\.51<\/td><td class="n">15\.7<\/td><td>—<\/td>/);
+  assert.match(html, /Rows marked \(record\) are folders that were not kept/);
+  assert.doesNotMatch(html, /Training losses of runs\/lost-b/);
+  writeFileSync(join(records, RECORDS_FILE), JSON.stringify({ runs: [{ dir: 'runs/x', model: 'cgan' }] }));
+  assert.throws(() => findExperiments([records]), /earlier-runs\.json: run 1 needs dir, model, preset/);
+  rmSync(records, { recursive: true });
+  // the committed records (docs/runs) are well-formed
+  assert.equal(readRecords(join(repo, 'docs', 'runs', RECORDS_FILE)).length, 11);
 });
 
 test('sliceSvg: a tall diagram is cut only between rows, into parts that together cover it', () => {

@@ -59,6 +59,7 @@ figcaption { font-size: 8.8pt; text-align: left; margin-top: 1mm; }
 figure.large img { width: 64mm; image-rendering: pixelated; } figure.wide img { width: 150mm; image-rendering: pixelated; }
 figure.curve img { width: 150mm; }
 .placeholder { border: 1px dashed #999; background: #fafafa; padding: 3mm; margin: 3mm 0; font-size: 9.5pt; }
+.record { color: #777; font-size: 8.5pt; }
 .words { color: #555; font-size: 8.5pt; } ol.references { font-size: 9pt; } a { color: #1a4c8a; text-decoration: none; }
 `;
 

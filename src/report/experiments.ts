@@ -29,6 +29,44 @@ export interface Experiment {
   readonly figures: readonly string[];
   /** `README.md` of the folder, if any (committed models describe themselves). */
   readonly readme: string | null;
+  /** Set when the row comes from a record of a folder that was not kept (see RECORDS_FILE): the record's path. */
+  readonly recordedIn?: string;
+}
+
+/**
+ * A file of records of earlier experiments whose folders were not kept (their machines are gone):
+ * what the report's experiments table showed for each while it still existed. A folder holding
+ * one, when scanned, adds its rows (marked as records, without curves) unless the folder itself is
+ * found.
+ */
+export const RECORDS_FILE = 'earlier-runs.json';
+
+interface RecordRow {
+  readonly dir: string;
+  readonly model: string;
+  readonly preset: string;
+  readonly classes: readonly string[];
+  readonly steps: number | null;
+  readonly plannedSteps: number | null;
+  readonly hours: number | null;
+  readonly imagesPerSecond: number | null;
+  readonly figures: readonly string[];
+}
+
+/** The rows of a records file; throws naming the file and the row when one is malformed. */
+export function readRecords(path: string): Experiment[] {
+  const j = readJson(path) as { runs?: unknown };
+  if (!Array.isArray(j.runs)) throw new Error(`${path}: expected {"runs": [...]}`);
+  const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+  return j.runs.map((r: Partial<RecordRow>, i) => {
+    const ok =
+      typeof r.dir === 'string' && typeof r.model === 'string' && typeof r.preset === 'string' &&
+      Array.isArray(r.classes) && Array.isArray(r.figures) &&
+      [r.steps, r.plannedSteps, r.hours, r.imagesPerSecond].every(numOrNull);
+    if (!ok) throw new Error(`${path}: run ${i + 1} needs dir, model, preset, classes, steps, plannedSteps, hours, imagesPerSecond (number or null) and figures`);
+    const row = r as RecordRow;
+    return { ...row, name: basename(row.dir), curves: {}, readme: null, recordedIn: path };
+  });
 }
 
 interface MetricsRow {
@@ -120,11 +158,16 @@ export function readExperiment(dir: string): Experiment | null {
   return null;
 }
 
-/** Sub-folders of each root (and the roots themselves) that are experiments, sorted by name. */
+/**
+ * Sub-folders of each root (and the roots themselves) that are experiments, sorted by name, then
+ * the rows recorded in the roots' records files (RECORDS_FILE) for folders not found.
+ */
 export function findExperiments(roots: readonly string[]): Experiment[] {
   const found: Experiment[] = [];
+  const recorded: Experiment[] = [];
   for (const root of roots) {
     if (!existsSync(root) || !statSync(root).isDirectory()) continue;
+    if (existsSync(join(root, RECORDS_FILE))) recorded.push(...readRecords(join(root, RECORDS_FILE)));
     const self = readExperiment(root);
     if (self) {
       found.push(self);
@@ -138,7 +181,8 @@ export function findExperiments(roots: readonly string[]): Experiment[] {
       }
     }
   }
-  return found;
+  const dirs = new Set(found.map((e) => e.dir));
+  return [...found, ...recorded.filter((e) => !dirs.has(e.dir))];
 }
 
 /** Folders (roots and their sub-folders) holding an evaluation.json, for the evaluation section. */

@@ -86,13 +86,17 @@ const num = (v: number | null, digits: number) => (v === null || !Number.isFinit
 /** The experiments table: one row per run or model folder. */
 export function experimentsTable(n: Numbering, exps: readonly Experiment[]): string {
   if (exps.length === 0) return placeholder('no run folders were found', 'Pass them with --runs DIR …');
+  const records = [...new Set(exps.flatMap((e) => (e.recordedIn === undefined ? [] : [e.recordedIn])))];
   const rows = exps.map((e) => {
     const steps = e.steps === null ? '—' : `${e.steps.toLocaleString('en-US')}${e.plannedSteps ? ` / ${e.plannedSteps.toLocaleString('en-US')}` : ''}`;
-    return `<tr><td><code>${esc(e.dir)}</code></td><td>${esc(e.model)}</td><td>${esc(e.preset)}</td><td>${esc(e.classes.join(', '))}</td><td class="n">${steps}</td><td class="n">${num(e.hours, 2)}</td><td class="n">${num(e.imagesPerSecond, 1)}</td><td>${esc(e.figures.join('; ') || '—')}</td></tr>`;
+    const folder = e.recordedIn === undefined ? `<code>${esc(e.dir)}</code>` : `<code>${esc(e.dir)}</code> <span class="record">(record)</span>`;
+    return `<tr><td>${folder}</td><td>${esc(e.model)}</td><td>${esc(e.preset)}</td><td>${esc(e.classes.join(', '))}</td><td class="n">${steps}</td><td class="n">${num(e.hours, 2)}</td><td class="n">${num(e.imagesPerSecond, 1)}</td><td>${esc(e.figures.join('; ') || '—')}</td></tr>`;
   });
   return (
     `<table class="experiments"><caption><b>Table ${n.table()}.</b> Experiments: every run folder and committed model. Steps: updates done / planned ` +
-    `(classifier: epochs); hours: training wall time; images/s: median of the logged rates on the shared 2-core CPU.</caption>` +
+    `(classifier: epochs); hours: training wall time; images/s: median of the logged rates on the shared 2-core CPU.` +
+    (records.length > 0 ? ` Rows marked (record) are folders that were not kept; their figures are as recorded in ${records.map((r) => `<code>${esc(r)}</code>`).join(', ')} while they existed.` : '') +
+    `</caption>` +
     `<thead><tr><th>folder</th><th>model</th><th>preset</th><th>classes</th><th>steps</th><th>hours</th><th>images/s</th><th>evaluation</th></tr></thead>` +
     `<tbody>${rows.join('\n')}</tbody></table>`
   );
