@@ -10,7 +10,7 @@ import { imageFromChw, writePng } from '../src/image/index.js';
 import { saveCheckpoint } from '../src/nn/index.js';
 import { buildReport, writeReport, type ReportOptions } from '../src/report/build.js';
 import { countPdfPages, findChromium } from '../src/report/chromium.js';
-import { findExperiments, readRecords, RECORDS_FILE } from '../src/report/experiments.js';
+import { findEvaluations, findExperiments, readRecords, RECORDS_FILE } from '../src/report/experiments.js';
 import { countWords, markdownToHtml } from '../src/report/markdown.js';
 import { sliceSvg } from '../src/report/sections.js';
 import { drawDiagram, subjectFromPreset } from '../src/diagram/index.js';
@@ -137,7 +137,7 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   assert.match(r.html, /test accuracy 75\.0% on 20 test images.*<td class="n">90\.0%<\/td><td class="n">60\.0%<\/td>/s);
 });
 
-test('records of folders not kept: listed as (record) without curves, unless the folder is found', () => {
+test('records of folders not kept: listed as (record) without curves, unless the folder is found; evaluations two levels down', () => {
   const records = join(dir, 'records');
   mkdirSync(records, { recursive: true });
   const row = { model: 'cgan', preset: 'cpu', classes: ['bird'], steps: 820, plannedSteps: 20000, hours: 0.51, imagesPerSecond: 15.7, figures: [] };
@@ -151,6 +151,13 @@ test('records of folders not kept: listed as (record) without curves, unless the
   writeFileSync(join(records, RECORDS_FILE), JSON.stringify({ runs: [{ dir: 'runs/x', model: 'cgan' }] }));
   assert.throws(() => findExperiments([records]), /earlier-runs\.json: run 1 needs dir, model, preset/);
   rmSync(records, { recursive: true });
+  // evaluations are found down to a model folder's own evaluation folders (models/NAME/evaluation/)
+  const models = join(dir, 'models-like');
+  mkdirSync(join(models, 'gan', 'evaluation', 'deeper'), { recursive: true });
+  writeFileSync(join(models, 'gan', 'evaluation', 'evaluation.json'), '{}');
+  writeFileSync(join(models, 'gan', 'evaluation', 'deeper', 'evaluation.json'), '{}');
+  assert.deepEqual(findEvaluations([models]), [join(models, 'gan', 'evaluation', 'evaluation.json')]);
+  rmSync(models, { recursive: true });
   // the committed records (docs/runs) are well-formed
   assert.equal(readRecords(join(repo, 'docs', 'runs', RECORDS_FILE)).length, 11);
 });

@@ -185,16 +185,18 @@ export function findExperiments(roots: readonly string[]): Experiment[] {
   return [...found, ...recorded.filter((e) => !dirs.has(e.dir))];
 }
 
-/** Folders (roots and their sub-folders) holding an evaluation.json, for the evaluation section. */
+/**
+ * The evaluation.json files of the roots, their sub-folders and the sub-folders' own sub-folders
+ * (a committed model keeps its evaluations as `models/NAME/evaluation-…/evaluation.json`), for the
+ * evaluation section.
+ */
 export function findEvaluations(roots: readonly string[]): string[] {
   const out: string[] = [];
-  for (const root of roots) {
-    if (!existsSync(root) || !statSync(root).isDirectory()) continue;
-    if (existsSync(join(root, 'evaluation.json'))) out.push(join(root, 'evaluation.json'));
-    for (const name of readdirSync(root).sort()) {
-      const p = join(root, name, 'evaluation.json');
-      if (!name.startsWith('.') && existsSync(p)) out.push(p);
-    }
-  }
+  const subdirs = (dir: string) => readdirSync(dir).sort().filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory()).map((name) => join(dir, name));
+  const visit = (dir: string, depth: number) => {
+    if (existsSync(join(dir, 'evaluation.json'))) out.push(join(dir, 'evaluation.json'));
+    if (depth < 2) for (const sub of subdirs(dir)) visit(sub, depth + 1);
+  };
+  for (const root of roots) if (existsSync(root) && statSync(root).isDirectory()) visit(root, 0);
   return out;
 }
