@@ -105,9 +105,16 @@ test('views share buffers safely: disposing one leaves the other intact', () => 
   assert.deepEqual(c.toArray(), [0, 0, 0, 0]);
 });
 
-test('arrays wrapped from outside never join the pool (a fresh batch every step would fill it)', () => {
+test('tensor() copies into a pooled array: a fresh array every step (a loader batch) reuses one buffer', () => {
+  const fresh = (i: number) => new Float32Array(1000).fill(i);
+  E.tensor(fresh(0), [10, 100]).dispose();
   const before = E.memoryStats().pooledBytes;
-  for (let i = 0; i < 10; i++) E.tensor(new Float32Array(1000).fill(i), [10, 100]).dispose();
+  for (let i = 1; i < 10; i++) {
+    const t = E.tensor(fresh(i), [10, 100]);
+    assert.equal(E.memoryStats().pooledBytes, before - 4000); // taken from the pool
+    assert.equal(t.data[999], i);
+    t.dispose();
+  }
   assert.equal(E.memoryStats().pooledBytes, before);
 });
 

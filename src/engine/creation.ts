@@ -4,7 +4,7 @@
  */
 import type { DType, Storage } from './backend.js';
 import type { Rng } from './rng.js';
-import { empty, fromStorage, type Shape, Tensor } from './tensor.js';
+import { empty, type Shape, shapeStr, Tensor } from './tensor.js';
 
 export interface CreateOptions {
   /** float32 unless given (or taken from a Float64Array's type). */
@@ -19,15 +19,19 @@ function finish(t: Tensor, opts?: CreateOptions): Tensor {
 }
 
 /**
- * A tensor holding a copy of `values` in the given shape.
+ * A tensor holding a copy of `values` in the given shape. The copy goes into an array of the
+ * buffer pool (see memory.ts), so a fresh array every step (a data loader's batch) costs a copy,
+ * not a new allocation, and is recycled when the tensor is disposed.
  * @example const x = tensor([1, 2, 3, 4], [2, 2]);
  */
 export function tensor(values: ArrayLike<number> | Storage, shape: Shape, opts?: CreateOptions): Tensor {
-  const dtype = opts?.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
-  // NOTE: the typed-array constructors copy typed arrays with a fast bulk copy (`from` iterates).
-  const src = values as ArrayLike<number> & Iterable<number>;
-  const data = dtype === 'float32' ? new Float32Array(src) : new Float64Array(src);
-  return finish(fromStorage(data, shape), opts);
+  const t = empty(shape, opts?.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32'));
+  if (values.length !== t.size) {
+    t.dispose();
+    throw new Error(`tensor: ${values.length} values do not fill shape ${shapeStr(shape)}`);
+  }
+  t.data.set(values); // NOTE: one bulk copy (with conversion) for typed arrays
+  return finish(t, opts);
 }
 
 export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {

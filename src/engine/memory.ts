@@ -14,16 +14,10 @@
  */
 import type { DType, Storage } from './backend.js';
 
-/**
- * A reference-counted typed array shared by a tensor and its views. `poolable`: the array came
- * from allocBuffer and goes back to the pool when released; a wrapped array (wrapBuffer) does not.
- */
+/** A reference-counted typed array shared by a tensor and its views. */
 export class BufferRef {
   refs = 1;
-  constructor(
-    readonly data: Storage,
-    readonly poolable: boolean,
-  ) {}
+  constructor(readonly data: Storage) {}
 }
 
 /** What `tidy` needs from a tensor (avoids importing tensor.ts here). */
@@ -47,17 +41,7 @@ export function allocBuffer(dtype: DType, size: number): BufferRef {
   let data: Storage | undefined = list?.pop();
   if (data) pooledBytes -= data.byteLength;
   else data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  return track(new BufferRef(data, true));
-}
-
-/**
- * Wraps an existing array (no copy). It is left to the garbage collector when released, never
- * pooled: arrays made outside the engine (a data loader's fresh batch every step) would otherwise
- * pile up in the pool, one more per step, until it is full and stops recycling anything. Only
- * arrays the pool handed out go back to it, so it holds at most what was once in use at the same time.
- */
-export function wrapBuffer(data: Storage): BufferRef {
-  return track(new BufferRef(data, false));
+  return track(new BufferRef(data));
 }
 
 function track(ref: BufferRef): BufferRef {
@@ -72,7 +56,6 @@ export function releaseBuffer(ref: BufferRef): void {
   const data = ref.data;
   liveBytes -= data.byteLength;
   liveBuffers--;
-  if (!ref.poolable) return;
   if (pooledBytes + data.byteLength > maxPooledBytes) return;
   const map = data instanceof Float32Array ? free32 : free64;
   let list = map.get(data.length) as Storage[] | undefined;

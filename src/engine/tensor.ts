@@ -7,7 +7,7 @@
  */
 import type { DType, Storage } from './backend.js';
 import { type GradNode, recordOp, runBackward } from './autograd.js';
-import { allocBuffer, BufferRef, releaseBuffer, trackTensor, wrapBuffer } from './memory.js';
+import { allocBuffer, BufferRef, releaseBuffer, trackTensor } from './memory.js';
 
 export type Shape = readonly number[];
 
@@ -134,13 +134,4 @@ export function viewAs(x: Tensor, shape: Shape): Tensor {
   if (b === null) throw new Error(`tensor of shape ${shapeStr(x.shape)} used after dispose()`);
   b.refs++;
   return new Tensor(b, shape, x.dtype);
-}
-
-/** @internal Wraps an existing array without copying. */
-export function fromStorage(data: Storage, shape: Shape): Tensor {
-  checkShape('tensor', shape);
-  if (data.length !== shapeSize(shape)) {
-    throw new Error(`tensor: ${data.length} values do not fill shape ${shapeStr(shape)}`);
-  }
-  return new Tensor(wrapBuffer(data), shape, data instanceof Float64Array ? 'float64' : 'float32');
 }
