@@ -126,6 +126,23 @@ function runWithEnv(env: Record<string, string>, code: string): { status: number
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
+test('PEGASUS_PROFILE times every kernel call and prints the table at exit; results are unchanged', () => {
+  const code =
+    "const e = await import('./src/engine/index.ts');" +
+    "const a = e.tensor([1, 2, 3, 4, 5, 6], [2, 3]);" +
+    "for (let i = 0; i < 3; i++) e.matmul(a, e.transpose(a)).dispose();" +
+    "console.log('result=' + e.matmul(a, e.transpose(a)).toArray().join(','));";
+  const on = runWithEnv({ PEGASUS_PROFILE: '1' }, code);
+  assert.equal(on.status, 0, on.out);
+  assert.match(on.out, /result=14,32,32,77/);
+  assert.match(on.out, /pegasus profile: [\d.]+ s of wall time, [\d.]+% in backend kernels/);
+  assert.match(on.out, /\ngemm +4 +\d+ +[\d.]+%/); // four products, each one gemm call
+  assert.match(on.out, /\(outside kernels\)/);
+  const off = runWithEnv({ PEGASUS_PROFILE: '' }, code);
+  assert.match(off.out, /result=14,32,32,77/);
+  assert.doesNotMatch(off.out, /pegasus profile/);
+});
+
 test('PEGASUS_BACKEND selects the backend; a bad value is refused', () => {
   const code = "const e = await import('./src/engine/index.ts'); console.log('backend=' + e.getBackend().name);";
   const js = runWithEnv({ PEGASUS_BACKEND: 'js' }, code);

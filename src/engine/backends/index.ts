@@ -11,6 +11,7 @@
  * warning "pegasus: native backend not available (reason); using the js backend".
  */
 import type { Backend } from '../backend.js';
+import { formatProfile, type Profile, profileBackend } from '../profile.js';
 import { jsBackend } from './js.js';
 
 export type BackendName = 'js' | 'native';
@@ -51,7 +52,22 @@ else {
   }
 }
 
-let current: Backend = native ?? jsBackend;
+// PEGASUS_PROFILE=1: every kernel call timed, a table printed at exit (see profile.ts)
+const profiling = typeof process !== 'undefined' && (process.env['PEGASUS_PROFILE'] ?? '') !== '' && process.env['PEGASUS_PROFILE'] !== '0';
+const profiles = new Map<Backend, Profile>();
+function maybeProfiled(b: Backend): Backend {
+  if (!profiling) return b;
+  let p = profiles.get(b);
+  if (!p) {
+    p = profileBackend(b);
+    profiles.set(b, p);
+    const profile = p;
+    process.on('exit', () => process.stderr.write(`${formatProfile(profile)}\n`));
+  }
+  return p.backend;
+}
+
+let current: Backend = maybeProfiled(native ?? jsBackend);
 if (requested === 'native' && !native) {
   throw new Error(
     `PEGASUS_BACKEND=native but the native backend is not available (${nativeReason}); ` +
@@ -86,5 +102,5 @@ export function backendByName(name: BackendName): Backend | null {
 export function setBackend(name: BackendName): void {
   const b = backendByName(name);
   if (!b) throw new Error(`setBackend: the native backend is not available (${nativeReason})`);
-  current = b;
+  current = maybeProfiled(b);
 }
