@@ -109,6 +109,17 @@ dnnl::stream& cpuStream() {
 
 int numThreads() { return omp_get_max_threads(); }
 
+int64_t parallelMin() {
+  static const int64_t value = [] {
+    const char* env = std::getenv("PEGASUS_PARALLEL_MIN");
+    if (env == nullptr || *env == '\0') return int64_t(1) << 17;
+    char* end = nullptr;
+    const long long v = std::strtoll(env, &end, 10);
+    return (end != nullptr && *end == '\0' && v >= 1) ? int64_t(v) : int64_t(1) << 17;
+  }();
+  return value;
+}
+
 void clearPrimitiveCaches() {
   clearConvCache();
   clearGemmCache();

@@ -25,7 +25,7 @@ static void batchNorm(Args& args) {
     throw ArgError("batchNorm: an array has the wrong length");
   }
   const double count = double(n * hw);
-#pragma omp parallel for schedule(static) if (total >= (1 << 21))
+#pragma omp parallel for schedule(static) if (total >= parallelMin())
   for (int64_t ch = 0; ch < c; ++ch) {
     if (training) {
       double s = 0;
@@ -72,7 +72,7 @@ static void batchNormBackward(Args& args) {
     throw ArgError("batchNormBackward: an array has the wrong length");
   }
   const double count = double(n * hw);
-#pragma omp parallel for schedule(static) if (total >= (1 << 21))
+#pragma omp parallel for schedule(static) if (total >= parallelMin())
   for (int64_t ch = 0; ch < c; ++ch) {
     const float mu = mean.data[ch], is = invStd.data[ch];
     double sumDy = 0, sumDyXhat = 0;

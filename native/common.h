@@ -62,6 +62,16 @@ dnnl::stream& cpuStream();
 int numThreads();
 
 /**
+ * Elements below which our own loops (element-wise, batch norm, layout, pooling, softmax) run on
+ * the calling thread instead of the OpenMP team: 2^17 by default, PEGASUS_PARALLEL_MIN to change it
+ * (read once). Below that, waking the team costs more than it saves. Until session 11 it was 2^21
+ * (only very large arrays parallel, for a machine shared with other jobs, where waking a thread can
+ * cost a scheduler time slice); on two quiet cores 2^13–2^17 made a cpu-ttur GAN update ≈ 6%
+ * faster (batch norm and upsampling twice as fast). On a busy machine use PEGASUS_THREADS=1.
+ */
+int64_t parallelMin();
+
+/**
  * Called whenever the thread count changes: oneDNN primitives partition their work at creation
  * time for the thread count of that moment, so every cached primitive must be rebuilt.
  */

@@ -13,11 +13,6 @@ namespace pegasus {
 
 namespace {
 
-/** Below this many elements a parallel region costs more than it saves. */
-// NOTE: memory-bound loops gain little from a second thread, and on a shared machine waking one
-// can cost a scheduler time slice (milliseconds), so only very large arrays go parallel.
-constexpr int64_t kParallelMin = 1 << 21;
-
 enum class Unary { Neg, Abs, Relu, LeakyRelu, Tanh, Sigmoid, Silu, Exp, Log, Sqrt, Pow };
 
 Unary parseUnary(const std::string& s) {
@@ -79,7 +74,7 @@ inline float unaryGrad(float x, float y, float g, float alpha) {
  */
 template <typename Range>
 inline void forChunks(int64_t n, Range range) {
-  if (n < kParallelMin || numThreads() == 1) {
+  if (n < parallelMin() || numThreads() == 1) {
     range(int64_t(0), n);
     return;
   }

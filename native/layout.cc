@@ -14,9 +14,6 @@ namespace pegasus {
 
 namespace {
 
-// Memory-bound loops: see elementwise.cc on why only very large arrays go parallel.
-constexpr int64_t kParallelMin = 1 << 21;
-
 enum class Binary { Add, Sub, Mul, Div };
 
 Binary parseBinary(const std::string& s) {
@@ -72,7 +69,7 @@ void binaryLoop(const float* a, const float* b, float* out, const Strided& s) {
   const int64_t sa = s.strides[0][nd - 1], sb = s.strides[1][nd - 1];
   int64_t rows = 1;
   for (int64_t d = 0; d < nd - 1; ++d) rows *= s.shape[d];
-#pragma omp parallel for schedule(static) if (rows * inner >= kParallelMin && rows > 1)
+#pragma omp parallel for schedule(static) if (rows * inner >= parallelMin() && rows > 1)
   for (int64_t r = 0; r < rows; ++r) {
     int64_t offA = 0, offB = 0, rem = r;
     for (int64_t d = nd - 2; d >= 0; --d) {
@@ -105,7 +102,7 @@ void binaryLoop(const float* a, const float* b, float* out, const Strided& s) {
 template <Binary op>
 void binaryRun(const float* a, const float* b, float* out, Strided s) {
   const size_t nd = s.shape.size();
-  if (nd == 1 && s.shape[0] >= kParallelMin) {
+  if (nd == 1 && s.shape[0] >= parallelMin()) {
     const int64_t block = 4096, n = s.shape[0];
     if (n % block == 0) {
       s.shape = {n / block, block};
@@ -163,7 +160,7 @@ static void reduce(Args& args) {
   }
   constexpr int64_t kBlock = 512;
   const int64_t blocks = (inner + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (outer * axis * inner >= kParallelMin)
+#pragma omp parallel for schedule(static) if (outer * axis * inner >= parallelMin())
   for (int64_t t = 0; t < outer * blocks; ++t) {
     const int64_t o = t / blocks, j0 = (t % blocks) * kBlock;
     const int64_t len = std::min(kBlock, inner - j0);
@@ -206,7 +203,7 @@ static void reduceMaxBackward(Args& args) {
     throw ArgError("reduceMaxBackward: an array has the wrong length");
   }
   std::memset(dx.data, 0, dx.length * sizeof(float));
-#pragma omp parallel for schedule(static) if (outer * axis * inner >= kParallelMin && outer > 1)
+#pragma omp parallel for schedule(static) if (outer * axis * inner >= parallelMin() && outer > 1)
   for (int64_t o = 0; o < outer; ++o) {
     const float* xo = x.data + o * axis * inner;
     float* dxo = dx.data + o * axis * inner;
@@ -250,7 +247,7 @@ static void permute(Args& args) {
   const int64_t inner = s.shape[k - 1], si = s.strides[1][k - 1];
   int64_t rows = 1;
   for (int64_t d = 0; d < k - 1; ++d) rows *= s.shape[d];
-#pragma omp parallel for schedule(static) if (int64_t(x.length) >= kParallelMin && rows > 1)
+#pragma omp parallel for schedule(static) if (int64_t(x.length) >= parallelMin() && rows > 1)
   for (int64_t r = 0; r < rows; ++r) {
     int64_t off = 0, rem = r;
     for (int64_t d = k - 2; d >= 0; --d) {

@@ -20,13 +20,10 @@ namespace pegasus {
 
 namespace {
 
-// Memory-bound loops: see elementwise.cc on why only very large arrays go parallel.
-constexpr int64_t kParallelMin = 1 << 21;
-
 /** Calls planes(begin, end) over [0, nc): on this thread, or split across the team when large. */
 template <typename Planes>
 inline void forPlanes(int64_t nc, int64_t elementsPerPlane, Planes planes) {
-  if (nc * elementsPerPlane < kParallelMin || numThreads() == 1 || nc < 2) {
+  if (nc * elementsPerPlane < parallelMin() || numThreads() == 1 || nc < 2) {
     planes(int64_t(0), nc);
     return;
   }

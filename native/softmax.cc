@@ -21,9 +21,6 @@ namespace pegasus {
 
 namespace {
 
-// See elementwise.cc on why only very large arrays go parallel.
-constexpr int64_t kParallelMin = 1 << 21;
-
 /** max that propagates NaN, like Math.max in the js kernel. */
 inline float maxNaN(float m, float v) { return (v > m || v != v) ? v : m; }
 
@@ -135,7 +132,7 @@ void backwardBlock(bool log, const float* y, const float* dy, float* dx, int64_t
  */
 template <typename Blocks>
 void forOuter(int64_t outer, int64_t perOuter, int64_t inner, Blocks blocks) {
-  if (outer * perOuter < kParallelMin || numThreads() == 1 || outer < 2) {
+  if (outer * perOuter < parallelMin() || numThreads() == 1 || outer < 2) {
     std::vector<float> scratch(inner > 1 ? size_t(2 * inner) : 0);
     blocks(int64_t(0), outer, scratch.data());
     return;

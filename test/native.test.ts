@@ -1,6 +1,7 @@
 // The native backend's kernels against the js backend (the reference) on random inputs: odd
 // sizes, stride 2, padding, bias and no bias, broadcasting. Relative error (max |Δ| / max |ref|)
 // must stay under 1e-4. Skipped, with the reason, when the addon is not built.
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Conv2dGeometry, Storage, UnaryOp } from '../src/engine/backend.js';
@@ -290,4 +291,18 @@ test('malformed calls throw instead of crashing', { skip }, () => {
   assert.throws(() => nb.conv2d(g, new Float32Array(3), new Float32Array(3), null, new Float32Array(3)), /wrong length/);
   assert.throws(() => nb.gemm(false, false, 4, 4, 4, new Float32Array(3), new Float32Array(16), new Float32Array(16), false), /shorter/);
   assert.throws(() => nb.unary('nope' as UnaryOp, new Float32Array(2), new Float32Array(2), 0), /unknown op/);
+});
+
+// Our own loops go parallel from PEGASUS_PARALLEL_MIN elements (2^17 by default), more than most
+// arrays above hold; so the whole file runs again in a child with every loop parallel.
+const rerun = process.env['PEGASUS_PARALLEL_MIN'] !== undefined ? 'already the parallel rerun' : skip;
+test('every kernel still matches js with all our loops parallel (PEGASUS_PARALLEL_MIN=1, 2 threads)', { skip: rerun }, () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/native.test.ts', 'test/native-pool.test.ts'], {
+    encoding: 'utf8',
+    // NOTE: without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), PEGASUS_PARALLEL_MIN: '1', PEGASUS_THREADS: '2' },
+  });
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-1000));
+  assert.match(r.stdout, /# fail 0/);
+  assert.doesNotMatch(r.stdout, /# pass 0\b/);
 });
