@@ -41,17 +41,8 @@ export interface Experiment {
  */
 export const RECORDS_FILE = 'earlier-runs.json';
 
-interface RecordRow {
-  readonly dir: string;
-  readonly model: string;
-  readonly preset: string;
-  readonly classes: readonly string[];
-  readonly steps: number | null;
-  readonly plannedSteps: number | null;
-  readonly hours: number | null;
-  readonly imagesPerSecond: number | null;
-  readonly figures: readonly string[];
-}
+/** A recorded row: an experiment's table fields (no curves, name or README). */
+type RecordRow = Omit<Experiment, 'name' | 'curves' | 'readme' | 'recordedIn'>;
 
 /** The rows of a records file; throws naming the file and the row when one is malformed. */
 export function readRecords(path: string): Experiment[] {
