@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { Rng } from '../src/engine/index.js';
 import { defaultRecombineConfig } from '../src/generate/config.js';
 import { describe as describeRecipe, type RecombineRecipe } from '../src/generate/recipe.js';
-import { drawRecombine, drawRecombineParts, mutateRecombine, partsOf, recombine, recombineProposals, recombineSearch, recombineWithAlpha, type RecombineDraw } from '../src/generate/recombine.js';
+import { drawRecombine, drawRecombineParts, mutateRecombine, newPartCache, partKey, partsOf, recombine, recombineProposals, recombineSearch, recombineWithAlpha, type RecombineDraw } from '../src/generate/recombine.js';
+import { CLASS_NAMES } from '../src/data/index.js';
 import { drawGan } from '../src/generate/gan.js';
 import { recordedScoreConfig, type RecordedChoice } from '../src/generate/choice.js';
 import { realManifold } from '../src/generate/reference.js';
@@ -143,6 +144,18 @@ describe('recombine: recipes', () => {
     });
     assert.ok(d.wingAlpha.every((a) => a >= 0 && a <= 1));
     for (let i = 0; i < rr.length; i++) assert.ok(d.wingAlpha.subarray(i * PLANE, (i + 1) * PLANE).some((a) => a > 0.5), `candidate ${i} has a wing`);
+    // with a part cache: the same draw, each part drawn once; a later draw reuses what is cached
+    const cache = newPartCache();
+    assert.deepEqual(drawRecombineParts(g, rr.slice(0, 6), cache).images, all.subarray(0, 6 * 3072));
+    const drawnFirst = cache.images.size;
+    assert.equal(drawnFirst, new Set(rr.slice(0, 6).flatMap((r) => Object.values(partsOf(r)).map(partKey))).size);
+    const withCache = drawRecombineParts(g, rr, cache);
+    assert.deepEqual(withCache.images, all);
+    assert.deepEqual(withCache.parts, d.parts);
+    assert.equal(cache.images.size, d.partKeys.length, 'every part cached once');
+    // a cached image is what is used (not drawn again)
+    cache.images.set(withCache.partKeys[0]!, new Float32Array(3072).fill(0.25));
+    assert.ok(drawRecombineParts(g, rr, cache).parts.subarray(0, 3072).every((v) => v === 0.25));
   });
 
   test('children keep the horse, stay in range, and the evolution strategy spends the budget on the best', () => {
@@ -237,11 +250,19 @@ describe('recombine: the parts judge', () => {
     horseOf: Int32Array.of(0, 0),
     donorOf: Int32Array.of(1, 1),
     partMasks: Uint8Array.from({ length: 2 * PLANE }, (_, q) => (q < PLANE ? +horseShape(q % S, Math.floor(q / S)) : +disc(16, 16, 8)(q % S, Math.floor((q - PLANE) / S)))),
+    partKeys: ['the horse', 'the donor'],
   };
   const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3));
 
   test('area, contrast and p_donor are measured on the parts; an invisible wing has no visibility', () => {
     const w = wingParts(net, draw, ['bird', 'airplane']);
+    // the donor is classified once and its probabilities cached; cached ones are used as they are
+    const cache = newPartCache();
+    assert.deepEqual([...wingParts(net, draw, ['bird', 'airplane'], 0, cache).pDonor], [...w.pDonor]);
+    assert.deepEqual([...cache.probs.keys()], ['the donor']);
+    const bird = CLASS_NAMES.indexOf('bird');
+    cache.probs.set('the donor', Float32Array.from(CLASS_NAMES, (_, j) => (j === bird ? 1 : 0)));
+    assert.deepEqual([...wingParts(net, draw, ['bird'], 0, cache).pDonor], [1, 1]);
     assert.deepEqual([...w.area], [60, 60]);
     // white (1) over the grass (−0.4, 0.6, −0.4) above the back: RMS of (1.4, 0.4, 1.4)
     assert.ok(Math.abs(w.contrast[0]! - Math.sqrt((1.4 ** 2 + 0.4 ** 2 + 1.4 ** 2) / 3)) < 1e-5, `contrast ${w.contrast[0]}`);

@@ -39,13 +39,40 @@ const FAR_LEAN = 15; // degrees
 const FAR_SHADE = 0.75; // brightness factor in [0, 1] pixel units
 const POISSON_ITERATIONS = 200;
 
-/** The horse and donor GAN recipes of a recombine recipe (plain `mix` draws). */
+/** The GAN recipe that draws a part (a plain `mix` draw), truncated with ψ when given. */
+export function partRecipe(seed: number, weights: ClassWeights, truncation?: number): GanRecipe {
+  return { strategy: 'mix', seed, weights, ...(truncation !== undefined && { truncation }) };
+}
+
+/** The horse and donor GAN recipes of a recombine recipe. */
 export function partsOf(r: RecombineRecipe): { horse: GanRecipe; donor: GanRecipe } {
-  const psi = r.truncation !== undefined ? { truncation: r.truncation } : {};
-  return {
-    horse: { strategy: 'mix', seed: r.seed, weights: r.horse, ...psi },
-    donor: { strategy: 'mix', seed: r.donor.seed, weights: r.donor.weights, ...psi },
-  };
+  return { horse: partRecipe(r.seed, r.horse, r.truncation), donor: partRecipe(r.donor.seed, r.donor.weights, r.truncation) };
+}
+
+/**
+ * Parts already drawn, and the classifier's (flip-averaged) probabilities of those already
+ * judged, by part recipe (partKey): a search judges horses and donors before it uses them, then
+ * uses each in several collages and mutations; with a cache each is drawn and classified once.
+ * A part redraws bit for bit however it is batched (see drawGan), so a cached one is the same image.
+ */
+export interface PartCache {
+  readonly images: Map<string, Float32Array>;
+  readonly probs: Map<string, Float32Array>;
+}
+
+export const newPartCache = (): PartCache => ({ images: new Map(), probs: new Map() });
+export const partKey = (r: GanRecipe): string => JSON.stringify(r);
+
+/** Images of `parts` (float NCHW), drawing only those the cache lacks (and adding them to it). */
+export function drawParts(g: LoadedGenerator, parts: readonly GanRecipe[], cache?: PartCache): Float32Array {
+  if (cache === undefined) return drawGan(g, parts);
+  const keys = parts.map(partKey);
+  const missing = [...new Set(keys.filter((k) => !cache.images.has(k)))];
+  const fresh = drawGan(g, missing.map((k) => parts[keys.indexOf(k)]!));
+  missing.forEach((k, i) => cache.images.set(k, fresh.slice(i * IMAGE, (i + 1) * IMAGE)));
+  const out = new Float32Array(parts.length * IMAGE);
+  keys.forEach((k, i) => out.set(cache.images.get(k)!, i * IMAGE));
+  return out;
 }
 
 /**
@@ -70,13 +97,16 @@ export interface RecombineDraw {
   readonly donorOf: Int32Array;
   /** Each part's foreground mask as segmented for the collage, [m, 32, 32] of 0/1. */
   readonly partMasks: Uint8Array;
+  /** Each part's recipe key (partKey), for a PartCache. */
+  readonly partKeys: readonly string[];
 }
 
 /**
  * Like drawRecombine, with each image's wing alpha and horse (for the parts judge of score.ts).
+ * Parts in `cache` are not drawn again; those drawn are added to it.
  * @example const { images, wingAlpha } = drawRecombineParts(g, recipes);
  */
-export function drawRecombineParts(g: LoadedGenerator, recipes: readonly RecombineRecipe[]): RecombineDraw {
+export function drawRecombineParts(g: LoadedGenerator, recipes: readonly RecombineRecipe[], cache?: PartCache): RecombineDraw {
   const keys = new Map<string, number>();
   const parts: GanRecipe[] = [];
   const index = (r: GanRecipe) => {
@@ -93,7 +123,7 @@ export function drawRecombineParts(g: LoadedGenerator, recipes: readonly Recombi
     const { horse, donor } = partsOf(r);
     return [index(horse), index(donor)] as const;
   });
-  const drawn = drawGan(g, parts);
+  const drawn = drawParts(g, parts, cache);
   const masks = new Map<number, Mask>();
   const maskOf = (i: number) => masks.get(i) ?? masks.set(i, segmentForeground(imageAt(drawn, i), C, H, W)).get(i)!;
   const images = new Float32Array(recipes.length * IMAGE);
@@ -106,7 +136,7 @@ export function drawRecombineParts(g: LoadedGenerator, recipes: readonly Recombi
   });
   const partMasks = new Uint8Array(parts.length * PLANE);
   for (const i of new Set(pairs.flat())) partMasks.set(maskOf(i).data, i * PLANE);
-  return { images, wingAlpha, parts: drawn, horseOf: Int32Array.from(pairs, (p) => p[0]), donorOf: Int32Array.from(pairs, (p) => p[1]), partMasks };
+  return { images, wingAlpha, parts: drawn, horseOf: Int32Array.from(pairs, (p) => p[0]), donorOf: Int32Array.from(pairs, (p) => p[1]), partMasks, partKeys: parts.map(partKey) };
 }
 
 function imageAt(x: Float32Array, i: number): Float32Array {

@@ -44,7 +44,7 @@ import { CLASS_NAMES } from '../data/index.js';
 import { forEachDistanceBlock, kNearest, rows, type Rows } from '../evaluate/distances.js';
 import { embedImages } from '../evaluate/embed.js';
 import type { ResNet9 } from '../models/classifier/index.js';
-import type { RecombineDraw } from './recombine.js';
+import type { PartCache, RecombineDraw } from './recombine.js';
 import type { GenerateReference, RealManifold } from './reference.js';
 
 const IMAGE = 3072;
@@ -234,15 +234,15 @@ export function horseFound(mask: Uint8Array, minArea: number): boolean {
  * What the parts judge needs of recombined candidates: the classifier's belief that each donor is
  * one of the `wings` classes, and each wing's silhouette (see `silhouette`). A horse whose mask has
  * fewer than `minHorseArea` pixels was not found by the segmentation (NaN: the whole-image judge
- * alone decides).
+ * alone decides). Only donors are classified, each once: those in `cache` not at all (their
+ * probabilities are taken from it, and those computed here are added).
  * @example const parts = wingParts(net, drawRecombineParts(g, recipes), ['bird', 'airplane']);
  */
-export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string[], minHorseArea = 0): WingParts {
+export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string[], minHorseArea = 0, cache?: PartCache): WingParts {
   const n = d.horseOf.length;
   const plane = IMAGE / 3;
   const w = classIndices(wings);
-  const emb = embedImages(net, d.parts, { flipTta: true });
-  const k = emb.probs.length / emb.n;
+  const probsOf = donorProbs(net, d, cache);
   const pDonor = new Float32Array(n);
   const area = new Float32Array(n);
   const contrast = new Float32Array(n);
@@ -254,12 +254,36 @@ export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string
       pDonor[i] = area[i] = contrast[i] = NaN;
       continue;
     }
-    for (const j of w) pDonor[i]! += emb.probs[d.donorOf[i]! * k + j]!;
+    const p = probsOf.get(d.donorOf[i]!)!;
+    for (const j of w) pDonor[i]! += p[j]!;
     const s = silhouette(d.images.subarray(i * IMAGE, (i + 1) * IMAGE), d.parts.subarray(h * IMAGE, (h + 1) * IMAGE), mask, d.wingAlpha.subarray(i * plane, (i + 1) * plane));
     area[i] = s.area;
     contrast[i] = s.contrast;
   }
   return { pDonor, area, contrast };
+}
+
+/** The flip-averaged class probabilities of each donor part of `d` (by part index), from `cache` where it has them. */
+function donorProbs(net: ResNet9, d: RecombineDraw, cache?: PartCache): Map<number, Float32Array> {
+  const out = new Map<number, Float32Array>();
+  const todo: number[] = [];
+  for (const i of new Set(d.donorOf)) {
+    const cached = cache?.probs.get(d.partKeys[i]!);
+    if (cached) out.set(i, cached);
+    else todo.push(i);
+  }
+  if (todo.length > 0) {
+    const images = new Float32Array(todo.length * IMAGE);
+    todo.forEach((i, j) => images.set(d.parts.subarray(i * IMAGE, (i + 1) * IMAGE), j * IMAGE));
+    const emb = embedImages(net, images, { flipTta: true });
+    const k = emb.probs.length / emb.n;
+    todo.forEach((i, j) => {
+      const p = emb.probs.slice(j * k, (j + 1) * k);
+      out.set(i, p);
+      cache?.probs.set(d.partKeys[i]!, p);
+    });
+  }
+  return out;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { GenerateConfig } from './config.js';
 import { drawDiffusion } from './diffusion.js';
 import { conditionalGenerator, drawGan } from './gan.js';
 import { guideWithLatents } from './guided.js';
-import { drawRecombineParts, recombineSearch, type RankParts } from './recombine.js';
+import { drawParts, drawRecombineParts, newPartCache, partKey, partRecipe, recombineSearch, type RankParts } from './recombine.js';
 import { CLASS_NAMES } from '../data/index.js';
 import { SearchProgress } from './progress.js';
 import { diffusionConcepts, layerMixConditions, mixConditions, pegasusClasses, regionMixConditions, withRegionShape, type Condition } from './proposals.js';
@@ -212,15 +212,18 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
     // 4. recombine: a GAN horse with a wing cut from a GAN bird or airplane (see recombine.ts);
     // after the GAN stages, whose parents must be GAN recipes
     if (recombineN > 0) {
+      // each horse and donor is drawn and classified once, however many collages use it
+      const cache = newPartCache();
       // horses and donors are judged as what they should show: p(class) · R^α
       const rankParts: RankParts = (parts, cls) => {
         const c = CLASS_NAMES.indexOf(cls as (typeof CLASS_NAMES)[number]);
         const q: number[] = [];
         for (let s = 0; s < parts.length; s += CHUNK) {
-          const part = parts.slice(s, s + CHUNK).map((p): GanRecipe => ({ strategy: 'mix', seed: p.seed, weights: p.weights, ...psi }));
-          const drawn = drawGan(g, part);
+          const part = parts.slice(s, s + CHUNK).map((p) => partRecipe(p.seed, p.weights, psi.truncation));
+          const drawn = drawParts(g, part, cache);
           const f = firstScores(net, drawn, manifold, config.score);
           const k = f.probs.length / f.n;
+          part.forEach((r, i) => cache.probs.set(partKey(r), f.probs.slice(i * k, (i + 1) * k)));
           // with the parts judge, a horse must also be found by the segmentation (its back is where the wing goes)
           const found = (i: number) => cls !== body || config.score.parts === null || horseFound(segmentForeground(drawn.subarray(i * IMAGE, (i + 1) * IMAGE), 3, 32, 32).data, config.score.parts.horseArea);
           for (let i = 0; i < f.n; i++) q.push(found(i) ? f.probs[i * k + c]! * Math.min(1, f.realismScore[i]!) ** config.score.realismPower : 0);
@@ -237,8 +240,8 @@ export function runSearch(g: LoadedGenerator, diffusion: LoadedDiffusionModel | 
         new Rng(sc.seed ^ 0x7ec0),
         (part) => {
           const first = pool.size;
-          const d = drawRecombineParts(g, part);
-          pool.add(part, d.images, config.score.parts === null ? undefined : wingParts(net, d, config.score.wings, config.score.parts.horseArea));
+          const d = drawRecombineParts(g, part, cache);
+          pool.add(part, d.images, config.score.parts === null ? undefined : wingParts(net, d, config.score.wings, config.score.parts.horseArea, cache));
           tick('recombine');
           return pool.pre.slice(first);
         },
