@@ -67,9 +67,10 @@ export const partKey = (r: GanRecipe): string => JSON.stringify(r);
 export function drawParts(g: LoadedGenerator, parts: readonly GanRecipe[], cache?: PartCache): Float32Array {
   if (cache === undefined) return drawGan(g, parts);
   const keys = parts.map(partKey);
-  const missing = [...new Set(keys.filter((k) => !cache.images.has(k)))];
-  const fresh = drawGan(g, missing.map((k) => parts[keys.indexOf(k)]!));
-  missing.forEach((k, i) => cache.images.set(k, fresh.slice(i * IMAGE, (i + 1) * IMAGE)));
+  const missing = new Map<string, GanRecipe>(); // first recipe of each key not cached
+  keys.forEach((k, i) => cache.images.has(k) || missing.has(k) || missing.set(k, parts[i]!));
+  const fresh = drawGan(g, [...missing.values()]);
+  [...missing.keys()].forEach((k, i) => cache.images.set(k, fresh.slice(i * IMAGE, (i + 1) * IMAGE)));
   const out = new Float32Array(parts.length * IMAGE);
   keys.forEach((k, i) => out.set(cache.images.get(k)!, i * IMAGE));
   return out;
