@@ -111,7 +111,7 @@ export function drawRecombineParts(g: LoadedGenerator, recipes: readonly Recombi
   const keys = new Map<string, number>();
   const parts: GanRecipe[] = [];
   const index = (r: GanRecipe) => {
-    const k = JSON.stringify(r);
+    const k = partKey(r);
     let i = keys.get(k);
     if (i === undefined) {
       i = parts.length;
@@ -137,7 +137,7 @@ export function drawRecombineParts(g: LoadedGenerator, recipes: readonly Recombi
   });
   const partMasks = new Uint8Array(parts.length * PLANE);
   for (const i of new Set(pairs.flat())) partMasks.set(maskOf(i).data, i * PLANE);
-  return { images, wingAlpha, parts: drawn, horseOf: Int32Array.from(pairs, (p) => p[0]), donorOf: Int32Array.from(pairs, (p) => p[1]), partMasks, partKeys: parts.map(partKey) };
+  return { images, wingAlpha, parts: drawn, horseOf: Int32Array.from(pairs, (p) => p[0]), donorOf: Int32Array.from(pairs, (p) => p[1]), partMasks, partKeys: [...keys.keys()] };
 }
 
 function imageAt(x: Float32Array, i: number): Float32Array {
