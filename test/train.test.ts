@@ -39,7 +39,7 @@ describe('GAN training loop', () => {
       runDir: join(tmp, name),
       dataDir: fx.dir,
       recordsPerFile: fx.recordsPerFile,
-      config: resolveRunConfig('cgan', 'tiny', { steps, ...(extra.lrDecay !== undefined && { lrDecay: extra.lrDecay }) }),
+      config: resolveRunConfig('cgan', 'tiny', { steps, lrDecay: extra.lrDecay }),
       resume: extra.resume ?? false,
       ...quiet,
       ...(extra.stopAfterStep !== undefined && { stopAfterStep: extra.stopAfterStep }),
@@ -155,7 +155,7 @@ describe('GAN training loop', () => {
         runDir: join(tmp, name),
         dataDir: fx.dir,
         recordsPerFile: fx.recordsPerFile,
-        config: resolveRunConfig('cgan', 'tiny', { steps: 6, initFrom: from, ...(augment !== undefined && { augment }) }),
+        config: resolveRunConfig('cgan', 'tiny', { steps: 6, initFrom: from, augment }),
         resume: false,
         ...quiet,
       });
@@ -182,7 +182,7 @@ describe('GAN training loop', () => {
         runDir: join(tmp, name),
         dataDir: fx.dir,
         recordsPerFile: fx.recordsPerFile,
-        config: resolveRunConfig('cgan', 'tiny', { steps, initFrom: file, ...(holdGUntil !== undefined && { holdGUntil }) }),
+        config: resolveRunConfig('cgan', 'tiny', { steps, initFrom: file, holdGUntil }),
         resume: false,
         ...quiet,
       });

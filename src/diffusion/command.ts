@@ -16,6 +16,7 @@ import { parseConcepts } from './guidance.js';
 import { resolveDiffusionConfig } from './resolve.js';
 import { runDiffusionTraining } from './run.js';
 import { DEFAULT_SAMPLE_STEPS, sampleDiffusion, SAMPLER_KINDS, type SamplerKind } from './sample.js';
+import { stepsForEpochs } from '../train/resolve.js';
 import { checkResumable } from '../train/resume.js';
 
 /** The flags of `pegasus train` that a diffusion run uses (the GAN's --lr-d has no meaning here). */
@@ -73,13 +74,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
     const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps } };
   } else {
-    const base = resolveDiffusionConfig(o.preset, {
-      ...(o.classes !== undefined && { classes: o.classes }),
-      ...(o.steps !== undefined && { steps: o.steps }),
-      ...(o.batch !== undefined && { batchSize: o.batch }),
-      ...(o.seed !== undefined && { seed: o.seed }),
-      ...(o.lrG !== undefined && { lr: o.lrG }),
-    });
+    const base = resolveDiffusionConfig(o.preset, { classes: o.classes, steps: o.steps, batchSize: o.batch, seed: o.seed, lr: o.lrG });
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
   }
@@ -89,9 +84,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
 
 function epochSteps(epochs: number, config: DiffusionRunConfig, dataDir: string, recordsPerFile: number): number {
   const count = loadCifar10({ dir: dataDir, split: 'train', classes: config.train.classes, recordsPerFile }).count;
-  const perEpoch = Math.floor(count / config.train.batchSize);
-  if (perEpoch < 1) throw new UserError(`--batch ${config.train.batchSize} is larger than the ${count} training images`);
-  return Math.max(1, Math.ceil(epochs * perEpoch));
+  return stepsForEpochs(epochs, count, config.train);
 }
 
 /** The flags of `pegasus sample` for a diffusion checkpoint. */

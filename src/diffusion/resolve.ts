@@ -3,6 +3,7 @@
  */
 import { UserError } from '../errors.js';
 import { validateUNetConfig } from '../models/diffusion/config.js';
+import { definedOnly } from '../defined.js';
 import { canonicalClasses } from '../train/resolve.js';
 import type { DiffusionRunConfig } from './config.js';
 import { DIFFUSION_PRESETS } from './presets.js';
@@ -34,11 +35,8 @@ export function resolveDiffusionConfig(presetName: string, o: DiffusionOverrides
     edm: preset.edm,
     train: {
       ...preset.train,
+      ...definedOnly({ steps: o.steps, batchSize: o.batchSize, seed: o.seed, lr: o.lr }),
       classes,
-      ...(o.steps !== undefined && { steps: o.steps }),
-      ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
-      ...(o.seed !== undefined && { seed: o.seed }),
-      ...(o.lr !== undefined && { lr: o.lr }),
     },
   };
 }

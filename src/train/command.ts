@@ -54,17 +54,17 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
     const base = resolveRunConfig(o.model, o.preset, {
-      ...(o.classes !== undefined && { classes: o.classes }),
-      ...(o.steps !== undefined && { steps: o.steps }),
-      ...(o.batch !== undefined && { batchSize: o.batch }),
-      ...(o.seed !== undefined && { seed: o.seed }),
-      ...(o.lrG !== undefined && { lrG: o.lrG }),
-      ...(o.lrD !== undefined && { lrD: o.lrD }),
-      ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
-      ...(o.augment !== undefined && { augment: o.augment }),
-      ...(o.initFrom !== undefined && { initFrom: o.initFrom }),
+      classes: o.classes,
+      steps: o.steps,
+      batchSize: o.batch,
+      seed: o.seed,
+      lrG: o.lrG,
+      lrD: o.lrD,
+      lrDecay: o.lrDecay,
+      augment: o.augment,
+      initFrom: o.initFrom,
       // the run's first update is the one after the checkpoint it starts from
-      ...(o.dWarmup !== undefined && { holdGUntil: (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup }),
+      holdGUntil: o.dWarmup === undefined ? undefined : (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup,
     });
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);

@@ -3,6 +3,7 @@
  */
 import { CLASS_NAMES } from '../data/cifar10Format.js';
 import { classMask } from '../data/cifar10.js';
+import { definedOnly } from '../defined.js';
 import { UserError } from '../errors.js';
 import { validateCganConfig } from '../models/cgan/config.js';
 import type { LrDecay, ModelKind, RunConfig, TrainConfig } from './config.js';
@@ -16,7 +17,7 @@ import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
  */
 const DCGAN_SCHEDULE = { lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999, nDis: 1, augment: [] } as const;
 
-/** The fields a user may override from the command line (undefined = keep the preset's). */
+/** The fields a user may override from the command line (undefined = keep the preset's); named as in TrainConfig. */
 export interface RunOverrides {
   readonly classes?: readonly string[];
   readonly steps?: number;
@@ -40,21 +41,9 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
   if (preset === undefined) {
     throw new UserError(`unknown preset "${presetName}"; choose one of ${Object.keys(PRESETS).join(', ')}`);
   }
-  const classes = canonicalClasses(o.classes ?? preset.train.classes);
-  const train: TrainConfig = {
-    ...preset.train,
-    ...(model === 'dcgan' && DCGAN_SCHEDULE),
-    classes,
-    ...(o.steps !== undefined && { steps: o.steps }),
-    ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
-    ...(o.seed !== undefined && { seed: o.seed }),
-    ...(o.lrG !== undefined && { lrG: o.lrG }),
-    ...(o.lrD !== undefined && { lrD: o.lrD }),
-    ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }),
-    ...(o.augment !== undefined && { augment: o.augment }),
-    ...(o.initFrom !== undefined && { initFrom: o.initFrom }),
-    ...(o.holdGUntil !== undefined && { holdGUntil: o.holdGUntil }),
-  };
+  const { classes: given, ...fields } = o;
+  const classes = canonicalClasses(given ?? preset.train.classes);
+  const train: TrainConfig = { ...preset.train, ...(model === 'dcgan' && DCGAN_SCHEDULE), ...definedOnly(fields), classes };
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);
   return { model, preset: presetName, cgan, train };
@@ -74,13 +63,16 @@ export function canonicalClasses(classes: readonly string[]): string[] {
   return out;
 }
 
-/** Steps that make `epochs` passes over `datasetSize` images (each step reads nDis real batches). */
-export function stepsForEpochs(epochs: number, datasetSize: number, train: TrainConfig): number {
+/**
+ * Steps that make `epochs` passes over `datasetSize` images (each step reads nDis real batches; one
+ * where there is no nDis, as in diffusion).
+ */
+export function stepsForEpochs(epochs: number, datasetSize: number, train: { readonly batchSize: number; readonly nDis?: number }): number {
   const batchesPerEpoch = Math.floor(datasetSize / train.batchSize);
   if (batchesPerEpoch < 1) {
     throw new UserError(`--batch ${train.batchSize} is larger than the ${datasetSize} training images`);
   }
-  return Math.max(1, Math.ceil((epochs * batchesPerEpoch) / train.nDis));
+  return Math.max(1, Math.ceil((epochs * batchesPerEpoch) / (train.nDis ?? 1)));
 }
 
 /** Maps CIFAR-10 labels (0–9) to the run's class indices (−1 for classes not in the run). */
