@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { definedOnly } from '../src/defined.js';
 import { resolveDiffusionConfig } from '../src/diffusion/resolve.js';
 import { PRESETS } from '../src/train/presets/index.js';
-import { resolveRunConfig, stepsForEpochs } from '../src/train/resolve.js';
+import { resolveRunConfig, stepsForEpochs, stepsForEpochsOn } from '../src/train/resolve.js';
+import { writeCifarFixture } from './helpers/cifarFixture.js';
 
 test('definedOnly drops undefined values and keeps every other falsy one', () => {
   assert.deepEqual(definedOnly({ a: 1, b: undefined, c: 0, d: null, e: false, f: '' }), { a: 1, c: 0, d: null, e: false, f: '' });
@@ -41,4 +42,16 @@ test('stepsForEpochs counts the real batches each step reads', () => {
   assert.equal(stepsForEpochs(2, 1000, { batchSize: 100, nDis: 2 }), 10);
   assert.equal(stepsForEpochs(0.01, 1000, { batchSize: 100 }), 1);
   assert.throws(() => stepsForEpochs(1, 50, { batchSize: 64 }), /--batch 64 is larger than the 50 training images/);
+});
+
+test('stepsForEpochsOn counts the training images of the run\'s classes in the data folder', () => {
+  const fx = writeCifarFixture(2); // 10 training images per class
+  try {
+    const train = { classes: ['horse', 'bird'], batchSize: 4 }; // 20 images: 5 batches an epoch
+    assert.equal(stepsForEpochsOn(2, train, fx.dir, fx.recordsPerFile), 10);
+    assert.equal(stepsForEpochsOn(2, { ...train, nDis: 2 }, fx.dir, fx.recordsPerFile), 5);
+    assert.throws(() => stepsForEpochsOn(1, { ...train, batchSize: 32 }, fx.dir, fx.recordsPerFile), /--batch 32 is larger than the 20 training images/);
+  } finally {
+    fx.cleanup();
+  }
 });

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
-import { loadCifar10 } from '../data/cifar10.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
 import { CHECKPOINT_FILE, CONFIG_FILE } from '../train/runFolder.js';
@@ -16,7 +15,7 @@ import { parseConcepts } from './guidance.js';
 import { resolveDiffusionConfig } from './resolve.js';
 import { runDiffusionTraining } from './run.js';
 import { DEFAULT_SAMPLE_STEPS, sampleDiffusion, SAMPLER_KINDS, type SamplerKind } from './sample.js';
-import { stepsForEpochs } from '../train/resolve.js';
+import { stepsForEpochsOn } from '../train/resolve.js';
 import { checkResumable } from '../train/resume.js';
 
 /** The flags of `pegasus train` that a diffusion run uses (the GAN's --lr-d has no meaning here). */
@@ -71,20 +70,15 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
     checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
     if (!isDiffusionRunDir(runDir)) throw new UserError(`${runDir} is not a diffusion run folder`);
     const saved = JSON.parse(readFileSync(join(runDir, CONFIG_FILE), 'utf8')) as DiffusionRunConfig;
-    const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
+    const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps } };
   } else {
     const base = resolveDiffusionConfig(o.preset, { classes: o.classes, steps: o.steps, batchSize: o.batch, seed: o.seed, lr: o.lrG });
-    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
+    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
   }
   const r = await runDiffusionTraining({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
   if (!r.interrupted) console.error(`done: ${r.step} steps; run folder ${runDir}`);
-}
-
-function epochSteps(epochs: number, config: DiffusionRunConfig, dataDir: string, recordsPerFile: number): number {
-  const count = loadCifar10({ dir: dataDir, split: 'train', classes: config.train.classes, recordsPerFile }).count;
-  return stepsForEpochs(epochs, count, config.train);
 }
 
 /** The flags of `pegasus sample` for a diffusion checkpoint. */

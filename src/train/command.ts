@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
-import { loadCifar10 } from '../data/cifar10.js';
 import type { LrDecay, ModelKind, RunConfig } from './config.js';
 import { checkLrDecay } from './lrSchedule.js';
 import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
-import { resolveRunConfig, stepsForEpochs } from './resolve.js';
+import { resolveRunConfig, stepsForEpochsOn } from './resolve.js';
 import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
 import { checkpointStep } from './trainState.js';
@@ -50,7 +49,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     runDir = o.resume;
     checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
     const saved = readRunConfig(runDir);
-    const steps = o.steps ?? (o.epochs !== undefined ? epochSteps(o.epochs, saved, dataDir, o.recordsPerFile) : saved.train.steps);
+    const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
     const base = resolveRunConfig(o.model, o.preset, {
@@ -66,15 +65,10 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       // the run's first update is the one after the checkpoint it starts from
       holdGUntil: o.dWarmup === undefined ? undefined : (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup,
     });
-    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: epochSteps(o.epochs, base, dataDir, o.recordsPerFile) } };
+    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);
   const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
   if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
-}
-
-function epochSteps(epochs: number, config: RunConfig, dataDir: string, recordsPerFile: number): number {
-  const count = loadCifar10({ dir: dataDir, split: 'train', classes: config.train.classes, recordsPerFile }).count;
-  return stepsForEpochs(epochs, count, config.train);
 }

@@ -2,7 +2,7 @@
  * Turns a preset name plus command-line overrides into the one RunConfig a run is decided by.
  */
 import { CLASS_NAMES } from '../data/cifar10Format.js';
-import { classMask } from '../data/cifar10.js';
+import { classMask, loadCifar10 } from '../data/cifar10.js';
 import { definedOnly } from '../defined.js';
 import { UserError } from '../errors.js';
 import { validateCganConfig } from '../models/cgan/config.js';
@@ -73,6 +73,20 @@ export function stepsForEpochs(epochs: number, datasetSize: number, train: { rea
     throw new UserError(`--batch ${train.batchSize} is larger than the ${datasetSize} training images`);
   }
   return Math.max(1, Math.ceil((epochs * batchesPerEpoch) / (train.nDis ?? 1)));
+}
+
+/**
+ * Steps that make `epochs` passes over the training images of `train.classes` in `dataDir` (for
+ * `--epochs`, GAN and diffusion runs alike).
+ */
+export function stepsForEpochsOn(
+  epochs: number,
+  train: { readonly classes: readonly string[]; readonly batchSize: number; readonly nDis?: number },
+  dataDir: string,
+  recordsPerFile: number,
+): number {
+  const count = loadCifar10({ dir: dataDir, split: 'train', classes: train.classes, recordsPerFile }).count;
+  return stepsForEpochs(epochs, count, train);
 }
 
 /** Maps CIFAR-10 labels (0–9) to the run's class indices (−1 for classes not in the run). */
