@@ -79,6 +79,27 @@ describe('projection discriminator', () => {
     assert.deepEqual(a.shape, [2]);
     assert.notDeepEqual(a.toArray(), b.toArray());
   });
+
+  test('its class logits are the projection term: changing the label moves the logit by their difference', () => {
+    const d = new Discriminator(config, new Rng(4));
+    d.eval();
+    const x = randn([3, 3, 32, 32], new Rng(5));
+    const { logits, classLogits } = noGrad(() => d.forwardWithClasses(x, Int32Array.of(0, 1, 2)));
+    assert.deepEqual(classLogits.shape, [3, config.numClasses]);
+    assert.deepEqual(logits.toArray(), noGrad(() => d.forward(x, Int32Array.of(0, 1, 2))).toArray());
+    const relabelled = noGrad(() => d.forward(x, Int32Array.of(2, 0, 1))).toArray();
+    const c = classLogits.toArray() as number[]; // row-major [3, numClasses]
+    const k = config.numClasses;
+    const l = logits.toArray() as number[];
+    const moved = [
+      [0, 0, 2],
+      [1, 1, 0],
+      [2, 2, 1],
+    ] as const;
+    for (const [i, from, to] of moved) {
+      assert.ok(Math.abs(relabelled[i]! - l[i]! - (c[i * k + to]! - c[i * k + from]!)) < 1e-4, `image ${i}`);
+    }
+  });
 });
 
 describe('DiffAugment (Zhao et al. 2020)', () => {

@@ -173,6 +173,41 @@ describe('GAN training loop', () => {
     assert.throws(() => loadInitState(from, resolveRunConfig('cgan', 'tiny', { steps: 3 })), /already at update 3; give --steps above it/);
   });
 
+  test('--class-loss adds λ·CE of D\'s class logits to D\'s and G\'s losses and resumes bit for bit', async () => {
+    const go = (name: string, steps: number, classLoss: number | undefined, extra: { stopAfterStep?: number; resume?: boolean; lrD?: number } = {}) =>
+      trainRun({
+        runDir: join(tmp, name),
+        dataDir: fx.dir,
+        recordsPerFile: fx.recordsPerFile,
+        config: resolveRunConfig('cgan', 'tiny', { steps, classLoss, lrD: extra.lrD }),
+        resume: extra.resume ?? false,
+        ...quiet,
+        ...(extra.stopAfterStep !== undefined && { stopAfterStep: extra.stopAfterStep }),
+      });
+    const ce = (m: object, k: 'classCeReal' | 'classCeFake') => (m as Record<string, number | undefined>)[k];
+    // D's rate so small that its update leaves it as it was: G's step then sees the same D in both
+    // runs, and the same weights and batches give losses that differ by the class terms alone
+    await go('cls-none', 1, undefined, { lrD: 1e-30 });
+    await go('cls-frozen-d', 1, 0.5, { lrD: 1e-30 });
+    const [plain] = readMetrics(join(tmp, 'cls-none', 'metrics.jsonl'));
+    const [withClasses] = readMetrics(join(tmp, 'cls-frozen-d', 'metrics.jsonl'));
+    assert.equal(ce(plain!, 'classCeReal'), undefined, 'a run without the class loss logs no class cross-entropy');
+    const real = ce(withClasses!, 'classCeReal')!;
+    const fake = ce(withClasses!, 'classCeFake')!;
+    assert.ok(real > 0 && fake > 0, `cross-entropies ${real}, ${fake}`);
+    assert.ok(Math.abs(withClasses!.lossD - plain!.lossD - 0.5 * real) < 1e-4, `lossD ${withClasses!.lossD} vs ${plain!.lossD} + 0.5·${real}`);
+    assert.ok(Math.abs(withClasses!.lossG - plain!.lossG - 0.5 * fake) < 1e-4, `lossG ${withClasses!.lossG} vs ${plain!.lossG} + 0.5·${fake}`);
+    assert.equal(JSON.parse(readFileSync(join(tmp, 'cls-frozen-d', 'config.json'), 'utf8')).train.classLoss, 0.5);
+
+    await go('cls', 6, 0.5);
+    await go('cls-resumed', 6, 0.5, { stopAfterStep: 3 });
+    await go('cls-resumed', 6, 0.5, { resume: true });
+    const a = loadCheckpoint(join(tmp, 'cls', 'checkpoint.pgc')).tensors;
+    const b = loadCheckpoint(join(tmp, 'cls-resumed', 'checkpoint.pgc')).tensors;
+    for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(b[name]!.data), Array.from(t.data), `${name} differs`);
+    assert.ok(readMetrics(join(tmp, 'cls', 'metrics.jsonl')).every((m) => Number.isFinite(ce(m, 'classCeReal')) && Number.isFinite(ce(m, 'classCeFake'))));
+  });
+
   test('--init-from a generator file: G and its average start from it, D is new and G is held for the warm-up', async () => {
     const file = join(tmp, 'source', 'generator-ema.pgc'); // written at update 3 by the test above
     assert.equal(checkpointStep(file), 3);

@@ -26,6 +26,8 @@ describe('pegasus train / sample / plot', () => {
       [['--init-from', join(ws.tmp, 'nothing.pgc'), ...ws.data], /nothing\.pgc/],
       [['--lr-decay', '9:4'], /--lr-decay.*END after START/],
       [['--d-warmup', '0'], /--d-warmup.*positive integer/],
+      [['--class-loss', '-1'], /--class-loss.*positive number/],
+      [['--model', 'dcgan', '--class-loss', '0.5', ...ws.data], /--class-loss needs the conditional GAN/],
       [['--steps', '8', '--lr-decay', '2:6', ...ws.data], /reach zero at update 6 .* 8 updates long; give --steps 6/],
     ];
     for (const [args, re] of cases) {
@@ -47,6 +49,7 @@ describe('pegasus train / sample / plot', () => {
     assert.match(resumeBad.stderr, /drop --seed/);
     assert.match(pegasus(['train', '--resume', out, '--augment', 'cutout', ...ws.data]).stderr, /drop --augment/);
     assert.match(pegasus(['train', '--resume', out, '--d-warmup', '2', ...ws.data]).stderr, /drop --d-warmup/);
+    assert.match(pegasus(['train', '--resume', out, '--class-loss', '1', ...ws.data]).stderr, /drop --class-loss/);
     // a new run from the first run's generator file: D is new and G is held for 2 updates, from update 3 on
     const fork = join(ws.tmp, 'fork');
     const f = pegasus(['train', '--preset', 'tiny', '--steps', '6', '--init-from', join(out, 'generator-ema.pgc'), '--d-warmup', '2', '--out', fork, ...ws.data]);

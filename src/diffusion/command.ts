@@ -32,6 +32,7 @@ export interface DiffusionTrainCommandOptions {
   readonly augment?: unknown; // refused: the GAN discriminator's DiffAugment
   readonly initFrom?: unknown; // refused: GAN runs only
   readonly dWarmup?: unknown; // refused: GAN runs only
+  readonly classLoss?: unknown; // refused: the GAN discriminator's class loss
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -62,6 +63,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
   if (o.augment !== undefined) throw new UserError('--augment is the GAN discriminator\'s DiffAugment; a diffusion run has no discriminator');
   if (o.initFrom !== undefined) throw new UserError('--init-from starts a GAN run from another GAN run; continue a diffusion run with --resume');
   if (o.dWarmup !== undefined) throw new UserError('--d-warmup gives a new GAN discriminator a head start; a diffusion run has no discriminator');
+  if (o.classLoss !== undefined) throw new UserError('--class-loss trains the GAN discriminator as a classifier; a diffusion run has no discriminator');
   const dataDir = resolveDataDir(o.data);
   let config: DiffusionRunConfig;
   let runDir: string;

@@ -32,6 +32,8 @@ export interface TrainCommandOptions {
   readonly initFrom?: string;
   /** Hold the generator still for the first N updates of a new run, so that D catches up. */
   readonly dWarmup?: number;
+  /** Weight of the Dual Projection class loss (cgan). */
+  readonly classLoss?: number;
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -39,7 +41,7 @@ export interface TrainCommandOptions {
 }
 
 /** Flags that would change a run's schedule and so cannot be given with --resume. */
-const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'dWarmup', 'out'] as const;
+const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'dWarmup', 'classLoss', 'out'] as const;
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const dataDir = resolveDataDir(o.data);
@@ -62,6 +64,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       lrDecay: o.lrDecay,
       augment: o.augment,
       initFrom: o.initFrom,
+      classLoss: o.classLoss,
       // the run's first update is the one after the checkpoint it starts from
       holdGUntil: o.dWarmup === undefined ? undefined : (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup,
     });

@@ -48,6 +48,13 @@ export interface TrainConfig {
    * on a run started with --init-from from a generator file: the file's step + N).
    */
   readonly holdGUntil?: number;
+  /**
+   * Weight λ of the class loss of Dual Projection GANs (Han, Chen & Liu 2021): D's projection
+   * embedding read as a classifier (see models/cgan/discriminator.ts) adds λ·CE(real images, their
+   * labels) to D's loss and λ·CE(fake images, the labels they were drawn for) to G's, pushing G
+   * towards images of the class it was asked for; absent or 0 = the projection loss alone (cgan only).
+   */
+  readonly classLoss?: number;
   /** DiffAugment transforms applied to every image the discriminator sees; empty = none. */
   readonly augment: readonly AugmentPolicy[];
   /** Flip real images left–right with probability ½ (CIFAR-10 is left–right symmetric). */

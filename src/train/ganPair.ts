@@ -24,6 +24,11 @@ export interface GanPair {
   readonly jointBatch: boolean;
   /** D's logits [N] for images x of classes `labels`. */
   discriminate(x: Tensor, labels: Int32Array): Tensor;
+  /**
+   * D's logits [N] and its class logits [N, classes] (a conditional D's embedding read as a
+   * classifier, for TrainConfig.classLoss); absent for an unconditional D.
+   */
+  readonly discriminateWithClasses?: (x: Tensor, labels: Int32Array) => { logits: Tensor; classLogits: Tensor };
   /** The discriminator's loss from its logits on real and on fake images. */
   lossD(realLogits: Tensor, fakeLogits: Tensor): Tensor;
   /** The generator's loss from D's logits on fake images. */
@@ -49,6 +54,7 @@ export function buildGanPair(config: RunConfig, rng: Rng): GanPair {
       zDim: config.cgan.generator.zDim,
       jointBatch: true,
       discriminate: (x, labels) => discriminator.forward(x, labels),
+      discriminateWithClasses: (x, labels) => discriminator.forwardWithClasses(x, labels),
       lossD: (real, fake) => hingeLossD(real, fake),
       lossG: (fake) => hingeLossG(fake),
       newGenerator: (r) => new Generator(config.cgan, r),

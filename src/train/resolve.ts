@@ -29,6 +29,7 @@ export interface RunOverrides {
   readonly augment?: readonly AugmentPolicy[];
   readonly initFrom?: string;
   readonly holdGUntil?: number;
+  readonly classLoss?: number;
 }
 
 /**
@@ -44,6 +45,9 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
   const { classes: given, ...fields } = o;
   const classes = canonicalClasses(given ?? preset.train.classes);
   const train: TrainConfig = { ...preset.train, ...(model === 'dcgan' && DCGAN_SCHEDULE), ...definedOnly(fields), classes };
+  if (model === 'dcgan' && (train.classLoss ?? 0) > 0) {
+    throw new UserError('--class-loss needs the conditional GAN (--model cgan): DCGAN\'s discriminator has no classes');
+  }
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);
   return { model, preset: presetName, cgan, train };

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { concat, noGrad, randn, Rng, slice, tensor, tidy, type Tensor } from '../engine/index.js';
+import { add, concat, crossEntropy, mul, noGrad, randn, Rng, slice, tensor, tidy, type Tensor } from '../engine/index.js';
 import type { DataLoader } from '../data/dataLoader.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
@@ -150,6 +150,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         dFake: r.dFake,
         gradNormD: r.gradNormD,
         gradNormG: r.gradNormG,
+        ...(r.classCeReal !== undefined && { classCeReal: r.classCeReal, classCeFake: r.classCeFake }),
         imagesPerSecond,
         elapsedSeconds: s.elapsedSeconds + wall(),
         ...(probeNow && probe.measure(s.pair)),
@@ -181,6 +182,9 @@ interface StepResult {
   readonly dFake: number;
   readonly gradNormD: number;
   readonly gradNormG: number;
+  /** With a class loss: cross-entropy of D's class logits on the last real batch and on G's batch. */
+  readonly classCeReal?: number;
+  readonly classCeFake?: number;
 }
 
 /** nDis discriminator updates, then one generator update. */
@@ -196,6 +200,17 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
   s.optG.lr = t.lrG * lrScaleG(t, s.step);
   const augment = (x: Tensor): Tensor => (t.augment.length > 0 ? diffAugment(x, t.augment, rng) : x);
   const randomLabels = (): Int32Array => Int32Array.from({ length: n }, () => rng.int(numClasses));
+  const classLoss = t.classLoss ?? 0;
+  /** G's loss on its images of `labels`: the adversarial loss, plus λ·CE of D's class logits (TrainConfig.classLoss). */
+  let classCeReal = NaN;
+  let classCeFake = NaN;
+  const generatorLoss = (x: Tensor, labels: Int32Array): Tensor => {
+    if (classLoss === 0) return pair.lossG(pair.discriminate(x, labels));
+    const { logits, classLogits } = withClasses(pair)(x, labels);
+    const ce = crossEntropy(classLogits, labels);
+    classCeFake = ce.item();
+    return add(pair.lossG(logits), mul(ce, classLoss));
+  };
 
   let epoch = 0;
   let lossD = NaN;
@@ -211,8 +226,13 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
       const fakeLabels = randomLabels();
       const z = randn([n, pair.zDim], rng);
       const fake = noGrad(() => G.forward(z, fakeLabels));
-      const [realLogits, fakeLogits] = discriminateBoth(pair, augment(real), realLabels, augment(fake), fakeLabels);
-      const loss = pair.lossD(realLogits, fakeLogits);
+      const [realLogits, fakeLogits, realClassLogits] = discriminateBoth(pair, augment(real), realLabels, augment(fake), fakeLabels, classLoss > 0);
+      let loss = pair.lossD(realLogits, fakeLogits);
+      if (realClassLogits !== undefined) {
+        const ce = crossEntropy(realClassLogits, realLabels);
+        classCeReal = ce.item();
+        loss = add(loss, mul(ce, classLoss));
+      }
       s.optD.zeroGrad();
       loss.backward();
       gradNormD = gradNorm(D);
@@ -231,14 +251,14 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
       // G is held still while a new D warms up: its loss is only logged. The forward pass still
       // runs (the random stream, G's batch statistics and D's power iteration advance as in an
       // update), but there is no backward pass and no Adam step: G's Adam state starts after the hold.
-      lossG = noGrad(() => pair.lossG(pair.discriminate(augment(G.forward(z, fakeLabels)), fakeLabels))).item();
+      lossG = noGrad(() => generatorLoss(augment(G.forward(z, fakeLabels)), fakeLabels)).item();
       gradNormG = 0;
       return;
     }
     // NOTE: D's weights need no gradient in the G step; switching it off skips D's weight-gradient work.
     setRequiresGrad(D, false);
     try {
-      const loss = pair.lossG(pair.discriminate(augment(G.forward(z, fakeLabels)), fakeLabels));
+      const loss = generatorLoss(augment(G.forward(z, fakeLabels)), fakeLabels);
       s.optG.zeroGrad();
       loss.backward();
       lossG = loss.item();
@@ -248,21 +268,39 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
     gradNormG = gradNorm(G);
     s.optG.step();
   });
-  return { epoch, lossD, lossG, dReal, dFake, gradNormD, gradNormG };
+  return { epoch, lossD, lossG, dReal, dFake, gradNormD, gradNormG, ...(classLoss > 0 && { classCeReal, classCeFake }) };
 }
 
 /**
- * D's logits on the real and on the fake batch. NOTE: where allowed (see GanPair.jointBatch) they go
- * through D as one batch of 2n: one set of larger convolutions is cheaper than two.
+ * D's logits on the real and on the fake batch, and with `classes` its class logits on the real
+ * batch. NOTE: where allowed (see GanPair.jointBatch) they go through D as one batch of 2n: one set
+ * of larger convolutions is cheaper than two.
  */
-function discriminateBoth(pair: GanPair, real: Tensor, realLabels: Int32Array, fake: Tensor, fakeLabels: Int32Array): [Tensor, Tensor] {
-  if (!pair.jointBatch) return [pair.discriminate(real, realLabels), pair.discriminate(fake, fakeLabels)];
+function discriminateBoth(
+  pair: GanPair,
+  real: Tensor,
+  realLabels: Int32Array,
+  fake: Tensor,
+  fakeLabels: Int32Array,
+  classes: boolean,
+): [Tensor, Tensor, Tensor | undefined] {
+  if (!pair.jointBatch) {
+    if (!classes) return [pair.discriminate(real, realLabels), pair.discriminate(fake, fakeLabels), undefined];
+    const r = withClasses(pair)(real, realLabels);
+    return [r.logits, pair.discriminate(fake, fakeLabels), r.classLogits];
+  }
   const n = realLabels.length;
   const labels = new Int32Array(n + fakeLabels.length);
   labels.set(realLabels);
   labels.set(fakeLabels, n);
-  const logits = pair.discriminate(concat([real, fake], 0), labels);
-  return [slice(logits, [0], [n]), slice(logits, [n], [logits.shape[0]!])];
+  const both = concat([real, fake], 0);
+  const { logits, classLogits } = classes ? withClasses(pair)(both, labels) : { logits: pair.discriminate(both, labels), classLogits: undefined };
+  return [slice(logits, [0], [n]), slice(logits, [n], [logits.shape[0]!]), classLogits && slice(classLogits, [0], [n])];
+}
+
+function withClasses(pair: GanPair): NonNullable<GanPair['discriminateWithClasses']> {
+  if (pair.discriminateWithClasses === undefined) throw new UserError('--class-loss needs a conditional discriminator (--model cgan)');
+  return pair.discriminateWithClasses;
 }
 
 function meanOf(x: Tensor): number {

@@ -7,8 +7,14 @@
  * model of p(y|x). Every weight is spectrally normalised (Miyato et al. 2018, "Spectral
  * Normalization for Generative Adversarial Networks"), which bounds D's Lipschitz constant and is
  * what lets the hinge loss train without a gradient penalty.
+ *
+ * The same embedding also reads as a classifier: p(k | x) ∝ exp(embed(k)ᵀ φ(x)) over the run's
+ * classes. `forwardWithClasses` returns those class logits too, for the classification loss of
+ * Dual Projection GANs (Han, Chen & Liu 2021, "Dual Projection Generative Adversarial Networks"),
+ * which trains D to name the class of real images and G to make images D names correctly, with no
+ * new weights (see TrainConfig.classLoss).
  */
-import { add, avgPool2d, mul, relu, reshape, sum, type Rng, type Tensor } from '../../engine/index.js';
+import { add, avgPool2d, linear, mul, relu, reshape, sum, type Rng, type Tensor } from '../../engine/index.js';
 import { Conv2d, Embedding, Linear, Module, spectralNorm } from '../../nn/index.js';
 import type { CganConfig } from './config.js';
 
@@ -74,6 +80,14 @@ export class Discriminator extends Module {
 
   /** x: [N, 3, 32, 32], labels: [N] class indices → logits [N]. */
   forward(x: Tensor, labels: Int32Array): Tensor {
+    return this.forwardWithClasses(x, labels).logits;
+  }
+
+  /**
+   * The logits [N] and the class logits [N, numClasses] = φ(x) embedᵀ; the projection term of
+   * `logits` is the class logit of the given label, so logits − ψ(φ(x)) = classLogits[i, labels[i]].
+   */
+  forwardWithClasses(x: Tensor, labels: Int32Array): { logits: Tensor; classLogits: Tensor } {
     const n = x.shape[0]!;
     let h = x;
     for (const block of this.blocks) h = block.forward(h);
@@ -81,6 +95,8 @@ export class Discriminator extends Module {
     const phi = sum(relu(h), [2, 3]); // [N, C]
     const psi = reshape(this.linear.forward(phi), [n]);
     const projection = sum(mul(this.embed.forward(labels), phi), [1]); // embed(y)ᵀ φ(x)
-    return add(psi, projection);
+    // NOTE: after the forward above, embed.weight is the spectrally normalised table (see spectralNorm.ts).
+    const classLogits = linear(phi, this.embed.weight);
+    return { logits: add(psi, projection), classLogits };
   }
 }
