@@ -10,7 +10,7 @@ import { imageFromChw, writePng } from '../src/image/index.js';
 import { saveCheckpoint } from '../src/nn/index.js';
 import { buildReport, writeReport, type ReportOptions } from '../src/report/build.js';
 import { countPdfPages, findChromium } from '../src/report/chromium.js';
-import { findEvaluations, findExperiments, readRecords, RECORDS_FILE } from '../src/report/experiments.js';
+import { findEvaluations, findExperiments, readExperiment, readRecords, RECORDS_FILE } from '../src/report/experiments.js';
 import { countWords, markdownToHtml } from '../src/report/markdown.js';
 import { sliceSvg } from '../src/report/sections.js';
 import { drawDiagram, subjectFromPreset } from '../src/diagram/index.js';
@@ -104,6 +104,17 @@ before(() => {
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('experiments: a committed model\'s evaluation/evaluation.json gives its figures like a run folder\'s evaluation.json', () => {
+  const run = join(dir, 'runs', 'gan-a');
+  const model = join(dir, 'models', 'gan-m');
+  mkdirSync(join(model, 'evaluation'), { recursive: true });
+  for (const f of ['config.json', 'metrics.jsonl']) writeFileSync(join(model, f), readFileSync(join(run, f)));
+  assert.deepEqual(readExperiment(model)?.figures, []);
+  writeFileSync(join(model, 'evaluation', 'evaluation.json'), readFileSync(join(run, 'evaluation.json')));
+  assert.deepEqual(readExperiment(model)?.figures, readExperiment(run)?.figures);
+  assert.deepEqual(readExperiment(run)?.figures, ['FD 45.3', 'KID 0.010', 'top-1 50.0%']);
+});
 
 test('report HTML: every section, the three diagrams, the run table, curves, images, evaluation rows and references', () => {
   const r = buildReport(opts);

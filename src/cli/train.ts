@@ -24,7 +24,7 @@ export function trainCommand() {
     .option('--lr-d <x>', 'discriminator learning rate (default: the preset\'s)', parsePositiveNumber)
     .option('--lr-decay <start:end>', 'decay both learning rates linearly to zero from update START to END (also on --resume, from its step on)', parseLrDecay)
     .option('--augment <list>', 'DiffAugment transforms D sees: none or color,translation,cutout (default: the preset\'s)', parseAugment)
-    .option('--init-from <checkpoint>', 'start this new run from another run\'s checkpoint.pgc, or from a generator file such as models/cgan-ttur/generator-ema.pgc with a new D (same networks and classes; its own schedule)')
+    .option('--init-from <checkpoint>', 'start this new run from another run\'s checkpoint.pgc, or from a generator file such as models/cgan-dp/generator-ema.pgc with a new D (same networks and classes; its own schedule)')
     .option('--d-warmup <n>', 'hold the generator still for the first N updates of this new run while D learns it (for a new D: --init-from a generator file)', parsePositiveInt)
     .option('--class-loss <lambda>', 'cgan: also train D\'s projection embedding as a classifier and G to make images it classifies as asked (Dual Projection GAN), with this weight, e.g. 0.5', parsePositiveNumber)
     .option('--data <dir>', 'CIFAR-10 binary folder (default: $PEGASUS_DATA, then the download cache)')

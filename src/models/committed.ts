@@ -5,7 +5,7 @@
  */
 export const COMMITTED_MODELS = {
   /** The class-conditional GAN's EMA generator (see models/<name>/README.md for how it was trained). */
-  generator: 'models/cgan-ttur/generator-ema.pgc',
+  generator: 'models/cgan-dp/generator-ema.pgc',
   /** The classifier trained from scratch on CIFAR-10, used for scores and features. */
   classifier: 'models/classifier/classifier.pgc',
   /** The diffusion model's EMA denoiser. */

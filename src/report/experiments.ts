@@ -103,7 +103,9 @@ export function readExperiment(dir: string): Experiment | null {
   const has = (f: string) => existsSync(join(dir, f));
   const readme = has('README.md') ? readFileSync(join(dir, 'README.md'), 'utf8') : null;
   const figures: string[] = [];
-  if (has('evaluation.json')) figures.push(...evaluationFigures(join(dir, 'evaluation.json')));
+  // a run folder's own evaluation.json, or a committed model's `pegasus evaluate --out DIR/evaluation`
+  const evaluation = ['evaluation.json', join('evaluation', 'evaluation.json')].find(has);
+  if (evaluation !== undefined) figures.push(...evaluationFigures(join(dir, evaluation)));
   if (has('accuracy.json')) {
     const a = readJson(join(dir, 'accuracy.json')) as { accuracy?: number };
     if (typeof a.accuracy === 'number') figures.push(`test accuracy ${(100 * a.accuracy).toFixed(2)}%`);

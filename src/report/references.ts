@@ -20,6 +20,8 @@ export const REFERENCES: readonly Reference[] = [
   { key: 'lim2017', short: 'Lim & Ye 2017', full: 'J. H. Lim, J. C. Ye. Geometric GAN. arXiv:1705.02894, 2017 (hinge loss).' },
   { key: 'zhang2019', short: 'Zhang et al. 2019', full: 'H. Zhang, I. Goodfellow, D. Metaxas, A. Odena. Self-Attention Generative Adversarial Networks. ICML 2019.' },
   { key: 'heusel2017', short: 'Heusel et al. 2017', full: 'M. Heusel et al. GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium. NeurIPS 2017 (TTUR, FID).' },
+  { key: 'han2021', short: 'Han et al. 2021', full: 'L. Han, M. R. Min, A. Stathopoulos, Y. Tian, R. Gao, A. Kadav, D. Metaxas. Dual Projection Generative Adversarial Networks for Conditional Image Generation. ICCV 2021 (P2GAN).' },
+  { key: 'odena2017', short: 'Odena et al. 2017', full: 'A. Odena, C. Olah, J. Shlens. Conditional Image Synthesis with Auxiliary Classifier GANs. ICML 2017 (AC-GAN).' },
   { key: 'zhao2020', short: 'Zhao et al. 2020', full: 'S. Zhao, Z. Liu, J. Lin, J.-Y. Zhu, S. Han. Differentiable Augmentation for Data-Efficient GAN Training. NeurIPS 2020.' },
   { key: 'yazici2019', short: 'Yazıcı et al. 2019', full: 'Y. Yazıcı et al. The Unusual Effectiveness of Averaging in GAN Training. ICLR 2019 (EMA generator).' },
   { key: 'he2016', short: 'He et al. 2016', full: 'K. He, X. Zhang, S. Ren, J. Sun. Deep Residual Learning for Image Recognition. CVPR 2016.' },

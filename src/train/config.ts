@@ -49,7 +49,7 @@ export interface TrainConfig {
    */
   readonly holdGUntil?: number;
   /**
-   * Weight λ of the class loss of Dual Projection GANs (Han, Chen & Liu 2021): D's projection
+   * Weight λ of the class loss of Dual Projection GANs (Han et al. 2021): D's projection
    * embedding read as a classifier (see models/cgan/discriminator.ts) adds λ·CE(real images, their
    * labels) to D's loss and λ·CE(fake images, the labels they were drawn for) to G's, pushing G
    * towards images of the class it was asked for; absent or 0 = the projection loss alone (cgan only).

@@ -10,9 +10,10 @@
  *
  * The same embedding also reads as a classifier: p(k | x) ∝ exp(embed(k)ᵀ φ(x)) over the run's
  * classes. `forwardWithClasses` returns those class logits too, for the classification loss of
- * Dual Projection GANs (Han, Chen & Liu 2021, "Dual Projection Generative Adversarial Networks"),
- * which trains D to name the class of real images and G to make images D names correctly, with no
- * new weights (see TrainConfig.classLoss).
+ * Dual Projection GANs (Han et al. 2021, "Dual Projection Generative Adversarial Networks for
+ * Conditional Image Generation", ICCV; their P2GAN, here with a fixed weight instead of their
+ * learned balance), which trains D to name the class of real images and G to make images D names
+ * correctly, with no new weights (see TrainConfig.classLoss).
  */
 import { add, avgPool2d, linear, mul, relu, reshape, sum, type Rng, type Tensor } from '../../engine/index.js';
 import { Conv2d, Embedding, Linear, Module, spectralNorm } from '../../nn/index.js';
