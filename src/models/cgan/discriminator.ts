@@ -81,7 +81,7 @@ export class Discriminator extends Module {
 
   /** x: [N, 3, 32, 32], labels: [N] class indices → logits [N]. */
   forward(x: Tensor, labels: Int32Array): Tensor {
-    return this.forwardWithClasses(x, labels).logits;
+    return this.head(x, labels).logits;
   }
 
   /**
@@ -89,6 +89,13 @@ export class Discriminator extends Module {
    * `logits` is the class logit of the given label, so logits − ψ(φ(x)) = classLogits[i, labels[i]].
    */
   forwardWithClasses(x: Tensor, labels: Int32Array): { logits: Tensor; classLogits: Tensor } {
+    const { phi, logits } = this.head(x, labels);
+    // NOTE: after head's embed.forward, embed.weight is the spectrally normalised table (see spectralNorm.ts).
+    return { logits, classLogits: linear(phi, this.embed.weight) };
+  }
+
+  /** The pooled features φ(x) [N, C] and the logits ψ(φ(x)) + embed(y)ᵀ φ(x) [N]. */
+  private head(x: Tensor, labels: Int32Array): { phi: Tensor; logits: Tensor } {
     const n = x.shape[0]!;
     let h = x;
     for (const block of this.blocks) h = block.forward(h);
@@ -96,8 +103,6 @@ export class Discriminator extends Module {
     const phi = sum(relu(h), [2, 3]); // [N, C]
     const psi = reshape(this.linear.forward(phi), [n]);
     const projection = sum(mul(this.embed.forward(labels), phi), [1]); // embed(y)ᵀ φ(x)
-    // NOTE: after the forward above, embed.weight is the spectrally normalised table (see spectralNorm.ts).
-    const classLogits = linear(phi, this.embed.weight);
-    return { logits: add(psi, projection), classLogits };
+    return { phi, logits: add(psi, projection) };
   }
 }
