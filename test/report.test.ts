@@ -107,13 +107,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('experiments: a committed model\'s evaluation/evaluation.json gives its figures like a run folder\'s evaluation.json', () => {
   const run = join(dir, 'runs', 'gan-a');
-  const model = join(dir, 'models', 'gan-m');
+  // (in a folder of its own: the CLI test below relies on `dir` having no models/ folder)
+  const model = join(mkdtempSync(join(tmpdir(), 'pegasus-model-')), 'gan-m');
   mkdirSync(join(model, 'evaluation'), { recursive: true });
   for (const f of ['config.json', 'metrics.jsonl']) writeFileSync(join(model, f), readFileSync(join(run, f)));
   assert.deepEqual(readExperiment(model)?.figures, []);
   writeFileSync(join(model, 'evaluation', 'evaluation.json'), readFileSync(join(run, 'evaluation.json')));
   assert.deepEqual(readExperiment(model)?.figures, readExperiment(run)?.figures);
   assert.deepEqual(readExperiment(run)?.figures, ['FD 45.3', 'KID 0.010', 'top-1 50.0%']);
+  rmSync(join(model, '..'), { recursive: true, force: true });
 });
 
 test('report HTML: every section, the three diagrams, the run table, curves, images, evaluation rows and references', () => {
