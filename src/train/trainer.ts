@@ -201,15 +201,20 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
   const augment = (x: Tensor): Tensor => (t.augment.length > 0 ? diffAugment(x, t.augment, rng) : x);
   const randomLabels = (): Int32Array => Int32Array.from({ length: n }, () => rng.int(numClasses));
   const classLoss = t.classLoss ?? 0;
-  /** G's loss on its images of `labels`: the adversarial loss, plus λ·CE of D's class logits (TrainConfig.classLoss). */
   let classCeReal = NaN;
   let classCeFake = NaN;
+  /** loss + λ·CE(classLogits, labels) (TrainConfig.classLoss), and the CE for the metrics line. */
+  const plusClassTerm = (loss: Tensor, classLogits: Tensor, labels: Int32Array): [Tensor, number] => {
+    const ce = crossEntropy(classLogits, labels);
+    return [add(loss, mul(ce, classLoss)), ce.item()];
+  };
+  /** G's loss on its images of `labels`: the adversarial loss, plus the class term with a class loss. */
   const generatorLoss = (x: Tensor, labels: Int32Array): Tensor => {
     if (classLoss === 0) return pair.lossG(pair.discriminate(x, labels));
     const { logits, classLogits } = withClasses(pair)(x, labels);
-    const ce = crossEntropy(classLogits, labels);
-    classCeFake = ce.item();
-    return add(pair.lossG(logits), mul(ce, classLoss));
+    const [loss, ce] = plusClassTerm(pair.lossG(logits), classLogits, labels);
+    classCeFake = ce;
+    return loss;
   };
 
   let epoch = 0;
@@ -228,11 +233,7 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
       const fake = noGrad(() => G.forward(z, fakeLabels));
       const [realLogits, fakeLogits, realClassLogits] = discriminateBoth(pair, augment(real), realLabels, augment(fake), fakeLabels, classLoss > 0);
       let loss = pair.lossD(realLogits, fakeLogits);
-      if (realClassLogits !== undefined) {
-        const ce = crossEntropy(realClassLogits, realLabels);
-        classCeReal = ce.item();
-        loss = add(loss, mul(ce, classLoss));
-      }
+      if (realClassLogits !== undefined) [loss, classCeReal] = plusClassTerm(loss, realClassLogits, realLabels);
       s.optD.zeroGrad();
       loss.backward();
       gradNormD = gradNorm(D);
@@ -284,17 +285,17 @@ function discriminateBoth(
   fakeLabels: Int32Array,
   classes: boolean,
 ): [Tensor, Tensor, Tensor | undefined] {
+  const d = (x: Tensor, labels: Int32Array): { logits: Tensor; classLogits?: Tensor } =>
+    classes ? withClasses(pair)(x, labels) : { logits: pair.discriminate(x, labels) };
   if (!pair.jointBatch) {
-    if (!classes) return [pair.discriminate(real, realLabels), pair.discriminate(fake, fakeLabels), undefined];
-    const r = withClasses(pair)(real, realLabels);
+    const r = d(real, realLabels);
     return [r.logits, pair.discriminate(fake, fakeLabels), r.classLogits];
   }
   const n = realLabels.length;
   const labels = new Int32Array(n + fakeLabels.length);
   labels.set(realLabels);
   labels.set(fakeLabels, n);
-  const both = concat([real, fake], 0);
-  const { logits, classLogits } = classes ? withClasses(pair)(both, labels) : { logits: pair.discriminate(both, labels), classLogits: undefined };
+  const { logits, classLogits } = d(concat([real, fake], 0), labels);
   return [slice(logits, [0], [n]), slice(logits, [n], [logits.shape[0]!]), classLogits && slice(classLogits, [0], [n])];
 }
 
