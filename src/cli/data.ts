@@ -3,12 +3,14 @@
  */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { countPerClass, loadCifar10 } from '../data/cifar10.js';
 import {
   BATCHES_DIR,
   CLASS_NAMES,
+  IMAGE_BYTES,
   RECORD_BYTES,
   RECORDS_PER_FILE,
   TEST_FILES,
@@ -17,6 +19,8 @@ import {
 } from '../data/cifar10Format.js';
 import { DATA_ENV, defaultCacheRoot, resolveDataDir } from '../data/dataDir.js';
 import { CIFAR10_MD5, CIFAR10_URL, fetchCifar10 } from '../data/fetch.js';
+import { UserError } from '../errors.js';
+import { PREVIEW_FILE, makePegasi, pegasiSources, writePegasi } from '../pegasi/dataset.js';
 import { parsePositiveInt } from './parsers.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -164,6 +168,30 @@ export function dataCommand() {
         progress.stop();
         process.off('SIGINT', onInterrupt);
       }
+    });
+
+  data
+    .command('pegasi')
+    .description(
+      'Make winged-horse composites from CIFAR-10 horses (wings drawn in code on side-on horses the segmentation finds), ' +
+        'with their recipes and a preview grid, as training data for the pegasus class.',
+    )
+    .option('--data <dir>', `CIFAR-10 folder (default: $${DATA_ENV}, then the user cache folder)`)
+    .requiredOption('--out <dir>', 'new folder to write (pegasi.bin, recipes.jsonl, manifest.json, preview.png)')
+    .addOption(new Option('--n <count>', 'composites to make').argParser(parsePositiveInt).default(20000))
+    .addOption(new Option('--split <split>', 'the CIFAR-10 split whose horses and donors are used').choices(['train', 'test'] as const).default('train' as const))
+    .addOption(new Option('--seed <n>', 'decides every horse, wing and colour').argParser(parsePositiveInt).default(1))
+    .addOption(recordsOption())
+    .action((opts) => {
+      if (existsSync(opts.out)) throw new UserError(`${opts.out} already exists; choose another --out or remove it`);
+      const dir = resolveDataDir(opts.data);
+      const t0 = performance.now();
+      const src = pegasiSources(dir, opts.split, opts.recordsPerFile);
+      const horses = src.horses.length / IMAGE_BYTES;
+      console.log(`${fmt(src.usable.length)} of ${fmt(horses)} ${opts.split} horses are side-on and segmented cleanly`);
+      const set = makePegasi(src, opts.split, opts.n, opts.seed, (done) => console.log(`  ${fmt(done)} of ${fmt(opts.n)} composites`));
+      writePegasi(opts.out, set);
+      console.log(`wrote ${fmt(opts.n)} composites to ${opts.out} (${((performance.now() - t0) / 1000).toFixed(1)} s); look at ${join(opts.out, PREVIEW_FILE)}`);
     });
 
   return data;

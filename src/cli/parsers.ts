@@ -45,6 +45,17 @@ export function parseClassList(value: string): string[] {
   return names;
 }
 
+/** `--init-class new=old[,new=old…]`: each new class starts as a copy of an existing one. */
+export function parseInitClasses(value: string, previous?: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...previous };
+  for (const item of splitList(value)) {
+    const m = /^([a-z]+)=([a-z]+)$/i.exec(item);
+    if (m === null) throw new InvalidArgumentError(`expected NEW=OLD class pairs like pegasus=horse, got "${item}".`);
+    out[m[1]!.toLowerCase()] = m[2]!.toLowerCase();
+  }
+  return out;
+}
+
 /** `--lr-decay START:END`: generator updates, END after START. */
 export function parseLrDecay(value: string): LrDecay {
   const m = /^\s*(\d+):(\d+)\s*$/.exec(value);

@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { MODEL_KINDS } from '../train/config.js';
-import { parseAugment, parseClassList, parseLrDecay, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
+import { parseAugment, parseClassList, parseInitClasses, parseLrDecay, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
 import { PRESETS } from '../train/presets/index.js';
 
 export function trainCommand() {
@@ -27,6 +27,9 @@ export function trainCommand() {
     .option('--init-from <checkpoint>', 'start this new run from another run\'s checkpoint.pgc, or from a generator file such as models/cgan-dp/generator-ema.pgc with a new D (same networks and classes; its own schedule)')
     .option('--d-warmup <n>', 'hold the generator still for the first N updates of this new run while D learns it (for a new D: --init-from a generator file)', parsePositiveInt)
     .option('--class-loss <lambda>', 'cgan: also train D\'s projection embedding as a classifier and G to make images it classifies as asked (Dual Projection GAN), with this weight, e.g. 0.5', parsePositiveNumber)
+    .option('--pegasi <dir>', 'cgan: winged-horse composites (made by pegasus data pegasi) as the images of the class "pegasus" in --classes')
+    .option('--init-class <new=old>', 'with --init-from: classes the checkpoint lacks start as a copy of one it has, e.g. pegasus=horse (repeat or comma-separate)', parseInitClasses)
+    .addOption(new Option('--train-g <which>', 'cgan: train all of G, or only its class embedding and conditional batch norms (batch statistics adaptation)').choices(['all', 'conditional'] as const))
     .option('--data <dir>', 'CIFAR-10 binary folder (default: $PEGASUS_DATA, then the download cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <dir>', 'run folder to create (default: runs/<model>-<preset>)')

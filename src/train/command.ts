@@ -34,6 +34,12 @@ export interface TrainCommandOptions {
   readonly dWarmup?: number;
   /** Weight of the Dual Projection class loss (cgan). */
   readonly classLoss?: number;
+  /** Composites folder of the pegasus class. */
+  readonly pegasi?: string;
+  /** New classes (absent from --init-from's checkpoint) → the class each starts as a copy of. */
+  readonly initClass?: Record<string, string>;
+  /** Which of G's weights are trained. */
+  readonly trainG?: 'all' | 'conditional';
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
@@ -41,7 +47,7 @@ export interface TrainCommandOptions {
 }
 
 /** Flags that would change a run's schedule and so cannot be given with --resume. */
-const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'dWarmup', 'classLoss', 'out'] as const;
+const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'dWarmup', 'classLoss', 'pegasi', 'initClass', 'trainG', 'out'] as const;
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const dataDir = resolveDataDir(o.data);
@@ -65,6 +71,9 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       augment: o.augment,
       initFrom: o.initFrom,
       classLoss: o.classLoss,
+      pegasi: o.pegasi,
+      initClasses: o.initClass,
+      trainG: o.trainG,
       // the run's first update is the one after the checkpoint it starts from
       holdGUntil: o.dWarmup === undefined ? undefined : (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup,
     });

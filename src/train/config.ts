@@ -55,6 +55,24 @@ export interface TrainConfig {
    * towards images of the class it was asked for; absent or 0 = the projection loss alone (cgan only).
    */
   readonly classLoss?: number;
+  /**
+   * The folder of winged-horse composites (`pegasus data pegasi`) whose images are the real images
+   * of the `pegasus` class; needed when `classes` holds "pegasus".
+   */
+  readonly pegasi?: string;
+  /**
+   * Classes this run has and its --init-from checkpoint lacks, each mapped to a class the checkpoint
+   * has: the new class's rows of G's and D's class embeddings (and their Adam state) start as copies
+   * of that class's, e.g. { pegasus: 'horse' }: a new concept starts from the nearest one it knows.
+   */
+  readonly initClasses?: Readonly<Record<string, string>>;
+  /**
+   * Which of G's weights are trained: 'all', or 'conditional' — only the class embedding and the
+   * conditional batch norms' gains and biases, the rest frozen (batch statistics adaptation,
+   * Noguchi & Harada 2019, "Image Generation From Small Datasets via Batch Statistics Adaptation").
+   * Default 'all'.
+   */
+  readonly trainG?: 'all' | 'conditional';
   /** DiffAugment transforms applied to every image the discriminator sees; empty = none. */
   readonly augment: readonly AugmentPolicy[];
   /** Flip real images left–right with probability ½ (CIFAR-10 is left–right symmetric). */

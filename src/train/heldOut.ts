@@ -17,7 +17,7 @@ import { IMAGE_BYTES } from '../data/cifar10Format.js';
 import { hashInts, permutation } from '../data/rng.js';
 import { noGrad, tensor, tidy } from '../engine/index.js';
 import type { GanPair } from './ganPair.js';
-import { labelToClassIndex } from './resolve.js';
+import { cifarClasses, labelToClassIndex } from './resolve.js';
 
 /** What one probe measures (the fields it adds to a metrics line). */
 export interface HeldOutLogits {
@@ -61,7 +61,7 @@ export class HeldOutProbe {
       }
       return { images: toFloat32(pixels), labels };
     };
-    const test = loadCifar10({ dir: o.dataDir, split: 'test', classes: o.classes, ...(o.recordsPerFile !== undefined && { recordsPerFile: o.recordsPerFile }) });
+    const test = loadCifar10({ dir: o.dataDir, split: 'test', classes: cifarClasses(o.classes), ...(o.recordsPerFile !== undefined && { recordsPerFile: o.recordsPerFile }) });
     return new HeldOutProbe(pick(o.train, 0), pick(test, 1));
   }
 

@@ -4,10 +4,12 @@
  * checkpoints on wall-clock timers, and always end with a final checkpoint and grid, so that an
  * interrupted run loses nothing and `--resume` continues it.
  */
-import { loadCifar10 } from '../data/cifar10.js';
+import { loadCifar10, type Cifar10Set } from '../data/cifar10.js';
+import { IMAGE_BYTES } from '../data/cifar10Format.js';
+import { PEGASUS_CLASS, PEGASUS_LABEL, loadPegasi } from '../pegasi/dataset.js';
 import { DataLoader } from '../data/dataLoader.js';
 import { TrainProgress } from './progress.js';
-import { labelToClassIndex } from './resolve.js';
+import { cifarClasses, labelToClassIndex } from './resolve.js';
 
 export interface TrainingLoopOptions {
   /** The step the run starts from (0, or the resumed checkpoint's). */
@@ -94,6 +96,7 @@ export interface RunSessionOptions {
 /** The training-set settings a run's loader needs. */
 interface LoaderSettings {
   readonly classes: readonly string[];
+  readonly pegasi?: string;
   readonly batchSize: number;
   readonly seed: number;
   readonly randomFlip: boolean;
@@ -104,16 +107,29 @@ interface LoaderSettings {
  * class index.
  */
 export function runLoader(opts: RunSessionOptions, t: LoaderSettings): { loader: DataLoader; toClass: Int32Array } {
-  const set = loadCifar10({
+  const cifar = loadCifar10({
     dir: opts.dataDir,
     split: 'train',
-    classes: t.classes,
+    classes: cifarClasses(t.classes),
     ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
   });
+  const set = t.pegasi === undefined ? cifar : withPegasi(cifar, loadPegasi(t.pegasi).images);
   return {
     loader: new DataLoader(set, { batchSize: t.batchSize, seed: t.seed, flip: t.randomFlip }),
     toClass: labelToClassIndex(t.classes),
   };
+}
+
+/** The set with the composites appended as images of label PEGASUS_LABEL. */
+function withPegasi(set: Cifar10Set, pegasi: Uint8Array): Cifar10Set {
+  const extra = pegasi.length / IMAGE_BYTES;
+  const count = set.count + extra;
+  const images = new Uint8Array(count * IMAGE_BYTES);
+  images.set(set.images);
+  images.set(pegasi, set.images.length);
+  const labels = new Uint8Array(count).fill(PEGASUS_LABEL);
+  labels.set(set.labels);
+  return { count, images, labels, classNames: [...set.classNames, PEGASUS_CLASS], shape: [count, 3, 32, 32] };
 }
 
 /**

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { validateCganConfig } from '../models/cgan/config.js';
 import type { LrDecay, ModelKind, RunConfig, TrainConfig } from './config.js';
 import { PRESETS } from './presets/index.js';
+import { PEGASUS_CLASS, PEGASUS_LABEL } from '../pegasi/dataset.js';
 import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 
 /**
@@ -30,6 +31,9 @@ export interface RunOverrides {
   readonly initFrom?: string;
   readonly holdGUntil?: number;
   readonly classLoss?: number;
+  readonly pegasi?: string;
+  readonly initClasses?: Readonly<Record<string, string>>;
+  readonly trainG?: 'all' | 'conditional';
 }
 
 /**
@@ -45,6 +49,12 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
   const { classes: given, ...fields } = o;
   const classes = canonicalClasses(given ?? preset.train.classes);
   const train: TrainConfig = { ...preset.train, ...(model === 'dcgan' && DCGAN_SCHEDULE), ...definedOnly(fields), classes };
+  if (classes.includes(PEGASUS_CLASS) && train.pegasi === undefined) {
+    throw new UserError('the pegasus class needs its images: give --pegasi DIR (made by pegasus data pegasi)');
+  }
+  if (train.pegasi !== undefined && !classes.includes(PEGASUS_CLASS)) {
+    throw new UserError('--pegasi gives the images of the pegasus class; add pegasus to --classes');
+  }
   if (model === 'dcgan' && (train.classLoss ?? 0) > 0) {
     throw new UserError('--class-loss needs the conditional GAN (--model cgan): DCGAN\'s discriminator has no classes');
   }
@@ -58,7 +68,7 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
  * the order given: that order is the model's class index.
  */
 export function canonicalClasses(classes: readonly string[]): string[] {
-  classMask(classes); // throws a UserError naming the valid classes
+  classMask(cifarClasses(classes)); // throws a UserError naming the valid classes
   const out: string[] = [];
   for (const c of classes) {
     const name = c.trim().toLowerCase();
@@ -95,9 +105,14 @@ export function stepsForEpochsOn(
 
 /** Maps CIFAR-10 labels (0–9) to the run's class indices (−1 for classes not in the run). */
 export function labelToClassIndex(classes: readonly string[]): Int32Array {
-  const map = new Int32Array(CLASS_NAMES.length).fill(-1);
+  const map = new Int32Array(PEGASUS_LABEL + 1).fill(-1);
   classes.forEach((name, i) => {
-    map[(CLASS_NAMES as readonly string[]).indexOf(name)] = i;
+    map[name === PEGASUS_CLASS ? PEGASUS_LABEL : (CLASS_NAMES as readonly string[]).indexOf(name)] = i;
   });
   return map;
+}
+
+/** The CIFAR-10 classes among a run's classes (all but "pegasus", whose images are composites). */
+export function cifarClasses(classes: readonly string[]): string[] {
+  return classes.filter((c) => c.trim().toLowerCase() !== PEGASUS_CLASS);
 }

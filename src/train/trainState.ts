@@ -8,7 +8,7 @@
  * written atomically.
  */
 import { UserError } from '../errors.js';
-import type { RngState, Tensor } from '../engine/index.js';
+import { tensor, type RngState, type Tensor } from '../engine/index.js';
 import { loadCheckpoint, loadCheckpointHeader, saveCheckpoint, type Adam, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { sameRatesSoFar } from './lrSchedule.js';
@@ -130,7 +130,7 @@ export function loadTrainState(path: string, config: RunConfig): LoadedTrainStat
  *   from this run's seed (give D a head start with `--d-warmup`).
  */
 export function loadInitState(path: string, config: RunConfig): LoadedTrainState {
-  const ck = loadCheckpoint(path);
+  const ck = growClasses(loadCheckpoint(path), path, config);
   if (ck.kind === TRAIN_KIND) return fromTrainCheckpoint(ck, path, config, true);
   if (ck.kind !== GENERATOR_KIND) {
     throw new UserError(`${path} holds a "${ck.kind}" checkpoint; --init-from takes a GAN run's checkpoint.pgc or a GAN generator file (generator-ema.pgc)`);
@@ -145,6 +145,49 @@ export function loadInitState(path: string, config: RunConfig): LoadedTrainState
       into.ema.loadStateDict(ck.tensors);
     },
   };
+}
+
+/**
+ * With `initClasses` (a run that adds classes to its --init-from checkpoint's): the checkpoint with
+ * every per-class table grown by the new classes' rows, each a copy of its source class's row —
+ * G's and D's class embeddings, D's spectral-norm vector over classes, and their Adam state (the
+ * tensors whose first dimension is the class count) — and its config given the new classes.
+ * The new classes must come after the checkpoint's own, in the run's class list.
+ */
+function growClasses(ck: LoadedCheckpoint, path: string, config: RunConfig): LoadedCheckpoint {
+  const init = config.train.initClasses;
+  if (init === undefined || Object.keys(init).length === 0) return ck;
+  const saved = ck.config as RunConfig;
+  const old = saved.train.classes;
+  const classes = config.train.classes;
+  const added = classes.slice(old.length);
+  if (classes.slice(0, old.length).join() !== old.join() || added.join() !== Object.keys(init).join()) {
+    throw new UserError(`${path} has the classes ${old.join(',')}; give --classes ${[...old, ...Object.keys(init)].join(',')} to add ${Object.keys(init).join(',')} after them`);
+  }
+  const sources = added.map((c) => {
+    const from = old.indexOf(init[c]!);
+    if (from < 0) throw new UserError(`--init-class ${c}=${init[c]}: ${path} has no class "${init[c]}" (it has ${old.join(', ')})`);
+    return from;
+  });
+  const k = old.length;
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(ck.tensors)) {
+    if (t.shape[0] !== k || t.shape.length > 2) {
+      tensors[name] = t;
+      continue;
+    }
+    const row = t.shape.length === 2 ? t.shape[1]! : 1;
+    const data = new Float32Array((k + added.length) * row);
+    data.set(t.data.subarray(0, k * row));
+    sources.forEach((from, i) => data.set(t.data.subarray(from * row, (from + 1) * row), (k + i) * row));
+    tensors[name] = tensor(data, [k + added.length, ...t.shape.slice(1)]);
+  }
+  const grown: RunConfig = {
+    ...saved,
+    cgan: { ...saved.cgan, numClasses: classes.length },
+    train: { ...saved.train, classes },
+  };
+  return { ...ck, config: grown, tensors };
 }
 
 function checkFork(path: string, saved: RunConfig, step: number, config: RunConfig): void {
@@ -177,7 +220,8 @@ function fromTrainCheckpoint(ck: LoadedCheckpoint, path: string, config: RunConf
       into.generator.loadStateDict(unprefixed(ck.tensors, 'G'));
       into.discriminator.loadStateDict(unprefixed(ck.tensors, 'D'));
       into.ema.loadStateDict(unprefixed(ck.tensors, 'emaG'));
-      into.optG.loadStateDict(unflatten(meta.optG, ck.tensors) as never);
+      // G's optimiser holds only the trained weights when trainG differs from the checkpoint's
+      if ((config.train.trainG ?? 'all') === (saved.train.trainG ?? 'all')) into.optG.loadStateDict(unflatten(meta.optG, ck.tensors) as never);
       into.optD.loadStateDict(unflatten(meta.optD, ck.tensors) as never);
     },
   };

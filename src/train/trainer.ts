@@ -79,7 +79,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     pair,
     ema: new EMA(pair.generator, t.emaDecay),
     emaG: pair.newGenerator(initRng),
-    optG: new Adam(pair.generator.parameters(), { lr: t.lrG, betas: [t.beta1, t.beta2] }),
+    optG: new Adam(trainedGeneratorWeights(pair, t.trainG ?? 'all'), { lr: t.lrG, betas: [t.beta1, t.beta2] }),
     optD: new Adam(pair.discriminator.parameters(), { lr: t.lrD, betas: [t.beta1, t.beta2] }),
     rng: new Rng(hashInts(t.seed, TRAIN_STREAM)),
     step: 0,
@@ -185,6 +185,20 @@ interface StepResult {
   /** With a class loss: cross-entropy of D's class logits on the last real batch and on G's batch. */
   readonly classCeReal?: number;
   readonly classCeFake?: number;
+}
+
+/**
+ * The generator weights the optimiser updates; with 'conditional' the others are frozen
+ * (requiresGrad off, so no weight gradient is computed for them either).
+ */
+function trainedGeneratorWeights(pair: GanPair, which: 'all' | 'conditional'): Tensor[] {
+  const named = pair.generator.namedParameters();
+  if (which === 'all') return named.map(([, p]) => p);
+  const conditional = (name: string): boolean => name === 'embed.weight' || /\.bn[12]\.(gamma|beta)\./.test(name);
+  const kept = named.filter(([name]) => conditional(name));
+  if (kept.length === 0) throw new UserError('--train-g conditional needs the class-conditional generator (--model cgan)');
+  for (const [name, p] of named) if (!conditional(name)) p.requiresGrad = false;
+  return kept.map(([, p]) => p);
 }
 
 /** nDis discriminator updates, then one generator update. */
