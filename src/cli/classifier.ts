@@ -10,11 +10,15 @@ import { getBackend } from '../engine/index.js';
 import { measureAccuracy, formatConfusion } from '../evaluate/classifier/accuracy.js';
 import { defaultClassifierTrainConfig } from '../evaluate/classifier/config.js';
 import { trainClassifier } from '../evaluate/classifier/train.js';
+import { defaultWingTrainConfig, trainWingDetector } from '../evaluate/wings.js';
+import { loadPegasi } from '../pegasi/dataset.js';
 import { defaultClassifierConfig, loadClassifier } from '../models/classifier/index.js';
 import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 
 /** The committed classifier, relative to the repository root. */
 export const DEFAULT_CLASSIFIER = 'models/classifier/classifier.pgc';
+/** The committed wing detector (pegasus classifier wings), relative to the repository root. */
+export const DEFAULT_DETECTOR = 'models/wing-detector/classifier.pgc';
 
 /** Four comma-separated positive integers: the ResNet-9 widths. */
 function widthList(value: string): [number, number, number, number] {
@@ -104,9 +108,35 @@ function evalSub() {
     });
 }
 
+function wingsSub() {
+  const d = defaultWingTrainConfig;
+  return new Command('wings')
+    .description(
+      'Train the wing detector from scratch: winged composites of test-split horses (pegasus data pegasi --split test) ' +
+        'against the same horses without wings and the other test horses; held-out horses measure it.',
+    )
+    .requiredOption('--pegasi <dir>', 'composites made from the test split')
+    .addOption(new Option('--epochs <n>', 'passes over the detector\'s training images').argParser(parsePositiveInt).default(d.epochs))
+    .addOption(new Option('--seed <n>', 'seed of the horse split, initialisation, order and augmentation').argParser(parseNonNegativeInt).default(d.seed))
+    .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--out <dir>', 'output folder', 'runs/wing-detector')
+    .action((o) => {
+      const pegasi = loadPegasi(o.pegasi);
+      const cfg = { ...d, epochs: o.epochs, seed: o.seed };
+      const t0 = performance.now();
+      const { heldOut } = trainWingDetector(pegasi, resolveDataDir(o.data), o.out, cfg, {
+        onEpoch: (log) => console.log(`epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s`),
+      }, o.recordsPerFile);
+      console.log(`held-out horses: ${(100 * heldOut.accuracy).toFixed(2)}% right on ${heldOut.count} images (${(100 * heldOut.perClass[1]!).toFixed(1)}% of winged called winged, ${(100 * heldOut.perClass[0]!).toFixed(1)}% of unwinged called unwinged), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      console.log(`wrote ${join(o.out, 'classifier.pgc')}, accuracy.json, train-log.json`);
+    });
+}
+
 export function classifierCommand() {
   return new Command('classifier')
     .description('The CIFAR-10 classifier used by `pegasus evaluate` (trained from scratch).')
     .addCommand(trainSub())
-    .addCommand(evalSub());
+    .addCommand(evalSub())
+    .addCommand(wingsSub());
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { CLASS_NAMES, loadCifar10, resolveDataDir } from '../data/index.js';
+import { CLASS_NAMES, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
 import { getBackend } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { evaluateGenerator, trainReference } from '../evaluate/evaluate.js';
@@ -17,7 +17,10 @@ import { writePng } from '../image/index.js';
 import { crc32 } from '../nn/index.js';
 import { loadClassifier } from '../models/classifier/index.js';
 import { parseClassMix } from '../sample/classMix.js';
-import { DEFAULT_CLASSIFIER } from './classifier.js';
+import { DEFAULT_CLASSIFIER, DEFAULT_DETECTOR } from './classifier.js';
+import { formatPegasusScores, pegasusNearestSheet, pegasusReference, scorePegasusSet } from '../evaluate/pegasus.js';
+import { PEGASUS_CLASS, loadPegasi } from '../pegasi/dataset.js';
+import { cifarClasses } from '../train/resolve.js';
 import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, splitList } from './parsers.js';
 
 function classList(value: string): string[] {
@@ -57,6 +60,10 @@ export function evaluateCommand() {
     .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(parseNonNegativeInt).default(0))
     .addOption(new Option('--truncation <psi>', 'draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN\'s truncation trick)').argParser(parsePositiveNumber))
     .option('--classifier <file>', 'classifier checkpoint (pegasus classifier train)', DEFAULT_CLASSIFIER)
+    .option('--pegasi <dir>', 'also score the generator\'s pegasus class against these composites (the ones it learned from): wing detector, p(horse), FD, nearest images, diversity')
+    .option('--detector <file>', 'wing detector checkpoint (pegasus classifier wings)', DEFAULT_DETECTOR)
+    .addOption(new Option('--pegasus-n <n>', 'pegasus (and horse) samples scored with --pegasi').argParser(atLeast(8)).default(1000))
+    .option('--pegasus-only', 'with --pegasi: skip the per-class evaluation', false)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
@@ -69,7 +76,12 @@ export function evaluateCommand() {
       const dir = resolveDataDir(o.data);
       const train = loadCifar10({ dir, split: 'train', recordsPerFile: o.recordsPerFile });
       const test = loadCifar10({ dir, split: 'test', recordsPerFile: o.recordsPerFile });
-      const names = o.classes ?? (gen.classes.length > 0 ? [...gen.classes] : [...CLASS_NAMES]);
+      if (o.pegasi !== undefined) {
+        if (!gen.classes.includes(PEGASUS_CLASS)) throw new UserError(`--pegasi: the generator has no pegasus class (it knows ${gen.classes.join(', ')}); train one with --classes …,pegasus --pegasi DIR`);
+        if (!existsSync(o.detector)) throw new UserError(`--detector ${o.detector}: no such file (train one with \`pegasus classifier wings\`)`);
+      }
+      const pegasi = o.pegasi === undefined ? undefined : loadPegasi(o.pegasi);
+      const names = o.classes ?? (gen.classes.length > 0 ? cifarClasses(gen.classes) : [...CLASS_NAMES]);
       const missing = names.filter((n) => gen.classes.length > 0 && !gen.classes.includes(n));
       if (missing.length > 0) throw new UserError(`--classes: the generator was not trained on ${missing.join(', ')} (it knows ${gen.classes.join(', ')})`);
       for (const c of concept ?? []) {
@@ -94,6 +106,27 @@ export function evaluateCommand() {
         mkdirSync(o.cache, { recursive: true });
         writeFileSync(cachePath, Buffer.from(ref.features.data.buffer, ref.features.data.byteOffset, ref.features.data.byteLength));
       }
+      mkdirSync(o.out, { recursive: true });
+      if (pegasi !== undefined) {
+        log('pegasus: embedding the composites, nearest real test horses to the training set');
+        const horses = loadCifar10({ dir, split: 'test', classes: ['horse'], recordsPerFile: o.recordsPerFile });
+        const horseLabel = CLASS_NAMES.indexOf('horse');
+        const { net: detector } = loadClassifier(o.detector);
+        const pref = pegasusReference(net, detector, horseLabel, { images: train.images, labels: train.labels, features: ref.features.data }, pegasi.images, horses.images);
+        const draw = (cls: string) => gen.sample([{ name: cls, weight: 1 }], o.pegasusN, o.seed);
+        log(`pegasus: scoring ${o.pegasusN} pegasus and ${o.pegasusN} horse samples, the real test horses`);
+        const samples = draw(PEGASUS_CLASS);
+        const sets = [
+          scorePegasusSet('pegasus samples', samples, pref),
+          scorePegasusSet('horse samples (same generator)', draw('horse'), pref),
+          scorePegasusSet('real test horses', toFloat32(horses.images), pref),
+        ];
+        writeFileSync(join(o.out, 'pegasus.json'), JSON.stringify({ generator: gen.name, composites: o.pegasi, detector: o.detector, seed: o.seed, realP05: pref.realP05, sets }, null, 2) + '\n');
+        writePng(join(o.out, 'pegasus-nearest.png'), pegasusNearestSheet(samples, pref, train.images, pegasi.images));
+        console.log(formatPegasusScores(sets, pref.realP05));
+        console.log(`wrote ${join(o.out, 'pegasus.json')} and ${join(o.out, 'pegasus-nearest.png')}`);
+        if (o.pegasusOnly) return;
+      }
       const { report, sheet } = evaluateGenerator(gen, net, ref, test, { classifier: o.classifier }, {
         n: o.n,
         labels,
@@ -105,7 +138,6 @@ export function evaluateCommand() {
         meanNoise: o.meanNoise,
         log,
       });
-      mkdirSync(o.out, { recursive: true });
       writeFileSync(join(o.out, 'evaluation.json'), JSON.stringify(report, null, 2) + '\n');
       writePng(join(o.out, 'nearest.png'), nearestSheet(sheet, train.images));
       console.log(formatSummary(report));

@@ -6,6 +6,8 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { COMMITTED_MODELS } from '../models/committed.js';
 import { STRATEGIES, type Strategy } from '../generate/recipe.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../generate/config.js';
+import { defaultModelGenerateConfig } from '../generate/model.js';
+import { UserError } from '../errors.js';
 import { parseNonNegativeInt, parsePositiveInt, splitList } from './parsers.js';
 
 /** The default recorded choice, committed beside the models. */
@@ -43,18 +45,24 @@ function truncationValue(value: string): number | 'none' {
 export function generateCommand() {
   const s = defaultSearchConfig;
   return new Command('generate')
-    .description('Make the Pegasus: pegasus.png, pegasus-x8.png, batch/00-63.png, batch64.png, neighbours.png and pegasus.json in --out. Redraws the recorded choice unless --search.')
-    .option('--checkpoint <file>', 'class-conditional GAN generator', COMMITTED_MODELS.generator)
+    .description(
+      'Make the Pegasus: pegasus.png, pegasus-x8.png, batch/00-63.png, batch64.png, neighbours.png, strategies.png and pegasus.json in --out. ' +
+        'By default the generator\'s pegasus class draws them (64 random samples, the best of --candidates by wing detector and classifier); ' +
+        'with --composed, the composed strategies (embedding mixes, collage, guidance, diffusion) redraw their recorded choice, or search again with --search.',
+    )
+    .option('--checkpoint <file>', `GAN generator (default: ${COMMITTED_MODELS.pegasus}, with --composed ${COMMITTED_MODELS.generator})`)
+    .option('--detector <file>', 'wing detector that scores the candidates', COMMITTED_MODELS.detector)
+    .option('--composed', 'compose the Pegasus from CIFAR-10 classes instead (the earlier strategies)', false)
     .option('--classifier <file>', 'from-scratch CIFAR-10 classifier that scores the candidates', COMMITTED_MODELS.classifier)
     .option('--denoiser <file>', 'diffusion model for the diffusion strategy', COMMITTED_MODELS.denoiser)
     .option('--choice <file>', 'recorded choice: read without --search, written with it', DEFAULT_CHOICE)
     .option('--out <dir>', 'output folder', 'out')
-    .option('--search', 'search thousands of candidates and record a new choice', false)
+    .option('--search', 'with --composed: search thousands of candidates and record a new choice', false)
     .addOption(new Option('--strategy <list>', `with --search: strategies to try (default ${s.strategies.join(',')})`).argParser(strategyList))
-    .addOption(new Option('--candidates <n>', `with --search: GAN candidates (default ${s.candidates})`).argParser(atLeast64))
+    .addOption(new Option('--candidates <n>', `samples the best image is chosen from (default ${defaultModelGenerateConfig.candidates}; with --search: GAN candidates, default ${s.candidates})`).argParser(atLeast64))
     .addOption(new Option('--diffusion-candidates <n>', `with --search: diffusion candidates, 0 for none (default ${s.diffusionCandidates})`).argParser(parseNonNegativeInt))
     .addOption(new Option('--diffusion-steps <n>', `with --search: Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(parsePositiveInt))
-    .addOption(new Option('--seed <n>', `with --search: seed of the search (default ${s.seed})`).argParser(parseNonNegativeInt))
+    .addOption(new Option('--seed <n>', `first seed of the batch (default ${defaultModelGenerateConfig.batchSeed}; with --search: seed of the search, default ${s.seed})`).argParser(parseNonNegativeInt))
     .addOption(
       new Option('--body-share <a>', `with --search: the horse's share of the ideal belief horse vs bird+airplane; more asks for a clearer horse (default ${defaultGenerateConfig.score.bodyShare})`).argParser(share),
     )
@@ -65,7 +73,27 @@ export function generateCommand() {
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
     .action(async (o) => {
-      const { runGenerateCommand } = await import('../generate/command.js');
-      runGenerateCommand(o);
+      const { composed, detector, checkpoint, ...rest } = o;
+      if (composed || o.search) {
+        const { runGenerateCommand } = await import('../generate/command.js');
+        runGenerateCommand({ ...rest, checkpoint: checkpoint ?? COMMITTED_MODELS.generator });
+        return;
+      }
+      const extra = (['strategy', 'diffusionCandidates', 'diffusionSteps', 'bodyShare', 'truncation'] as const).filter((k) => o[k] !== undefined);
+      if (extra.length > 0) throw new UserError(`--${extra.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} choose what the composed search tries; add --composed --search`);
+      const { runModelGenerateCommand } = await import('../generate/modelCommand.js');
+      runModelGenerateCommand({
+        checkpoint: checkpoint ?? COMMITTED_MODELS.pegasus,
+        classifier: o.classifier,
+        detector,
+        choice: o.choice,
+        composedCheckpoint: COMMITTED_MODELS.generator,
+        denoiser: o.denoiser,
+        out: o.out,
+        ...(o.candidates !== undefined && { candidates: o.candidates }),
+        ...(o.seed !== undefined && { seed: o.seed }),
+        ...(o.data !== undefined && { data: o.data }),
+        recordsPerFile: o.recordsPerFile,
+      });
     });
 }

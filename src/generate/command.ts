@@ -199,8 +199,8 @@ export function runGenerateCommand(o: GenerateCommandOptions): void {
   console.log(`wrote ${files.join(', ')} to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
-/** Images of mixed GAN and diffusion recipes, in order, and the parts of the recombined ones. */
-function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string, score: ScoreConfig): { images: Float32Array; parts: WingParts } {
+/** Images of mixed GAN and diffusion recipes, in order, and the parts of the recombined ones (also the composed strategies' row of the model's strategies.png). */
+export function draw(g: LoadedGenerator, net: ResNet9, diffusion: LoadedDiffusionModel | null, recipes: readonly Recipe[], choicePath: string, score: ScoreConfig): { images: Float32Array; parts: WingParts } {
   const out = new Float32Array(recipes.length * IMAGE);
   let parts: WingParts | null = null;
   const ganIdx = recipes.flatMap((r, i) => (isDiffusion(r) || isRecombine(r) ? [] : [i]));
