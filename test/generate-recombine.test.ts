@@ -339,7 +339,7 @@ describe('recombine: search', () => {
 
   test('--strategy recombine writes recombine candidates that the recorded choice redraws', () => {
     const common = ['--checkpoint', p('g.pgc'), '--classifier', p('c.pgc'), '--data', fx.dir, '--records-per-file', String(fx.recordsPerFile), '--cache', p('cache'), '--choice', p('choice.json')];
-    const r = pegasus(['generate', '--search', '--strategy', 'recombine', '--candidates', '96', '--out', p('a'), ...common]);
+    const r = pegasus(['generate', '--composed', '--search', '--strategy', 'recombine', '--candidates', '96', '--out', p('a'), ...common]);
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(readFileSync(p('a', 'pegasus.json'), 'utf8'));
     assert.deepEqual(json.search.counts, { recombine: 96 });
@@ -355,7 +355,7 @@ describe('recombine: search', () => {
       if (e.scores.parts !== undefined) assert.ok(e.scores.pegasus >= e.scores.parts.pegasus - 1e-6 && e.scores.parts.visibility >= 0 && e.scores.parts.visibility <= 1);
     }
     assert.deepEqual(json.score.config.parts, { area: 30, contrast: 0.4, horseArea: 100 });
-    const d = pegasus(['generate', '--out', p('b'), ...common]);
+    const d = pegasus(['generate', '--composed', '--out', p('b'), ...common]);
     assert.equal(d.status, 0, d.stderr);
     for (const f of ['pegasus.png', 'batch64.png', 'neighbours.png']) assert.deepEqual(readFileSync(p('b', f)), readFileSync(p('a', f)), f);
     // the redraw judges the parts again and gets the search's scores

@@ -214,7 +214,7 @@ describe('pegasus generate (CLI)', () => {
   });
 
   const search = (choice: string, out: string) =>
-    pegasus(['generate', '--search', '--checkpoint', p('g.pgc'), '--candidates', '64', '--diffusion-candidates', '2', '--diffusion-steps', '2', '--choice', choice, '--out', out, ...common]);
+    pegasus(['generate', '--composed', '--search', '--checkpoint', p('g.pgc'), '--candidates', '64', '--diffusion-candidates', '2', '--diffusion-steps', '2', '--choice', choice, '--out', out, ...common]);
 
   test('search: every file at its size, 64 distinct images; redraw and re-search give the same images', () => {
     const r = search(p('choice.json'), p('a'));
@@ -260,7 +260,7 @@ describe('pegasus generate (CLI)', () => {
     assert.equal(Math.max(...bests.map((e) => e.scores.score)), json.best.scores.score);
 
     // the recorded choice redraws the same images
-    const d = pegasus(['generate', '--checkpoint', p('g.pgc'), '--choice', p('choice.json'), '--out', p('b'), ...common]);
+    const d = pegasus(['generate', '--composed', '--checkpoint', p('g.pgc'), '--choice', p('choice.json'), '--out', p('b'), ...common]);
     assert.equal(d.status, 0, d.stderr);
     for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'neighbours.png', 'strategies.png', join('batch', '37.png')]) {
       assert.deepEqual(readFileSync(p('b', f)), readFileSync(p('a', f)), f);
@@ -278,7 +278,7 @@ describe('pegasus generate (CLI)', () => {
     const old = JSON.parse(readFileSync(p('choice.json'), 'utf8'));
     delete old.strategyBest;
     writeFileSync(p('choice-old.json'), JSON.stringify(old));
-    const o2 = pegasus(['generate', '--checkpoint', p('g.pgc'), '--choice', p('choice-old.json'), '--out', p('b-old'), ...common]);
+    const o2 = pegasus(['generate', '--composed', '--checkpoint', p('g.pgc'), '--choice', p('choice-old.json'), '--out', p('b-old'), ...common]);
     assert.equal(o2.status, 0, o2.stderr);
     assert.deepEqual(readFileSync(p('b-old', 'batch64.png')), readFileSync(p('a', 'batch64.png')));
     assert.ok(!existsSync(p('b-old', 'strategies.png')));
@@ -292,19 +292,19 @@ describe('pegasus generate (CLI)', () => {
 
   test('missing or incompatible checkpoints and a stale choice fail with one clear line', () => {
     const cases: [string[], RegExp][] = [
-      [['generate', '--checkpoint', p('nope.pgc'), ...common], /--checkpoint .*nope\.pgc: no such file/],
-      [['generate', '--search', '--checkpoint', p('c.pgc'), ...common], /holds a "classifier" checkpoint, not a GAN generator/],
-      [['generate', '--search', '--checkpoint', p('g.pgc'), ...common, '--classifier', p('g.pgc')], /holds a "generator" checkpoint, expected "classifier"/],
-      [['generate', '--checkpoint', p('g.pgc'), '--choice', p('none.json'), ...common], /no recorded choice .* run `pegasus generate --search`/],
-      [['generate', '--checkpoint', p('g-other.pgc'), '--choice', p('choice.json'), ...common], /searched with another generator .* run `pegasus generate --search`/],
-      [['generate', '--strategy', 'mix', ...common], /add --search/],
-      [['generate', '--search', '--strategy', 'unicorn'], /--strategy.*expected strategies/],
-      [['generate', '--search', '--candidates', '10'], /--candidates.*at least 64/],
-      [['generate', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
-      [['generate', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
-      [['generate', '--search', '--truncation', '0'], /--truncation.*positive number .* or "none"/],
-      [['generate', '--search', '--truncation', 'wide'], /--truncation.*positive number .* or "none"/],
-      [['generate', '--truncation', 'none', ...common], /--truncation choose what --search tries; add --search/],
+      [['generate', '--composed', '--checkpoint', p('nope.pgc'), ...common], /--checkpoint .*nope\.pgc: no such file/],
+      [['generate', '--composed', '--search', '--checkpoint', p('c.pgc'), ...common], /holds a "classifier" checkpoint, not a GAN generator/],
+      [['generate', '--composed', '--search', '--checkpoint', p('g.pgc'), ...common, '--classifier', p('g.pgc')], /holds a "generator" checkpoint, expected "classifier"/],
+      [['generate', '--composed', '--checkpoint', p('g.pgc'), '--choice', p('none.json'), ...common], /no recorded choice .* run `pegasus generate --search`/],
+      [['generate', '--composed', '--checkpoint', p('g-other.pgc'), '--choice', p('choice.json'), ...common], /searched with another generator .* run `pegasus generate --search`/],
+      [['generate', '--composed', '--strategy', 'mix', ...common], /add --search/],
+      [['generate', '--composed', '--search', '--strategy', 'unicorn'], /--strategy.*expected strategies/],
+      [['generate', '--composed', '--search', '--candidates', '10'], /--candidates.*at least 64/],
+      [['generate', '--composed', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
+      [['generate', '--composed', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
+      [['generate', '--composed', '--search', '--truncation', '0'], /--truncation.*positive number .* or "none"/],
+      [['generate', '--composed', '--search', '--truncation', 'wide'], /--truncation.*positive number .* or "none"/],
+      [['generate', '--composed', '--truncation', 'none', ...common], /--truncation choose what --search tries; add --search/],
     ];
     for (const [args, pattern] of cases) {
       const r = pegasus(args);
