@@ -3,7 +3,7 @@
  * judged by our own CIFAR-10 classifier, with reference rows (real test images, blurred test images,
  * class means plus noise) computed the same way.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { CLASS_NAMES, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
@@ -13,7 +13,7 @@ import { evaluateGenerator, trainReference } from '../evaluate/evaluate.js';
 import { loadGeneratorSource } from '../evaluate/generator.js';
 import { nearestSheet } from '../evaluate/sheet.js';
 import { formatSummary } from '../evaluate/summary.js';
-import { writePng } from '../image/index.js';
+import { readPng, writePng } from '../image/index.js';
 import { crc32 } from '../nn/index.js';
 import { loadClassifier } from '../models/classifier/index.js';
 import { parseClassMix } from '../sample/classMix.js';
@@ -46,6 +46,36 @@ function noiseLevel(value: string): number {
   return n;
 }
 
+/**
+ * One `--pegasus-compare NAME=SOURCE` set as float NCHW images: a generate output folder
+ * (batch/*.png), a pegasi folder (its first n composites) or GENERATOR.pgc@MIX (n samples).
+ */
+function comparisonSet(spec: string, n: number, seed: number): { name: string; images: Float32Array } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new UserError(`--pegasus-compare ${spec}: expected NAME=SOURCE`);
+  const name = spec.slice(0, eq);
+  const source = spec.slice(eq + 1);
+  const at = source.lastIndexOf('@');
+  if (at > 0 && source.slice(0, at).endsWith('.pgc')) {
+    const g = loadGeneratorSource(source.slice(0, at));
+    return { name, images: g.sample(parseClassMix(source.slice(at + 1)), n, seed) };
+  }
+  if (existsSync(join(source, 'pegasi.bin'))) {
+    const set = loadPegasi(source);
+    return { name, images: toFloat32(set.images.subarray(0, Math.min(n, set.manifest.count) * 3072)) };
+  }
+  const dir = join(source, 'batch');
+  if (!existsSync(dir)) throw new UserError(`--pegasus-compare ${spec}: ${source} is neither a pegasus generate folder (no batch/), a pegasi folder nor GENERATOR.pgc@MIX`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+  const images = new Float32Array(files.length * 3072);
+  files.forEach((f, i) => {
+    const im = readPng(join(dir, f));
+    if (im.channels !== 3 || im.height !== 32 || im.width !== 32) throw new UserError(`${join(dir, f)} is not a 32×32 RGB image`);
+    images.set(toFloat32(im.data), i * 3072);
+  });
+  return { name, images };
+}
+
 export function evaluateCommand() {
   return new Command('evaluate')
     .description('Score a generator checkpoint (recognisability, realism, uniqueness, diversity) against reference rows; writes evaluation.json and nearest.png.')
@@ -64,6 +94,7 @@ export function evaluateCommand() {
     .option('--detector <file>', 'wing detector checkpoint (pegasus classifier wings)', DEFAULT_DETECTOR)
     .addOption(new Option('--pegasus-n <n>', 'pegasus (and horse) samples scored with --pegasi').argParser(atLeast(8)).default(1000))
     .option('--pegasus-only', 'with --pegasi: skip the per-class evaluation', false)
+    .option('--pegasus-compare <sets...>', 'with --pegasi: more sets scored the same way, each NAME=SOURCE: a pegasus generate folder (its batch/*.png), a pegasi folder, or GENERATOR.pgc@MIX (e.g. g.pgc@horse:0.7,bird:0.3)')
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
@@ -120,6 +151,10 @@ export function evaluateCommand() {
           scorePegasusSet('pegasus samples', samples, pref),
           scorePegasusSet('horse samples (same generator)', draw('horse'), pref),
           scorePegasusSet('real test horses', toFloat32(horses.images), pref),
+          ...(o.pegasusCompare ?? []).map((spec) => {
+            const { name, images } = comparisonSet(spec, o.pegasusN, o.seed);
+            return scorePegasusSet(name, images, pref);
+          }),
         ];
         writeFileSync(join(o.out, 'pegasus.json'), JSON.stringify({ generator: gen.name, composites: o.pegasi, detector: o.detector, seed: o.seed, realP05: pref.realP05, sets }, null, 2) + '\n');
         writePng(join(o.out, 'pegasus-nearest.png'), pegasusNearestSheet(samples, pref, train.images, pegasi.images));
