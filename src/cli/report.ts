@@ -1,6 +1,7 @@
 /** `pegasus report`: the report as HTML and PDF, built from the committed models and run folders. */
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { COMMITTED_MODELS } from '../models/committed.js';
 import { buildReport, WORD_LIMIT, writeReport } from '../report/build.js';
@@ -22,7 +23,9 @@ export function reportCommand() {
     .option('--runs <dirs...>', 'run folders, or folders holding them, to list as experiments (and search for evaluation.json); by default those of runs, models and docs/runs that exist', DEFAULT_RUNS)
     .option('--generated <dir>', 'output folder of pegasus generate (pegasus-x8.png, batch64.png, neighbours.png, pegasus.json)', 'out')
     .option('--discussion <file>', 'the discussion, in Markdown', 'docs/report.md')
-    .option('--generator <file>', 'GAN checkpoint whose generator and discriminator are drawn', COMMITTED_MODELS.generator)
+    .option('--generator <file>', 'GAN checkpoint whose generator and discriminator are drawn', COMMITTED_MODELS.pegasus)
+    .option('--pegasus-model <dir>', 'the pegasus-class model folder (composites manifest and preview, evaluation/pegasus.json)', dirname(COMMITTED_MODELS.pegasus))
+    .option('--blind <dir>', 'blind viewing tests, one folder each with result.json', 'docs/blind')
     .option('--denoiser <file>', 'diffusion checkpoint whose U-Net is drawn', COMMITTED_MODELS.denoiser)
     .option('--classifier-accuracy <file>', "the classifier's accuracy.json", 'models/classifier/accuracy.json')
     .option('--title <text>', 'the report title', 'pegasus: generating a Pegasus from CIFAR-10 alone')
@@ -41,6 +44,8 @@ export function reportCommand() {
         generator: opts.generator,
         denoiser: opts.denoiser,
         classifierAccuracy: opts.classifierAccuracy,
+        ...(existsSync(opts.pegasusModel) && { pegasusModel: opts.pegasusModel }),
+        blind: opts.blind,
       });
       if (built.words > WORD_LIMIT) console.error(`warning: the discussion has ${built.words} words, over the limit of ${WORD_LIMIT}`);
       if (built.unknownCitations.length > 0) console.error(`warning: unknown citation keys ${built.unknownCitations.join(', ')} (see src/report/references.ts)`);

@@ -11,6 +11,9 @@ import { htmlFileToPdf } from './chromium.js';
 import { findEvaluations, findExperiments } from './experiments.js';
 import { countWords, markdownToHtml } from './markdown.js';
 import { REFERENCES } from './references.js';
+import { pegasusClassSection } from './pegasusSections.js';
+import { loadCheckpointHeader } from '../nn/index.js';
+import type { RunConfig } from '../train/config.js';
 import { classifierTable, esc, evaluationTable, experimentsTable, figureParts, generatedSection, Numbering, placeholder, referenceList, sliceSvg, trainingCurves } from './sections.js';
 
 export interface ReportOptions {
@@ -27,6 +30,10 @@ export interface ReportOptions {
   readonly denoiser: string;
   /** The classifier's accuracy.json (test accuracy and confusion matrix). */
   readonly classifierAccuracy: string;
+  /** The committed pegasus-class model's folder (composites manifest and preview, evaluation/pegasus.json); absent: no such section. */
+  readonly pegasusModel?: string;
+  /** Folder of blind viewing tests (one subfolder each with result.json). */
+  readonly blind?: string;
 }
 
 export interface BuiltReport {
@@ -83,6 +90,15 @@ function architecture(n: Numbering, opts: ReportOptions): string {
   return parts.join('\n');
 }
 
+/** The class names of a GAN checkpoint ([] when it cannot be read). */
+function pegasusClasses(path: string): string[] {
+  try {
+    return [...((loadCheckpointHeader(path).config as RunConfig).train.classes ?? [])];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Builds the report's HTML from files.
  *
@@ -113,6 +129,9 @@ export function buildReport(opts: ReportOptions): BuiltReport {
     ['experiments', 'Experiments', experimentsTable(n, exps)],
     ['curves', 'Training curves', trainingCurves(n, exps)],
     ['pegasus', 'The Pegasus', generatedSection(n, opts.generated)],
+    ...(opts.pegasusModel === undefined
+      ? []
+      : [['pegasus-class', 'The pegasus class', pegasusClassSection(n, { modelDir: opts.pegasusModel, blindDir: opts.blind ?? 'docs/blind', classes: pegasusClasses(opts.generator) })] as [string, string, string]]),
     [
       'evaluation',
       'Evaluation',
