@@ -18,7 +18,7 @@ export function serveCommand() {
     .description('Start a local web app to make, compare and choose images (sliders per class, seeds, interpolation, nearest training images, export).')
     .option('--port <n>', 'port to listen on (0: any free port)', parsePort, 8080)
     .option('--host <address>', 'address to listen on (0.0.0.0 to share on the network)', '127.0.0.1')
-    .option('--checkpoint <file>', 'generator checkpoint (generator-ema.pgc or a run checkpoint.pgc)', COMMITTED_MODELS.generator)
+    .option('--checkpoint <file>', 'generator checkpoint (generator-ema.pgc or a run checkpoint.pgc); the default has the pegasus class', COMMITTED_MODELS.pegasus)
     .option('--classifier <file>', 'classifier that scores the images', COMMITTED_MODELS.classifier)
     .option('--data <dir>', 'CIFAR-10 folder for nearest training images (default: $PEGASUS_DATA or the cache)')
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
