@@ -45,6 +45,9 @@ export const REFERENCES: readonly Reference[] = [
   { key: 'dwibedi2017', short: 'Dwibedi et al. 2017', full: 'D. Dwibedi, I. Misra, M. Hebert. Cut, Paste and Learn: Surprisingly Easy Synthesis for Instance Detection. ICCV 2017.' },
   { key: 'park2019', short: 'Park et al. 2019', full: 'T. Park, M.-Y. Liu, T.-C. Wang, J.-Y. Zhu. Semantic Image Synthesis with Spatially-Adaptive Normalization. CVPR 2019 (SPADE).' },
   { key: 'perez2003', short: 'Pérez et al. 2003', full: 'P. Pérez, M. Gangnet, A. Blake. Poisson Image Editing. SIGGRAPH 2003.' },
+  { key: 'noguchi2019', short: 'Noguchi & Harada 2019', full: 'A. Noguchi, T. Harada. Image Generation From Small Datasets via Batch Statistics Adaptation. ICCV 2019.' },
+  { key: 'bau2020', short: 'Bau et al. 2020', full: 'D. Bau, S. Liu, T. Wang, J.-Y. Zhu, A. Torralba. Rewriting a Deep Generative Model. ECCV 2020.' },
+  { key: 'wang2021', short: 'Wang et al. 2021', full: 'S.-Y. Wang, D. Bau, J.-Y. Zhu. Sketch Your Own GAN. ICCV 2021.' },
 ];
 
 /** The reference with this key, or undefined. */
