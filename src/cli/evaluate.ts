@@ -58,7 +58,7 @@ function comparisonSet(spec: string, n: number, seed: number): { name: string; i
   const at = source.lastIndexOf('@');
   if (at > 0 && source.slice(0, at).endsWith('.pgc')) {
     const g = loadGeneratorSource(source.slice(0, at));
-    return { name, images: g.sample(parseClassMix(source.slice(at + 1)), n, seed) };
+    return { name, images: g.sample(parseClassMix(source.slice(at + 1), '--pegasus-compare'), n, seed) };
   }
   if (existsSync(join(source, 'pegasi.bin'))) {
     const set = loadPegasi(source);
@@ -101,7 +101,7 @@ export function evaluateCommand() {
     .option('--out <dir>', 'output folder', 'runs/evaluate')
     .action((o) => {
       if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
-      const concept = o.concept === undefined ? undefined : parseClassMix(o.concept);
+      const concept = o.concept === undefined ? undefined : parseClassMix(o.concept, '--concept');
       const gen = loadGeneratorSource(o.checkpoint, o.truncation);
       const { net } = loadClassifier(o.classifier);
       const dir = resolveDataDir(o.data);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
 import { UserError } from '../errors.js';
-import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
+import { assertPngOut, imagesFromNchw, makeGrid, writePng } from '../image/index.js';
 import { CHECKPOINT_FILE, CONFIG_FILE } from '../train/runFolder.js';
 import { loadDiffusionModel } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
@@ -95,6 +95,8 @@ export interface DiffusionSampleCommandOptions {
   readonly sampler?: string;
   readonly scale: number;
   readonly out: string;
+  /** Replace --out even when it is not a PNG. */
+  readonly force?: boolean;
 }
 
 /** Parses --sampler. */
@@ -112,6 +114,7 @@ export function parseSamplerKind(value: string): SamplerKind {
  */
 export function runDiffusionSampleCommand(o: DiffusionSampleCommandOptions): void {
   if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such file`);
+  assertPngOut(o.out, '--out', o.force);
   const { config, net, step } = loadDiffusionModel(o.checkpoint);
   const concepts = parseConcepts(o.concept ?? '', config.train.classes);
   const sampler = parseSamplerKind(o.sampler ?? 'heun');

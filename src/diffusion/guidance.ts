@@ -27,6 +27,9 @@ export interface Concept {
  *
  * @example parseConcepts('horse:3,bird:2', ['airplane', 'bird', 'horse']) // [{classIndex:2,weight:3},{classIndex:1,weight:2}]
  */
+/** The largest |guidance weight| of a concept (far beyond any useful guidance; bounds the sampler's range). */
+export const MAX_GUIDANCE_WEIGHT = 20;
+
 export function parseConcepts(spec: string, classes: readonly string[]): Concept[] {
   const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const out: Concept[] = [];
@@ -36,6 +39,9 @@ export function parseConcepts(spec: string, classes: readonly string[]): Concept
     const weight = rawWeight === undefined ? 1 : Number(rawWeight.trim() === '' ? NaN : rawWeight);
     if (name === '' || rest.length > 0 || !Number.isFinite(weight)) {
       throw new UserError(`--concept "${spec}": "${part}" is not NAME or NAME:WEIGHT (e.g. horse:3,bird:2,deer:-0.5)`);
+    }
+    if (Math.abs(weight) > MAX_GUIDANCE_WEIGHT) {
+      throw new UserError(`--concept "${spec}": the guidance weight of ${name} must lie within ±${MAX_GUIDANCE_WEIGHT}`);
     }
     const classIndex = classes.indexOf(name);
     if (classIndex < 0) throw new UserError(`--concept "${spec}": this model was not trained on "${name}"; it knows ${classes.join(', ')}`);

@@ -2,8 +2,9 @@
  * PNG files from and to CHW images, with pngjs (pure JavaScript, no native code).
  * PNG stores pixels interleaved (RGBA RGBA …); we convert to and from planar CHW here.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
 import { PNG } from 'pngjs';
 import type { Image } from './image.js';
 
@@ -57,10 +58,63 @@ export function decodePng(bytes: Uint8Array, keepAlpha = false): Image {
   return { data, channels, height, width };
 }
 
-/** Writes an image as a PNG file, creating the folder if needed. */
+/**
+ * Writes an image as a PNG file, creating the folder if needed. The bytes go to a temporary file
+ * beside it that is then renamed over `path`, so a reader never sees half a PNG.
+ */
 export function writePng(path: string, image: Image): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, encodePng(image));
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, encodePng(image));
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Checks, before any work, that a PNG can be written at `path`: not a folder, no file where a folder
+ * must be, and no existing file that is not a PNG (someone's work) unless `force`. Throws a
+ * UserError naming `flag` and what to do.
+ * @example assertPngOut(opts.out, '--out', opts.force);
+ */
+export function assertPngOut(path: string, flag: string, force = false): void {
+  const stat = (q: string) => {
+    try {
+      return statSync(q);
+    } catch {
+      return undefined; // missing, or below a file (ENOTDIR): the walk up finds out which
+    }
+  };
+  const st = stat(path);
+  if (st?.isDirectory()) throw new UserError(`${flag} ${path} is a folder; give a file name such as ${join(path, 'samples.png')}`);
+  if (st !== undefined) {
+    if (!st.isFile()) throw new UserError(`${flag} ${path} is not a regular file; choose another path`);
+    const head = Buffer.alloc(8);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, 8, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (!head.equals(SIGNATURE) && !force) throw new UserError(`${flag} ${path} exists and is not a PNG; choose another path (or add --force to replace it)`);
+  }
+  // the nearest existing ancestor must be a folder (mkdir would fail on a file later)
+  let dir = dirname(path);
+  for (;;) {
+    const d = stat(dir);
+    if (d !== undefined) {
+      if (!d.isDirectory()) throw new UserError(`${flag} ${path}: ${dir} is a file, not a folder; choose another path`);
+      break;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
 }
 
 /** Reads a PNG file into a CHW image (RGB, or RGBA with `keepAlpha`). */

@@ -1,7 +1,7 @@
 /**
  * Checkpoint files on disk (the format itself is in checkpoint.ts): atomic writes and verified reads.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import {
   CHECKPOINT_PREFIX_BYTES,
@@ -50,8 +50,11 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
 export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedCheckpoint {
   let file: Uint8Array;
   try {
+    // NOTE: only regular files: reading a device such as /dev/zero whole would never end
+    if (!statSync(path).isFile()) throw new UserError(`${path} is not a regular file; give a checkpoint file (.pgc)`);
     file = readFileSync(path);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
   return decodeCheckpoint(file, path, opts);
@@ -64,8 +67,10 @@ export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedChec
 export function loadCheckpointHeader(path: string, opts: LoadOptions = {}): CheckpointHeader {
   let fd: number;
   try {
+    if (!statSync(path).isFile()) throw new UserError(`${path} is not a regular file; give a checkpoint file (.pgc)`);
     fd = openSync(path, 'r');
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
   try {

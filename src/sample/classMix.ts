@@ -10,22 +10,29 @@ export interface ClassWeight {
   readonly weight: number;
 }
 
+/** The largest |weight| of a class in a mixture of embeddings (the web API's bound too). */
+export const MAX_CLASS_WEIGHT = 4;
+
 /**
  * @example parseClassMix('horse:0.7,bird:0.3') // [{name:'horse',weight:0.7},{name:'bird',weight:0.3}]
  * @example parseClassMix('horse') // [{name:'horse',weight:1}]
  */
-export function parseClassMix(spec: string): ClassWeight[] {
+
+export function parseClassMix(spec: string, flag = '--class'): ClassWeight[] {
   const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (parts.length === 0) throw new UserError(`--class "${spec}": give a class name, or a mixture like horse:0.7,bird:0.3`);
+  if (parts.length === 0) throw new UserError(`${flag} "${spec}": give a class name, or a mixture like horse:0.7,bird:0.3`);
   const out: ClassWeight[] = [];
   for (const part of parts) {
     const [rawName = '', rawWeight, ...rest] = part.split(':');
     const name = rawName.trim().toLowerCase();
     const weight = rawWeight === undefined ? 1 : Number(rawWeight);
     if (name === '' || rest.length > 0 || !Number.isFinite(weight)) {
-      throw new UserError(`--class "${spec}": "${part}" is not NAME or NAME:WEIGHT (e.g. horse:0.7)`);
+      throw new UserError(`${flag} "${spec}": "${part}" is not NAME or NAME:WEIGHT (e.g. horse:0.7)`);
     }
-    if (out.some((c) => c.name === name)) throw new UserError(`--class "${spec}": ${name} is given twice`);
+    if (Math.abs(weight) > MAX_CLASS_WEIGHT) {
+      throw new UserError(`${flag} "${spec}": the weight of ${name} must lie within ±${MAX_CLASS_WEIGHT} (further out the generator only saturates)`);
+    }
+    if (out.some((c) => c.name === name)) throw new UserError(`${flag} "${spec}": ${name} is given twice`);
     out.push({ name, weight });
   }
   return out;

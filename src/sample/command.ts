@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
+import { assertPngOut, imagesFromNchw, makeGrid, writePng } from '../image/index.js';
 import { parseClassMix } from './classMix.js';
 import { loadGenerator, sampleImages } from './sampler.js';
 
@@ -15,12 +15,15 @@ export interface SampleCommandOptions {
   readonly out: string;
   /** ψ of the truncation trick (absent: untruncated). */
   readonly truncation?: number;
+  /** Replace --out even when it is not a PNG. */
+  readonly force?: boolean;
 }
 
 export function runSampleCommand(o: SampleCommandOptions): void {
   if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such file`);
-  const g = loadGenerator(o.checkpoint);
+  assertPngOut(o.out, '--out', o.force);
   const mix = o.class === undefined ? [] : parseClassMix(o.class);
+  const g = loadGenerator(o.checkpoint);
   const x = sampleImages(g, mix, o.n, o.seed, o.truncation);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   mkdirSync(dirname(o.out), { recursive: true });

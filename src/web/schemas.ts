@@ -6,13 +6,14 @@
  * The class names come from the generator checkpoint, so the schemas are built per model.
  */
 import type { FastifySchemaValidationError } from 'fastify';
+import { MAX_CLASS_WEIGHT } from '../sample/classMix.js';
 
 /** Bounds the server accepts (and the page's controls use); enforced below. */
 export const LIMITS = {
   /** Images per request: keeps every request to a fraction of a second (a 32-image batch is ~0.1 s). */
   maxImages: 32,
   /** Largest |weight| of a class: beyond it the embeddings leave anything the generator has seen. */
-  maxWeight: 4,
+  maxWeight: MAX_CLASS_WEIGHT,
   /** Seeds are 32-bit, as Rng takes them. */
   maxSeed: 4294967295,
   /** Most training neighbours returned per query. */
