@@ -105,7 +105,7 @@ describe('pegasus train / sample / plot', () => {
     assert.equal((readFileSync(join(diff, 'losses.svg'), 'utf8').match(/<polyline /g) ?? []).length, 1);
   });
 
-  test('Ctrl-C saves a checkpoint and exits cleanly; --resume continues', async () => {
+  test('Ctrl-C saves a checkpoint and exits with 130 (stopped, not finished); --resume continues', async () => {
     const out = join(ws.tmp, 'sigint');
     const child = spawn(process.execPath, [...cli, 'train', '--preset', 'tiny', '--steps', '100000', '--out', out, ...ws.data], {
       cwd: repo,
@@ -120,10 +120,14 @@ describe('pegasus train / sample / plot', () => {
     }
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', r));
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 130, stderr);
     assert.match(stderr, /stopped at step \d+; continue with: pegasus train --resume/);
     assert.ok(existsSync(join(out, 'checkpoint.pgc')));
     const stepped = Number(/stopped at step (\d+)/.exec(stderr)![1]);
+    const behind = pegasus(['train', '--resume', out, '--steps', String(stepped), ...ws.data]);
+    assert.notEqual(behind.status, 0);
+    assert.match(behind.stderr, new RegExp(`is already at update ${stepped}; give --steps above ${stepped} to go on`));
+    assert.doesNotMatch(readFileSync(join(out, 'config.json'), 'utf8'), new RegExp(`"steps": ${stepped}\\b`));
     const r = pegasus(['train', '--resume', out, '--steps', String(stepped + 2), ...ws.data]);
     assert.equal(r.status, 0, r.stderr);
     const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);

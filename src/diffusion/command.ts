@@ -81,6 +81,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
   }
   const r = await runDiffusionTraining({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
   if (!r.interrupted) console.error(`done: ${r.step} steps; run folder ${runDir}`);
+  else process.exitCode = 130; // saved, not finished: exit as an interrupted command does
 }
 
 /** The flags of `pegasus sample` for a diffusion checkpoint. */

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
+import { UserError } from '../errors.js';
 import type { LrDecay, ModelKind, RunConfig } from './config.js';
 import { checkLrDecay } from './lrSchedule.js';
 import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
@@ -58,6 +59,10 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
     const saved = readRunConfig(runDir);
     const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
+    const at = checkpointStep(join(runDir, CHECKPOINT_FILE));
+    if (steps <= at) {
+      throw new UserError(`${runDir} is already at update ${at}${o.steps !== undefined || o.epochs !== undefined ? '' : `, the end of its ${steps} steps`}; give --steps above ${at} to go on`);
+    }
     config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
     const base = resolveRunConfig(o.model, o.preset, {
@@ -83,4 +88,6 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   checkLrDecay(config.train);
   const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
   if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
+  // a run stopped by Ctrl-C or SIGTERM is saved but not finished: exit as an interrupted command does
+  else process.exitCode = 130;
 }
