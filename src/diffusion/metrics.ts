@@ -4,7 +4,8 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { METRICS_FILE, writeFileAtomic } from '../train/runFolder.js';
+import { METRICS_FILE } from '../train/runFolder.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 export interface DiffusionMetricsLine {
   readonly step: number; // updates done

@@ -7,7 +7,8 @@
  * Every recipe only makes sense for the generator it was searched with: a different file (a newly
  * trained model) is refused with a message that says to search again.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { crc32 } from '../nn/index.js';
@@ -89,9 +90,7 @@ export function assertSameModel(recorded: ModelFingerprint, current: ModelFinger
 /** Writes the choice atomically (temporary name, then rename). */
 export function writeChoice(path: string, c: RecordedChoice): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(c, null, 1) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(c, null, 1) + '\n');
 }
 
 /**

@@ -9,6 +9,7 @@
  *   probability, keeps separating images it is sure of) plus the classifier's log-probability
  *   that the image is a horse.
  */
+import { IMAGE_BYTES as IMAGE } from '../data/index.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import { embedImages } from '../evaluate/embed.js';
 import { wingProbabilities } from '../evaluate/wings.js';
@@ -16,8 +17,6 @@ import { PEGASUS_CLASS } from '../pegasi/dataset.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
 import { UserError } from '../errors.js';
 import { drawGan } from './gan.js';
-
-const IMAGE = 3072;
 
 export interface ModelGenerateConfig {
   readonly batchSize: number; // images in the uncurated batch

@@ -11,9 +11,10 @@
  *                                own generator, under the same score
  *   pegasus.json                 seeds, scores and nearest-neighbour distances of every image
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { CLASS_NAMES, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFolderAtomic } from '../atomicWrite.js';
+import { CLASS_NAMES, IMAGE_BYTES as IMAGE, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
 import { loadDiffusionModel } from '../diffusion/checkpoint.js';
 import { kNearest, rows, squaredNorms } from '../evaluate/distances.js';
 import { UserError } from '../errors.js';
@@ -26,7 +27,6 @@ import { assertPegasusClass, defaultModelGenerateConfig, modelPegasus, scoreMode
 import { batchFileName } from './outputs.js';
 import { isDiffusion } from './recipe.js';
 
-const IMAGE = 3072;
 const log = (m: string) => console.error(`generate: ${m}`);
 
 export interface ModelGenerateOptions {
@@ -76,25 +76,6 @@ function composedRow(o: ModelGenerateOptions, classifier: ResNet9, detector: Res
 
 const tile = (m: ModelImage): Image => imageFromChw(m.pixels, 3, 32, 32);
 
-/** Writes the files into a new folder beside `dir`, then puts it in place of `dir` (never a half-written set). */
-function writeSet(dir: string, write: (into: string) => void): void {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, 'batch'), { recursive: true });
-  try {
-    write(tmp);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
-}
-
 /**
  * Runs `pegasus generate` with the pegasus-class generator.
  * @example runModelGenerateCommand({ checkpoint: 'models/cgan-pegasus/generator-ema.pgc', … })
@@ -141,7 +122,7 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
     score: m.score,
     nearestTrain: { index: nn.index[i]!, distance: nn.distance[i]! },
   });
-  writeSet(o.out, (dir) => {
+  writeFolderAtomic(o.out, (dir) => {
     writePng(join(dir, 'pegasus.png'), tile(best));
     writePng(join(dir, 'pegasus-x8.png'), upscale(tile(best), 8));
     batch.forEach((m, i) => writePng(join(dir, batchFileName(i)), tile(m)));

@@ -2,8 +2,9 @@
  * PNG files from and to CHW images, with pngjs (pure JavaScript, no native code).
  * PNG stores pixels interleaved (RGBA RGBA …); we convert to and from planar CHW here.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { UserError } from '../errors.js';
 import { PNG } from 'pngjs';
 import type { Image } from './image.js';
@@ -58,20 +59,10 @@ export function decodePng(bytes: Uint8Array, keepAlpha = false): Image {
   return { data, channels, height, width };
 }
 
-/**
- * Writes an image as a PNG file, creating the folder if needed. The bytes go to a temporary file
- * beside it that is then renamed over `path`, so a reader never sees half a PNG.
- */
+/** Writes an image as a PNG file, creating the folder if needed, atomically (see atomicWrite.ts). */
 export function writePng(path: string, image: Image): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, encodePng(image));
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(path, encodePng(image));
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

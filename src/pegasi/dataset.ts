@@ -8,11 +8,12 @@
  *   manifest.json   the split, seed, count and the horses that were usable
  *   preview.png     the first 64 composites, 4× upscaled
  *
- * The folder is written under a temporary name and renamed into place, so it exists whole or not
- * at all.
+ * The folder is written under a temporary name and renamed into place (writeFolderAtomic), so it
+ * exists whole or not at all.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFolderAtomic } from '../atomicWrite.js';
 import { loadCifar10, type Split } from '../data/cifar10.js';
 import { IMAGE_BYTES, RECORD_BYTES } from '../data/cifar10Format.js';
 import { hashInts } from '../data/rng.js';
@@ -123,12 +124,7 @@ export function makePegasi(src: PegasiSources, split: Split, n: number, seed: nu
 /** Writes the folder atomically (see the file comment); refuses to replace an existing one. */
 export function writePegasi(dir: string, set: PegasiSet): void {
   if (existsSync(dir)) throw new UserError(`${dir} already exists; choose another --out or remove it`);
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  try {
+  writeFolderAtomic(dir, (tmp) => {
     const n = set.manifest.count;
     const records = new Uint8Array(n * RECORD_BYTES);
     for (let i = 0; i < n; i++) {
@@ -140,11 +136,7 @@ export function writePegasi(dir: string, set: PegasiSet): void {
     writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(set.manifest, null, 1) + '\n');
     const first = imagesFromNchw(set.images.subarray(0, Math.min(64, n) * IMAGE_BYTES), Math.min(64, n), 3, 32, 32);
     writePng(join(tmp, PREVIEW_FILE), makeGrid(first, { cols: 8, scale: 4 }));
-    renameSync(tmp, dir);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
 
 /**

@@ -9,8 +9,9 @@
  *
  * Named after NVlabs/edm's habit of writing the resolved options as JSON into each run folder.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { UserError } from '../errors.js';
 import type { RunConfig } from './config.js';
 
@@ -34,13 +35,6 @@ export interface MetricsLine {
   readonly elapsedSeconds: number; // wall time of the run, summed over resumes
   readonly dTrain?: number; // every heldOutEvery steps: D's mean logit on fixed training images…
   readonly dHeldOut?: number; // …and on held-out test images of the same classes (heldOut.ts)
-}
-
-/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** Creates a new run folder; refuses one that already holds a run (use --resume for that). */
