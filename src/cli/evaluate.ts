@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { CLASS_NAMES, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
+import { CLASS_NAMES, IMAGE_BYTES, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
 import { getBackend } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { evaluateGenerator, trainReference } from '../evaluate/evaluate.js';
@@ -62,16 +62,16 @@ function comparisonSet(spec: string, n: number, seed: number): { name: string; i
   }
   if (existsSync(join(source, 'pegasi.bin'))) {
     const set = loadPegasi(source);
-    return { name, images: toFloat32(set.images.subarray(0, Math.min(n, set.manifest.count) * 3072)) };
+    return { name, images: toFloat32(set.images.subarray(0, Math.min(n, set.manifest.count) * IMAGE_BYTES)) };
   }
   const dir = join(source, 'batch');
   if (!existsSync(dir)) throw new UserError(`--pegasus-compare ${spec}: ${source} is neither a pegasus generate folder (no batch/), a pegasi folder nor GENERATOR.pgc@MIX`);
   const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
-  const images = new Float32Array(files.length * 3072);
+  const images = new Float32Array(files.length * IMAGE_BYTES);
   files.forEach((f, i) => {
     const im = readPng(join(dir, f));
     if (im.channels !== 3 || im.height !== 32 || im.width !== 32) throw new UserError(`${join(dir, f)} is not a 32×32 RGB image`);
-    images.set(toFloat32(im.data), i * 3072);
+    images.set(toFloat32(im.data), i * IMAGE_BYTES);
   });
   return { name, images };
 }
@@ -150,7 +150,7 @@ export function evaluateCommand() {
         const sets = [
           scorePegasusSet('pegasus samples', samples, pref),
           scorePegasusSet('horse samples (same generator)', draw('horse'), pref),
-          scorePegasusSet('real test horses', toFloat32(horses.images), pref),
+          pref.realHorses,
           ...(o.pegasusCompare ?? []).map((spec) => {
             const { name, images } = comparisonSet(spec, o.pegasusN, o.seed);
             return scorePegasusSet(name, images, pref);

@@ -17,7 +17,7 @@ import { imageFromChw, makeGrid, type Image } from '../image/index.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import { kNearest, rows, squaredNorms, type Rows } from './distances.js';
 import { meanPairwiseDistance } from './diversity.js';
-import { embedImages } from './embed.js';
+import { embedImages, type Embedding } from './embed.js';
 import { frechetDistance } from './frechet.js';
 import { gaussianFit, type GaussianFit } from './linalg.js';
 import { wingProbabilities } from './wings.js';
@@ -59,8 +59,16 @@ export interface PegasusReference {
   readonly realP05: number;
   /** Mean pairwise feature distance of real test horses. */
   readonly realDiversity: number;
+  /** The real test horses scored like any set, from the embedding and distances computed for the scale above. */
+  readonly realHorses: PegasusSetScores;
 }
 
+/** What scoring a set needs of it: its pixels, its (flip-averaged) embedding and its distances to the nearest training images. */
+interface SetParts {
+  readonly images: Float32Array;
+  readonly emb: Embedding;
+  readonly nearTrain: Float32Array;
+}
 
 function nearestDistances(q: Float32Array, base: Rows, norms: Float32Array): Float32Array {
   const nn = kNearest(rows(q, IMAGE_BYTES), base, 1, { baseNorms: norms });
@@ -91,8 +99,9 @@ export function pegasusReference(
   const compositeFeatures = embedImages(classifier, compositePixels.data).features;
   const testFloat = toFloat32(testHorses);
   const trainNorms = squaredNorms(trainPixels);
-  const realNearest = Float32Array.from(nearestDistances(testFloat, trainPixels, trainNorms)).sort();
-  return {
+  const real: SetParts = { images: testFloat, emb: embedImages(classifier, testFloat, { flipTta: true }), nearTrain: nearestDistances(testFloat, trainPixels, trainNorms) };
+  const realNearest = Float32Array.from(real.nearTrain).sort();
+  const base: Omit<PegasusReference, 'realHorses'> = {
     classifier,
     detector,
     horseLabel,
@@ -103,8 +112,9 @@ export function pegasusReference(
     compositeFit: gaussianFit(compositeFeatures, d),
     horseFit: gaussianFit(trainFeatures, d, horseRows),
     realP05: realNearest[Math.floor(0.05 * realNearest.length)]!,
-    realDiversity: meanPairwiseDistance(rows(embedImages(classifier, testFloat).features, d)),
+    realDiversity: meanPairwiseDistance(rows(real.emb.features, d)),
   };
+  return { ...base, realHorses: scoreParts('real test horses', real, base) };
 }
 
 /**
@@ -112,8 +122,11 @@ export function pegasusReference(
  * @example const s = scorePegasusSet('pegasus samples', images, ref);
  */
 export function scorePegasusSet(name: string, images: Float32Array, ref: PegasusReference): PegasusSetScores {
+  return scoreParts(name, { images, emb: embedImages(ref.classifier, images, { flipTta: true }), nearTrain: nearestDistances(images, ref.trainPixels, ref.trainNorms) }, ref);
+}
+
+function scoreParts(name: string, { images, emb, nearTrain }: SetParts, ref: Omit<PegasusReference, 'realHorses'>): PegasusSetScores {
   const n = images.length / IMAGE_BYTES;
-  const emb = embedImages(ref.classifier, images, { flipTta: true });
   const k = ref.classifier.config.numClasses;
   const d = emb.dim;
   let pHorse = 0;
@@ -126,7 +139,6 @@ export function scorePegasusSet(name: string, images: Float32Array, ref: Pegasus
     if (best === ref.horseLabel) top1++;
   }
   const pWing = wingProbabilities(ref.detector, images);
-  const nearTrain = nearestDistances(images, ref.trainPixels, ref.trainNorms);
   const nearComposite = nearestDistances(images, ref.compositePixels, ref.compositeNorms);
   let closer = 0;
   for (let i = 0; i < n; i++) if (nearTrain[i]! < ref.realP05 || nearComposite[i]! < ref.realP05) closer++;
