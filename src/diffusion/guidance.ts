@@ -20,6 +20,9 @@ export interface Concept {
   readonly weight: number;
 }
 
+/** The largest |guidance weight| of a concept (far beyond any useful guidance; bounds the sampler's range). */
+export const MAX_GUIDANCE_WEIGHT = 20;
+
 /**
  * Parses `--concept` values: "horse:3,bird:2,deer:-0.5" (NAME:WEIGHT, or NAME alone for weight 1)
  * against the classes the model was trained on (its class index is the position in `classes`).
@@ -27,9 +30,6 @@ export interface Concept {
  *
  * @example parseConcepts('horse:3,bird:2', ['airplane', 'bird', 'horse']) // [{classIndex:2,weight:3},{classIndex:1,weight:2}]
  */
-/** The largest |guidance weight| of a concept (far beyond any useful guidance; bounds the sampler's range). */
-export const MAX_GUIDANCE_WEIGHT = 20;
-
 export function parseConcepts(spec: string, classes: readonly string[]): Concept[] {
   const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const out: Concept[] = [];

@@ -42,6 +42,11 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
   renameSync(tmp, path);
 }
 
+/** NOTE: only regular files are read: reading a device such as /dev/zero whole would never end. */
+function assertRegularFile(path: string): void {
+  if (!statSync(path).isFile()) throw new UserError(`${path} is not a regular file; give a checkpoint file (.pgc)`);
+}
+
 /**
  * Reads and verifies a checkpoint file. Throws a UserError naming the file and the problem when it
  * cannot be read, is not a pegasus checkpoint, is from another format version, is truncated or
@@ -50,8 +55,7 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
 export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedCheckpoint {
   let file: Uint8Array;
   try {
-    // NOTE: only regular files: reading a device such as /dev/zero whole would never end
-    if (!statSync(path).isFile()) throw new UserError(`${path} is not a regular file; give a checkpoint file (.pgc)`);
+    assertRegularFile(path);
     file = readFileSync(path);
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -67,7 +71,7 @@ export function loadCheckpoint(path: string, opts: LoadOptions = {}): LoadedChec
 export function loadCheckpointHeader(path: string, opts: LoadOptions = {}): CheckpointHeader {
   let fd: number;
   try {
-    if (!statSync(path).isFile()) throw new UserError(`${path} is not a regular file; give a checkpoint file (.pgc)`);
+    assertRegularFile(path);
     fd = openSync(path, 'r');
   } catch (e) {
     if (e instanceof UserError) throw e;

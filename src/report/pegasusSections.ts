@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wrap } from '../diagram/svg.js';
 import type { PegasusSetScores } from '../evaluate/pegasus.js';
 import type { PegasiManifest } from '../pegasi/dataset.js';
 import { esc, figure, placeholder, type Numbering } from './sections.js';
@@ -46,7 +47,7 @@ export function pipelineSvg(train: PegasiManifest | null, test: PegasiManifest |
     const fill = i === 4 ? '#fdf0d5' : i === 5 ? '#dcedf9' : '#eeeeee';
     parts.push(`<rect x="20" y="${y}" width="${W - 40}" height="${boxH}" rx="6" fill="${fill}" stroke="#555"/>`);
     parts.push(`<text x="32" y="${y + 18}" font-size="13" font-weight="bold">${esc(title)}</text>`);
-    wrapText(text, 92, 2).forEach((line, k) => parts.push(`<text x="32" y="${y + 35 + 14 * k}" font-size="11">${esc(line)}</text>`));
+    twoLines(text, 92).forEach((line, k) => parts.push(`<text x="32" y="${y + 35 + 14 * k}" font-size="11">${esc(line)}</text>`));
     if (i > 0) parts.push(`<line x1="${W / 2}" y1="${y - gap}" x2="${W / 2}" y2="${y - 3}" stroke="#555" marker-end="url(#a)"/>`);
   });
   if (side) parts.push(`<text x="20" y="${H - 14}" font-size="11" fill="#7b4bb3">${esc(side)}</text>`);
@@ -54,23 +55,10 @@ export function pipelineSvg(train: PegasiManifest | null, test: PegasiManifest |
   return parts.join('\n');
 }
 
-/** Up to `lines` lines of at most `width` characters, broken at spaces; the last ends in … when cut. */
-function wrapText(text: string, width: number, lines: number): string[] {
-  const out: string[] = [];
-  let rest = text;
-  while (rest.length > 0 && out.length < lines) {
-    if (rest.length <= width) {
-      out.push(rest);
-      rest = '';
-      break;
-    }
-    const cut = rest.lastIndexOf(' ', width);
-    const at = cut > 0 ? cut : width;
-    out.push(rest.slice(0, at));
-    rest = rest.slice(at).trimStart();
-  }
-  if (rest.length > 0) out[out.length - 1] = `${out[out.length - 1]!.slice(0, width - 1)}…`;
-  return out;
+/** `text` wrapped at `width` characters (diagram/svg.ts's wrap), at most two lines, the second ending in … when cut. */
+function twoLines(text: string, width: number): string[] {
+  const lines = wrap(text, width);
+  return lines.length <= 2 ? lines : [lines[0]!, `${lines[1]!.slice(0, width - 1)}…`];
 }
 
 function readJson<T>(path: string): T | null {

@@ -17,7 +17,6 @@ export const MAX_CLASS_WEIGHT = 4;
  * @example parseClassMix('horse:0.7,bird:0.3') // [{name:'horse',weight:0.7},{name:'bird',weight:0.3}]
  * @example parseClassMix('horse') // [{name:'horse',weight:1}]
  */
-
 export function parseClassMix(spec: string, flag = '--class'): ClassWeight[] {
   const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (parts.length === 0) throw new UserError(`${flag} "${spec}": give a class name, or a mixture like horse:0.7,bird:0.3`);
