@@ -1,7 +1,7 @@
 /**
  * `pegasus classifier train|eval`: the CIFAR-10 classifier that evaluation uses as its judge.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
@@ -14,6 +14,8 @@ import { defaultWingTrainConfig, trainWingDetector } from '../evaluate/wings.js'
 import { loadPegasi } from '../pegasi/dataset.js';
 import { defaultClassifierConfig, loadClassifier } from '../models/classifier/index.js';
 import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { assertOutFile, assertOutFolder, JSON_OUTPUT } from '../outPath.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 /** The committed classifier, relative to the repository root. */
 export const DEFAULT_CLASSIFIER = 'models/classifier/classifier.pgc';
@@ -43,6 +45,7 @@ function trainSub() {
     .option('--out <dir>', 'output folder', 'runs/classifier')
     .option('--resume', 'continue from <out>/last.pgc when it exists', false)
     .action((o) => {
+      assertOutFolder(o.out, '--out');
       const dir = resolveDataDir(o.data);
       const recordsPerFile = o.recordsPerFile;
       let train = loadCifar10({ dir, split: 'train', recordsPerFile });
@@ -95,6 +98,7 @@ function evalSub() {
     .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
     .option('--no-tta', 'do not average over the mirror image')
     .action((o) => {
+      assertOutFile(o.out, '--out', JSON_OUTPUT, false, '');
       const { net } = loadClassifier(o.checkpoint);
       const test = loadCifar10({ dir: resolveDataDir(o.data), split: 'test', recordsPerFile: o.recordsPerFile });
       const t0 = performance.now();
@@ -103,7 +107,7 @@ function evalSub() {
       console.log(`test accuracy ${(100 * r.accuracy).toFixed(2)}% on ${r.count} images${o.tta ? ' (flip TTA)' : ''}, ${secs.toFixed(1)} s`);
       console.log(formatConfusion(r));
       mkdirSync(dirname(o.out), { recursive: true });
-      writeFileSync(o.out, JSON.stringify({ checkpoint: o.checkpoint, ...r }, null, 2) + '\n');
+      writeFileAtomic(o.out, JSON.stringify({ checkpoint: o.checkpoint, ...r }, null, 2) + '\n');
       console.log(`wrote ${o.out}`);
     });
 }
@@ -122,6 +126,7 @@ function wingsSub() {
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <dir>', 'output folder', 'runs/wing-detector')
     .action((o) => {
+      assertOutFolder(o.out, '--out');
       const pegasi = loadPegasi(o.pegasi);
       const cfg = { ...d, epochs: o.epochs, seed: o.seed };
       const t0 = performance.now();

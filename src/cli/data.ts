@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { countPerClass, loadCifar10 } from '../data/cifar10.js';
@@ -18,10 +18,12 @@ import {
   type RecordsPerFile,
 } from '../data/cifar10Format.js';
 import { DATA_ENV, defaultCacheRoot, resolveDataDir } from '../data/dataDir.js';
+import { checkFileStatistics, fileStatistics, findChecksums, verifyChecksums } from '../data/integrity.js';
 import { CIFAR10_MD5, CIFAR10_URL, fetchCifar10 } from '../data/fetch.js';
 import { UserError } from '../errors.js';
 import { PREVIEW_FILE, makePegasi, pegasiSources, writePegasi } from '../pegasi/dataset.js';
 import { parsePositiveInt } from './parsers.js';
+import { assertOutFolder } from '../outPath.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -49,13 +51,32 @@ export function checkReport(dir: string, recordsPerFile: RecordsPerFile): string
   const row = (name: string, a: string, b: string) => `  ${name.padEnd(12)}${a.padStart(8)}${b.padStart(8)}`;
   const files = TRAIN_FILES.length + TEST_FILES.length;
   const perFile = train.count / TRAIN_FILES.length;
+  if (perFile === RECORDS_PER_FILE) {
+    // the official files hold exactly 5,000 training and 1,000 test images of every class
+    CLASS_NAMES.forEach((name, k) => {
+      if (trainCounts[k] !== 5000 || testCounts[k] !== 1000) {
+        throw new UserError(`${dir}: ${fmt(trainCounts[k]!)} training and ${fmt(testCounts[k]!)} test images are ${name} (CIFAR-10 has 5,000 and 1,000); the labels are damaged: download CIFAR-10 again with \`pegasus data fetch\``);
+      }
+    });
+  }
+  const stats = [...TRAIN_FILES, ...TEST_FILES].map((file) => fileStatistics(file, readFileSync(join(dir, file))));
+  for (const st of stats) checkFileStatistics(dir, st);
+  const sums = findChecksums(dir);
+  const checked = sums === undefined ? 0 : verifyChecksums(dir, sums);
+  const pct = (st: (typeof stats)[number]) => st.perClass.map((c) => (100 * c) / st.records);
   return [
     `CIFAR-10 in ${dir}`,
     row('class', 'train', 'test'),
     ...CLASS_NAMES.map((name, i) => row(name, fmt(trainCounts[i]!), fmt(testCounts[i]!))),
     row('total', fmt(train.count), fmt(test.count)),
+    `  ${'file'.padEnd(18)}${'classes'.padStart(14)}${'mean'.padStart(8)}${'std'.padStart(7)}${'adjacent r'.padStart(12)}`,
+    ...stats.map((st) => {
+      const share = `${Math.min(...pct(st)).toFixed(1)}–${Math.max(...pct(st)).toFixed(1)}%`;
+      return `  ${st.file.padEnd(18)}${share.padStart(14)}${st.mean.toFixed(1).padStart(8)}${st.std.toFixed(1).padStart(7)}${st.neighbourCorrelation.toFixed(3).padStart(12)}`;
+    }),
     `valid: ${files} files of ${fmt(perFile)} records × ${fmt(RECORD_BYTES)} bytes, labels 0–9, ` +
-      `the ten class names in batches.meta.txt (read in ${seconds.toFixed(2)} s)`,
+      `the ten class names in batches.meta.txt, every class in every file, pictures not noise (read in ${seconds.toFixed(2)} s)`,
+    sums === undefined ? 'checksums: no SHA256SUMS beside the files (a download is checked by the archive\'s MD5)' : `checksums: ${checked} files match ${sums}`,
   ];
 }
 
@@ -184,6 +205,7 @@ export function dataCommand() {
     .addOption(recordsOption())
     .action((opts) => {
       if (existsSync(opts.out)) throw new UserError(`${opts.out} already exists; choose another --out or remove it`);
+      assertOutFolder(opts.out, '--out');
       const dir = resolveDataDir(opts.data);
       const t0 = performance.now();
       const src = pegasiSources(dir, opts.split, opts.recordsPerFile);

@@ -1,10 +1,12 @@
 /** `pegasus diagram`: the architecture of a model, drawn from its definition, as SVG and PNG. */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DIAGRAM_MODELS, drawDiagram, subjectFromCheckpoint, subjectFromPreset, type DiagramModel } from '../diagram/index.js';
 import { UserError } from '../errors.js';
 import { svgFileToPng, svgSize } from '../report/chromium.js';
+import { assertOutFile, PNG_OUTPUT, SVG_OUTPUT } from '../outPath.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 /** `--out` must name an .svg file (the PNG goes beside it unless --png says otherwise). */
 function parseSvgPath(value: string): string {
@@ -37,11 +39,13 @@ export function diagramCommand() {
         throw new UserError('--preset applies to --model only; a checkpoint brings its own config');
       }
       if (opts.checkpoint !== undefined && !existsSync(opts.checkpoint)) throw new UserError(`no checkpoint at ${opts.checkpoint}`);
+      assertOutFile(opts.out, '--out', SVG_OUTPUT, false, '');
+      if (typeof opts.png === 'string') assertOutFile(opts.png, '--png', PNG_OUTPUT, false, '');
       const model = opts.model as DiagramModel | undefined;
       const subject = opts.checkpoint !== undefined ? subjectFromCheckpoint(opts.checkpoint, model) : subjectFromPreset(model!, opts.preset);
       const { graph, svg } = drawDiagram(subject);
       mkdirSync(dirname(opts.out), { recursive: true });
-      writeFileSync(opts.out, svg);
+      writeFileAtomic(opts.out, svg);
       const blocks = graph.nodes.filter((n) => n.kind === 'block').length;
       console.error(`wrote ${opts.out}: ${subject.title}, ${blocks} blocks, ${graph.totalParams.toLocaleString('en-US')} parameters`);
       if (opts.png !== false) {

@@ -22,6 +22,8 @@ import { formatPegasusScores, pegasusNearestSheet, pegasusReference, scorePegasu
 import { PEGASUS_CLASS, loadPegasi } from '../pegasi/dataset.js';
 import { cifarClasses } from '../train/resolve.js';
 import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, splitList } from './parsers.js';
+import { assertOutFolder } from '../outPath.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 function classList(value: string): string[] {
   const names = splitList(value.toLowerCase());
@@ -100,6 +102,8 @@ export function evaluateCommand() {
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
     .option('--out <dir>', 'output folder', 'runs/evaluate')
     .action((o) => {
+      assertOutFolder(o.out, '--out');
+      assertOutFolder(o.cache, '--cache');
       if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
       const concept = o.concept === undefined ? undefined : parseClassMix(o.concept, '--concept');
       const gen = loadGeneratorSource(o.checkpoint, o.truncation);
@@ -156,7 +160,7 @@ export function evaluateCommand() {
             return scorePegasusSet(name, images, pref);
           }),
         ];
-        writeFileSync(join(o.out, 'pegasus.json'), JSON.stringify({ generator: gen.name, composites: o.pegasi, detector: o.detector, seed: o.seed, realP05: pref.realP05, sets }, null, 2) + '\n');
+        writeFileAtomic(join(o.out, 'pegasus.json'), JSON.stringify({ generator: gen.name, composites: o.pegasi, detector: o.detector, seed: o.seed, realP05: pref.realP05, sets }, null, 2) + '\n');
         writePng(join(o.out, 'pegasus-nearest.png'), pegasusNearestSheet(samples, pref, train.images, pegasi.images));
         console.log(formatPegasusScores(sets, pref.realP05));
         console.log(`wrote ${join(o.out, 'pegasus.json')} and ${join(o.out, 'pegasus-nearest.png')}`);
@@ -173,7 +177,7 @@ export function evaluateCommand() {
         meanNoise: o.meanNoise,
         log,
       });
-      writeFileSync(join(o.out, 'evaluation.json'), JSON.stringify(report, null, 2) + '\n');
+      writeFileAtomic(join(o.out, 'evaluation.json'), JSON.stringify(report, null, 2) + '\n');
       writePng(join(o.out, 'nearest.png'), nearestSheet(sheet, train.images));
       console.log(formatSummary(report));
       console.log(`\nwrote ${join(o.out, 'evaluation.json')} and ${join(o.out, 'nearest.png')} (${report.seconds.toFixed(0)} s)`);

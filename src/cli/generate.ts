@@ -8,6 +8,8 @@ import { STRATEGIES, type Strategy } from '../generate/recipe.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../generate/config.js';
 import { defaultModelGenerateConfig } from '../generate/model.js';
 import { UserError } from '../errors.js';
+import { assertGenerateOut } from '../generate/outputs.js';
+import { assertOutFile, JSON_OUTPUT } from '../outPath.js';
 import { parseNonNegativeInt, parsePositiveInt, splitList } from './parsers.js';
 
 /** The default recorded choice, committed beside the models. */
@@ -74,6 +76,8 @@ export function generateCommand() {
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
     .action(async (o) => {
       const { composed, detector, checkpoint, ...rest } = o;
+      assertGenerateOut(o.out);
+      if (o.search) assertOutFile(o.choice, '--choice', JSON_OUTPUT);
       if (composed || o.search) {
         const { runGenerateCommand } = await import('../generate/command.js');
         runGenerateCommand({ ...rest, checkpoint: checkpoint ?? COMMITTED_MODELS.generator });

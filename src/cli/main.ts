@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { UserError } from '../errors.js';
+import { fsErrorMessage } from '../outPath.js';
 import { dataCommand } from './data.js';
 import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
@@ -69,6 +70,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UserError) {
       console.error(`pegasus: ${err.message}`);
       return err.exitCode;
+    }
+    // a file-system error the command did not foresee still gets one line naming the path
+    const fsMessage = fsErrorMessage(err);
+    if (fsMessage !== undefined) {
+      console.error(`pegasus: ${fsMessage}`);
+      return 1;
     }
     throw err;
   }

@@ -1,11 +1,13 @@
 /** `pegasus plot`: an SVG plot of a run's losses (or other logged series) from its metrics log. */
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { plotLosses } from '../train/plotLosses.js';
 import { METRICS_FILE, readMetrics, type MetricsLine } from '../train/runFolder.js';
 import { splitList } from './parsers.js';
+import { assertOutFile, SVG_OUTPUT } from '../outPath.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 function parseSeries(value: string): string[] {
   const names = splitList(value);
@@ -22,6 +24,8 @@ export function plotCommand() {
     .option('--series <names>', 'comma-separated fields of metrics.jsonl to draw, e.g. dTrain,dHeldOut (the held-out probe; default: the losses)', parseSeries)
     .option('--out <file>', 'SVG file to write (default: <rundir>/losses.svg)')
     .action((opts) => {
+      const out = opts.out ?? join(opts.run, 'losses.svg');
+      assertOutFile(out, '--out', SVG_OUTPUT, false, '');
       const path = join(opts.run, METRICS_FILE);
       if (!existsSync(path)) throw new UserError(`${opts.run} has no ${METRICS_FILE}; is it a run folder?`);
       const metrics = readMetrics(path);
@@ -34,9 +38,8 @@ export function plotCommand() {
       if (missing.length > 0) {
         throw new UserError(`no line of ${path} has ${missing.join(', ')}; it logs ${[...logged].filter((k) => k !== 'step').join(', ')}`);
       }
-      const out = opts.out ?? join(opts.run, 'losses.svg');
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, plotLosses(metrics, { series, title: `${opts.series === undefined ? 'losses' : series.join(', ')} of ${opts.run}` }));
+      writeFileAtomic(out, plotLosses(metrics, { series, title: `${opts.series === undefined ? 'losses' : series.join(', ')} of ${opts.run}` }));
       console.error(`wrote ${out} (${metrics.length} points)`);
     });
 }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { COMMITTED_MODELS } from '../models/committed.js';
 import { buildReport, WORD_LIMIT, writeReport } from '../report/build.js';
+import { assertOutFile, HTML_OUTPUT, PDF_OUTPUT } from '../outPath.js';
 
 function parsePdfPath(value: string): string {
   if (!/\.pdf$/i.test(value)) throw new InvalidArgumentError(`expected a file name ending in .pdf, got "${value}".`);
@@ -32,6 +33,8 @@ export function reportCommand() {
     .option('--out <file>', 'PDF to write (the HTML goes beside it, same name with .html)', parsePdfPath, 'docs/report.pdf')
     .option('--no-pdf', 'write the HTML only (no Chromium needed)')
     .action((opts, cmd) => {
+      if (opts.pdf) assertOutFile(opts.out, '--out', PDF_OUTPUT, false, '');
+      assertOutFile(opts.out.replace(/\.pdf$/i, '.html'), '--out', HTML_OUTPUT, false, '');
       if (!existsSync(opts.discussion)) throw new UserError(`no discussion at ${opts.discussion}; write it in Markdown or pass --discussion FILE`);
       // the default folders are taken where they exist (a fresh clone has no runs/); named ones must exist
       const runs = cmd.getOptionValueSource('runs') === 'default' ? opts.runs.filter((dir) => existsSync(dir)) : opts.runs;

@@ -1,7 +1,7 @@
 /**
  * `pegasus train`: train DCGAN or the class-conditional GAN on CIFAR-10, or resume a run.
  */
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { MODEL_KINDS } from '../train/config.js';
 import { parseAugment, parseClassList, parseInitClasses, parseLrDecay, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './parsers.js';
 import { PRESETS } from '../train/presets/index.js';
@@ -34,10 +34,11 @@ export function trainCommand() {
     .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
     .option('--out <dir>', 'run folder to create (default: runs/<model>-<preset>)')
     .option('--resume <rundir>', 'continue the run in this folder from its checkpoint (--steps may extend it)')
-    .action(async (opts) => {
+    .action(async (opts, cmd) => {
+      const given = ['model', 'preset'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
       const diffusion = await import('../diffusion/command.js');
-      if (opts.model === 'diffusion' || (opts.resume !== undefined && diffusion.isDiffusionRunDir(opts.resume))) return diffusion.runDiffusionTrainCommand(opts);
+      if (opts.model === 'diffusion' || (opts.resume !== undefined && diffusion.isDiffusionRunDir(opts.resume))) return diffusion.runDiffusionTrainCommand({ ...opts, given });
       const { runTrainCommand } = await import('../train/command.js');
-      await runTrainCommand({ ...opts, model: opts.model });
+      await runTrainCommand({ ...opts, model: opts.model, given });
     });
 }

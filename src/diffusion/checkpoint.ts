@@ -9,7 +9,7 @@
 import { Rng, type Tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { UNet } from '../models/diffusion/index.js';
-import { loadCheckpoint, saveCheckpoint, type AdamState } from '../nn/index.js';
+import { loadCheckpoint, saveCheckpoint, type AdamState, type CheckpointContents } from '../nn/index.js';
 import type { DiffusionRunConfig } from './config.js';
 import type { DiffusionSession } from './trainStep.js';
 
@@ -34,8 +34,8 @@ function unprefixed(tensors: Readonly<Record<string, Tensor>>, prefix: string): 
   return out;
 }
 
-/** Writes everything a resume needs. */
-export function saveDiffusionTrainState(path: string, s: DiffusionSession, elapsedSeconds: number): void {
+/** The contents of a diffusion run's checkpoint.pgc: everything a resume needs. */
+export function diffusionTrainContents(s: DiffusionSession, elapsedSeconds: number): CheckpointContents {
   const tensors: Record<string, Tensor> = {};
   prefixed(s.net.stateDict(), 'net', tensors);
   prefixed(s.ema.stateDict(), 'ema', tensors);
@@ -43,7 +43,7 @@ export function saveDiffusionTrainState(path: string, s: DiffusionSession, elaps
   opt.m.forEach((t, i) => (tensors[`opt.m.${i}`] = t));
   opt.v.forEach((t, i) => (tensors[`opt.v.${i}`] = t));
   const meta: TrainMeta = { step: s.step, rngState: s.rng.state(), elapsedSeconds, optSteps: opt.steps };
-  saveCheckpoint(path, { kind: DIFFUSION_TRAIN_KIND, config: s.config, tensors, meta });
+  return { kind: DIFFUSION_TRAIN_KIND, config: s.config, tensors, meta };
 }
 
 /** The fields of a config that must match for a checkpoint to continue a run (all but the length). */
@@ -72,9 +72,14 @@ export function loadDiffusionTrainState(path: string, s: DiffusionSession): numb
   return meta.elapsedSeconds;
 }
 
-/** Writes the EMA network alone (what sampling loads). */
+/** The contents of denoiser-ema.pgc: the EMA network alone (what sampling loads). */
+export function diffusionEmaContents(s: DiffusionSession): CheckpointContents {
+  return { kind: DIFFUSION_KIND, config: s.config, tensors: s.ema.stateDict(), meta: { step: s.step } };
+}
+
+/** Writes the EMA network alone. */
 export function saveDiffusionEma(path: string, s: DiffusionSession): void {
-  saveCheckpoint(path, { kind: DIFFUSION_KIND, config: s.config, tensors: s.ema.stateDict(), meta: { step: s.step } });
+  saveCheckpoint(path, diffusionEmaContents(s));
 }
 
 export interface LoadedDiffusionModel {

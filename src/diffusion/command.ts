@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
 import { UserError } from '../errors.js';
 import { assertPngOut, imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { CHECKPOINT_FILE, CONFIG_FILE } from '../train/runFolder.js';
+import { CHECKPOINT_FILE, CONFIG_FILE, readRunConfig } from '../train/runFolder.js';
+import { lockRunFolder } from '../train/runLock.js';
+import { assertOutFolder } from '../outPath.js';
 import { loadDiffusionModel } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
 import { parseConcepts } from './guidance.js';
@@ -37,6 +39,10 @@ export interface DiffusionTrainCommandOptions {
   readonly out?: string;
   readonly resume?: string;
   readonly recordsPerFile: number;
+  /** The model asked for (only checked against the run's on --resume). */
+  readonly model?: string;
+  /** Flags typed on the command line (not defaults): --preset is refused with --resume, --model checked. */
+  readonly given?: readonly string[];
 }
 
 /** Whether `dir` is a run folder of a diffusion run (its config.json says model "diffusion"). */
@@ -67,11 +73,13 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
   const dataDir = resolveDataDir(o.data);
   let config: DiffusionRunConfig;
   let runDir: string;
+  let resume = false;
   if (o.resume !== undefined) {
     runDir = o.resume;
-    checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
+    resume = checkResumable(runDir, CHECKPOINT_FILE, [...FIXED_ON_RESUME.filter((k) => o[k] !== undefined), ...(o.given ?? []).filter((k) => k === 'preset')]);
     if (!isDiffusionRunDir(runDir)) throw new UserError(`${runDir} is not a diffusion run folder`);
-    const saved = JSON.parse(readFileSync(join(runDir, CONFIG_FILE), 'utf8')) as DiffusionRunConfig;
+    if (o.given?.includes('model') && o.model !== 'diffusion') throw new UserError(`${runDir} is a diffusion run; drop --model ${o.model}`);
+    const saved = readRunConfig<DiffusionRunConfig>(runDir);
     const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps } };
   } else {
@@ -79,7 +87,15 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
   }
-  const r = await runDiffusionTraining({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
+  assertOutFolder(runDir, o.resume !== undefined ? '--resume' : '--out');
+  const release = lockRunFolder(runDir);
+  if (o.resume !== undefined && !resume) console.error(`${runDir} was stopped before its first checkpoint; starting it over from its config.json`);
+  let r: Awaited<ReturnType<typeof runDiffusionTraining>>;
+  try {
+    r = await runDiffusionTraining({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile });
+  } finally {
+    release();
+  }
   if (!r.interrupted) console.error(`done: ${r.step} steps; run folder ${runDir}`);
   else process.exitCode = 130; // saved, not finished: exit as an interrupted command does
 }

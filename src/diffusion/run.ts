@@ -7,15 +7,15 @@
  * (seed, epoch) (data/dataLoader.ts), and noise levels, noise and label dropout from one training
  * Rng whose state is saved in every checkpoint.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Rng } from '../engine/index.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { CHECKPOINT_FILE, CONFIG_FILE, SAMPLES_DIR } from '../train/runFolder.js';
-import { writeFileAtomic } from '../atomicWrite.js';
-import { DIFFUSION_EMA_FILE, loadDiffusionTrainState, saveDiffusionEma, saveDiffusionTrainState } from './checkpoint.js';
+import { CHECKPOINT_FILE, createRunFolder, SAMPLES_DIR } from '../train/runFolder.js';
+import { DIFFUSION_EMA_FILE, diffusionEmaContents, diffusionTrainContents, loadDiffusionTrainState, saveDiffusionEma } from './checkpoint.js';
+import { saveCheckpoints } from '../nn/index.js';
 import type { DiffusionRunConfig } from './config.js';
 import { DiffusionMetricsLog } from './metrics.js';
 import { sampleDiffusion } from './sample.js';
@@ -32,15 +32,6 @@ export interface DiffusionRunResult {
 }
 
 const TRAIN_STREAM = 0x64696674; // 'dift': noise levels, noise, label dropout
-
-/** Creates a new run folder; refuses one that already holds a run. */
-function createRunFolder(dir: string, config: DiffusionRunConfig): void {
-  if (existsSync(join(dir, CONFIG_FILE))) {
-    throw new UserError(`${dir} already holds a run; continue it with --resume ${dir} or choose another --out`);
-  }
-  mkdirSync(join(dir, SAMPLES_DIR), { recursive: true });
-  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
-}
 
 /**
  * The per-class grid of the EMA network: one row per class, one column per seed 0…cols−1 (so a
@@ -78,16 +69,22 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
 
   const s = createDiffusionSession(config, new Rng(hashInts(t.seed, TRAIN_STREAM)));
   let elapsedBefore = 0;
-  if (opts.resume) elapsedBefore = loadDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s);
-  else createRunFolder(runDir, config);
+  if (opts.resume) {
+    elapsedBefore = loadDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s);
+    // a run killed between the pair's two renames may hold a newer EMA file: put it back in step
+    saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
+  } else createRunFolder(runDir, config);
   const metrics = new DiffusionMetricsLog(runDir, s.step);
 
   const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['loss']);
   const wall = monitor.wall;
 
   const checkpoint = (): void => {
-    saveDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s, elapsedBefore + wall());
-    saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
+    // the pair moves together: both written first, then renamed (the EMA file first)
+    saveCheckpoints([
+      { path: join(runDir, DIFFUSION_EMA_FILE), contents: diffusionEmaContents(s) },
+      { path: join(runDir, CHECKPOINT_FILE), contents: diffusionTrainContents(s, elapsedBefore + wall()) },
+    ]);
   };
   const sample = (): void => {
     writeDiffusionGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), s);

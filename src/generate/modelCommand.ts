@@ -24,7 +24,7 @@ import { loadGenerator } from '../sample/sampler.js';
 import { fingerprint, readChoice, recordedScoreConfig } from './choice.js';
 import { draw } from './command.js';
 import { assertPegasusClass, defaultModelGenerateConfig, modelPegasus, scoreModelImages, type ModelGenerateConfig, type ModelImage } from './model.js';
-import { batchFileName } from './outputs.js';
+import { assertGenerateOut, batchFileName } from './outputs.js';
 import { isDiffusion } from './recipe.js';
 
 const log = (m: string) => console.error(`generate: ${m}`);
@@ -85,9 +85,7 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
   mustExist(o.checkpoint, '--checkpoint', 'a generator with a pegasus class, e.g. generator-ema.pgc of pegasus train --classes …,pegasus');
   mustExist(o.classifier, '--classifier', 'train one with `pegasus classifier train`');
   mustExist(o.detector, '--detector', 'train one with `pegasus classifier wings`');
-  if (existsSync(o.out) && !existsSync(join(o.out, 'pegasus.json'))) {
-    throw new UserError(`--out ${o.out} exists and is not an earlier pegasus generate output; choose another folder`);
-  }
+  assertGenerateOut(o.out);
   const g = loadGenerator(o.checkpoint);
   assertPegasusClass(g, o.checkpoint);
   const { net: classifier } = loadClassifier(o.classifier);

@@ -10,8 +10,11 @@
  *   strategies.png   the best image of each strategy side by side (4×), labelled with its score
  *   pegasus.json     for every image: recipe (strategy, weights, seeds), scores, neighbour distances
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFolderAtomic } from '../atomicWrite.js';
+import { UserError } from '../errors.js';
+import { assertOutFolder } from '../outPath.js';
 import { imageFromChw, makeGrid, upscale, writePng, type Image } from '../image/index.js';
 import type { Recipe } from './recipe.js';
 import type { CandidateScores } from './score.js';
@@ -60,7 +63,23 @@ export function strategySheet(best: readonly OutputImage[]): Image {
  * (each strategy's best image) adds strategies.png when there is any.
  * @example writeOutputs('out', chosen, train.images, { mode: 'recorded' })
  */
-export function writeOutputs(dir: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>, strategyBest: readonly OutputImage[] = []): string[] {
+export function writeOutputs(out: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>, strategyBest: readonly OutputImage[] = []): string[] {
+  writeFolderAtomic(out, (dir) => writeOutputFiles(dir, chosen, trainImages, report, strategyBest));
+  return ['pegasus.png', 'pegasus-x8.png', 'batch/00.png … batch/' + String(chosen.length - 1).padStart(2, '0') + '.png', 'batch64.png', 'neighbours.png', ...(strategyBest.length > 0 ? ['strategies.png'] : []), 'pegasus.json'];
+}
+
+/**
+ * Checks, before any work, that `--out` can take a generate output set: a folder that is missing
+ * or holds an earlier set (pegasus.json), in a place this process can write.
+ */
+export function assertGenerateOut(dir: string): void {
+  assertOutFolder(dir, '--out');
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, 'pegasus.json'))) {
+    throw new UserError(`--out ${dir} exists and is not an earlier pegasus generate output; choose another folder`);
+  }
+}
+
+function writeOutputFiles(dir: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>, strategyBest: readonly OutputImage[]): void {
   mkdirSync(join(dir, 'batch'), { recursive: true });
   const best = imageFromChw(chosen[0]!.pixels, 3, 32, 32);
   writePng(join(dir, 'pegasus.png'), best);
@@ -81,5 +100,4 @@ export function writeOutputs(dir: string, chosen: readonly OutputImage[], trainI
     ...(strategyBest.length > 0 && { strategyBest: strategyBest.map((c) => entry(c, 'strategies.png')) }),
   };
   writeFileSync(join(dir, 'pegasus.json'), JSON.stringify(json, null, 1) + '\n');
-  return ['pegasus.png', 'pegasus-x8.png', 'batch/00.png … batch/' + String(chosen.length - 1).padStart(2, '0') + '.png', 'batch64.png', 'neighbours.png', ...(strategyBest.length > 0 ? ['strategies.png'] : []), 'pegasus.json'];
 }

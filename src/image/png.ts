@@ -2,10 +2,10 @@
  * PNG files from and to CHW images, with pngjs (pure JavaScript, no native code).
  * PNG stores pixels interleaved (RGBA RGBA …); we convert to and from planar CHW here.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite.js';
-import { UserError } from '../errors.js';
+import { assertOutFile, PNG_OUTPUT } from '../outPath.js';
 import { PNG } from 'pngjs';
 import type { Image } from './image.js';
 
@@ -65,8 +65,6 @@ export function writePng(path: string, image: Image): void {
   writeFileAtomic(path, encodePng(image));
 }
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 /**
  * Checks, before any work, that a PNG can be written at `path`: not a folder, no file where a folder
  * must be, and no existing file that is not a PNG (someone's work) unless `force`. Throws a
@@ -74,38 +72,7 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
  * @example assertPngOut(opts.out, '--out', opts.force);
  */
 export function assertPngOut(path: string, flag: string, force = false): void {
-  const stat = (q: string) => {
-    try {
-      return statSync(q);
-    } catch {
-      return undefined; // missing, or below a file (ENOTDIR): the walk up finds out which
-    }
-  };
-  const st = stat(path);
-  if (st?.isDirectory()) throw new UserError(`${flag} ${path} is a folder; give a file name such as ${join(path, 'samples.png')}`);
-  if (st !== undefined) {
-    if (!st.isFile()) throw new UserError(`${flag} ${path} is not a regular file; choose another path`);
-    const head = Buffer.alloc(8);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, head, 0, 8, 0);
-    } finally {
-      closeSync(fd);
-    }
-    if (!head.equals(SIGNATURE) && !force) throw new UserError(`${flag} ${path} exists and is not a PNG; choose another path (or add --force to replace it)`);
-  }
-  // the nearest existing ancestor must be a folder (mkdir would fail on a file later)
-  let dir = dirname(path);
-  for (;;) {
-    const d = stat(dir);
-    if (d !== undefined) {
-      if (!d.isDirectory()) throw new UserError(`${flag} ${path}: ${dir} is a file, not a folder; choose another path`);
-      break;
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  assertOutFile(path, flag, PNG_OUTPUT, force);
 }
 
 /** Reads a PNG file into a CHW image (RGB, or RGBA with `keepAlpha`). */

@@ -1,10 +1,10 @@
 /**
  * Checkpoint files: named tensors plus a JSON header, in one self-describing binary file.
  *
- * Format (version 1), all integers little-endian:
+ * Format (version 2), all integers little-endian:
  *
  *   offset 0   8 bytes   magic "PEGASUS\0"
- *   offset 8   uint32    format version (1)
+ *   offset 8   uint32    format version (2; version 1 files, without headerCrc32, are still read)
  *   offset 12  uint32    header length H in bytes
  *   offset 16  H bytes   header: UTF-8 JSON
  *                          { "kind":   string            what the file holds, e.g. "generator"
@@ -14,13 +14,16 @@
  *                                           "offset": byte offset into the data section,
  *                                           "bytes": byte length } ]
  *                            "dataBytes": length of the data section,
- *                            "crc32":  CRC-32 (IEEE) of the data section }
+ *                            "crc32":  CRC-32 (IEEE) of the data section,
+ *                            "headerCrc32": "hhhhhhhh"  the last key: CRC-32 of the header's own bytes
+ *                                      with these 8 hex digits written as "00000000" }
  *   then zero padding up to a multiple of 8 bytes, then the data section: each tensor's values
  *   as raw little-endian floats, contiguous row-major, every tensor starting on an 8-byte boundary.
  *
  * Why: the header makes a file explain itself (what it is, which config built it, which shapes it
  * holds), so loading the wrong file fails with a message instead of garbage; the CRC catches
- * truncated or corrupted data; raw arrays load with one copy. Files are written to a temporary
+ * truncated or corrupted data and the header checksum an edited header (a class renamed, a size
+ * changed); raw arrays load with one copy. Files are written to a temporary
  * name and renamed, so a crash never leaves a half-written checkpoint under the real name.
  *
  * This file encodes and decodes bytes only (no Node APIs, so browsers can read checkpoints);
@@ -30,7 +33,12 @@ import { type DType, shapeSize, type Tensor, tensor } from '../engine/index.js';
 import { UserError } from '../errors.js';
 
 export const CHECKPOINT_MAGIC = 'PEGASUS\0';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** Format versions this code reads. */
+const READABLE_VERSIONS = [1, 2];
+/** How a version-2 header ends: its own checksum as the last key. */
+const HEADER_CRC_TAIL = /,"headerCrc32":"([0-9a-f]{8})"\}$/;
+const HEADER_CRC_PLACEHOLDER = '00000000';
 
 export interface CheckpointContents {
   /** What the file holds ("generator", "gan-train", …); checked by `expectKind` on load. */
@@ -120,7 +128,10 @@ export function encodeCheckpoint(contents: CheckpointContents): { prefix: Uint8A
     dataBytes: data.length,
     crc32: crc32(data),
   };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const json = JSON.stringify(header);
+  const unsigned = `${json.slice(0, -1)},"headerCrc32":"${HEADER_CRC_PLACEHOLDER}"}`;
+  const headerCrc = crc32(new TextEncoder().encode(unsigned)).toString(16).padStart(8, '0');
+  const headerBytes = new TextEncoder().encode(`${json.slice(0, -1)},"headerCrc32":"${headerCrc}"}`);
   const prefix = new Uint8Array(align8(16 + headerBytes.length));
   for (let i = 0; i < 8; i++) prefix[i] = CHECKPOINT_MAGIC.charCodeAt(i);
   const view = new DataView(prefix.buffer);
@@ -162,8 +173,8 @@ function decodeHeaderLength(file: Uint8Array, source: string): { headerLen: numb
   if (file.length < 16 || magic !== CHECKPOINT_MAGIC) throw bad('not a pegasus checkpoint (bad magic bytes)');
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) {
-    throw bad(`checkpoint format version ${version} is not supported (this pegasus reads version ${CHECKPOINT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) {
+    throw bad(`checkpoint format version ${version} is not supported (this pegasus reads versions ${READABLE_VERSIONS.join(' and ')})`);
   }
   return { headerLen: view.getUint32(12, true), version };
 }
@@ -174,10 +185,19 @@ function decodeHeader(file: Uint8Array, source: string, opts: LoadOptions): { he
   const { headerLen, version } = decodeHeaderLength(file, source);
   if (16 + headerLen > file.length) throw bad('truncated checkpoint (the header is cut off)');
   let header: Header;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(16, 16 + headerLen))) as Header;
+    text = new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(16, 16 + headerLen));
+    header = JSON.parse(text) as Header;
   } catch {
     throw bad('corrupted checkpoint (the header is not valid JSON)');
+  }
+  if (version >= 2) {
+    const m = HEADER_CRC_TAIL.exec(text);
+    const unsigned = m === null ? '' : `${text.slice(0, m.index)},"headerCrc32":"${HEADER_CRC_PLACEHOLDER}"}`;
+    if (m === null || crc32(new TextEncoder().encode(unsigned)) !== Number.parseInt(m[1]!, 16)) {
+      throw bad('corrupted checkpoint (header checksum mismatch: the header was edited or damaged)');
+    }
   }
   if (typeof header.kind !== 'string' || !Array.isArray(header.tensors) || typeof header.dataBytes !== 'number') {
     throw bad('corrupted checkpoint (the header lacks kind, tensors or dataBytes)');

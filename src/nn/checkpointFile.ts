@@ -1,7 +1,7 @@
 /**
  * Checkpoint files on disk (the format itself is in checkpoint.ts): atomic writes and verified reads.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import {
   CHECKPOINT_PREFIX_BYTES,
@@ -20,26 +20,48 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
+/** Writes a checkpoint to `path` (created or truncated) and flushes it to disk. */
+function writeCheckpointFile(path: string, contents: CheckpointContents): void {
+  const { prefix, data } = encodeCheckpoint(contents);
+  const fd = openSync(path, 'w');
+  try {
+    writeAll(fd, prefix);
+    writeAll(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Writes a checkpoint atomically (temporary file, fsync, then rename), so a crash never leaves a
  * half-written file under the real name.
  * @example saveCheckpoint('runs/a/generator.pgc', { kind: 'generator', config, tensors: g.stateDict(), meta: { step } });
  */
 export function saveCheckpoint(path: string, contents: CheckpointContents): void {
-  const { prefix, data } = encodeCheckpoint(contents);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  saveCheckpoints([{ path, contents }]);
+}
+
+/**
+ * Writes several checkpoints that belong together (a run's training state and its EMA model):
+ * every file is written and flushed under a temporary name first, then all are renamed into place
+ * one after the other, so a crash while writing leaves the old set whole, and only a crash within
+ * the few microseconds of the renames can leave the files at different steps (the earlier files in
+ * the list are then the newer ones).
+ */
+export function saveCheckpoints(files: readonly { path: string; contents: CheckpointContents }[]): void {
+  const temporaries: string[] = [];
   try {
-    writeAll(fd, prefix);
-    writeAll(fd, data);
-    fsyncSync(fd);
+    for (const f of files) {
+      const tmp = `${f.path}.tmp-${process.pid}`;
+      temporaries.push(tmp);
+      writeCheckpointFile(tmp, f.contents);
+    }
   } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
+    for (const tmp of temporaries) rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  files.forEach((f, i) => renameSync(temporaries[i]!, f.path));
 }
 
 /** NOTE: only regular files are read: reading a device such as /dev/zero whole would never end. */

@@ -11,7 +11,7 @@ export { Adam, AdamW, type AdamOptions, type AdamState } from './optim/adam.js';
 export { SGD, type SgdOptions, type SgdState } from './optim/sgd.js';
 export { clipGradNorm } from './optim/clip.js';
 export { EMA } from './ema.js';
-export { saveCheckpoint, loadCheckpoint, loadCheckpointHeader } from './checkpointFile.js';
+export { saveCheckpoint, saveCheckpoints, loadCheckpoint, loadCheckpointHeader } from './checkpointFile.js';
 export {
   encodeCheckpoint,
   decodeCheckpoint,

@@ -14,6 +14,8 @@ import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
 import { checkpointStep } from './trainState.js';
 import { checkResumable } from './resume.js';
+import { lockRunFolder } from './runLock.js';
+import { assertOutFolder } from '../outPath.js';
 
 export interface TrainCommandOptions {
   readonly model: ModelKind;
@@ -45,6 +47,8 @@ export interface TrainCommandOptions {
   readonly out?: string;
   readonly resume?: string;
   readonly recordsPerFile: number;
+  /** Flags typed on the command line (not defaults): --model and --preset are refused with --resume. */
+  readonly given?: readonly string[];
 }
 
 /** Flags that would change a run's schedule and so cannot be given with --resume. */
@@ -54,12 +58,14 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const dataDir = resolveDataDir(o.data);
   let config: RunConfig;
   let runDir: string;
+  let resume = false;
   if (o.resume !== undefined) {
     runDir = o.resume;
-    checkResumable(runDir, CHECKPOINT_FILE, FIXED_ON_RESUME.filter((k) => o[k] !== undefined));
+    resume = checkResumable(runDir, CHECKPOINT_FILE, [...FIXED_ON_RESUME.filter((k) => o[k] !== undefined), ...(o.given ?? []).filter((k) => k === 'preset')]);
     const saved = readRunConfig(runDir);
+    if (o.given?.includes('model') && saved.model !== o.model) throw new UserError(`${runDir} is a ${saved.model} run; drop --model ${o.model}`);
     const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
-    const at = checkpointStep(join(runDir, CHECKPOINT_FILE));
+    const at = resume ? checkpointStep(join(runDir, CHECKPOINT_FILE)) : 0;
     if (steps <= at) {
       throw new UserError(`${runDir} is already at update ${at}${o.steps !== undefined || o.epochs !== undefined ? '' : `, the end of its ${steps} steps`}; give --steps above ${at} to go on`);
     }
@@ -86,7 +92,15 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);
-  const result = await trainRun({ runDir, dataDir, config, resume: o.resume !== undefined, recordsPerFile: o.recordsPerFile });
+  assertOutFolder(runDir, o.resume !== undefined ? '--resume' : '--out');
+  const release = lockRunFolder(runDir);
+  if (o.resume !== undefined && !resume) console.error(`${runDir} was stopped before its first checkpoint; starting it over from its config.json`);
+  let result: Awaited<ReturnType<typeof trainRun>>;
+  try {
+    result = await trainRun({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile });
+  } finally {
+    release();
+  }
   if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
   // a run stopped by Ctrl-C or SIGTERM is saved but not finished: exit as an interrupted command does
   else process.exitCode = 130;

@@ -7,7 +7,7 @@
  * so a run resumed from any later checkpoint still continues bit for bit.
  */
 import { UserError } from '../errors.js';
-import type { LrDecay, TrainConfig } from './config.js';
+import type { TrainConfig } from './config.js';
 
 /**
  * The factor both learning rates are multiplied by for the update that follows `stepsDone`

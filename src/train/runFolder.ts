@@ -37,9 +37,13 @@ export interface MetricsLine {
   readonly dHeldOut?: number; // …and on held-out test images of the same classes (heldOut.ts)
 }
 
-/** Creates a new run folder; refuses one that already holds a run (use --resume for that). */
-export function createRunFolder(dir: string, config: RunConfig): void {
-  if (existsSync(join(dir, CONFIG_FILE))) {
+/**
+ * Creates a new run folder (GAN or diffusion); refuses one that already holds a run with a
+ * checkpoint (use --resume for that). A run stopped before its first checkpoint saved nothing
+ * worth keeping, so its folder is started over.
+ */
+export function createRunFolder(dir: string, config: object): void {
+  if (existsSync(join(dir, CHECKPOINT_FILE))) {
     throw new UserError(`${dir} already holds a run; continue it with --resume ${dir} or choose another --out`);
   }
   mkdirSync(join(dir, SAMPLES_DIR), { recursive: true });
@@ -47,15 +51,20 @@ export function createRunFolder(dir: string, config: RunConfig): void {
 }
 
 /** (Re)writes a run folder's config.json atomically. */
-export function writeRunConfig(dir: string, config: RunConfig): void {
+export function writeRunConfig(dir: string, config: object): void {
   writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** Reads a run folder's config.json. */
-export function readRunConfig(dir: string): RunConfig {
+/** Reads a run folder's config.json (a GAN run's by default; `T` for other runs). */
+export function readRunConfig<T = RunConfig>(dir: string): T {
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) throw new UserError(`${dir} is not a run folder (no ${CONFIG_FILE}); start one with pegasus train --out ${dir}`);
-  return JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    const why = err instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(err as Error).message})`;
+    throw new UserError(`${path} ${why}; restore it (the run's config is also in the header of ${join(dir, CHECKPOINT_FILE)}) or start a new run`);
+  }
 }
 
 /** Appends metrics lines; on resume, first drops lines logged after the checkpoint's step. */

@@ -9,7 +9,7 @@
  */
 import { UserError } from '../errors.js';
 import { tensor, type RngState, type Tensor } from '../engine/index.js';
-import { loadCheckpoint, loadCheckpointHeader, saveCheckpoint, type Adam, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
+import { loadCheckpoint, loadCheckpointHeader, saveCheckpoint, type Adam, type CheckpointContents, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { sameRatesSoFar } from './lrSchedule.js';
 
@@ -84,19 +84,15 @@ function unprefixed(tensors: Readonly<Record<string, Tensor>>, prefix: string): 
   return out;
 }
 
-export function saveTrainState(path: string, config: RunConfig, s: TrainState): void {
+/** The contents of a run's checkpoint.pgc for state `s` (see saveCheckpoints). */
+export function trainStateContents(config: RunConfig, s: TrainState): CheckpointContents {
   const tensors: Record<string, Tensor> = {};
   prefixed(s.generator.stateDict(), 'G', tensors);
   prefixed(s.discriminator.stateDict(), 'D', tensors);
   prefixed(s.ema.stateDict(), 'emaG', tensors);
   const optG = flatten(s.optG.stateDict(), 'optG', tensors);
   const optD = flatten(s.optD.stateDict(), 'optD', tensors);
-  saveCheckpoint(path, {
-    kind: TRAIN_KIND,
-    config,
-    tensors,
-    meta: { step: s.step, rngState: s.rngState, elapsedSeconds: s.elapsedSeconds, optG, optD },
-  });
+  return { kind: TRAIN_KIND, config, tensors, meta: { step: s.step, rngState: s.rngState, elapsedSeconds: s.elapsedSeconds, optG, optD } };
 }
 
 /**
@@ -234,7 +230,12 @@ export function checkpointStep(path: string): number {
   return step;
 }
 
+/** The contents of a generator file: the EMA generator's weights alone (what `pegasus sample` loads). */
+export function emaGeneratorContents(config: RunConfig, weights: Record<string, Tensor>, step: number): CheckpointContents {
+  return { kind: GENERATOR_KIND, config, tensors: weights, meta: { step } };
+}
+
 /** Writes the EMA generator's weights alone (what `pegasus sample` loads). */
 export function saveEmaGenerator(path: string, config: RunConfig, weights: Record<string, Tensor>, step: number): void {
-  saveCheckpoint(path, { kind: GENERATOR_KIND, config, tensors: weights, meta: { step } });
+  saveCheckpoint(path, emaGeneratorContents(config, weights, step));
 }

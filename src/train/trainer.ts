@@ -14,7 +14,7 @@ import type { DataLoader } from '../data/dataLoader.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { diffAugment } from '../models/cgan/diffAugment.js';
-import { Adam, EMA } from '../nn/index.js';
+import { Adam, EMA, saveCheckpoints } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { buildGanPair, type GanPair, type ImageGenerator } from './ganPair.js';
 import { gradNorm, setRequiresGrad } from './paramUtils.js';
@@ -30,7 +30,7 @@ import { HeldOutProbe } from './heldOut.js';
 import { lrScale, lrScaleG } from './lrSchedule.js';
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
-import { loadInitState, loadTrainState, saveEmaGenerator, saveTrainState, type LoadedTrainState, type TrainState } from './trainState.js';
+import { checkpointStep, emaGeneratorContents, loadInitState, loadTrainState, saveEmaGenerator, trainStateContents, type LoadedTrainState, type TrainState } from './trainState.js';
 import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from './loop.js';
 
 export interface TrainRunOptions extends RunSessionOptions {
@@ -85,9 +85,11 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     step: 0,
     elapsedSeconds: 0,
   };
+  let repairEmaFile = false;
   if (opts.resume) {
     restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
     writeRunConfig(runDir, config); // the length (and any decay) this run now goes on with
+    repairEmaFile = !existsSync(join(runDir, EMA_FILE)) || checkpointStep(join(runDir, EMA_FILE)) !== s.step;
   } else if (t.initFrom !== undefined) {
     // a new run that goes on from another run's checkpoint (networks, optimiser states, step and
     // Rng) or from a generator file (G and its average; D and the optimisers stay new)
@@ -116,9 +118,14 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     return s.emaG;
   };
   const checkpoint = (): void => {
-    saveTrainState(join(runDir, CHECKPOINT_FILE), config, snapshot(s, wall()));
-    saveEmaGenerator(join(runDir, EMA_FILE), config, emaGenerator().stateDict(), s.step);
+    // the pair moves together: both written first, then renamed (the EMA file first)
+    saveCheckpoints([
+      { path: join(runDir, EMA_FILE), contents: emaGeneratorContents(config, emaGenerator().stateDict(), s.step) },
+      { path: join(runDir, CHECKPOINT_FILE), contents: trainStateContents(config, snapshot(s, wall())) },
+    ]);
   };
+  // a run killed between the pair's two renames holds an EMA file a little newer than its checkpoint
+  if (repairEmaFile) saveEmaGenerator(join(runDir, EMA_FILE), config, emaGenerator().stateDict(), s.step);
   const sample = (): void => {
     writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), emaGenerator(), fixed, t.samplesPerClass, config.model === 'cgan' ? t.classes : undefined);
   };

@@ -35,7 +35,11 @@ export type FromComputeWorker =
   | { readonly type: 'neighbours'; readonly id: number; readonly image: RenderedImage; readonly neighbours: NeighbourResult }
   | { readonly type: 'error'; readonly id: number; readonly message: string; readonly unavailable: boolean };
 
-/** Requests queued for the worker before new ones are turned away (each takes ≲ 0.1–2 s). */
+/**
+ * Requests waiting (or being answered) before new ones are turned away (each takes ≲ 0.1–2 s).
+ * They wait here, not in the worker's message queue, so that the request of a client that has
+ * gone away is dropped before the worker spends time on it.
+ */
 const MAX_WAITING = 16;
 
 /** A request the worker could not answer; `unavailable` when the index is not (yet) there. */
@@ -51,9 +55,9 @@ export class ComputeError extends Error {
 export interface Compute {
   readonly info: ModelInfo;
   status(): IndexStatus;
-  /** Draws and scores the images; `best` is the index of the best one. */
-  render(items: readonly ImageSettings[]): Promise<{ images: RenderedImage[]; best: number; ms: number }>;
-  neighbours(settings: ImageSettings, k: number): Promise<{ image: RenderedImage; neighbours: NeighbourResult }>;
+  /** Draws and scores the images; `best` is the index of the best one. An aborted `signal` drops the request while it waits. */
+  render(items: readonly ImageSettings[], signal?: AbortSignal): Promise<{ images: RenderedImage[]; best: number; ms: number }>;
+  neighbours(settings: ImageSettings, k: number, signal?: AbortSignal): Promise<{ image: RenderedImage; neighbours: NeighbourResult }>;
   /** Resolves once the index is ready, failed or off. */
   settled(): Promise<IndexStatus>;
   close(): Promise<void>;
@@ -83,11 +87,25 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
   const worker = spawnWorker(options);
   let status: IndexStatus = { state: 'loading', done: 0, total: 0 };
   let nextId = 1;
-  const pending = new Map<number, { resolve: (m: FromComputeWorker) => void; reject: (e: Error) => void }>();
+  interface Job {
+    readonly m: ToComputeWorker;
+    readonly resolve: (m: FromComputeWorker) => void;
+    readonly reject: (e: Error) => void;
+  }
+  const queue: Job[] = [];
+  let inFlight: Job | null = null;
   let waiting: ((s: IndexStatus) => void)[] = [];
   // NOTE: a worker that is loading or answering keeps the process alive; an idle one must not
   // (the CLI exits when the server closes).
-  const refWhileBusy = () => (status.state === 'loading' || pending.size > 0 ? worker.ref() : worker.unref());
+  const refWhileBusy = () => (status.state === 'loading' || inFlight !== null ? worker.ref() : worker.unref());
+  /** Sends the next waiting request when the worker is free (one at a time). */
+  const pump = () => {
+    if (inFlight === null && queue.length > 0) {
+      inFlight = queue.shift()!;
+      worker.postMessage(inFlight.m);
+    }
+    refWhileBusy();
+  };
   const setStatus = (s: IndexStatus) => {
     status = s;
     refWhileBusy();
@@ -96,15 +114,27 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
     waiting = [];
   };
   const failAll = (reason: string) => {
-    for (const p of pending.values()) p.reject(new ComputeError(reason, true));
-    pending.clear();
+    for (const job of [...(inFlight === null ? [] : [inFlight]), ...queue.splice(0)]) job.reject(new ComputeError(reason, true));
+    inFlight = null;
   };
-  const ask = <T extends FromComputeWorker>(m: ToComputeWorker): Promise<T> =>
+  const ask = <T extends FromComputeWorker>(m: ToComputeWorker, signal?: AbortSignal): Promise<T> =>
     new Promise<FromComputeWorker>((resolve, reject) => {
-      if (pending.size >= MAX_WAITING) return reject(new ComputeError(`the server is busy (${pending.size} requests waiting); try again in a moment`, true));
-      pending.set(m.id, { resolve, reject });
-      refWhileBusy();
-      worker.postMessage(m);
+      const count = queue.length + (inFlight === null ? 0 : 1);
+      if (count >= MAX_WAITING) return reject(new ComputeError(`the server is busy (${count} requests waiting); try again in a moment`, true));
+      if (signal?.aborted) return reject(new ComputeError('the request was cancelled (its client went away)', true));
+      const job: Job = { m, resolve, reject };
+      queue.push(job);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = queue.indexOf(job);
+          if (i < 0) return; // already with the worker: it finishes (≲ 2 s) and the answer is dropped
+          queue.splice(i, 1);
+          reject(new ComputeError('the request was cancelled (its client went away)', true));
+        },
+        { once: true },
+      );
+      pump();
     }) as Promise<T>;
 
   return new Promise<Compute>((resolveStart, rejectStart) => {
@@ -114,12 +144,12 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
         resolveStart({
           info: m.info,
           status: () => status,
-          render: async (items) => {
-            const r = await ask<Extract<FromComputeWorker, { type: 'rendered' }>>({ type: 'render', id: nextId++, items });
+          render: async (items, signal) => {
+            const r = await ask<Extract<FromComputeWorker, { type: 'rendered' }>>({ type: 'render', id: nextId++, items }, signal);
             return { images: r.images, best: r.best, ms: r.ms };
           },
-          neighbours: async (settings, k) => {
-            const r = await ask<Extract<FromComputeWorker, { type: 'neighbours' }>>({ type: 'neighbours', id: nextId++, settings, k });
+          neighbours: async (settings, k, signal) => {
+            const r = await ask<Extract<FromComputeWorker, { type: 'neighbours' }>>({ type: 'neighbours', id: nextId++, settings, k }, signal);
             return { image: r.image, neighbours: r.neighbours };
           },
           settled: () => (status.state === 'loading' ? new Promise((r) => waiting.push(r)) : Promise.resolve(status)),
@@ -132,11 +162,11 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
       } else if (m.type === 'status') {
         setStatus(m.status);
       } else {
-        const p = pending.get(m.id);
-        pending.delete(m.id);
-        refWhileBusy();
-        if (m.type === 'error') p?.reject(new ComputeError(m.message, m.unavailable));
-        else p?.resolve(m);
+        const job = inFlight?.m.id === m.id ? inFlight : null;
+        inFlight = null;
+        pump();
+        if (m.type === 'error') job?.reject(new ComputeError(m.message, m.unavailable));
+        else job?.resolve(m);
       }
     });
     worker.on('error', (e) => {

@@ -6,7 +6,7 @@
  * the folder; everything else in the entry (recipe, scores) is passed through as JSON for the page
  * to show, so this code does not depend on how `pegasus generate` describes its recipes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
 
@@ -27,13 +27,22 @@ export interface SavedGallery {
 /** Most images read: a generate batch is 64. */
 const MAX_SAVED = 128;
 
-/** A relative path inside the folder (no absolute paths, no `..`), ending in .png. */
+/**
+ * A relative path inside the folder (no absolute paths, no `..`), ending in .png, naming a regular
+ * file that really lies inside the folder: a symbolic link that leads out of it is not followed.
+ */
 function safeFile(folder: string, file: unknown): string | null {
   if (typeof file !== 'string' || !file.endsWith('.png')) return null;
   const rel = normalize(file);
   if (rel.startsWith('..') || rel.startsWith(sep) || rel.includes(`${sep}..${sep}`)) return null;
   const path = join(folder, rel);
-  return existsSync(path) ? path : null;
+  try {
+    const real = realpathSync(path);
+    if (!real.startsWith(realpathSync(folder) + sep) || !statSync(real).isFile()) return null;
+    return real;
+  } catch {
+    return null; // missing, or a dangling link
+  }
 }
 
 /**

@@ -35,7 +35,7 @@ export async function runServe(o: ServeOptions): Promise<void> {
     }
   }
   const compute = await startCompute(options);
-  const app = buildServer({ compute, savedFolder: o.gallery });
+  const app = buildServer({ compute, savedFolder: o.gallery, host: o.host });
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });

@@ -13,6 +13,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ComputeError, type Compute } from './compute.js';
@@ -28,6 +30,31 @@ export interface ServerOptions {
   readonly savedFolder?: string;
   /** Log each request (fastify's logger); off in tests. */
   readonly logger?: boolean;
+  /** The address the server listens on (--host): requests must name it or localhost in their Host header. */
+  readonly host?: string;
+}
+
+/**
+ * Whether a request's Host header names this server: localhost, the listening address, or (when
+ * listening on every interface) an IP address or this machine's name. A page on another site that
+ * points its own domain name at 127.0.0.1 (DNS rebinding) sends its domain here and is refused.
+ */
+export function hostAllowed(header: string | undefined, listenHost = '127.0.0.1'): boolean {
+  if (header === undefined) return false;
+  const name = header.toLowerCase().replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '127.0.0.1' || name === '::1') return true;
+  const listen = listenHost.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name === listen) return true;
+  return (listen === '0.0.0.0' || listen === '::') && (isIP(name) !== 0 || name === hostname().toLowerCase());
+}
+
+/** An AbortSignal that fires when the client goes away before its answer is sent. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 /** The page's files and their types; nothing else is served from disk. */
@@ -59,6 +86,12 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, ajv: ajvOptions, schemaErrorFormatter: formatSchemaErrors(classes), bodyLimit: 256 * 1024 });
   const dir = publicDir();
 
+  app.addHook('onRequest', async (req, reply) => {
+    if (hostAllowed(req.headers.host, o.host)) return;
+    const message = `Host "${req.headers.host ?? ''}" is not this server; open the page at http://localhost/ on this machine, or start pegasus serve with --host set to the name used`;
+    return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message });
+  });
+
   for (const [route, [file, type]] of Object.entries(STATIC)) {
     app.get(route, async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(await readFile(dir + file)));
   }
@@ -79,12 +112,12 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     }
   };
 
-  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req, reply) => orUnavailable(reply, () => compute.render(req.body.items)));
+  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req, reply) => orUnavailable(reply, () => compute.render(req.body.items, clientGone(reply))));
 
   app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
     const status = compute.status();
     if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
-    return orUnavailable(reply, () => compute.neighbours(req.body.settings, req.body.k));
+    return orUnavailable(reply, () => compute.neighbours(req.body.settings, req.body.k, clientGone(reply)));
   });
 
   app.get('/api/saved', async () => {

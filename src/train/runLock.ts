@@ -1,0 +1,82 @@
+/**
+ * One training process per run folder. `lock` in the folder holds the pid of the process that
+ * trains it, made with an exclusive create; a second `pegasus train` on the same folder is refused
+ * while that process lives, and a lock left by a process that died (SIGKILL, a power cut) is taken
+ * over. Holding the lock also means that temporary files in the folder (`*.tmp-<pid>`) belong to a
+ * writer that is gone, so they are removed.
+ */
+import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+
+export const LOCK_FILE = 'lock';
+
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+function holder(path: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes temporary files left in `dir` (and its samples/) by writers that were killed mid-write. */
+function removeStaleTemporaries(dir: string): void {
+  for (const sub of [dir, join(dir, 'samples')]) {
+    let names: string[];
+    try {
+      names = readdirSync(sub);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (/\.tmp-\d+$/.test(name)) rmSync(join(sub, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Takes the run folder `dir` (created if missing) for this process; returns the function that
+ * gives it back (also called when the process exits). Throws a UserError while another living
+ * process holds it.
+ * @example const release = lockRunFolder('runs/cgan-cpu'); try { … } finally { release(); }
+ */
+export function lockRunFolder(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      const pid = holder(path);
+      if (pid !== undefined && pid !== process.pid && alive(pid)) {
+        throw new UserError(`${dir} is being trained by another pegasus process (pid ${pid}); wait for it to finish or stop it first`);
+      }
+      // a stale lock (its process is gone) or one torn while being written: take it over once
+      if (attempt > 0) throw new UserError(`${dir}: cannot take ${path}; remove it if no pegasus process trains this folder`);
+      rmSync(path, { force: true });
+    }
+  }
+  removeStaleTemporaries(dir);
+  let held = true;
+  const release = (): void => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    if (holder(path) === process.pid) rmSync(path, { force: true });
+  };
+  process.on('exit', release);
+  return release;
+}
