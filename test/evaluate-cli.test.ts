@@ -13,14 +13,14 @@ describe('pegasus evaluate / classifier', () => {
 
   test('bad flag values are refused with a one-line reason', () => {
     const cases: [string[], RegExp][] = [
-      [['classifier', 'train', '--epochs', '0'], /--epochs.*positive integer/],
-      [['classifier', 'train', '--widths', '8,16'], /--widths.*four positive integers/],
+      [['classifier', 'train', '--epochs', '0'], /--epochs.*an integer from 1 to 1,000/],
+      [['classifier', 'train', '--widths', '8,16'], /--widths.*four integers from 1 to 1024/],
       [['classifier', 'train', '--seed', '-1'], /--seed/],
       [['evaluate'], /--checkpoint/],
-      [['evaluate', '--checkpoint', 'x.pgc', '--n', '2'], /--n.*at least 4/],
+      [['evaluate', '--checkpoint', 'x.pgc', '--n', '2'], /--n.*an integer from 4 to 100,000/],
       [['evaluate', '--checkpoint', 'x.pgc', '--classes', 'horse,unicorn'], /--classes.*CIFAR-10 class names/],
       [['evaluate', '--checkpoint', 'x.pgc', '--mean-noise', '-1'], /--mean-noise/],
-      [['evaluate', '--checkpoint', 'x.pgc', '--nn-queries', 'many'], /--nn-queries.*positive integer/],
+      [['evaluate', '--checkpoint', 'x.pgc', '--nn-queries', 'many'], /--nn-queries.*an integer from 1 to 10,000/],
     ];
     for (const [args, pattern] of cases) {
       const r = pegasus(args);

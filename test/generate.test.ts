@@ -302,8 +302,8 @@ describe('pegasus generate (CLI)', () => {
       [['generate', '--composed', '--search', '--candidates', '10'], /--candidates.*at least 64/],
       [['generate', '--composed', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
       [['generate', '--composed', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
-      [['generate', '--composed', '--search', '--truncation', '0'], /--truncation.*positive number .* or "none"/],
-      [['generate', '--composed', '--search', '--truncation', 'wide'], /--truncation.*positive number .* or "none"/],
+      [['generate', '--composed', '--search', '--truncation', '0'], /--truncation.*a number from 0.05 to 100 .* or "none"/],
+      [['generate', '--composed', '--search', '--truncation', 'wide'], /--truncation.*a number from 0.05 to 100 .* or "none"/],
       [['generate', '--composed', '--truncation', 'none', ...common], /--truncation choose what --search tries; add --search/],
     ];
     for (const [args, pattern] of cases) {

@@ -31,9 +31,9 @@ describe('pegasus sample: bounds and output paths', () => {
     const cases: [string[], RegExp][] = [
       [[...g, '--class', 'horse:1e308', '--out', p('a.png')], /--class "horse:1e308": the weight of horse must lie within ±4/],
       [[...g, '--class', 'horse:abc', '--out', p('a.png')], /--class "horse:abc": "horse:abc" is not NAME or NAME:WEIGHT/],
-      [[...g, '--truncation', '1e-300', '--out', p('a.png')], /--truncation.*at least 0\.05/],
-      [[...g, '--n', '1000000', '--out', p('a.png')], /--n.*at most 4096/],
-      [[...g, '--scale', '100000', '--out', p('a.png')], /--scale.*at most 16/],
+      [[...g, '--truncation', '1e-300', '--out', p('a.png')], /--truncation.*from 0\.05/],
+      [[...g, '--n', '1000000', '--out', p('a.png')], /--n.*from 1 to 4,096/],
+      [[...g, '--scale', '100000', '--out', p('a.png')], /--scale.*from 1 to 16/],
       [['--checkpoint', '/dev/zero', '--out', p('a.png')], /\/dev\/zero is not a regular file/],
       [[...g, '--out', p('precious.txt')], /precious\.txt exists and is not a PNG; choose another path \(or add --force/],
       [[...g, '--out', p('folder')], /folder is a folder; give a file name/],

@@ -13,10 +13,10 @@ describe('pegasus train / sample / plot', () => {
 
   test('bad flag values are refused with a one-line reason', () => {
     const cases: [string[], RegExp][] = [
-      [['--steps', '0'], /--steps.*positive integer/],
-      [['--steps', 'ten'], /--steps.*positive integer/],
-      [['--batch', '-3'], /--batch.*positive integer/],
-      [['--lr-g', 'fast'], /--lr-g.*positive number/],
+      [['--steps', '0'], /--steps.*an integer from 1 to 100,000,000/],
+      [['--steps', 'ten'], /--steps.*an integer from 1 to 100,000,000/],
+      [['--batch', '-3'], /--batch.*an integer from 1 to 4,096/],
+      [['--lr-g', 'fast'], /--lr-g.*a number from 1e-8 to 1/],
       [['--model', 'vae'], /--model.*Allowed choices are cgan, dcgan/],
       [['--preset', 'huge'], /--preset.*Allowed choices/],
       [['--steps', '5', '--epochs', '2'], /cannot be used with/],
@@ -25,8 +25,8 @@ describe('pegasus train / sample / plot', () => {
       [['--augment', 'color,blur'], /--augment.*none or a list of color, translation, cutout/],
       [['--init-from', join(ws.tmp, 'nothing.pgc'), ...ws.data], /nothing\.pgc/],
       [['--lr-decay', '9:4'], /--lr-decay.*END after START/],
-      [['--d-warmup', '0'], /--d-warmup.*positive integer/],
-      [['--class-loss', '-1'], /--class-loss.*positive number/],
+      [['--d-warmup', '0'], /--d-warmup.*an integer from 1/],
+      [['--class-loss', '-1'], /--class-loss.*a number from 0.000001 to 100/],
       [['--model', 'dcgan', '--class-loss', '0.5', ...ws.data], /--class-loss needs the conditional GAN/],
       [['--steps', '8', '--lr-decay', '2:6', ...ws.data], /reach zero at update 6 .* 8 updates long; give --steps 6/],
     ];
@@ -75,7 +75,7 @@ describe('pegasus train / sample / plot', () => {
     assert.match(t.stderr, /truncation ψ 0\.5/);
     assert.deepEqual([readPng(tpng).width, readPng(tpng).height], [img.width, img.height]);
     assert.notDeepEqual(readPng(tpng).data, img.data);
-    assert.match(pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse', '--truncation', '-1', '--out', tpng]).stderr, /--truncation.*positive number/);
+    assert.match(pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse', '--truncation', '-1', '--out', tpng]).stderr, /--truncation.*a number from 0.05/);
     const unknown = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'truck', '--out', png]);
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /not trained on "truck"; it knows bird, horse/);

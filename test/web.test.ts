@@ -3,7 +3,8 @@
 // the true nearest training images), the CLI, and the page end to end in headless Chromium.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,7 @@ import { resolveRunConfig } from '../src/train/resolve.js';
 import { trainRun } from '../src/train/trainer.js';
 import { UserError } from '../src/errors.js';
 import { startCompute, type Compute } from '../src/web/compute.js';
-import { buildServer } from '../src/web/server.js';
+import { buildServer, hostAllowed } from '../src/web/server.js';
 import { writeCifarFixture, type Fixture } from './helpers/cifarFixture.js';
 import { cli, pegasus, repo } from './helpers/cli.js';
 
@@ -227,6 +228,63 @@ describe('pegasus serve', () => {
     assert.equal(r.images[0]!.entry.strategy, 'mix');
     assert.deepEqual(Array.from(decodePng(pngBytes(r.images[1]!.png)).data.subarray(0, 3)), [30, 30, 30]);
     assert.deepEqual((await offApp.inject('/api/saved')).json().images, []);
+  });
+
+  test('/api/saved does not follow a symbolic link out of its folder', async () => {
+    const out = join(tmp, 'out-links');
+    writePng(join(out, 'batch', '00.png'), filled(3, 32, 32, [200, 30, 30]));
+    symlinkSync(join(tmp, 'outside.png'), join(out, 'host.png'));
+    symlinkSync(join(out, 'batch', '00.png'), join(out, 'inside.png'));
+    writeFileSync(join(out, 'pegasus.json'), JSON.stringify({ batch: [{ file: 'batch/00.png' }, { file: 'host.png' }, { file: 'inside.png' }] }));
+    const linked = buildServer({ compute: await startCompute({ generator, classifier, offReason: 'test' }), savedFolder: out });
+    try {
+      const r = (await linked.inject('/api/saved')).json() as { images: { file: string }[] };
+      assert.deepEqual(r.images.map((im) => im.file), ['batch/00.png', 'inside.png']);
+    } finally {
+      await linked.close();
+    }
+  });
+
+  test('requests naming another host are refused (DNS rebinding); localhost and the --host given are served', async () => {
+    const status = (host: string) => app.inject({ url: '/api/status', headers: { host } }).then((r) => r.statusCode);
+    assert.equal(await status('evil.example:8080'), 403);
+    assert.match((await app.inject({ url: '/', headers: { host: 'evil.example' } })).json().message, /Host "evil.example" is not this server/);
+    for (const host of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'localhost']) assert.equal(await status(host), 200, host);
+    assert.equal(hostAllowed('studio.lan:8080', 'studio.lan'), true);
+    assert.equal(hostAllowed('192.168.1.5:8080', '0.0.0.0'), true);
+    assert.equal(hostAllowed('192.168.1.5:8080', '127.0.0.1'), false);
+    assert.equal(hostAllowed('attacker.example:8080', '0.0.0.0'), false);
+    assert.equal(hostAllowed(undefined), false);
+  });
+
+  test('requests of clients that went away are dropped before the worker draws them', async () => {
+    const own = buildServer({ compute: await startCompute({ generator, classifier, offReason: 'test' }) });
+    try {
+      const address = await own.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = new URL(address);
+      const body = JSON.stringify({ items: Array.from({ length: 32 }, (_, i) => ({ weights: { horse: 1 }, seed: i })) });
+      const post = () =>
+        request({ host: '127.0.0.1', port, method: 'POST', path: '/api/render', headers: { 'content-type': 'application/json' } });
+      // 16 heavy requests fill the queue; their clients hang up while most still wait
+      const gone = Array.from({ length: 16 }, () => {
+        const req = post();
+        req.on('error', () => {});
+        req.end(body);
+        return req;
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      for (const req of gone) req.destroy();
+      await new Promise((r) => setTimeout(r, 150));
+      // 16 new requests: without the cancellation the stale ones would hold the queue (503 busy)
+      const codes = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          fetch(`${address}/api/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
+        ),
+      );
+      assert.ok(codes.filter((c) => c === 200).length >= 15, `answered ${codes.join(',')}`);
+    } finally {
+      await own.close();
+    }
   });
 
   test('the page, its script and stylesheet are served; nothing else from disk', async () => {

@@ -13,7 +13,7 @@ import { trainClassifier } from '../evaluate/classifier/train.js';
 import { defaultWingTrainConfig, trainWingDetector } from '../evaluate/wings.js';
 import { loadPegasi } from '../pegasi/dataset.js';
 import { defaultClassifierConfig, loadClassifier } from '../models/classifier/index.js';
-import { parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { intIn, parseRecordsPerFile, parseSeed } from './parsers.js';
 import { assertOutFile, assertOutFolder, JSON_OUTPUT } from '../outPath.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 
@@ -25,8 +25,8 @@ export const DEFAULT_DETECTOR = 'models/wing-detector/classifier.pgc';
 /** Four comma-separated positive integers: the ResNet-9 widths. */
 function widthList(value: string): [number, number, number, number] {
   const parts = value.split(',').map((s) => Number(s.trim()));
-  if (parts.length !== 4 || parts.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(`expected four positive integers like 16,32,64,128, got "${value}".`);
+  if (parts.length !== 4 || parts.some((n) => !Number.isSafeInteger(n) || n < 1 || n > 1024)) {
+    throw new InvalidArgumentError(`expected four integers from 1 to 1024 like 16,32,64,128, got "${value}".`);
   }
   return parts as [number, number, number, number];
 }
@@ -35,13 +35,13 @@ function trainSub() {
   const d = defaultClassifierTrainConfig;
   return new Command('train')
     .description('Train the ResNet-9 classifier from scratch (Page 2018 recipe); writes classifier.pgc, accuracy.json and train-log.json.')
-    .addOption(new Option('--epochs <n>', 'passes over the training set').argParser(parsePositiveInt).default(d.epochs))
-    .addOption(new Option('--batch <n>', 'images per step').argParser(parsePositiveInt).default(d.batchSize))
-    .addOption(new Option('--seed <n>', 'seed of initialisation, order and augmentation').argParser(parseNonNegativeInt).default(d.seed))
+    .addOption(new Option('--epochs <n>', 'passes over the training set').argParser(intIn(1, 1000)).default(d.epochs))
+    .addOption(new Option('--batch <n>', 'images per step').argParser(intIn(1, 4096)).default(d.batchSize))
+    .addOption(new Option('--seed <n>', 'seed of initialisation, order and augmentation').argParser(parseSeed).default(d.seed))
     .addOption(new Option('--widths <list>', 'channels of prep and layers 1-3').argParser(widthList).default([...defaultClassifierConfig.widths] as [number, number, number, number], defaultClassifierConfig.widths.join(',')))
-    .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(parsePositiveInt))
+    .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(intIn(1, 50_000)))
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
     .option('--out <dir>', 'output folder', 'runs/classifier')
     .option('--resume', 'continue from <out>/last.pgc when it exists', false)
     .action((o) => {
@@ -94,7 +94,7 @@ function evalSub() {
     .description('Measure a classifier checkpoint on the CIFAR-10 test set: accuracy and confusion matrix (printed and written as JSON).')
     .option('--checkpoint <file>', 'classifier checkpoint', DEFAULT_CLASSIFIER)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
     .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
     .option('--no-tta', 'do not average over the mirror image')
     .action((o) => {
@@ -120,10 +120,10 @@ function wingsSub() {
         'against the same horses without wings and the other test horses; held-out horses measure it.',
     )
     .requiredOption('--pegasi <dir>', 'composites made from the test split')
-    .addOption(new Option('--epochs <n>', 'passes over the detector\'s training images').argParser(parsePositiveInt).default(d.epochs))
-    .addOption(new Option('--seed <n>', 'seed of the horse split, initialisation, order and augmentation').argParser(parseNonNegativeInt).default(d.seed))
+    .addOption(new Option('--epochs <n>', 'passes over the detector\'s training images').argParser(intIn(1, 1000)).default(d.epochs))
+    .addOption(new Option('--seed <n>', 'seed of the horse split, initialisation, order and augmentation').argParser(parseSeed).default(d.seed))
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
     .option('--out <dir>', 'output folder', 'runs/wing-detector')
     .action((o) => {
       assertOutFolder(o.out, '--out');

@@ -22,7 +22,7 @@ import { checkFileStatistics, fileStatistics, findChecksums, verifyChecksums } f
 import { CIFAR10_MD5, CIFAR10_URL, fetchCifar10 } from '../data/fetch.js';
 import { UserError } from '../errors.js';
 import { PREVIEW_FILE, makePegasi, pegasiSources, writePegasi } from '../pegasi/dataset.js';
-import { parsePositiveInt } from './parsers.js';
+import { intIn, MAX_SEED, parseRecordsPerFile } from './parsers.js';
 import { assertOutFolder } from '../outPath.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -34,7 +34,7 @@ function parseMd5(value: string): string {
 
 const recordsOption = () =>
   new Option('--records-per-file <n>', 'records each file must hold (tests use small fixtures)')
-    .argParser(parsePositiveInt)
+    .argParser(parseRecordsPerFile)
     .hideHelp();
 
 /**
@@ -199,9 +199,9 @@ export function dataCommand() {
     )
     .option('--data <dir>', `CIFAR-10 folder (default: $${DATA_ENV}, then the user cache folder)`)
     .requiredOption('--out <dir>', 'new folder to write (pegasi.bin, recipes.jsonl, manifest.json, preview.png)')
-    .addOption(new Option('--n <count>', 'composites to make').argParser(parsePositiveInt).default(20000))
+    .addOption(new Option('--n <count>', 'composites to make').argParser(intIn(1, 200_000)).default(20000))
     .addOption(new Option('--split <split>', 'the CIFAR-10 split whose horses and donors are used').choices(['train', 'test'] as const).default('train' as const))
-    .addOption(new Option('--seed <n>', 'decides every horse, wing and colour').argParser(parsePositiveInt).default(1))
+    .addOption(new Option('--seed <n>', 'decides every horse, wing and colour').argParser(intIn(1, MAX_SEED)).default(1))
     .addOption(recordsOption())
     .action((opts) => {
       if (existsSync(opts.out)) throw new UserError(`${opts.out} already exists; choose another --out or remove it`);

@@ -21,7 +21,7 @@ import { DEFAULT_CLASSIFIER, DEFAULT_DETECTOR } from './classifier.js';
 import { formatPegasusScores, pegasusNearestSheet, pegasusReference, scorePegasusSet } from '../evaluate/pegasus.js';
 import { PEGASUS_CLASS, loadPegasi } from '../pegasi/dataset.js';
 import { cifarClasses } from '../train/resolve.js';
-import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, splitList } from './parsers.js';
+import { intIn, numberIn, parseRecordsPerFile, parseSeed, splitList } from './parsers.js';
 import { assertOutFolder } from '../outPath.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 
@@ -32,14 +32,6 @@ function classList(value: string): string[] {
     throw new InvalidArgumentError(`expected CIFAR-10 class names (${CLASS_NAMES.join(', ')}), got "${value}".`);
   }
   return names;
-}
-
-function atLeast(min: number) {
-  return (value: string): number => {
-    const n = parsePositiveInt(value);
-    if (n < min) throw new InvalidArgumentError(`expected at least ${min}, got ${n}.`);
-    return n;
-  };
 }
 
 function noiseLevel(value: string): number {
@@ -82,23 +74,23 @@ export function evaluateCommand() {
   return new Command('evaluate')
     .description('Score a generator checkpoint (recognisability, realism, uniqueness, diversity) against reference rows; writes evaluation.json and nearest.png.')
     .requiredOption('--checkpoint <file>', 'GAN checkpoint (generator-ema.pgc or a run checkpoint.pgc)')
-    .addOption(new Option('--n <n>', 'generated images in total, split over the classes').argParser(atLeast(4)).default(10_000))
+    .addOption(new Option('--n <n>', 'generated images in total, split over the classes').argParser(intIn(4, 100_000)).default(10_000))
     .addOption(new Option('--classes <list>', 'comma-separated classes to evaluate (default: the generator\'s)').argParser(classList))
     .option('--concept <mix>', 'also score a composed concept, e.g. horse:0.5,bird:0.5')
-    .addOption(new Option('--nn-queries <n>', 'images per set searched among all training images').argParser(parsePositiveInt).default(256))
-    .addOption(new Option('--prdc <n>', 'images per set for precision/recall/density/coverage').argParser(atLeast(8)).default(5000))
-    .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(parsePositiveInt).default(50))
+    .addOption(new Option('--nn-queries <n>', 'images per set searched among all training images').argParser(intIn(1, 10_000)).default(256))
+    .addOption(new Option('--prdc <n>', 'images per set for precision/recall/density/coverage').argParser(intIn(8, 20_000)).default(5000))
+    .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(intIn(1, 1000)).default(50))
     .addOption(new Option('--mean-noise <sigma>', 'noise of the class-mean baseline, in [-1,1] units').argParser(noiseLevel).default(0.25))
-    .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(parseNonNegativeInt).default(0))
-    .addOption(new Option('--truncation <psi>', 'draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN\'s truncation trick)').argParser(parsePositiveNumber))
+    .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(parseSeed).default(0))
+    .addOption(new Option('--truncation <psi>', 'draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN\'s truncation trick)').argParser(numberIn(0.05, 100, true)))
     .option('--classifier <file>', 'classifier checkpoint (pegasus classifier train)', DEFAULT_CLASSIFIER)
     .option('--pegasi <dir>', 'also score the generator\'s pegasus class against these composites (the ones it learned from): wing detector, p(horse), FD, nearest images, diversity')
     .option('--detector <file>', 'wing detector checkpoint (pegasus classifier wings)', DEFAULT_DETECTOR)
-    .addOption(new Option('--pegasus-n <n>', 'pegasus (and horse) samples scored with --pegasi').argParser(atLeast(8)).default(1000))
+    .addOption(new Option('--pegasus-n <n>', 'pegasus (and horse) samples scored with --pegasi').argParser(intIn(8, 100_000)).default(1000))
     .option('--pegasus-only', 'with --pegasi: skip the per-class evaluation', false)
     .option('--pegasus-compare <sets...>', 'with --pegasi: more sets scored the same way, each NAME=SOURCE: a pegasus generate folder (its batch/*.png), a pegasi folder, or GENERATOR.pgc@MIX (e.g. g.pgc@horse:0.7,bird:0.3)')
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
     .option('--out <dir>', 'output folder', 'runs/evaluate')
     .action((o) => {

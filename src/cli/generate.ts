@@ -10,7 +10,7 @@ import { defaultModelGenerateConfig } from '../generate/model.js';
 import { UserError } from '../errors.js';
 import { assertGenerateOut } from '../generate/outputs.js';
 import { assertOutFile, JSON_OUTPUT } from '../outPath.js';
-import { parseNonNegativeInt, parsePositiveInt, splitList } from './parsers.js';
+import { intIn, parseRecordsPerFile, parseSeed, splitList } from './parsers.js';
 
 /** The default recorded choice, committed beside the models. */
 export const DEFAULT_CHOICE = 'models/pegasus-choice.json';
@@ -22,16 +22,13 @@ function strategyList(value: string): Strategy[] {
   return [...new Set(names)] as Strategy[];
 }
 
-function atLeast64(value: string): number {
-  const n = parsePositiveInt(value);
-  if (n < 64) throw new InvalidArgumentError(`expected at least 64 (the batch is 64 images), got ${n}.`);
-  return n;
-}
+/** Candidates: at least the 64 of the batch. */
+const atLeast64 = intIn(64, 100_000);
 
-/** A share strictly between 0 and 1. */
+/** A share between 0 and 1 (0.01 to 0.99: the ends would ignore one side of the score). */
 function share(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got "${value}".`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.01 || n > 0.99) throw new InvalidArgumentError(`expected a number between 0 and 1 (0.01 to 0.99), got "${value}".`);
   return n;
 }
 
@@ -40,7 +37,7 @@ function share(value: string): number {
 function truncationValue(value: string): number | 'none' {
   if (value.trim().toLowerCase() === 'none') return 'none';
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (e.g. 1) or "none", got "${value}".`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.05 || n > 100) throw new InvalidArgumentError(`expected a number from 0.05 to 100 (e.g. 1) or "none", got "${value}".`);
   return n;
 }
 
@@ -62,9 +59,9 @@ export function generateCommand() {
     .option('--search', 'with --composed: search thousands of candidates and record a new choice', false)
     .addOption(new Option('--strategy <list>', `with --search: strategies to try (default ${s.strategies.join(',')})`).argParser(strategyList))
     .addOption(new Option('--candidates <n>', `samples the best image is chosen from (default ${defaultModelGenerateConfig.candidates}; with --search: GAN candidates, default ${s.candidates})`).argParser(atLeast64))
-    .addOption(new Option('--diffusion-candidates <n>', `with --search: diffusion candidates, 0 for none (default ${s.diffusionCandidates})`).argParser(parseNonNegativeInt))
-    .addOption(new Option('--diffusion-steps <n>', `with --search: Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(parsePositiveInt))
-    .addOption(new Option('--seed <n>', `first seed of the batch (default ${defaultModelGenerateConfig.batchSeed}; with --search: seed of the search, default ${s.seed})`).argParser(parseNonNegativeInt))
+    .addOption(new Option('--diffusion-candidates <n>', `with --search: diffusion candidates, 0 for none (default ${s.diffusionCandidates})`).argParser(intIn(0, 10_000)))
+    .addOption(new Option('--diffusion-steps <n>', `with --search: Heun steps per diffusion candidate (default ${s.diffusionSteps})`).argParser(intIn(1, 1000)))
+    .addOption(new Option('--seed <n>', `first seed of the batch (default ${defaultModelGenerateConfig.batchSeed}; with --search: seed of the search, default ${s.seed})`).argParser(parseSeed))
     .addOption(
       new Option('--body-share <a>', `with --search: the horse's share of the ideal belief horse vs bird+airplane; more asks for a clearer horse (default ${defaultGenerateConfig.score.bodyShare})`).argParser(share),
     )
@@ -72,7 +69,7 @@ export function generateCommand() {
       new Option('--truncation <psi>', `with --search: draw GAN latents from N(0, I) truncated to [−ψ, ψ] (BigGAN's truncation trick), or "none" (default ${s.truncation ?? 'none'})`).argParser(truncationValue),
     )
     .option('--data <dir>', 'CIFAR-10 folder, for nearest training images (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parsePositiveInt, 10_000)
+    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
     .action(async (o) => {
       const { composed, detector, checkpoint, ...rest } = o;

@@ -6,33 +6,6 @@ import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { AUGMENT_POLICIES, type AugmentPolicy } from '../models/cgan/diffAugment.js';
 import type { LrDecay } from '../train/config.js';
 
-/** A validating parser for a positive integer flag (commander prints the reason and exits 1). */
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
-  }
-  return n;
-}
-
-/** A validating parser for a non-negative integer (seeds). */
-export function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected a non-negative integer, got "${value}".`);
-  }
-  return n;
-}
-
-/** A validating parser for a positive finite number (learning rates, epochs). */
-export function parsePositiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a positive number, got "${value}".`);
-  }
-  return n;
-}
-
 /** The non-empty, trimmed items of a comma-separated flag value ("horse, bird," → ["horse", "bird"]). */
 export function splitList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -73,3 +46,38 @@ export function parseAugment(value: string): AugmentPolicy[] {
   if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected none or a list of ${AUGMENT_POLICIES.join(', ')}, got "${value}".`);
   return AUGMENT_POLICIES.filter((a) => names.includes(a));
 }
+
+/** Seeds are taken modulo 2³² by the random generators, so larger ones would repeat smaller ones. */
+export const MAX_SEED = 0xffffffff;
+
+/**
+ * A validating parser for an integer flag within [min, max]: the bounds keep a typo (an extra
+ * zero, a negative) from asking for days of work or more memory than the machine has.
+ * @example new Option('--batch <n>').argParser(intIn(1, 4096))
+ */
+export function intIn(min: number, max: number): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got "${value}".`);
+    }
+    return n;
+  };
+}
+
+/** A validating parser for a finite number above `min` (or at least it, with `minIncluded`) and at most `max`. */
+export function numberIn(min: number, max: number, minIncluded = false): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n > max || (minIncluded ? n < min : n <= min)) {
+      throw new InvalidArgumentError(`expected a number ${minIncluded ? 'from' : 'above'} ${min} ${minIncluded ? 'to' : 'and at most'} ${max}, got "${value}".`);
+    }
+    return n;
+  };
+}
+
+/** A seed: an integer from 0 to 2³² − 1. */
+export const parseSeed = intIn(0, MAX_SEED);
+
+/** `--records-per-file`: at most the official 10,000. */
+export const parseRecordsPerFile = intIn(1, 10_000);
