@@ -299,7 +299,7 @@ describe('pegasus generate (CLI)', () => {
       [['generate', '--composed', '--checkpoint', p('g-other.pgc'), '--choice', p('choice.json'), ...common], /searched with another generator .* run `pegasus generate --search`/],
       [['generate', '--composed', '--strategy', 'mix', ...common], /add --search/],
       [['generate', '--composed', '--search', '--strategy', 'unicorn'], /--strategy.*expected strategies/],
-      [['generate', '--composed', '--search', '--candidates', '10'], /--candidates.*at least 64/],
+      [['generate', '--composed', '--search', '--candidates', '10'], /--candidates.*an integer from 64 to 100,000/],
       [['generate', '--composed', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
       [['generate', '--composed', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
       [['generate', '--composed', '--search', '--truncation', '0'], /--truncation.*a number from 0.05 to 100 .* or "none"/],

@@ -14,6 +14,7 @@ import { Rng, tensor } from '../src/engine/index.js';
 import { Generator } from '../src/models/cgan/index.js';
 import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from '../src/nn/index.js';
 import { fsErrorMessage } from '../src/outPath.js';
+import { writeFolderAtomic } from '../src/atomicWrite.js';
 import { resolveRunConfig } from '../src/train/resolve.js';
 import { saveEmaGenerator } from '../src/train/trainState.js';
 import { writeCifarFixture } from './helpers/cifarFixture.js';
@@ -154,6 +155,22 @@ describe('hardening', () => {
     ]), /disk gone/);
     assert.equal((loadCheckpoint(a).meta as { step: number }).step, 1, 'the first file was not replaced alone');
     assert.deepEqual(readdirSync(ws.tmp).filter((f) => f.startsWith('pair-') && f.includes('.tmp-')), []);
+  });
+
+  test('an output set is replaced whole or not at all', () => {
+    const dir = p('set');
+    writeFolderAtomic(dir, (into) => {
+      writeFileSync(join(into, 'a.txt'), 'old a');
+      writeFileSync(join(into, 'b.txt'), 'old b');
+    });
+    assert.throws(() => writeFolderAtomic(dir, (into) => {
+      writeFileSync(join(into, 'a.txt'), 'new a');
+      throw new Error('killed half way');
+    }), /killed half way/);
+    assert.deepEqual(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')), ['old a', 'old b']);
+    writeFolderAtomic(dir, (into) => writeFileSync(join(into, 'a.txt'), 'new a'));
+    assert.deepEqual(readdirSync(dir), ['a.txt']);
+    assert.deepEqual(readdirSync(ws.tmp).filter((f) => f.startsWith('.set.')), []);
   });
 
   test('data check refuses noise, one-class labels and files that differ from SHA256SUMS', () => {

@@ -2,7 +2,7 @@
 // draws the batch from recorded seeds and the best from its candidates, `pegasus evaluate --pegasi`
 // scores the pegasus class beside other sets.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { Rng } from '../src/engine/index.js';
@@ -62,8 +62,12 @@ describe('the model-drawn Pegasus', () => {
     const g = loadGenerator(p('g.pgc'));
     const again = floatToUint8(drawPegasusClass(g, [json.batch[5]!.seed]));
     assert.deepEqual(readPng(p('a', 'batch', '05.png')).data, again);
+    // the rerun replaces the whole set, even one whose batch/30.png someone made a folder
+    rmSync(p('a', 'batch', '30.png'));
+    mkdirSync(p('a', 'batch', '30.png'));
     const r2 = pegasus(['generate', '--checkpoint', p('g.pgc'), '--candidates', '64', '--out', p('a'), ...common]);
     assert.equal(r2.status, 0, r2.stderr);
+    assert.deepEqual(readPng(p('a', 'batch', '30.png')).data, floatToUint8(drawPegasusClass(g, [json.batch[30]!.seed])));
     assert.deepEqual(readPng(p('a', 'pegasus.png')).data, floatToUint8(drawPegasusClass(g, [json.best.seed])));
   });
 

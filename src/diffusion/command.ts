@@ -9,8 +9,7 @@ import { resolveDataDir } from '../data/dataDir.js';
 import { UserError } from '../errors.js';
 import { assertPngOut, imagesFromNchw, makeGrid, writePng } from '../image/index.js';
 import { CHECKPOINT_FILE, CONFIG_FILE, readRunConfig } from '../train/runFolder.js';
-import { lockRunFolder } from '../train/runLock.js';
-import { assertOutFolder } from '../outPath.js';
+import { trainInRunFolder } from '../train/runLock.js';
 import { loadDiffusionModel } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
 import { parseConcepts } from './guidance.js';
@@ -87,17 +86,9 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
     config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
   }
-  assertOutFolder(runDir, o.resume !== undefined ? '--resume' : '--out');
-  const release = lockRunFolder(runDir);
-  if (o.resume !== undefined && !resume) console.error(`${runDir} was stopped before its first checkpoint; starting it over from its config.json`);
-  let r: Awaited<ReturnType<typeof runDiffusionTraining>>;
-  try {
-    r = await runDiffusionTraining({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile });
-  } finally {
-    release();
-  }
-  if (!r.interrupted) console.error(`done: ${r.step} steps; run folder ${runDir}`);
-  else process.exitCode = 130; // saved, not finished: exit as an interrupted command does
+  await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume }, () =>
+    runDiffusionTraining({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile }),
+  );
 }
 
 /** The flags of `pegasus sample` for a diffusion checkpoint. */

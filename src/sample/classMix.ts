@@ -24,7 +24,7 @@ export function parseClassMix(spec: string, flag = '--class'): ClassWeight[] {
   for (const part of parts) {
     const [rawName = '', rawWeight, ...rest] = part.split(':');
     const name = rawName.trim().toLowerCase();
-    const weight = rawWeight === undefined ? 1 : Number(rawWeight);
+    const weight = rawWeight === undefined ? 1 : Number(rawWeight.trim() === '' ? NaN : rawWeight);
     if (name === '' || rest.length > 0 || !Number.isFinite(weight)) {
       throw new UserError(`${flag} "${spec}": "${part}" is not NAME or NAME:WEIGHT (e.g. horse:0.7)`);
     }

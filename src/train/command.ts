@@ -14,8 +14,7 @@ import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
 import { trainRun } from './trainer.js';
 import { checkpointStep } from './trainState.js';
 import { checkResumable } from './resume.js';
-import { lockRunFolder } from './runLock.js';
-import { assertOutFolder } from '../outPath.js';
+import { trainInRunFolder } from './runLock.js';
 
 export interface TrainCommandOptions {
   readonly model: ModelKind;
@@ -92,16 +91,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);
-  assertOutFolder(runDir, o.resume !== undefined ? '--resume' : '--out');
-  const release = lockRunFolder(runDir);
-  if (o.resume !== undefined && !resume) console.error(`${runDir} was stopped before its first checkpoint; starting it over from its config.json`);
-  let result: Awaited<ReturnType<typeof trainRun>>;
-  try {
-    result = await trainRun({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile });
-  } finally {
-    release();
-  }
-  if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
-  // a run stopped by Ctrl-C or SIGTERM is saved but not finished: exit as an interrupted command does
-  else process.exitCode = 130;
+  await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume }, () =>
+    trainRun({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile }),
+  );
 }

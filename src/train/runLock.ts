@@ -8,6 +8,7 @@
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { assertOutFolder } from '../outPath.js';
 
 export const LOCK_FILE = 'lock';
 
@@ -79,4 +80,28 @@ export function lockRunFolder(dir: string): () => void {
   };
   process.on('exit', release);
   return release;
+}
+
+/**
+ * What every `pegasus train` does around its loop, GAN or diffusion: checks the folder can be
+ * written, takes it, runs `train`, gives it back, and reports (exit status 130 for a run stopped
+ * by Ctrl-C or SIGTERM: saved, not finished).
+ * @example await trainInRunFolder('runs/a', { resuming: false, restarting: false }, () => trainRun(…));
+ */
+export async function trainInRunFolder(
+  runDir: string,
+  how: { readonly resuming: boolean; readonly restarting: boolean },
+  train: () => Promise<{ readonly step: number; readonly interrupted: boolean }>,
+): Promise<void> {
+  assertOutFolder(runDir, how.resuming ? '--resume' : '--out');
+  const release = lockRunFolder(runDir);
+  if (how.restarting) console.error(`${runDir} was stopped before its first checkpoint; starting it over from its config.json`);
+  let result: { readonly step: number; readonly interrupted: boolean };
+  try {
+    result = await train();
+  } finally {
+    release();
+  }
+  if (!result.interrupted) console.error(`done: ${result.step} steps; run folder ${runDir}`);
+  else process.exitCode = 130;
 }
