@@ -12,7 +12,7 @@ import { noGrad, Rng, tensor } from '../src/engine/index.js';
 import { measureAccuracy } from '../src/evaluate/classifier/accuracy.js';
 import { augmentBatch } from '../src/evaluate/classifier/augment.js';
 import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from '../src/evaluate/classifier/config.js';
-import { oneCycle } from '../src/evaluate/classifier/sgdNesterov.js';
+import { oneCycle } from '../src/evaluate/classifier/oneCycle.js';
 import { trainClassifier } from '../src/evaluate/classifier/train.js';
 import { loadClassifier } from '../src/models/classifier/index.js';
 

@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { add, logSoftmax, mean, mul, neg, nllLoss, Rng, tensor, tidy, type Tensor } from '../../engine/index.js';
 import { epochOrder, hashInts, loadCifar10, type Cifar10Set } from '../../data/index.js';
 import { ResNet9, saveClassifier } from '../../models/classifier/index.js';
-import { loadCheckpoint, saveCheckpoint } from '../../nn/index.js';
+import { loadCheckpoint, saveCheckpoint, SGD } from '../../nn/index.js';
 import { augmentBatch } from './augment.js';
 import { measureAccuracy, type AccuracyReport } from './accuracy.js';
 import type { ClassifierTrainConfig } from './config.js';
-import { oneCycle, SgdNesterov } from './sgdNesterov.js';
+import { oneCycle } from './oneCycle.js';
 
 const RESUME_KIND = 'classifier-train';
 /** Steps between mid-epoch resume points. */
@@ -67,7 +67,8 @@ export function trainClassifier(
   mkdirSync(out, { recursive: true });
   const net = new ResNet9(cfg.model, new Rng(cfg.seed));
   const params = net.parameters();
-  const opt = new SgdNesterov(params, { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+  // SGD with Nesterov momentum and L2 weight decay, as Page (2018) trains ResNet-9
+  const opt = new SGD(params, { lr: 0, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: true });
   const lastPath = join(out, 'last.pgc');
   let startEpoch = 0;
   let startStep = 0;
@@ -76,11 +77,13 @@ export function trainClassifier(
   if (opts.resume && existsSync(lastPath)) {
     const ck = loadCheckpoint(lastPath, { expectKind: RESUME_KIND });
     const model: Record<string, Tensor> = {};
+    const buffers: Tensor[] = [];
     for (const [k, t] of Object.entries(ck.tensors)) {
       if (k.startsWith('model.')) model[k.slice(6)] = t;
-      else if (k.startsWith('momentum.')) opt.buffers[Number(k.slice(9))]!.data.set(t.data);
+      else if (k.startsWith('momentum.')) buffers[Number(k.slice(9))] = t;
     }
     net.loadStateDict(model);
+    opt.loadStateDict({ started: params.map(() => true), buffers });
     const meta = ck.meta as { epoch: number; step?: number; lossSum?: number; hits?: number; logs: EpochLog[] };
     startEpoch = meta.epoch;
     startStep = meta.step ?? 0;
@@ -99,7 +102,7 @@ export function trainClassifier(
     const save = (nextEpoch: number, nextStep: number) => {
       const tensors: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(net.stateDict())) tensors[`model.${k}`] = t;
-      opt.buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
+      opt.stateDict().buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
       const meta = { epoch: nextEpoch, step: nextStep, lossSum: nextStep === 0 ? 0 : lossSum, hits: nextStep === 0 ? 0 : hits, logs };
       saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta });
     };

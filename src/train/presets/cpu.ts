@@ -1,5 +1,5 @@
 /**
- * `cpu`: the conditional GAN sized for 2 CPU cores and a few hours (README "## Training" tells how
+ * `cpu`: the conditional GAN sized for 2 CPU cores and a few hours (docs/lab/gan-sizing.md tells how
  * the size was chosen from measured speed and three short runs).
  *
  * - Size: G blocks 96/48/24 channels (≈ 95 MFLOP per image forward), D 32/64/64/128 (≈ 66 MFLOP),
