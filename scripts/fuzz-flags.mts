@@ -74,7 +74,7 @@ function run(command: string, flag: string, value: string, given: string): Run {
   const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: (serve ? 8 : TIMEOUT_S) * 1000, env: { ...process.env, PEGASUS_DATA: '' } });
   const seconds = (performance.now() - t0) / 1000;
   const err = r.stderr ?? '';
-  const lines = err.split('\n').filter((l) => l.trim() !== '' && !/^(step|epoch|evaluate:|  )/.test(l));
+  const lines = err.split('\n').filter((l) => l.trim() !== '' && !/^(step|epoch|evaluate:| {2})/.test(l));
   const timedOut = r.error !== undefined && (r.error as { code?: string }).code === 'ETIMEDOUT';
   let outcome: Run['outcome'];
   if (/\n\s+at /.test(err) || /^\s*at /m.test(err)) outcome = 'stack trace';
