@@ -86,7 +86,19 @@ export function benchDiffusion(o: DiffusionBenchOptions): DiffusionBenchRow[] {
 }
 
 function runTorch(o: DiffusionBenchOptions): Map<string, number> | { error: string } {
-  const args = [join(here, 'diffusion_torch.py'), '--threads', String(o.threads), '--batch', String(o.batch), '--n', String(o.n), '--steps', String(o.steps), '--reps', String(o.reps)];
+  const args = [
+    join(here, 'diffusion_torch.py'),
+    '--threads',
+    String(o.threads),
+    '--batch',
+    String(o.batch),
+    '--n',
+    String(o.n),
+    '--steps',
+    String(o.steps),
+    '--reps',
+    String(o.reps),
+  ];
   const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(o.threads) }, maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-1)[0]! };
   const out = new Map<string, number>();
@@ -119,13 +131,24 @@ if (isMain) {
     }
     return v;
   };
-  const rows = benchDiffusion({ threads: num('threads'), batch: num('batch'), n: num('n'), steps: num('steps'), reps: num('reps'), torch: !values['no-torch'] });
+  const rows = benchDiffusion({
+    threads: num('threads'),
+    batch: num('batch'),
+    n: num('n'),
+    steps: num('steps'),
+    reps: num('reps'),
+    torch: !values['no-torch'],
+  });
   const f = (v: number | null | undefined, d: number) => (v === null || v === undefined ? '–' : v.toFixed(d));
   if (values.json) for (const r of rows) console.log(JSON.stringify(r));
   else {
-    console.log(`${'workload'.padEnd(24)} ${'ours (s)'.padStart(9)} ${'torch (s)'.padStart(9)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(10)} ${'torch img/s'.padStart(11)}`);
+    console.log(
+      `${'workload'.padEnd(24)} ${'ours (s)'.padStart(9)} ${'torch (s)'.padStart(9)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(10)} ${'torch img/s'.padStart(11)}`,
+    );
     for (const r of rows) {
-      console.log(`${r.workload.padEnd(24)} ${f(r.ours_s, 2).padStart(9)} ${f(r.torch_s, 2).padStart(9)} ${f(r.ratio, 2).padStart(10)} ${f(r.ours_images_per_s, 2).padStart(10)} ${f(r.torch_images_per_s, 2).padStart(11)}`);
+      console.log(
+        `${r.workload.padEnd(24)} ${f(r.ours_s, 2).padStart(9)} ${f(r.torch_s, 2).padStart(9)} ${f(r.ratio, 2).padStart(10)} ${f(r.ours_images_per_s, 2).padStart(10)} ${f(r.torch_images_per_s, 2).padStart(11)}`,
+      );
     }
     if (rows[0]?.note) console.log(rows[0].note);
   }

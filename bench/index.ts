@@ -31,7 +31,10 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads);
 const rounds = Number(values.rounds);
-for (const [flag, v, raw] of [['--threads', threads, values.threads], ['--rounds', rounds, values.rounds]] as const) {
+for (const [flag, v, raw] of [
+  ['--threads', threads, values.threads],
+  ['--rounds', rounds, values.rounds],
+] as const) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`bench: ${flag} must be a positive integer, got "${raw}"`);
     process.exit(2);
@@ -108,7 +111,9 @@ if (!values['no-torch']) {
       if (rounds > 1) {
         const med = new Map(torch.medians);
         for (const w of KERNELS) {
-          const pairs = oursRounds.map((o, r) => [o.get(w), torchRounds[r]!.medians.get(w)] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+          const pairs = oursRounds
+            .map((o, r) => [o.get(w), torchRounds[r]!.medians.get(w)] as const)
+            .filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
           if (pairs.length === 0) continue;
           pairedRatio.set(w, median(pairs.map(([o, t]) => o / t)));
           ours.set(w, median(pairs.map(([o]) => o)));
@@ -147,7 +152,9 @@ const fmt = (v: number | null | undefined, digits: number): string => (v === nul
 if (values.json) {
   for (const r of rows) console.log(JSON.stringify(r));
 } else {
-  console.log(`\n${'workload'.padEnd(24)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(11)} ${'torch img/s'.padStart(11)}`);
+  console.log(
+    `\n${'workload'.padEnd(24)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(11)} ${'torch img/s'.padStart(11)}`,
+  );
   for (const r of rows) {
     console.log(
       `${r.workload.padEnd(24)} ${fmt(r.ours_s, 4).padStart(10)} ${fmt(r.torch_s, 4).padStart(10)} ${fmt(r.ratio, 2).padStart(10)} ` +
@@ -165,5 +172,8 @@ if (values.json) {
   }
   if (dcganNote) console.log(`dcgan_step_b64 (ours) not measured: ${dcganNote}`);
   if (torchNote) console.log(`PyTorch reference not run: ${torchNote}`);
-  console.log(`threads: ${threads} on both sides; medians after warm-up, as torch_reference.py` + (rounds > 1 ? `; kernel ratios: median of ${rounds} alternating rounds` : ''));
+  console.log(
+    `threads: ${threads} on both sides; medians after warm-up, as torch_reference.py` +
+      (rounds > 1 ? `; kernel ratios: median of ${rounds} alternating rounds` : ''),
+  );
 }

@@ -34,7 +34,10 @@ export function benchKernels(backend: BackendName): Map<string, number> {
   const w = leaf([128, 64, 4, 4], rng, true);
   const opts = { stride: 2, padding: 1 } as const;
   const out = new Map<string, number>();
-  out.set('conv_fwd', medianTime(() => tidy(() => void conv2d(x, w, null, opts)), kernelTiming));
+  out.set(
+    'conv_fwd',
+    medianTime(() => tidy(() => void conv2d(x, w, null, opts)), kernelTiming),
+  );
   // conv(x).sum().backward(): gradients for both the input and the weight
   out.set(
     'conv_fwd_bwd',
@@ -47,7 +50,10 @@ export function benchKernels(backend: BackendName): Map<string, number> {
 
   const a = leaf([1024, 1024], rng, false);
   const b = leaf([1024, 1024], rng, false);
-  out.set('sgemm_1024', medianTime(() => tidy(() => void matmul(a, b)), kernelTiming));
+  out.set(
+    'sgemm_1024',
+    medianTime(() => tidy(() => void matmul(a, b)), kernelTiming),
+  );
   for (const t of [x, w, a, b]) t.dispose();
   return out;
 }

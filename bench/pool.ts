@@ -135,9 +135,16 @@ const onednn = values.onednn ? runChild(values.onednn, [String(reps), clock], 'o
 const ms = (s: number | undefined): string => (s === undefined ? '–' : (s * 1e3).toFixed(3));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : (a / b).toFixed(2));
 if (!values.json) {
-  console.log(`native backend: ${nativeInfo()}; ${threads} thread(s) everywhere; ${clock} time, medians of ${reps} after 3 warm-up calls (ms)`);
+  console.log(
+    `native backend: ${nativeInfo()}; ${threads} thread(s) everywhere; ${clock} time, medians of ${reps} after 3 warm-up calls (ms)`,
+  );
   const head = ['workload', 'js', 'native', 'torch', 'oneDNN', 'js/native', 'native/torch', 'native/oneDNN'];
-  console.log(`${head[0]!.padEnd(34)}${head.slice(1).map((h) => h.padStart(13)).join('')}`);
+  console.log(
+    `${head[0]!.padEnd(34)}${head
+      .slice(1)
+      .map((h) => h.padStart(13))
+      .join('')}`,
+  );
 }
 for (const [workload, t] of ours) {
   const torchS = torch?.get(workload);

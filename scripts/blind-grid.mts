@@ -39,7 +39,12 @@ const { values: a } = parseArgs({
 
 if (a.score !== undefined) {
   const key = JSON.parse(readFileSync(a.key!, 'utf8')) as { tiles: { source: 'ours' | 'real' }[] };
-  const said = new Set(a.score.split(/[ ,]+/).filter((s) => s.length > 0).map(Number));
+  const said = new Set(
+    a.score
+      .split(/[ ,]+/)
+      .filter((s) => s.length > 0)
+      .map(Number),
+  );
   const ours = key.tiles.filter((t) => t.source === 'ours').length;
   const real = key.tiles.length - ours;
   let oursSaid = 0;
@@ -49,7 +54,15 @@ if (a.score !== undefined) {
     if (t.source === 'ours') oursSaid++;
     else realSaid++;
   });
-  const result = { name: a.name ?? (key as { source?: string }).source ?? 'our images', date: new Date().toISOString().slice(0, 10), ours, oursCalledWinged: oursSaid, real, realCalledWinged: realSaid, said: [...said].sort((x, y) => x - y) };
+  const result = {
+    name: a.name ?? (key as { source?: string }).source ?? 'our images',
+    date: new Date().toISOString().slice(0, 10),
+    ours,
+    oursCalledWinged: oursSaid,
+    real,
+    realCalledWinged: realSaid,
+    said: [...said].sort((x, y) => x - y),
+  };
   writeFileSync(join(dirname(a.key!), 'result.json'), JSON.stringify(result, null, 1) + '\n');
   console.log(JSON.stringify(result));
   process.exit(0);
@@ -70,7 +83,10 @@ if (a.pegasi !== undefined) {
   ours = readPng(join(a.images, 'pegasus.png')).data;
   source = `${join(a.images, 'pegasus.png')}`;
 } else if (a.images !== undefined && existsSync(join(a.images, 'batch'))) {
-  const files = readdirSync(join(a.images, 'batch')).filter((f) => f.endsWith('.png')).sort().slice(0, n);
+  const files = readdirSync(join(a.images, 'batch'))
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .slice(0, n);
   ours = new Uint8Array(files.length * IMAGE);
   files.forEach((f, i) => ours.set(readPng(join(a.images!, 'batch', f)).data, i * IMAGE));
   source = `${join(a.images, 'batch')}/${files[0]} … ${files[files.length - 1]} (the first ${files.length} of the batch)`;
@@ -90,12 +106,21 @@ for (let i = 0; i < nReal; i++) tiles.push({ source: 'real', index: pickReal[i]!
 const order = permutation(tiles.length, hashInts(seed, 0x73687566));
 const shuffled = Array.from(order, (j) => tiles[j]!);
 const images: Image[] = shuffled.map((t) => ({
-  data: t.source === 'ours' ? ours.slice(t.index * IMAGE, (t.index + 1) * IMAGE) : horses.images.slice(t.index * IMAGE, (t.index + 1) * IMAGE),
+  data:
+    t.source === 'ours' ? ours.slice(t.index * IMAGE, (t.index + 1) * IMAGE) : horses.images.slice(t.index * IMAGE, (t.index + 1) * IMAGE),
   channels: 3,
   height: 32,
   width: 32,
 }));
 mkdirSync(a.out!, { recursive: true });
-writePng(join(a.out!, 'grid.png'), makeGrid(images, { cols: Math.min(8, Math.ceil(Math.sqrt(tiles.length))), scale: 4, padding: 4, cellLabels: shuffled.map((_, i) => String(i + 1)) }));
+writePng(
+  join(a.out!, 'grid.png'),
+  makeGrid(images, {
+    cols: Math.min(8, Math.ceil(Math.sqrt(tiles.length))),
+    scale: 4,
+    padding: 4,
+    cellLabels: shuffled.map((_, i) => String(i + 1)),
+  }),
+);
 writeFileSync(join(a.out!, 'key.json'), JSON.stringify({ source, seed, tiles: shuffled }, null, 1) + '\n');
 console.log(`wrote ${join(a.out!, 'grid.png')} (${tiles.length} tiles) and the key ${join(a.out!, 'key.json')}`);

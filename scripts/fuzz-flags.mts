@@ -43,7 +43,23 @@ const BASE: Record<string, () => string[]> = {
   'classifier train': () => ['--epochs', '1', '--widths', '4,4,4,4', ...data, '--out', fresh('c')],
   'classifier eval': () => [...data, '--out', `${fresh('e')}.json`],
   'classifier wings': () => ['--pegasi', join(tmp, 'no-pegasi'), ...data, '--out', fresh('w')],
-  evaluate: () => ['--checkpoint', g, '--n', '40', '--prdc', '8', '--nn-queries', '4', '--kid-subsets', '2', ...data, '--cache', join(tmp, 'cache'), '--out', fresh('ev')],
+  evaluate: () => [
+    '--checkpoint',
+    g,
+    '--n',
+    '40',
+    '--prdc',
+    '8',
+    '--nn-queries',
+    '4',
+    '--kid-subsets',
+    '2',
+    ...data,
+    '--cache',
+    join(tmp, 'cache'),
+    '--out',
+    fresh('ev'),
+  ],
   generate: () => ['--candidates', '64', ...data, '--cache', join(tmp, 'cache'), '--out', fresh('gen')],
   serve: () => ['--no-neighbours', '--gallery', tmp],
 };
@@ -68,10 +84,15 @@ interface Run {
 
 function run(command: string, flag: string, value: string, given: string): Run {
   const args = [...command.split(' '), ...BASE[command]!(), flag, given];
-  if (command === 'sample' && flag === '--concept') args.push('--model', 'diffusion', '--checkpoint', 'models/diffusion-cpu/denoiser-ema.pgc');
+  if (command === 'sample' && flag === '--concept')
+    args.push('--model', 'diffusion', '--checkpoint', 'models/diffusion-cpu/denoiser-ema.pgc');
   const serve = command === 'serve';
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: (serve ? 8 : TIMEOUT_S) * 1000, env: { ...process.env, PEGASUS_DATA: '' } });
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
+    encoding: 'utf8',
+    timeout: (serve ? 8 : TIMEOUT_S) * 1000,
+    env: { ...process.env, PEGASUS_DATA: '' },
+  });
   const seconds = (performance.now() - t0) / 1000;
   const err = r.stderr ?? '';
   const lines = err.split('\n').filter((l) => l.trim() !== '' && !/^(step|epoch|evaluate:| {2})/.test(l));
@@ -93,7 +114,8 @@ const walk = (cmd: Command, path: string[]) => {
     if (BASE[name] === undefined) continue;
     for (const o of sub.options as readonly Option[]) {
       const parse = (o as unknown as { parseArg?: unknown }).parseArg;
-      const numeric = typeof parse === 'function' && (typeof o.defaultValue === 'number' || /<(n|count|x|k|psi|a|sigma|lambda)>/.test(o.flags));
+      const numeric =
+        typeof parse === 'function' && (typeof o.defaultValue === 'number' || /<(n|count|x|k|psi|a|sigma|lambda)>/.test(o.flags));
       if (!numeric || o.long === undefined) continue;
       for (const v of HOSTILE) runs.push(run(name, o.long, v, v));
     }
@@ -103,8 +125,12 @@ walk(buildProgram() as unknown as Command, []);
 for (const [command, flag, wrap] of WEIGHTED) for (const v of HOSTILE) runs.push(run(command, flag, v, wrap(v)));
 
 const count = (o: Run['outcome']) => runs.filter((r) => r.outcome === o).length;
-console.log(`${runs.length} runs: ${count('refused')} refused with one line, ${count('ran')} ran, ${count('stack trace')} stack traces, ${count('hang')} hangs, ${count('several lines')} with several lines`);
-for (const r of runs.filter((x) => x.outcome !== 'refused')) console.log(`  ${r.outcome.padEnd(13)} ${r.command} ${r.flag} ${JSON.stringify(r.value)} (${r.seconds} s) ${r.first}`);
-if (flags.out !== undefined) writeFileSync(flags.out, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), hostile: HOSTILE, runs }, null, 1)}\n`);
+console.log(
+  `${runs.length} runs: ${count('refused')} refused with one line, ${count('ran')} ran, ${count('stack trace')} stack traces, ${count('hang')} hangs, ${count('several lines')} with several lines`,
+);
+for (const r of runs.filter((x) => x.outcome !== 'refused'))
+  console.log(`  ${r.outcome.padEnd(13)} ${r.command} ${r.flag} ${JSON.stringify(r.value)} (${r.seconds} s) ${r.first}`);
+if (flags.out !== undefined)
+  writeFileSync(flags.out, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), hostile: HOSTILE, runs }, null, 1)}\n`);
 fx.cleanup();
 rmSync(tmp, { recursive: true, force: true });

@@ -49,7 +49,12 @@ describe('conditional generator', () => {
     const layers = g.numConditionalLayers;
     const withMask = (m: Float32Array) => {
       const mask = tensor(m, [1, 1, 32, 32]);
-      return noGrad(() => g.forward(z, Array.from({ length: layers }, () => ({ outside: horse, inside: bird, mask })))).toArray() as number[];
+      return noGrad(() =>
+        g.forward(
+          z,
+          Array.from({ length: layers }, () => ({ outside: horse, inside: bird, mask })),
+        ),
+      ).toArray() as number[];
     };
     const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) < 1e-5);
     const plainHorse = noGrad(() => g.forward(z, horse)).toArray() as number[];
@@ -65,7 +70,14 @@ describe('conditional generator', () => {
       return d;
     };
     assert.ok(diff(0, 512) > diff(512, 1024), 'the change is mostly inside the region');
-    assert.throws(() => g.forward(z, Array.from({ length: layers }, () => ({ outside: horse, inside: bird, mask: tensor(new Float32Array(16), [1, 1, 4, 4]) }))), /region mask must be/);
+    assert.throws(
+      () =>
+        g.forward(
+          z,
+          Array.from({ length: layers }, () => ({ outside: horse, inside: bird, mask: tensor(new Float32Array(16), [1, 1, 4, 4]) })),
+        ),
+      /region mask must be/,
+    );
   });
 });
 

@@ -21,7 +21,12 @@ import { loadClassifier } from '../src/models/classifier/index.js';
  * pixel noise: separable by colour alone.
  */
 function colouredSet(perClass: number, seed: number): Cifar10Set {
-  const palette = [[220, 40, 40], [40, 220, 40], [40, 40, 220], [128, 128, 128]];
+  const palette = [
+    [220, 40, 40],
+    [40, 220, 40],
+    [40, 40, 220],
+    [128, 128, 128],
+  ];
   const rng = new Rng(seed);
   const n = perClass * palette.length;
   const images = new Uint8Array(n * 3072);
@@ -30,7 +35,8 @@ function colouredSet(perClass: number, seed: number): Cifar10Set {
     const c = i % palette.length;
     labels[i] = c;
     for (let ch = 0; ch < 3; ch++) {
-      for (let p = 0; p < 1024; p++) images[i * 3072 + ch * 1024 + p] = Math.max(0, Math.min(255, palette[c]![ch]! + Math.round(15 * rng.normal())));
+      for (let p = 0; p < 1024; p++)
+        images[i * 3072 + ch * 1024 + p] = Math.max(0, Math.min(255, palette[c]![ch]! + Math.round(15 * rng.normal())));
     }
   }
   return { count: n, images, labels, classNames: CLASS_NAMES, shape: [n, 3, 32, 32] };
@@ -66,7 +72,10 @@ describe('classifier', () => {
     const out = join(tmp, 'run');
     const r = trainClassifier(tinyConfig, train, test, out);
     assert.ok(r.test.accuracy >= 0.9, `test accuracy ${r.test.accuracy}`);
-    assert.equal(r.test.confusion.flat().reduce((a, b) => a + b, 0), 40);
+    assert.equal(
+      r.test.confusion.flat().reduce((a, b) => a + b, 0),
+      40,
+    );
     assert.ok(r.epochs[5]!.loss < r.epochs[0]!.loss);
     const { net, meta } = loadClassifier(join(out, 'classifier.pgc'));
     assert.equal(meta.testAccuracy, r.test.accuracy);
@@ -77,7 +86,11 @@ describe('classifier', () => {
     assert.equal(measureAccuracy(net, test, { flipTta: true }).accuracy, r.test.accuracy);
     // interrupted during epoch 2, then resumed: the same weights as the uninterrupted run
     const out2 = join(tmp, 'resumed');
-    const stop = { onEpoch: (l: { epoch: number }) => { if (l.epoch === 2) throw new Error('interrupted'); } };
+    const stop = {
+      onEpoch: (l: { epoch: number }) => {
+        if (l.epoch === 2) throw new Error('interrupted');
+      },
+    };
     assert.throws(() => trainClassifier(tinyConfig, train, test, out2, { hooks: stop }), /interrupted/);
     assert.ok(existsSync(join(out2, 'last.pgc')) && !existsSync(join(out2, 'classifier.pgc')));
     const resumed = trainClassifier(tinyConfig, train, test, out2, { resume: true });

@@ -65,7 +65,10 @@ describe('loadCifar10 on a valid fixture', () => {
     const full = loadCifar10({ dir: fx.dir, split: 'train', recordsPerFile: fx.recordsPerFile });
     const idx = [...full.labels.keys()].filter((i) => full.labels[i] === 7 || full.labels[i] === 2);
     idx.forEach((src, j) => {
-      assert.deepEqual(set.images.subarray(j * IMAGE_BYTES, (j + 1) * IMAGE_BYTES), full.images.subarray(src * IMAGE_BYTES, (src + 1) * IMAGE_BYTES));
+      assert.deepEqual(
+        set.images.subarray(j * IMAGE_BYTES, (j + 1) * IMAGE_BYTES),
+        full.images.subarray(src * IMAGE_BYTES, (src + 1) * IMAGE_BYTES),
+      );
     });
     assert.equal(set.classNames[set.labels[0]!], full.classNames[set.labels[0]!]);
   });
@@ -119,7 +122,11 @@ describe('loadCifar10 errors name the file and the problem', () => {
     const path = join(fx.dir, 'data_batch_5.bin');
     const good = readFileSync(path);
     unlinkSync(path);
-    assert.throws(load, (e: unknown) => e instanceof UserError && e.message.includes(path) && /missing/.test(e.message) && /pegasus data fetch/.test(e.message));
+    assert.throws(
+      load,
+      (e: unknown) =>
+        e instanceof UserError && e.message.includes(path) && /missing/.test(e.message) && /pegasus data fetch/.test(e.message),
+    );
     writeFileSync(path, good);
   });
 
@@ -151,9 +158,17 @@ describe('resolveDataDir', () => {
     const env = { PEGASUS_DATA: fx.dir, XDG_CACHE_HOME: cache };
     assert.equal(resolveDataDir(fx.dir, {}), fx.dir);
     assert.equal(resolveDataDir(undefined, env), fx.dir);
-    assert.throws(() => resolveDataDir(undefined, { XDG_CACHE_HOME: cache }), (e: unknown) => {
-      return e instanceof UserError && e.message.includes(join(cache, 'pegasus', 'cifar-10-batches-bin')) && e.message.includes('pegasus data fetch') && e.message.includes('PEGASUS_DATA');
-    });
+    assert.throws(
+      () => resolveDataDir(undefined, { XDG_CACHE_HOME: cache }),
+      (e: unknown) => {
+        return (
+          e instanceof UserError &&
+          e.message.includes(join(cache, 'pegasus', 'cifar-10-batches-bin')) &&
+          e.message.includes('pegasus data fetch') &&
+          e.message.includes('PEGASUS_DATA')
+        );
+      },
+    );
     const cached = join(cache, 'pegasus', 'cifar-10-batches-bin');
     mkdirSync(cached, { recursive: true });
     assert.equal(resolveDataDir(undefined, { XDG_CACHE_HOME: cache }), cached);
@@ -169,7 +184,10 @@ describe('resolveDataDir', () => {
   });
 
   test('a --data or PEGASUS_DATA that does not exist is an error, not a fall-through', () => {
-    assert.throws(() => resolveDataDir(join(fx.root, 'nope'), { PEGASUS_DATA: fx.dir }), /--data .*nope: no such folder.*pegasus data fetch/);
+    assert.throws(
+      () => resolveDataDir(join(fx.root, 'nope'), { PEGASUS_DATA: fx.dir }),
+      /--data .*nope: no such folder.*pegasus data fetch/,
+    );
     assert.throws(() => resolveDataDir(undefined, { PEGASUS_DATA: join(fx.root, 'nope') }), /PEGASUS_DATA=.*nope: no such folder/);
   });
 });

@@ -80,8 +80,7 @@ describe('data fetch', () => {
     work = mkdtempSync(join(tmpdir(), 'pegasus-fetch-'));
   });
 
-  const fetchHere = (extra: { md5?: string } = {}) =>
-    fetchCifar10({ to: work, url, md5: extra.md5 ?? md5, recordsPerFile: RECORDS });
+  const fetchHere = (extra: { md5?: string } = {}) => fetchCifar10({ to: work, url, md5: extra.md5 ?? md5, recordsPerFile: RECORDS });
 
   const assertComplete = (dir: string) => {
     assert.equal(loadCifar10({ dir, split: 'all', recordsPerFile: RECORDS }).count, 6 * RECORDS);
@@ -102,7 +101,10 @@ describe('data fetch', () => {
 
   test('an interrupted download fails clearly and resumes with a Range request', async () => {
     mode = 'dropFirst';
-    await assert.rejects(fetchHere(), (e: unknown) => e instanceof UserError && /interrupted after .* bytes.*run the same command again to resume/.test(e.message));
+    await assert.rejects(
+      fetchHere(),
+      (e: unknown) => e instanceof UserError && /interrupted after .* bytes.*run the same command again to resume/.test(e.message),
+    );
     const part = join(work, `${ARCHIVE_NAME}.part`);
     const have = statSync(part).size;
     assert.ok(have > 0 && have < tarball.length, `part holds ${have} of ${tarball.length} bytes`);
@@ -130,7 +132,10 @@ describe('data fetch', () => {
   });
 
   test('a wrong checksum deletes the download and fails', async () => {
-    await assert.rejects(fetchHere({ md5: '0'.repeat(32) }), (e: unknown) => e instanceof UserError && e.message.includes(`MD5 ${md5}, expected ${'0'.repeat(32)}`));
+    await assert.rejects(
+      fetchHere({ md5: '0'.repeat(32) }),
+      (e: unknown) => e instanceof UserError && e.message.includes(`MD5 ${md5}, expected ${'0'.repeat(32)}`),
+    );
     assert.equal(existsSync(join(work, `${ARCHIVE_NAME}.part`)), false);
     assert.equal(existsSync(join(work, ARCHIVE_NAME)), false);
     assert.equal(existsSync(join(work, 'cifar-10-batches-bin')), false);

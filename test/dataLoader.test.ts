@@ -22,7 +22,10 @@ describe('rng', () => {
 
   test('permutation is a permutation, deterministic in its seed', () => {
     const p = permutation(1000, 7);
-    assert.deepEqual([...p].sort((a, b) => a - b), [...Array(1000).keys()]);
+    assert.deepEqual(
+      [...p].sort((a, b) => a - b),
+      [...Array(1000).keys()],
+    );
     assert.deepEqual(permutation(1000, 7), p);
     assert.notDeepEqual(permutation(1000, 8), p);
     assert.notEqual(hashInts(1, 2), hashInts(2, 1));
@@ -48,7 +51,10 @@ describe('DataLoader', () => {
       b.indices.forEach((src, i) => {
         seen.add(src);
         assert.equal(b.labels[i], set.labels[src]);
-        assert.deepEqual(b.uint8.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), set.images.subarray(src * IMAGE_BYTES, (src + 1) * IMAGE_BYTES));
+        assert.deepEqual(
+          b.uint8.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES),
+          set.images.subarray(src * IMAGE_BYTES, (src + 1) * IMAGE_BYTES),
+        );
       });
       for (let k = 0; k < b.uint8.length; k += 997) assert.ok(Math.abs(b.images[k]! - (b.uint8[k]! / 127.5 - 1)) < 1e-7);
     }
@@ -104,7 +110,10 @@ describe('DataLoader', () => {
     }
     assert.ok(flips > 150 * 3 * 0.35 && flips < 150 * 3 * 0.65, `flipped ${flips} of 450`);
     const noFlip = new DataLoader(set, { batchSize: 50, seed: 5 });
-    assert.equal(noFlip.batch(0).flipped.reduce((s, v) => s + v, 0), 0);
+    assert.equal(
+      noFlip.batch(0).flipped.reduce((s, v) => s + v, 0),
+      0,
+    );
   });
 
   test('flipHorizontal reverses every row of every channel and is its own inverse', () => {

@@ -45,7 +45,10 @@ describe('real CIFAR-10', { skip }, () => {
   });
 
   test('pegasus data check prints the counts', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'data', 'check', '--data', real], { cwd: repo, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'data', 'check', '--data', real], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /total\s+50,000\s+10,000\n/);
     assert.equal(r.stdout.match(/\s5,000\s+1,000\n/g)?.length, 10);

@@ -24,7 +24,12 @@ interface SvgNode {
 
 /** Reads the nodes and edges back out of the SVG text (their data-* attributes). */
 function parseSvg(svg: string): { nodes: SvgNode[]; edges: { from: string; to: string; label: string }[]; total: number } {
-  const unesc = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unesc = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const attr = (tag: string, name: string) => {
     const m = new RegExp(`\\b${name}="([^"]*)"`).exec(tag);
     return m ? unesc(m[1]!) : null;
@@ -77,7 +82,8 @@ test('the tiny cGAN generator: every block with its output shape, parameters, an
   assert.equal(edge(id('blocks.2'), id('bnOut'))?.label, '[N, 4, 32, 32]');
   assert.equal(edge(id('convOut'), 'out')?.label, 'tanh → [N, 3, 32, 32]');
   assert.ok(edge('in:class y', id('embed')));
-  for (const b of ['blocks.0', 'blocks.1', 'blocks.2']) assert.equal(edge(id('embed'), id(b))?.label, '[N, 8]', `class embedding into ${b}`);
+  for (const b of ['blocks.0', 'blocks.1', 'blocks.2'])
+    assert.equal(edge(id('embed'), id(b))?.label, '[N, 8]', `class embedding into ${b}`);
   assert.equal(byPath.get('embed')?.role, 'condition');
   assert.equal(byPath.get('blocks.0')?.role, 'main');
 });
@@ -116,7 +122,12 @@ test('a hand-written model: layer shapes, a residual shortcut and a skip connect
   const rng = new Rng(0);
   const net = new SkipNet(rng);
   const x = randn([2, 3, 16, 16], rng);
-  const subject: DiagramSubject = { title: 'skip net', module: net, inputs: [{ name: 'x', role: 'main', value: x }], call: (m) => (m as SkipNet).forward(x) };
+  const subject: DiagramSubject = {
+    title: 'skip net',
+    module: net,
+    inputs: [{ name: 'x', role: 'main', value: x }],
+    call: (m) => (m as SkipNet).forward(x),
+  };
   const { nodes, edges, total } = parseSvg(drawDiagram(subject).svg);
   const byPath = new Map(nodes.map((n) => [n.path, n]));
   assert.deepEqual(
@@ -143,7 +154,10 @@ test('a hand-written model: layer shapes, a residual shortcut and a skip connect
 test('the tiny U-Net: decoder blocks receive encoder activations through skips; noise level and class are conditioning', () => {
   const { graph } = drawDiagram(subjectFromPreset('diffusion', 'tiny'));
   const node = (path: string) => graph.nodes.find((n) => n.subtitle === path)!;
-  const skipsInto = (path: string) => graph.edges.filter((e) => e.to === node(path).id && e.label.startsWith('concat')).map((e) => graph.nodes.find((n) => n.id === e.from)!.subtitle);
+  const skipsInto = (path: string) =>
+    graph.edges
+      .filter((e) => e.to === node(path).id && e.label.startsWith('concat'))
+      .map((e) => graph.nodes.find((n) => n.id === e.from)!.subtitle);
   // tiny: channels 8, mult 1,2, one block a level: skips [convIn, enc0, down0, enc1] popped in reverse
   assert.deepEqual(skipsInto('decoder.0').sort(), ['encoder.1', 'mid2'].sort());
   assert.deepEqual(skipsInto('decoder.1').sort(), ['decoder.0', 'downsample.0'].sort());
@@ -164,7 +178,11 @@ test('the trace runs in eval mode (a U-Net with dropout needs no rng) and leaves
   const subject: DiagramSubject = {
     title: 'U-Net with dropout',
     module: net,
-    inputs: [{ name: 'x', role: 'main', value: x }, { name: 'noise', role: 'condition', value: cNoise }, { name: 'y', role: 'condition', value: y }],
+    inputs: [
+      { name: 'x', role: 'main', value: x },
+      { name: 'noise', role: 'condition', value: cNoise },
+      { name: 'y', role: 'condition', value: y },
+    ],
     call: (m) => (m as UNet).forward(x, cNoise, y),
   };
   assert.equal(net.training, true);
@@ -196,7 +214,10 @@ test('pegasus diagram: validates its flags and writes the SVG (and a PNG when Ch
     const r = pegasus(['diagram', '--model', 'cgan-discriminator', '--preset', 'tiny', '--out', svgPath, ...(withPng ? [] : ['--no-png'])]);
     assert.equal(r.status, 0, r.stderr);
     const { nodes } = parseSvg(readFileSync(svgPath, 'utf8'));
-    assert.deepEqual(nodes.filter((n) => n.title === 'DBlock').map((n) => n.shape), ['[N, 4, 16, 16]', '[N, 8, 8, 8]']);
+    assert.deepEqual(
+      nodes.filter((n) => n.title === 'DBlock').map((n) => n.shape),
+      ['[N, 4, 16, 16]', '[N, 8, 8, 8]'],
+    );
     if (withPng) {
       const png = readFileSync(join(dir, 'd.png'));
       assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');

@@ -46,8 +46,14 @@ describe('diffusion training run', () => {
     assert.equal(config.model, 'diffusion');
     assert.deepEqual(config.train.classes, ['bird', 'horse']);
     assert.equal(config.unet.numClasses, 2);
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4]);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.step),
+      [1, 2, 3, 4],
+    );
     for (const l of lines) assert.ok(Number.isFinite(l.loss) && l.loss > 0 && l.gradNorm > 0 && l.imagesPerSecond > 0);
     assert.ok(new Set(lines.map((l) => l.loss)).size > 1, 'loss never changed');
     assert.equal(loadCheckpoint(join(dir, 'checkpoint.pgc')).kind, 'diffusion-train');
@@ -63,15 +69,28 @@ describe('diffusion training run', () => {
     const b = loadCheckpoint(join(tmp, 'split', 'checkpoint.pgc')).tensors;
     assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
     for (const [k, t] of Object.entries(a)) assert.deepEqual(Array.from(b[k]!.data), Array.from(t.data), k);
-    const lines = readFileSync(join(tmp, 'split', 'metrics.jsonl'), 'utf8').trim().split('\n');
-    assert.deepEqual(lines.map((l) => JSON.parse(l).step), [1, 2, 3, 4]);
+    const lines = readFileSync(join(tmp, 'split', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l).step),
+      [1, 2, 3, 4],
+    );
   });
 
   test('both checkpoint files give the same EMA network; sampling is reproducible', () => {
     const fromEma = loadDiffusionModel(join(tmp, 'full', 'denoiser-ema.pgc'));
     const fromTrain = loadDiffusionModel(join(tmp, 'full', 'checkpoint.pgc'));
     assert.equal(fromEma.step, 4);
-    const opts = { concepts: [{ classIndex: 1, weight: 2 }, { classIndex: 0, weight: -0.5 }], seeds: [3, 4], steps: 3, sampler: 'heun' } as const;
+    const opts = {
+      concepts: [
+        { classIndex: 1, weight: 2 },
+        { classIndex: 0, weight: -0.5 },
+      ],
+      seeds: [3, 4],
+      steps: 3,
+      sampler: 'heun',
+    } as const;
     const a = sampleDiffusion(fromEma.net, fromEma.config.edm, opts);
     const b = sampleDiffusion(fromTrain.net, fromTrain.config.edm, opts);
     assert.deepEqual(Array.from(a.data), Array.from(b.data));
@@ -82,14 +101,17 @@ describe('diffusion training run', () => {
     const ck = join(tmp, 'full', 'denoiser-ema.pgc');
     runDiffusionSampleCommand({ checkpoint: ck, concept: 'horse:3,bird:-1', n: 2, seed: 0, steps: 2, scale: 1, out });
     assert.ok(readFileSync(out).subarray(1, 4).toString() === 'PNG');
-    assert.throws(() => runDiffusionSampleCommand({ checkpoint: ck, concept: 'cat:2', n: 1, seed: 0, scale: 1, out }), /not trained on "cat"; it knows bird, horse/);
+    assert.throws(
+      () => runDiffusionSampleCommand({ checkpoint: ck, concept: 'cat:2', n: 1, seed: 0, scale: 1, out }),
+      /not trained on "cat"; it knows bird, horse/,
+    );
     assert.throws(() => runDiffusionSampleCommand({ checkpoint: ck, n: 1, seed: 0, sampler: 'euler', scale: 1, out }), /--sampler "euler"/);
     const other = join(tmp, 'other.pgc');
     saveCheckpoint(other, { kind: 'generator', config: {}, tensors: {} });
     assert.throws(() => loadDiffusionModel(other), /holds a "generator" checkpoint, not a diffusion model/);
   });
 
-  test('train command: --resume refuses schedule flags, --lr-d and a finished folder\'s wrong kind', async () => {
+  test("train command: --resume refuses schedule flags, --lr-d and a finished folder's wrong kind", async () => {
     const base = { preset: 'tiny', data: fx.dir, recordsPerFile: fx.recordsPerFile } as const;
     await assert.rejects(runDiffusionTrainCommand({ ...base, resume: join(tmp, 'full'), seed: 3 }), /drop --seed/);
     await assert.rejects(runDiffusionTrainCommand({ ...base, lrD: 1e-3 }), /--lr-d/);

@@ -81,7 +81,10 @@ describe('EDM preconditioning (Table 1)', () => {
   });
   test('edmDenoise with the exact network returns the point the data sits on; its loss is ~0', () => {
     const net = pointMassNet([0.3, -0.6], 0);
-    const x = tensor(Float32Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i) * 5), [2, 3, 2, 2]);
+    const x = tensor(
+      Float32Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i) * 5),
+      [2, 3, 2, 2],
+    );
     const d = edmDenoise(net, x, [0.7, 12], Int32Array.from([0, 1]), sd).toArray();
     d.slice(0, 12).forEach((v) => assert.ok(Math.abs(v - 0.3) < 1e-5));
     d.slice(12).forEach((v) => assert.ok(Math.abs(v + 0.6) < 1e-4));
@@ -207,4 +210,3 @@ describe('--concept parsing', () => {
     }
   });
 });
-

@@ -22,7 +22,17 @@ const config: DiffusionRunConfig = {
   // NOTE: pMean 0 (EDM: −1.2) trains more at the high noise levels where the class is decided;
   // with 80 updates that is what makes the conditioning take.
   edm: { ...EDM_DEFAULTS, pMean: 0 },
-  unet: { imageSize: S, inChannels: 1, channels: 8, channelMult: [1], numResBlocks: 1, attentionResolutions: [8], groups: 2, numClasses: 2, dropout: 0 },
+  unet: {
+    imageSize: S,
+    inChannels: 1,
+    channels: 8,
+    channelMult: [1],
+    numResBlocks: 1,
+    attentionResolutions: [8],
+    groups: 2,
+    numClasses: 2,
+    dropout: 0,
+  },
   train: {
     classes: ['top', 'bottom'],
     seed: 1,
@@ -46,7 +56,7 @@ const config: DiffusionRunConfig = {
 
 /** The noiseless image of class k: −0.8 on its dark half, +0.8 on the other. */
 function classMean(k: number): Float64Array {
-  return Float64Array.from({ length: PER }, (_, j) => ((Math.floor(j / S) < S / 2) === (k === 0) ? -0.8 : 0.8));
+  return Float64Array.from({ length: PER }, (_, j) => (Math.floor(j / S) < S / 2 === (k === 0) ? -0.8 : 0.8));
 }
 const means = [classMean(0), classMean(1)];
 
@@ -88,7 +98,12 @@ describe('class-conditional diffusion on a two-class toy set', () => {
   test('guided samples of each class are classified as that class by nearest mean', () => {
     for (const weight of [1, 3]) {
       for (const k of [0, 1]) {
-        const x = sampleDiffusion(net, config.edm, { concepts: [{ classIndex: k, weight }], seeds: [0, 1, 2, 3], steps: 10, sampler: 'heun' });
+        const x = sampleDiffusion(net, config.edm, {
+          concepts: [{ classIndex: k, weight }],
+          seeds: [0, 1, 2, 3],
+          steps: 10,
+          sampler: 'heun',
+        });
         for (const r of classify(x.data, 4)) {
           assert.equal(r.label, k, `w=${weight} class ${k}: distances to the means ${r.dist.map((d) => d.toFixed(2))}`);
           assert.ok(r.dist[k]! < 0.7, `w=${weight} class ${k}: sample is far from its class mean (${r.dist[k]})`);
@@ -99,7 +114,10 @@ describe('class-conditional diffusion on a two-class toy set', () => {
 
   test('composed guidance with a negative weight steers away from a class; the stochastic sampler agrees', () => {
     const x = sampleDiffusion(net, config.edm, {
-      concepts: [{ classIndex: 1, weight: 2 }, { classIndex: 0, weight: -1 }],
+      concepts: [
+        { classIndex: 1, weight: 2 },
+        { classIndex: 0, weight: -1 },
+      ],
       seeds: [10, 11, 12],
       steps: 10,
       sampler: 'stochastic',

@@ -15,13 +15,33 @@ function bigCases(): OpCase[] {
   const rng = new E.Rng(5);
   const r = (shape: number[]) => E.randn(shape, rng, { requiresGrad: true });
   return [
-    ['conv2d DCGAN 64→128 16×16 s2 p1', (x, w) => E.conv2d(x!, w!, null, { stride: 2, padding: 1 }), () => [r([4, 64, 16, 16]), r([128, 64, 4, 4])]],
-    ['conv2d 3→64 with bias', (x, w, b) => E.conv2d(x!, w!, b!, { stride: 2, padding: 1 }), () => [r([4, 3, 32, 32]), r([64, 3, 4, 4]), r([64])]],
-    ['convTranspose2d 256→128 4×4→8×8', (x, w) => E.convTranspose2d(x!, w!, null, { stride: 2, padding: 1 }), () => [r([4, 256, 4, 4]), r([256, 128, 4, 4])]],
-    ['convTranspose2d 64→3 with bias', (x, w, b) => E.convTranspose2d(x!, w!, b!, { stride: 2, padding: 1 }), () => [r([4, 64, 16, 16]), r([64, 3, 4, 4]), r([3])]],
+    [
+      'conv2d DCGAN 64→128 16×16 s2 p1',
+      (x, w) => E.conv2d(x!, w!, null, { stride: 2, padding: 1 }),
+      () => [r([4, 64, 16, 16]), r([128, 64, 4, 4])],
+    ],
+    [
+      'conv2d 3→64 with bias',
+      (x, w, b) => E.conv2d(x!, w!, b!, { stride: 2, padding: 1 }),
+      () => [r([4, 3, 32, 32]), r([64, 3, 4, 4]), r([64])],
+    ],
+    [
+      'convTranspose2d 256→128 4×4→8×8',
+      (x, w) => E.convTranspose2d(x!, w!, null, { stride: 2, padding: 1 }),
+      () => [r([4, 256, 4, 4]), r([256, 128, 4, 4])],
+    ],
+    [
+      'convTranspose2d 64→3 with bias',
+      (x, w, b) => E.convTranspose2d(x!, w!, b!, { stride: 2, padding: 1 }),
+      () => [r([4, 64, 16, 16]), r([64, 3, 4, 4]), r([3])],
+    ],
     ['linear 100→4096', (x, w, b) => E.linear(x!, w!, b!), () => [r([16, 100]), r([4096, 100]), r([4096])]],
     ['matmul 96×80·80×72', (a, b) => E.matmul(a!, b!), () => [r([96, 80]), r([80, 72])]],
-    ['batchNorm2d 64×128×8×8', (x, g, b) => E.batchNorm2d(x!, g!, b!, E.zeros([128]), E.ones([128]), { training: true }), () => [r([16, 128, 8, 8]), r([128]), r([128])]],
+    [
+      'batchNorm2d 64×128×8×8',
+      (x, g, b) => E.batchNorm2d(x!, g!, b!, E.zeros([128]), E.ones([128]), { training: true }),
+      () => [r([16, 128, 8, 8]), r([128]), r([128])],
+    ],
     ['leakyRelu large', (x) => E.leakyRelu(x!, 0.2), () => [r([64, 128, 8, 8])]],
     ['tanh large', (x) => E.tanh(x!), () => [r([64, 3, 32, 32])]],
     ['add bias broadcast large', (x, b) => E.add(x!, b!), () => [r([32, 128, 8, 8]), r([1, 128, 1, 1])]],
@@ -34,7 +54,15 @@ function bigCases(): OpCase[] {
     ['logSoftmax attention rows [512,64]', (x) => E.logSoftmax(x!, -1), () => [r([512, 64])]],
     ['softmax over channels of NCHW', (x) => E.softmax(x!, 1), () => [r([3, 10, 5, 7])]],
     ['max over H,W (ResNet-9 global max pool)', (x) => E.max(x!, [2, 3]), () => [r([32, 48, 4, 4])]],
-    ['crossEntropy [64,10]', (x) => E.crossEntropy(x!, Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10)), () => [r([64, 10])]],
+    [
+      'crossEntropy [64,10]',
+      (x) =>
+        E.crossEntropy(
+          x!,
+          Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10),
+        ),
+      () => [r([64, 10])],
+    ],
   ];
 }
 

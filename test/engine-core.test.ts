@@ -7,15 +7,24 @@ import * as E from '../src/engine/index.js';
 test('Rng: xoshiro128** matches the reference C implementation for state {1,2,3,4}', () => {
   const rng = new E.Rng(0).setState({ s: [1, 2, 3, 4], spare: null });
   // Printed by Blackman & Vigna's xoshiro128starstar.c with s = {1, 2, 3, 4}.
-  assert.deepEqual(Array.from({ length: 6 }, () => rng.nextUint32()), [11520, 0, 5927040, 70819200, 2031721883, 1637235492]);
+  assert.deepEqual(
+    Array.from({ length: 6 }, () => rng.nextUint32()),
+    [11520, 0, 5927040, 70819200, 2031721883, 1637235492],
+  );
 });
 
 test('Rng: deterministic per seed, restorable from its state, and well distributed', () => {
   const a = new E.Rng(42);
   const b = new E.Rng(42);
   const xs = Array.from({ length: 5 }, () => a.normal());
-  assert.deepEqual(Array.from({ length: 5 }, () => b.normal()), xs);
-  assert.notDeepEqual(Array.from({ length: 5 }, () => new E.Rng(43).normal()), xs);
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b.normal()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 5 }, () => new E.Rng(43).normal()),
+    xs,
+  );
   a.normal(); // leaves a Box–Muller spare in the state
   const saved = JSON.parse(JSON.stringify(a.state())) as E.RngState;
   const next = [a.normal(), a.uniform(), a.int(10)];
@@ -30,7 +39,7 @@ test('Rng: deterministic per seed, restorable from its state, and well distribut
   assert.ok(Math.min(...u) >= 0 && Math.max(...u) < 1);
 });
 
-test('truncatedRandn: inside [−ψ, ψ] with the truncated normal\'s variance; ψ = ∞ is randn', () => {
+test("truncatedRandn: inside [−ψ, ψ] with the truncated normal's variance; ψ = ∞ is randn", () => {
   const n = 20000;
   const t = E.truncatedRandn([n], new E.Rng(1), 1).toArray();
   assert.ok(Math.max(...t.map(Math.abs)) <= 1);
@@ -129,8 +138,8 @@ function runWithEnv(env: Record<string, string>, code: string): { status: number
 test('PEGASUS_PROFILE times every kernel call and prints the table at exit; results are unchanged', () => {
   const code =
     "const e = await import('./src/engine/index.ts');" +
-    "const a = e.tensor([1, 2, 3, 4, 5, 6], [2, 3]);" +
-    "for (let i = 0; i < 3; i++) e.matmul(a, e.transpose(a)).dispose();" +
+    'const a = e.tensor([1, 2, 3, 4, 5, 6], [2, 3]);' +
+    'for (let i = 0; i < 3; i++) e.matmul(a, e.transpose(a)).dispose();' +
     "console.log('result=' + e.matmul(a, e.transpose(a)).toArray().join(','));";
   const on = runWithEnv({ PEGASUS_PROFILE: '1' }, code);
   assert.equal(on.status, 0, on.out);

@@ -12,7 +12,8 @@ const r = (shape: number[]) => E.randn(shape, rng, f64);
 function close(got: Tensor | number[], want: number[], tol = 1e-9): void {
   const g = Array.isArray(got) ? got : got.toArray();
   assert.equal(g.length, want.length, 'length');
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(g[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)), `element ${i}: ${g[i]} vs ${want[i]}`);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Math.abs(g[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)), `element ${i}: ${g[i]} vs ${want[i]}`);
 }
 
 /** Direct 7-loop cross-correlation. */
@@ -22,15 +23,21 @@ function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, s: number, p: number)
   const ho = Math.floor((h! + 2 * p - kh!) / s) + 1;
   const wo = Math.floor((wd! + 2 * p - kw!) / s) + 1;
   const out: number[] = [];
-  for (let a = 0; a < n!; a++) for (let o = 0; o < co!; o++) for (let y = 0; y < ho; y++) for (let z = 0; z < wo; z++) {
-    let acc = b ? b.data[o]! : 0;
-    for (let c = 0; c < ci!; c++) for (let i = 0; i < kh!; i++) for (let j = 0; j < kw!; j++) {
-      const iy = y * s - p + i;
-      const ix = z * s - p + j;
-      if (iy >= 0 && iy < h! && ix >= 0 && ix < wd!) acc += x.data[((a * ci! + c) * h! + iy) * wd! + ix]! * w.data[((o * ci! + c) * kh! + i) * kw! + j]!;
-    }
-    out.push(acc);
-  }
+  for (let a = 0; a < n!; a++)
+    for (let o = 0; o < co!; o++)
+      for (let y = 0; y < ho; y++)
+        for (let z = 0; z < wo; z++) {
+          let acc = b ? b.data[o]! : 0;
+          for (let c = 0; c < ci!; c++)
+            for (let i = 0; i < kh!; i++)
+              for (let j = 0; j < kw!; j++) {
+                const iy = y * s - p + i;
+                const ix = z * s - p + j;
+                if (iy >= 0 && iy < h! && ix >= 0 && ix < wd!)
+                  acc += x.data[((a * ci! + c) * h! + iy) * wd! + ix]! * w.data[((o * ci! + c) * kh! + i) * kw! + j]!;
+              }
+          out.push(acc);
+        }
   return out;
 }
 
@@ -41,13 +48,19 @@ function naiveConvT(x: Tensor, w: Tensor, s: number, p: number, op: number): num
   const ho = (h! - 1) * s - 2 * p + kh! + op;
   const wo = (wd! - 1) * s - 2 * p + kw! + op;
   const out = new Array<number>(n! * co! * ho * wo).fill(0);
-  for (let a = 0; a < n!; a++) for (let c = 0; c < ci!; c++) for (let y = 0; y < h!; y++) for (let z = 0; z < wd!; z++)
-    for (let o = 0; o < co!; o++) for (let i = 0; i < kh!; i++) for (let j = 0; j < kw!; j++) {
-      const oy = y * s - p + i;
-      const ox = z * s - p + j;
-      if (oy < 0 || oy >= ho || ox < 0 || ox >= wo) continue;
-      out[((a * co! + o) * ho + oy) * wo + ox]! += x.data[((a * ci! + c) * h! + y) * wd! + z]! * w.data[((c * co! + o) * kh! + i) * kw! + j]!;
-    }
+  for (let a = 0; a < n!; a++)
+    for (let c = 0; c < ci!; c++)
+      for (let y = 0; y < h!; y++)
+        for (let z = 0; z < wd!; z++)
+          for (let o = 0; o < co!; o++)
+            for (let i = 0; i < kh!; i++)
+              for (let j = 0; j < kw!; j++) {
+                const oy = y * s - p + i;
+                const ox = z * s - p + j;
+                if (oy < 0 || oy >= ho || ox < 0 || ox >= wo) continue;
+                out[((a * co! + o) * ho + oy) * wo + ox]! +=
+                  x.data[((a * ci! + c) * h! + y) * wd! + z]! * w.data[((c * co! + o) * kh! + i) * kw! + j]!;
+              }
   return out;
 }
 
@@ -71,21 +84,24 @@ test('matmul and linear match naive products', () => {
   const a = r([2, 3, 4]);
   const b = r([2, 4, 5]);
   const want: number[] = [];
-  for (let k = 0; k < 2; k++) for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) {
-    let s = 0;
-    for (let p = 0; p < 4; p++) s += a.data[k * 12 + i * 4 + p]! * b.data[k * 20 + p * 5 + j]!;
-    want.push(s);
-  }
+  for (let k = 0; k < 2; k++)
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 5; j++) {
+        let s = 0;
+        for (let p = 0; p < 4; p++) s += a.data[k * 12 + i * 4 + p]! * b.data[k * 20 + p * 5 + j]!;
+        want.push(s);
+      }
   close(E.matmul(a, b), want);
   const x = r([3, 4]);
   const w = r([2, 4]);
   const bias = E.tensor([10, 20], [2], f64);
   const lin = E.linear(x, w, bias).toArray();
-  for (let i = 0; i < 3; i++) for (let o = 0; o < 2; o++) {
-    let s = bias.data[o]!;
-    for (let p = 0; p < 4; p++) s += x.data[i * 4 + p]! * w.data[o * 4 + p]!;
-    assert.ok(Math.abs(lin[i * 2 + o]! - s) < 1e-12);
-  }
+  for (let i = 0; i < 3; i++)
+    for (let o = 0; o < 2; o++) {
+      let s = bias.data[o]!;
+      for (let p = 0; p < 4; p++) s += x.data[i * 4 + p]! * w.data[o * 4 + p]!;
+      assert.ok(Math.abs(lin[i * 2 + o]! - s) < 1e-12);
+    }
 });
 
 test('batchNorm2d: training normalises per channel and updates running stats like PyTorch', () => {
@@ -139,7 +155,13 @@ test('shape ops move the right elements', () => {
   const m = E.reshape(x, [3, 4]);
   close(E.transpose(m), [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
   close(E.slice(m, [1, 1], [3, 3]), [5, 6, 9, 10]);
-  close(E.pad(E.reshape(E.arange(1, 3, 1, f64), [1, 2]), [[0, 1], [1, 0]]), [0, 1, 2, 0, 0, 0]);
+  close(
+    E.pad(E.reshape(E.arange(1, 3, 1, f64), [1, 2]), [
+      [0, 1],
+      [1, 0],
+    ]),
+    [0, 1, 2, 0, 0, 0],
+  );
   close(E.concat([E.reshape(E.arange(0, 2, 1, f64), [2, 1]), E.reshape(E.arange(5, 9, 1, f64), [2, 2])], 1), [0, 5, 6, 1, 7, 8]);
   const img = E.reshape(E.arange(0, 4, 1, f64), [1, 1, 2, 2]);
   close(E.upsampleNearest2x(img), [0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]);

@@ -44,18 +44,41 @@ describe('pegasus evaluate / classifier', () => {
     const e = pegasus(['classifier', 'eval', '--checkpoint', join(clf, 'classifier.pgc'), '--out', join(clf, 'eval.json'), ...ws.data]);
     assert.equal(e.status, 0, e.stderr);
     const acc = JSON.parse(readFileSync(join(clf, 'eval.json'), 'utf8')) as { accuracy: number; confusion: number[][] };
-    assert.equal(acc.confusion.flat().reduce((a, b) => a + b, 0), 40);
+    assert.equal(
+      acc.confusion.flat().reduce((a, b) => a + b, 0),
+      40,
+    );
 
     const out = join(ws.tmp, 'eval');
     const r = pegasus([
-      'evaluate', '--checkpoint', join(gan, 'generator-ema.pgc'), '--classifier', join(clf, 'classifier.pgc'),
-      '--n', '20', '--nn-queries', '6', '--prdc', '8', '--kid-subsets', '2', '--concept', 'horse:0.5,bird:0.5',
-      '--cache', join(ws.tmp, 'cache'), '--out', out, ...ws.data,
+      'evaluate',
+      '--checkpoint',
+      join(gan, 'generator-ema.pgc'),
+      '--classifier',
+      join(clf, 'classifier.pgc'),
+      '--n',
+      '20',
+      '--nn-queries',
+      '6',
+      '--prdc',
+      '8',
+      '--kid-subsets',
+      '2',
+      '--concept',
+      'horse:0.5,bird:0.5',
+      '--cache',
+      join(ws.tmp, 'cache'),
+      '--out',
+      out,
+      ...ws.data,
     ]);
     assert.equal(r.status, 0, r.stderr);
     for (const group of ['RECOGNISABILITY', 'REALISM', 'UNIQUENESS', 'DIVERSITY', 'CONCEPT']) assert.match(r.stdout, new RegExp(group));
     const report = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
-    assert.deepEqual(report.sets.map((s: { name: string }) => s.name), ['generated', 'real test (floor)', 'blurred test', 'class mean + noise']);
+    assert.deepEqual(
+      report.sets.map((s: { name: string }) => s.name),
+      ['generated', 'real test (floor)', 'blurred test', 'class mean + noise'],
+    );
     assert.deepEqual(report.classes, ['bird', 'horse']);
     for (const s of report.sets) {
       assert.ok(Number.isFinite(s.recognisability.meanProbability));

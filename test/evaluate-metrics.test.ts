@@ -16,11 +16,12 @@ import { conceptMass, recognise } from '../src/evaluate/recognisability.js';
 function randomSpd(d: number, rng: Rng): Float64Array {
   const b = Float64Array.from({ length: d * d }, () => rng.normal());
   const a = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += b[i * d + k]! * b[j * d + k]!;
-    a[i * d + j] = s + (i === j ? 0.1 : 0);
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += b[i * d + k]! * b[j * d + k]!;
+      a[i * d + j] = s + (i === j ? 0.1 : 0);
+    }
   return a;
 }
 
@@ -39,12 +40,13 @@ describe('linear algebra', () => {
     const a = randomSpd(d, new Rng(1));
     const { values, vectors: v } = symmetricEigen(a, d);
     const av = matmulSquare(a, v, d);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-      assert.ok(Math.abs(av[i * d + j]! - v[i * d + j]! * values[j]!) < 1e-9, `A·v${j} ≠ λ·v${j}`);
-      let dot = 0;
-      for (let k = 0; k < d; k++) dot += v[k * d + i]! * v[k * d + j]!;
-      assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12);
-    }
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        assert.ok(Math.abs(av[i * d + j]! - v[i * d + j]! * values[j]!) < 1e-9, `A·v${j} ≠ λ·v${j}`);
+        let dot = 0;
+        for (let k = 0; k < d; k++) dot += v[k * d + i]! * v[k * d + j]!;
+        assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12);
+      }
   });
 
   test('sqrtm of a symmetric PSD matrix squares back to it (and of diag is elementwise)', () => {
@@ -54,7 +56,10 @@ describe('linear algebra', () => {
     const rr = matmulSquare(r, r, d);
     for (let i = 0; i < d * d; i++) assert.ok(Math.abs(rr[i]! - a[i]!) < 1e-9 * Math.max(1, Math.abs(a[i]!)), `entry ${i}`);
     const diag = sqrtmPsd(Float64Array.from([4, 0, 0, 0, 9, 0, 0, 0, 0]), 3);
-    assert.deepEqual(Array.from(diag, (v) => Math.round(v * 1e12) / 1e12), [2, 0, 0, 0, 3, 0, 0, 0, 0]);
+    assert.deepEqual(
+      Array.from(diag, (v) => Math.round(v * 1e12) / 1e12),
+      [2, 0, 0, 0, 3, 0, 0, 0, 0],
+    );
   });
 
   test('gaussianFit matches the textbook mean and unbiased covariance', () => {
@@ -110,7 +115,10 @@ describe('KID', () => {
     const sd = Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / (vals.length - 1));
     const se = sd / Math.sqrt(vals.length);
     assert.ok(Math.abs(mean) < 3 * se, `mean ${mean} should be within 3 standard errors (${se}) of 0`);
-    assert.ok(vals.some((v) => v < 0), 'an unbiased estimate must sometimes be negative');
+    assert.ok(
+      vals.some((v) => v < 0),
+      'an unbiased estimate must sometimes be negative',
+    );
     const shifted = kernelInceptionDistance(randomRows(200, d, rng, 0.5), randomRows(200, d, rng), d, { subsets: 5, subsetSize: 100 });
     assert.ok(shifted.kid > 20 * se, `shifted KID ${shifted.kid}`);
   });
@@ -120,7 +128,10 @@ describe('nearest neighbours', () => {
   test('a training image queried against the training set finds itself at distance 0', () => {
     const rng = new Rng(5);
     const d = 3072;
-    const base = rows(Float32Array.from({ length: 300 * d }, () => rng.uniform() * 2 - 1), d);
+    const base = rows(
+      Float32Array.from({ length: 300 * d }, () => rng.uniform() * 2 - 1),
+      d,
+    );
     const q = rows(Float32Array.from(base.data.subarray(17 * d, 18 * d)), d);
     const nn = kNearest(q, base, 3, { blockRows: 64 });
     assert.equal(nn.index[0], 17);
@@ -146,7 +157,10 @@ describe('nearest neighbours', () => {
       }
     }
     const r = kthNeighbourRadius(base, 1);
-    assert.ok(r.every((v) => v > 0), 'a point is not its own neighbour');
+    assert.ok(
+      r.every((v) => v > 0),
+      'a point is not its own neighbour',
+    );
   });
 });
 
@@ -167,11 +181,12 @@ describe('precision, recall, density, coverage and diversity', () => {
     const d = 3;
     const x = rows(randomRows(50, d, rng), d);
     let s = 0;
-    for (let i = 0; i < 50; i++) for (let j = i + 1; j < 50; j++) {
-      let q = 0;
-      for (let t = 0; t < d; t++) q += (x.data[i * d + t]! - x.data[j * d + t]!) ** 2;
-      s += Math.sqrt(q);
-    }
+    for (let i = 0; i < 50; i++)
+      for (let j = i + 1; j < 50; j++) {
+        let q = 0;
+        for (let t = 0; t < d; t++) q += (x.data[i * d + t]! - x.data[j * d + t]!) ** 2;
+        s += Math.sqrt(q);
+      }
     assert.ok(Math.abs(meanPairwiseDistance(x) - s / 1225) < 1e-3);
     const collapsed = rows(new Float32Array(30 * d).fill(0.5), d);
     assert.ok(meanPairwiseDistance(collapsed) < 1e-3);
@@ -191,7 +206,7 @@ describe('baselines', () => {
   test('blurring keeps constant images and smooths a checkerboard; class mean without noise is the mean', () => {
     const flat = new Float32Array(3072).fill(0.25);
     assert.ok(blurImages(flat).every((v) => Math.abs(v - 0.25) < 1e-6));
-    const checker = Float32Array.from({ length: 3072 }, (_, i) => ((i % 32) + Math.floor(i / 32)) % 2 ? 1 : -1);
+    const checker = Float32Array.from({ length: 3072 }, (_, i) => (((i % 32) + Math.floor(i / 32)) % 2 ? 1 : -1));
     const blurred = blurImages(checker, 1);
     assert.ok(Math.abs(blurred[33 + 64]!) < 0.2);
     const train = Float32Array.from({ length: 3 * 3072 }, (_, i) => (i < 3072 ? -1 : i < 6144 ? 0 : 1));

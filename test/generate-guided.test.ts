@@ -24,7 +24,15 @@ import { saveEmaGenerator } from '../src/train/trainState.js';
 const IMAGE = 3072;
 const guide: Guidance = { steps: 6, lr: 0.1, mixLr: 0, samples: 2, shift: 2, flip: true, body: ['horse'], wings: ['bird', 'airplane'] };
 const base = (seed: number): GanRecipe =>
-  seed % 2 === 0 ? { strategy: 'guided', seed, weights: { horse: 0.7, bird: 0.3 }, guide } : { strategy: 'guided', seed, layerWeights: [{ horse: 1 }, { horse: 1 }, ...new Array(4).fill({ bird: 0.6, horse: 0.4 })], walk: { sigma: 0.5, seeds: [seed + 100] }, guide };
+  seed % 2 === 0
+    ? { strategy: 'guided', seed, weights: { horse: 0.7, bird: 0.3 }, guide }
+    : {
+        strategy: 'guided',
+        seed,
+        layerWeights: [{ horse: 1 }, { horse: 1 }, ...new Array(4).fill({ bird: 0.6, horse: 0.4 })],
+        walk: { sigma: 0.5, seeds: [seed + 100] },
+        guide,
+      };
 const row = (images: Float32Array, i: number) => images.subarray(i * IMAGE, (i + 1) * IMAGE);
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const mean = (x: Float32Array) => x.reduce((a, v) => a + v, 0) / x.length;
@@ -49,7 +57,10 @@ describe('generate: guided', () => {
     const plainGuide: Guidance = { ...guide, samples: 1, shift: 0, flip: false };
     const recipes = Array.from({ length: 8 }, (_, i) => ({ ...base(i), guide: plainGuide }));
     const [start, end] = guideBatch(g, net, recipes, plainGuide, [0, 6]);
-    const plain = drawGan(g, recipes.map(({ guide: _g, ...r }) => ({ ...r, strategy: 'mix' as const })));
+    const plain = drawGan(
+      g,
+      recipes.map(({ guide: _g, ...r }) => ({ ...r, strategy: 'mix' as const })),
+    );
     assert.ok(maxDiff(start!, plain) < 1e-5, 'step 0 is the plain draw');
     const before = pegasusObjective(net, start!, guide.body, guide.wings);
     const afterJ = pegasusObjective(net, end!, guide.body, guide.wings);
@@ -57,13 +68,25 @@ describe('generate: guided', () => {
     assert.ok(afterJ.filter((v, i) => v > before[i]!).length >= 6, 'most rows improve');
     // with the mixture logits free too, it still climbs and differs from z-only guidance
     const mixGuide = { ...plainGuide, mixLr: 0.3 };
-    const [mixEnd] = guideBatch(g, net, recipes.map((r) => ({ ...r, guide: mixGuide })), mixGuide, [6]);
+    const [mixEnd] = guideBatch(
+      g,
+      net,
+      recipes.map((r) => ({ ...r, guide: mixGuide })),
+      mixGuide,
+      [6],
+    );
     const mixJ = mean(pegasusObjective(net, mixEnd!, guide.body, guide.wings));
     assert.ok(mixJ > mean(before) + 0.01, `mean J ${mean(before)} → ${mixJ} (z only: ${mean(afterJ)})`);
     assert.ok(maxDiff(mixEnd!, end!) > 1e-3);
     // with the body's share at 0.8 it climbs 1.6·log p(body) + 0.4·log p(wings) instead
     const horseGuide: Guidance = { ...plainGuide, bodyShare: 0.8 };
-    const [horseEnd] = guideBatch(g, net, recipes.map((r) => ({ ...r, guide: horseGuide })), horseGuide, [6]);
+    const [horseEnd] = guideBatch(
+      g,
+      net,
+      recipes.map((r) => ({ ...r, guide: horseGuide })),
+      horseGuide,
+      [6],
+    );
     const hBefore = mean(pegasusObjective(net, start!, guide.body, guide.wings, 0.8));
     const hAfter = mean(pegasusObjective(net, horseEnd!, guide.body, guide.wings, 0.8));
     assert.ok(hAfter > hBefore + 0.01, `mean J(a = 0.8) ${hBefore} → ${hAfter}`);
@@ -74,7 +97,16 @@ describe('generate: guided', () => {
     const recipes = Array.from({ length: 5 }, (_, i) => base(10 + i));
     const a = drawGuided(g, net, recipes);
     assert.deepEqual(drawGuided(g, net, JSON.parse(JSON.stringify(recipes)) as GanRecipe[]), a);
-    assert.ok(maxDiff(a, drawGan(g, recipes.map(({ guide: _g, ...r }) => ({ ...r, strategy: 'mix' as const })))) > 1e-3, 'guidance changed the images');
+    assert.ok(
+      maxDiff(
+        a,
+        drawGan(
+          g,
+          recipes.map(({ guide: _g, ...r }) => ({ ...r, strategy: 'mix' as const })),
+        ),
+      ) > 1e-3,
+      'guidance changed the images',
+    );
     const [three] = guideBatch(g, net, recipes, guide, [3]);
     const short = recipes.map((r) => ({ ...r, guide: { ...guide, steps: 3 } }));
     assert.deepEqual(drawGuided(g, net, short), three);
@@ -98,7 +130,14 @@ describe('generate: guided', () => {
 
   test('search: guided candidates start from the best candidates and replay', () => {
     const manifold = realManifold(rows(randn([20, 8], new Rng(5)).data as Float32Array, 8), 3);
-    const search = { ...defaultSearchConfig, strategies: ['mix', 'guided'] as const, candidates: 128, guidedParents: 4, guidedSteps: [2, 4], diffusionCandidates: 0 };
+    const search = {
+      ...defaultSearchConfig,
+      strategies: ['mix', 'guided'] as const,
+      candidates: 128,
+      guidedParents: 4,
+      guidedSteps: [2, 4],
+      diffusionCandidates: 0,
+    };
     const res = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
     const guided = res.recipes.flatMap((r, i) => (r.strategy === 'guided' ? [i] : []));
     assert.equal(guided.length, 8);
@@ -119,7 +158,10 @@ describe('generate: guided', () => {
     const zDim = conditionalGenerator(g).config.generator.zDim;
     const other = drawGanRecipes(g, net, [{ ...recipes[0]!, latent: recipes[1]!.latent! }]);
     assert.ok(maxDiff(row(other, 0), row(res.images, guided[0]!)) > 1e-3);
-    assert.throws(() => drawGanRecipes(g, net, [{ ...recipes[0]!, latent: Buffer.alloc(4 * (zDim + 1)).toString('base64') }]), /latent has/);
+    assert.throws(
+      () => drawGanRecipes(g, net, [{ ...recipes[0]!, latent: Buffer.alloc(4 * (zDim + 1)).toString('base64') }]),
+      /latent has/,
+    );
     // only a guided recipe without its z (or with a moving mixture) needs the classifier to be drawn
     assert.equal(needsOptimisation(recipes[0]!), false);
     assert.equal(needsOptimisation({ ...recipes[0]!, latent: undefined }), true);

@@ -12,12 +12,33 @@ import { after, before, describe, test } from 'node:test';
 import { Rng } from '../src/engine/index.js';
 import { defaultRecombineConfig } from '../src/generate/config.js';
 import { describe as describeRecipe, type RecombineRecipe } from '../src/generate/recipe.js';
-import { drawRecombine, drawRecombineParts, mutateRecombine, newPartCache, partKey, partsOf, recombine, recombineProposals, recombineSearch, recombineWithAlpha, type RecombineDraw } from '../src/generate/recombine.js';
+import {
+  drawRecombine,
+  drawRecombineParts,
+  mutateRecombine,
+  newPartCache,
+  partKey,
+  partsOf,
+  recombine,
+  recombineProposals,
+  recombineSearch,
+  recombineWithAlpha,
+  type RecombineDraw,
+} from '../src/generate/recombine.js';
 import { CLASS_NAMES } from '../src/data/index.js';
 import { drawGan } from '../src/generate/gan.js';
 import { recordedScoreConfig, type RecordedChoice } from '../src/generate/choice.js';
 import { realManifold } from '../src/generate/reference.js';
-import { defaultScoreConfig, firstScores, fullScores, partsPegasusness, pegasusness, placeParts, wingParts, wingVisibility } from '../src/generate/score.js';
+import {
+  defaultScoreConfig,
+  firstScores,
+  fullScores,
+  partsPegasusness,
+  pegasusness,
+  placeParts,
+  wingParts,
+  wingVisibility,
+} from '../src/generate/score.js';
 import { embedImages } from '../src/evaluate/embed.js';
 import { rows } from '../src/evaluate/distances.js';
 import { randn } from '../src/engine/index.js';
@@ -59,11 +80,21 @@ describe('recombine: image pieces', () => {
 
   test('a disc on a flat background, and on sky over grass, is segmented as the disc', () => {
     const d = disc(15, 17, 7);
-    const flat = segmentForeground(picture(d, [0.8, -0.6, -0.5], () => [-0.2, 0.3, 0.9]), 3, S, S);
+    const flat = segmentForeground(
+      picture(d, [0.8, -0.6, -0.5], () => [-0.2, 0.3, 0.9]),
+      3,
+      S,
+      S,
+    );
     // NOTE: the 3×3 opening trims the disc's four one-pixel tips, nothing else
     assert.ok(mismatches(flat, d) <= 4, `${mismatches(flat, d)} wrong pixels`);
     assert.deepEqual(maskBox(flat), { x0: 9, y0: 11, x1: 21, y1: 23 });
-    const two = segmentForeground(picture(d, [0.1, -0.4, -0.7], (y) => (y < 16 ? [0.5, 0.7, 0.95] : [-0.3, 0.4, -0.5])), 3, S, S);
+    const two = segmentForeground(
+      picture(d, [0.1, -0.4, -0.7], (y) => (y < 16 ? [0.5, 0.7, 0.95] : [-0.3, 0.4, -0.5])),
+      3,
+      S,
+      S,
+    );
     assert.ok(mismatches(two, d) <= 4, `${mismatches(two, d)} wrong pixels`);
     const top = topProfile(flat);
     assert.equal(top[15], 11);
@@ -76,8 +107,14 @@ describe('recombine: image pieces', () => {
     data[30 * S + 30] = 1; // a speck
     const m = { data, height: S, width: S };
     const big = largestComponent(m);
-    assert.equal(big.data.reduce((a, v) => a + v, 0), 99);
-    assert.equal(fillHoles(big).data.reduce((a, v) => a + v, 0), 100);
+    assert.equal(
+      big.data.reduce((a, v) => a + v, 0),
+      99,
+    );
+    assert.equal(
+      fillHoles(big).data.reduce((a, v) => a + v, 0),
+      100,
+    );
   });
 
   test('an empty mask leaves the base unchanged; a full opaque mask copies the layer', () => {
@@ -95,10 +132,14 @@ describe('recombine: image pieces', () => {
     p.forEach((v, i) => assert.ok(Math.abs(v - layer[i]!) < 1e-12));
   });
 
-  test('Poisson cloning keeps the layer\'s edges but meets the base without a step', () => {
+  test("Poisson cloning keeps the layer's edges but meets the base without a step", () => {
     const base = new Float32Array(3 * PLANE).fill(-0.5);
     const sq = (x: number, y: number) => x >= 10 && x < 22 && y >= 10 && y < 22;
-    const layer = picture((x, y) => sq(x, y) && x < 16, [0.9, 0.9, 0.9], () => [0.3, 0.3, 0.3]); // bright left half
+    const layer = picture(
+      (x, y) => sq(x, y) && x < 16,
+      [0.9, 0.9, 0.9],
+      () => [0.3, 0.3, 0.3],
+    ); // bright left half
     const alpha = Float64Array.from({ length: PLANE }, (_, p) => (sq(p % S, Math.floor(p / S)) ? 1 : 0));
     const f = poissonBlend(base, layer, alpha, 3, S, S, 400);
     const at = (x: number, y: number) => f[y * S + x]!;
@@ -122,7 +163,8 @@ describe('recombine: recipes', () => {
     let s = 100;
     const rc = { ...defaultRecombineConfig, shapes: ['wing', 'object'] as const, blends: ['alpha', 'poisson'] as const };
     const rr = recombineProposals(12, 'horse', ['bird', 'airplane'], rc, () => s++, new Rng(7));
-    for (const k of ['shape', 'blend', 'wings', 'flip'] as const) assert.equal(new Set(rr.map((r) => r.placement[k])).size, 2, `${k} varies`);
+    for (const k of ['shape', 'blend', 'wings', 'flip'] as const)
+      assert.equal(new Set(rr.map((r) => r.placement[k])).size, 2, `${k} varies`);
     assert.equal(new Set(rr.map((r) => JSON.stringify(r.placement))).size, 12, 'placements vary');
     assert.ok(new Set(rr.map((r) => r.seed)).size >= 3 && new Set(rr.map((r) => r.donor.seed)).size >= 2);
     const all = drawRecombine(g, rr);
@@ -143,7 +185,11 @@ describe('recombine: recipes', () => {
       assert.deepEqual(d.parts.subarray(d.donorOf[i]! * 3072, (d.donorOf[i]! + 1) * 3072), two.subarray(3072), `donor of ${i}`);
     });
     assert.ok(d.wingAlpha.every((a) => a >= 0 && a <= 1));
-    for (let i = 0; i < rr.length; i++) assert.ok(d.wingAlpha.subarray(i * PLANE, (i + 1) * PLANE).some((a) => a > 0.5), `candidate ${i} has a wing`);
+    for (let i = 0; i < rr.length; i++)
+      assert.ok(
+        d.wingAlpha.subarray(i * PLANE, (i + 1) * PLANE).some((a) => a > 0.5),
+        `candidate ${i} has a wing`,
+      );
     // with a part cache: the same draw, each part drawn once; a later draw reuses what is cached
     const cache = newPartCache();
     assert.deepEqual(drawRecombineParts(g, rr.slice(0, 6), cache).images, all.subarray(0, 6 * 3072));
@@ -155,7 +201,11 @@ describe('recombine: recipes', () => {
     assert.equal(cache.images.size, d.partKeys.length, 'every part cached once');
     // a cached image is what is used (not drawn again)
     cache.images.set(withCache.partKeys[0]!, new Float32Array(3072).fill(0.25));
-    assert.ok(drawRecombineParts(g, rr, cache).parts.subarray(0, 3072).every((v) => v === 0.25));
+    assert.ok(
+      drawRecombineParts(g, rr, cache)
+        .parts.subarray(0, 3072)
+        .every((v) => v === 0.25),
+    );
   });
 
   test('children keep the horse, stay in range, and the evolution strategy spends the budget on the best', () => {
@@ -175,9 +225,17 @@ describe('recombine: recipes', () => {
     assert.ok(swapped > 30 && swapped < 100, `${swapped} donor swaps`);
     // a score that likes large wings: the refined parents climb toward the top of the size range
     const seen: RecombineRecipe[] = [];
-    const drawn = recombineSearch(400, 'horse', ['bird'], { ...rc, shapes: ['wing'] }, () => s++, new Rng(3), (part) => {
-      seen.push(...part);
-      return part.map((r) => r.placement.size);
+    const drawn = recombineSearch({
+      n: 400,
+      body: 'horse',
+      wings: ['bird'],
+      config: { ...rc, shapes: ['wing'] },
+      seed: () => s++,
+      rng: new Rng(3),
+      evaluate: (part) => {
+        seen.push(...part);
+        return part.map((r) => r.placement.size);
+      },
     });
     assert.equal(drawn, 400);
     assert.equal(seen.length, 400);
@@ -210,7 +268,17 @@ describe('recombine: recipes', () => {
     const horse = picture(horseShape, [0.3, -0.2, -0.6], () => [-0.4, 0.6, -0.4]);
     const donor = picture(disc(16, 16, 6), [1, 1, 1], () => [-0.5, -0.3, 0.8]);
     const seg = (im: Float32Array) => segmentForeground(im, 3, S, S);
-    const out = recombine(horse, seg(horse), donor, seg(donor), { shape: 'wing', size: 12, along: 0, lift: -1, lean: 20, flip: false, light: 0, wings: 1, blend: 'alpha' });
+    const out = recombine(horse, seg(horse), donor, seg(donor), {
+      shape: 'wing',
+      size: 12,
+      along: 0,
+      lift: -1,
+      lean: 20,
+      flip: false,
+      light: 0,
+      wings: 1,
+      blend: 'alpha',
+    });
     let above = 0;
     let below = 0;
     for (let y = 0; y < S; y++) {
@@ -223,7 +291,11 @@ describe('recombine: recipes', () => {
     assert.ok(above >= 15, `${above} pixels changed above the back`);
     assert.equal(below, 0);
     // a solid wing is its whole outline: everywhere the masked wing is, and more where the donor's mask is ragged
-    const ragged = picture((x, y) => disc(16, 16, 6)(x, y) && (x + y) % 3 !== 0, [1, 1, 1], () => [-0.5, -0.3, 0.8]);
+    const ragged = picture(
+      (x, y) => disc(16, 16, 6)(x, y) && (x + y) % 3 !== 0,
+      [1, 1, 1],
+      () => [-0.5, -0.3, 0.8],
+    );
     const p = { shape: 'wing', size: 12, along: 0, lift: -1, lean: 20, flip: false, light: 0, wings: 1, blend: 'alpha' } as const;
     const masked = recombineWithAlpha(horse, seg(horse), ragged, seg(ragged), p).alpha;
     const solid = recombineWithAlpha(horse, seg(horse), ragged, seg(ragged), { ...p, solid: true }).alpha;
@@ -238,7 +310,11 @@ describe('recombine: the parts judge', () => {
   const horseShape = (x: number, y: number) => x >= 6 && x < 26 && y >= 16 && y < 28;
   const band = (x: number, y: number) => x >= 10 && x < 20 && y >= 10 && y < 16; // 60 px, its last row on the back
   const horse = picture(horseShape, [-0.6, -0.7, -0.8], () => [-0.4, 0.6, -0.4]);
-  const white = picture((x, y) => horseShape(x, y) || band(x, y), [-0.6, -0.7, -0.8], () => [-0.4, 0.6, -0.4]);
+  const white = picture(
+    (x, y) => horseShape(x, y) || band(x, y),
+    [-0.6, -0.7, -0.8],
+    () => [-0.4, 0.6, -0.4],
+  );
   for (let q = 0; q < PLANE; q++) if (band(q % S, Math.floor(q / S))) for (let c = 0; c < 3; c++) white[c * PLANE + q] = 1;
   const donor = picture(disc(16, 16, 8), [0.9, 0.9, 0.9], () => [-0.5, -0.3, 0.8]);
   const alpha = Float32Array.from({ length: PLANE }, (_, q) => (band(q % S, Math.floor(q / S)) ? 1 : 0));
@@ -249,7 +325,9 @@ describe('recombine: the parts judge', () => {
     parts: Float32Array.of(...horse, ...donor),
     horseOf: Int32Array.of(0, 0),
     donorOf: Int32Array.of(1, 1),
-    partMasks: Uint8Array.from({ length: 2 * PLANE }, (_, q) => (q < PLANE ? +horseShape(q % S, Math.floor(q / S)) : +disc(16, 16, 8)(q % S, Math.floor((q - PLANE) / S)))),
+    partMasks: Uint8Array.from({ length: 2 * PLANE }, (_, q) =>
+      q < PLANE ? +horseShape(q % S, Math.floor(q / S)) : +disc(16, 16, 8)(q % S, Math.floor((q - PLANE) / S)),
+    ),
     partKeys: ['the horse', 'the donor'],
   };
   const net = new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3));
@@ -261,7 +339,10 @@ describe('recombine: the parts judge', () => {
     assert.deepEqual([...wingParts(net, draw, ['bird', 'airplane'], 0, cache).pDonor], [...w.pDonor]);
     assert.deepEqual([...cache.probs.keys()], ['the donor']);
     const bird = CLASS_NAMES.indexOf('bird');
-    cache.probs.set('the donor', Float32Array.from(CLASS_NAMES, (_, j) => (j === bird ? 1 : 0)));
+    cache.probs.set(
+      'the donor',
+      Float32Array.from(CLASS_NAMES, (_, j) => (j === bird ? 1 : 0)),
+    );
     assert.deepEqual([...wingParts(net, draw, ['bird'], 0, cache).pDonor], [1, 1]);
     assert.deepEqual([...w.area], [60, 60]);
     // white (1) over the grass (−0.4, 0.6, −0.4) above the back: RMS of (1.4, 0.4, 1.4)
@@ -279,7 +360,8 @@ describe('recombine: the parts judge', () => {
     assert.equal(wingParts(net, draw, ['bird'], 240).area[0], 60);
     // a wing of the horse's own colour beside it is not seen either, whatever the background
     const brown = Float32Array.from(white);
-    for (let q = 0; q < PLANE; q++) if (band(q % S, Math.floor(q / S))) for (let c = 0; c < 3; c++) brown[c * PLANE + q] = [-0.6, -0.7, -0.8][c]!;
+    for (let q = 0; q < PLANE; q++)
+      if (band(q % S, Math.floor(q / S))) for (let c = 0; c < 3; c++) brown[c * PLANE + q] = [-0.6, -0.7, -0.8][c]!;
     assert.ok(wingParts(net, { ...draw, images: Float32Array.of(...brown, ...horse) }, ['bird']).contrast[0]! < 1e-6);
     const p = embedImages(net, donor, { flipTta: true }).probs;
     assert.ok(Math.abs(w.pDonor[0]! - (p[0]! + p[2]!)) < 1e-6, 'p(airplane) + p(bird) of the donor');
@@ -308,7 +390,12 @@ describe('recombine: the parts judge', () => {
     }
     assert.equal(on.partsPegasus[1], 0, 'an invisible wing gives the parts judge nothing');
     const tau = { pixel: 1, feature: 1e-6 };
-    const ref = { pixels: rows(horse, 3072), pixelNorms: undefined, train: { features: rows(on.features.slice(16, 24), 8), norms: undefined, index: Int32Array.of(0), complete: true }, manifold } as never;
+    const ref = {
+      pixels: rows(horse, 3072),
+      pixelNorms: undefined,
+      train: { features: rows(on.features.slice(16, 24), 8), norms: undefined, index: Int32Array.of(0), complete: true },
+      manifold,
+    } as never;
     const full = fullScores(images, on, [0, 1, 2], ref, tau, defaultScoreConfig);
     assert.equal(full[0]!.judge, on.partsPegasus[0]! > pegasusness(on.pBody[0]!, on.pWings[0]!, 0.5) ? 'parts' : 'image');
     assert.equal(full[0]!.parts?.visibility, 1);
@@ -330,7 +417,10 @@ describe('recombine: search', () => {
     tmp = mkdtempSync(join(tmpdir(), 'pegasus-recombine-cli-'));
     const config = resolveRunConfig('cgan', 'tiny', { classes: ['airplane', 'bird', 'deer', 'horse'] });
     saveEmaGenerator(p('g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 3);
-    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), { epoch: 0, testAccuracy: null });
+    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), {
+      epoch: 0,
+      testAccuracy: null,
+    });
   });
   after(() => {
     fx.cleanup();
@@ -338,7 +428,20 @@ describe('recombine: search', () => {
   });
 
   test('--strategy recombine writes recombine candidates that the recorded choice redraws', () => {
-    const common = ['--checkpoint', p('g.pgc'), '--classifier', p('c.pgc'), '--data', fx.dir, '--records-per-file', String(fx.recordsPerFile), '--cache', p('cache'), '--choice', p('choice.json')];
+    const common = [
+      '--checkpoint',
+      p('g.pgc'),
+      '--classifier',
+      p('c.pgc'),
+      '--data',
+      fx.dir,
+      '--records-per-file',
+      String(fx.recordsPerFile),
+      '--cache',
+      p('cache'),
+      '--choice',
+      p('choice.json'),
+    ];
     const r = pegasus(['generate', '--composed', '--search', '--strategy', 'recombine', '--candidates', '96', '--out', p('a'), ...common]);
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(readFileSync(p('a', 'pegasus.json'), 'utf8'));
@@ -352,7 +455,8 @@ describe('recombine: search', () => {
     // every recombined image says which judge gave its P; the parts judge's view is recorded
     for (const e of json.batch) {
       assert.ok(['image', 'parts'].includes(e.scores.judge));
-      if (e.scores.parts !== undefined) assert.ok(e.scores.pegasus >= e.scores.parts.pegasus - 1e-6 && e.scores.parts.visibility >= 0 && e.scores.parts.visibility <= 1);
+      if (e.scores.parts !== undefined)
+        assert.ok(e.scores.pegasus >= e.scores.parts.pegasus - 1e-6 && e.scores.parts.visibility >= 0 && e.scores.parts.visibility <= 1);
     }
     assert.deepEqual(json.score.config.parts, { area: 30, contrast: 0.4, horseArea: 100 });
     const d = pegasus(['generate', '--composed', '--out', p('b'), ...common]);

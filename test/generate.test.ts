@@ -82,8 +82,18 @@ describe('generate: pieces', () => {
   });
 
   test('recipes turn into per-layer class weights; unknown classes are named', () => {
-    const w = layerClassWeights({ strategy: 'layer-mix', seed: 0, layerWeights: [{ horse: 1 }, { bird: 0.5, horse: 0.5 }] }, ['bird', 'horse'], 2);
-    assert.deepEqual(w.map((x) => [...x]), [[0, 1], [0.5, 0.5]]);
+    const w = layerClassWeights(
+      { strategy: 'layer-mix', seed: 0, layerWeights: [{ horse: 1 }, { bird: 0.5, horse: 0.5 }] },
+      ['bird', 'horse'],
+      2,
+    );
+    assert.deepEqual(
+      w.map((x) => [...x]),
+      [
+        [0, 1],
+        [0.5, 0.5],
+      ],
+    );
     assert.equal(layerClassWeights({ strategy: 'mix', seed: 0, weights: { horse: 0.7, bird: 0.3 } }, ['bird', 'horse'], 6).length, 6);
     assert.throws(() => layerClassWeights({ strategy: 'mix', seed: 0, weights: { airplane: 1 } }, ['bird', 'horse'], 6), UnknownClassError);
   });
@@ -91,7 +101,11 @@ describe('generate: pieces', () => {
 
 describe('generate: Pegasus-ness', () => {
   test('P is 2·√(p_body·p_wings) at share 0.5 and peaks at p_body = a, p_wings = 1 − a', () => {
-    for (const [b, w] of [[0.5, 0.5], [0.2, 0.7], [0.9, 0.05]] as const) {
+    for (const [b, w] of [
+      [0.5, 0.5],
+      [0.2, 0.7],
+      [0.9, 0.05],
+    ] as const) {
       assert.ok(Math.abs(pegasusness(b, w, 0.5) - 2 * Math.sqrt(b * w)) < 1e-12);
     }
     assert.ok(Math.abs(pegasusness(0.7, 0.3, 0.7) - 1) < 1e-12);
@@ -129,7 +143,13 @@ describe('generate: search', () => {
 
   test('region-mix draws a region per candidate within its ranges; refinements keep it; recipes redraw their images', () => {
     withTinyModels((g, net, manifold) => {
-      const search = { ...defaultSearchConfig, strategies: ['region-mix', 'latent-search', 'guided'] as const, candidates: 64, guidedSteps: [2], diffusionCandidates: 0 };
+      const search = {
+        ...defaultSearchConfig,
+        strategies: ['region-mix', 'latent-search', 'guided'] as const,
+        candidates: 64,
+        guidedSteps: [2],
+        diffusionCandidates: 0,
+      };
       const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
       const recipes = r.recipes as GanRecipe[];
       assert.deepEqual(new Set(recipes.map((x) => x.strategy)), new Set(['region-mix', 'latent-search', 'guided']));
@@ -148,8 +168,13 @@ describe('generate: search', () => {
       assert.ok(shapes.size > 20, 'ellipses vary between candidates');
       // region-mix and latent-search rows redraw from their recipes alone, bit for bit, in any company
       const idx = recipes.flatMap((x, i) => (x.strategy !== 'guided' ? [i] : [])).filter((_, j) => j % 9 === 0);
-      const again = drawGan(g, idx.map((i) => recipes[i]!));
-      idx.forEach((i, j) => assert.deepEqual(again.subarray(j * 3072, (j + 1) * 3072), r.images.subarray(i * 3072, (i + 1) * 3072), `candidate ${i}`));
+      const again = drawGan(
+        g,
+        idx.map((i) => recipes[i]!),
+      );
+      idx.forEach((i, j) =>
+        assert.deepEqual(again.subarray(j * 3072, (j + 1) * 3072), r.images.subarray(i * 3072, (i + 1) * 3072), `candidate ${i}`),
+      );
       const alone = drawGan(g, [recipes[idx[1]!]!]);
       assert.deepEqual(alone, again.subarray(3072, 2 * 3072), 'alone as in a batch');
       // the region changes the image: the same recipe without its region draws another one
@@ -160,7 +185,13 @@ describe('generate: search', () => {
 
   test('with a truncation ψ every recipe records it, its latents stay within ±ψ, and it redraws its image', () => {
     withTinyModels((g, net, manifold) => {
-      const search = { ...defaultSearchConfig, strategies: ['mix', 'latent-search', 'recombine'] as const, candidates: 96, diffusionCandidates: 0, truncation: 0.8 };
+      const search = {
+        ...defaultSearchConfig,
+        strategies: ['mix', 'latent-search', 'recombine'] as const,
+        candidates: 96,
+        diffusionCandidates: 0,
+        truncation: 0.8,
+      };
       const r = runSearch(g, null, net, manifold, { ...defaultGenerateConfig, search });
       assert.deepEqual(new Set(r.recipes.map((x) => x.strategy)), new Set(['mix', 'latent-search', 'recombine']));
       for (const x of r.recipes) assert.equal((x as { truncation?: number }).truncation, 0.8, x.strategy);
@@ -168,7 +199,10 @@ describe('generate: search', () => {
       const first = r.recipes.find((x) => x.strategy === 'mix') as GanRecipe;
       assert.ok(latentOf(first.seed, zDim, undefined, 0.8).every((v) => Math.abs(v) <= 0.8));
       const idx = r.recipes.flatMap((x, i) => (x.strategy === 'recombine' ? [] : [i])).filter((_, j) => j % 11 === 0);
-      const again = drawGan(g, idx.map((i) => r.recipes[i] as GanRecipe));
+      const again = drawGan(
+        g,
+        idx.map((i) => r.recipes[i] as GanRecipe),
+      );
       idx.forEach((i, j) => {
         for (let q = 0; q < 3072; q += 7) assert.ok(Math.abs(again[j * 3072 + q]! - r.images[i * 3072 + q]!) < 1e-4, `candidate ${i}`);
       });
@@ -203,10 +237,24 @@ describe('pegasus generate (CLI)', () => {
     const config = resolveRunConfig('cgan', 'tiny', {});
     saveEmaGenerator(p('g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 3);
     saveEmaGenerator(p('g-other.pgc'), config, new Generator(config.cgan, new Rng(2)).stateDict(), 4);
-    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), { epoch: 0, testAccuracy: null });
+    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), {
+      epoch: 0,
+      testAccuracy: null,
+    });
     const dc = resolveDiffusionConfig('tiny');
     saveCheckpoint(p('d.pgc'), { kind: DIFFUSION_KIND, config: dc, tensors: new UNet(dc.unet, new Rng(4)).stateDict(), meta: { step: 1 } });
-    common = ['--classifier', p('c.pgc'), '--denoiser', p('d.pgc'), '--data', fx.dir, '--records-per-file', String(fx.recordsPerFile), '--cache', p('cache')];
+    common = [
+      '--classifier',
+      p('c.pgc'),
+      '--denoiser',
+      p('d.pgc'),
+      '--data',
+      fx.dir,
+      '--records-per-file',
+      String(fx.recordsPerFile),
+      '--cache',
+      p('cache'),
+    ];
   });
   after(() => {
     fx.cleanup();
@@ -214,7 +262,24 @@ describe('pegasus generate (CLI)', () => {
   });
 
   const search = (choice: string, out: string) =>
-    pegasus(['generate', '--composed', '--search', '--checkpoint', p('g.pgc'), '--candidates', '64', '--diffusion-candidates', '2', '--diffusion-steps', '2', '--choice', choice, '--out', out, ...common]);
+    pegasus([
+      'generate',
+      '--composed',
+      '--search',
+      '--checkpoint',
+      p('g.pgc'),
+      '--candidates',
+      '64',
+      '--diffusion-candidates',
+      '2',
+      '--diffusion-steps',
+      '2',
+      '--choice',
+      choice,
+      '--out',
+      out,
+      ...common,
+    ]);
 
   test('search: every file at its size, 64 distinct images; redraw and re-search give the same images', () => {
     const r = search(p('choice.json'), p('a'));
@@ -231,7 +296,9 @@ describe('pegasus generate (CLI)', () => {
     const batch = Array.from({ length: 64 }, (_, i) => readFileSync(p('a', 'batch', `${String(i).padStart(2, '0')}.png`)));
     for (let i = 0; i < 64; i++) assert.deepEqual(size(join('batch', `${String(i).padStart(2, '0')}.png`)), [32, 32]);
     assert.ok(!existsSync(p('a', 'batch', '64.png')));
-    const pixels = Array.from({ length: 64 }, (_, i) => Buffer.from(readPng(p('a', 'batch', `${String(i).padStart(2, '0')}.png`)).data).toString('base64'));
+    const pixels = Array.from({ length: 64 }, (_, i) =>
+      Buffer.from(readPng(p('a', 'batch', `${String(i).padStart(2, '0')}.png`)).data).toString('base64'),
+    );
     assert.equal(new Set(pixels).size, 64, 'distinct images');
     assert.deepEqual(readFileSync(p('a', 'pegasus.png')), batch[0]);
 
@@ -255,7 +322,12 @@ describe('pegasus generate (CLI)', () => {
     assert.deepEqual(bests.map((e) => e.strategy).sort(), Object.keys(json.search.counts).sort());
     assert.deepEqual(size('strategies.png')[0], 4 + bests.length * (128 + 4));
     for (const e of bests) {
-      assert.ok(json.batch.every((b: { strategy: string; scores: { score: number } }) => b.strategy !== e.strategy || b.scores.score <= e.scores.score + 1e-9), `${e.strategy}: no better image of it in the batch`);
+      assert.ok(
+        json.batch.every(
+          (b: { strategy: string; scores: { score: number } }) => b.strategy !== e.strategy || b.scores.score <= e.scores.score + 1e-9,
+        ),
+        `${e.strategy}: no better image of it in the batch`,
+      );
     }
     assert.equal(Math.max(...bests.map((e) => e.scores.score)), json.best.scores.score);
 
@@ -278,7 +350,17 @@ describe('pegasus generate (CLI)', () => {
     const old = JSON.parse(readFileSync(p('choice.json'), 'utf8'));
     delete old.strategyBest;
     writeFileSync(p('choice-old.json'), JSON.stringify(old));
-    const o2 = pegasus(['generate', '--composed', '--checkpoint', p('g.pgc'), '--choice', p('choice-old.json'), '--out', p('b-old'), ...common]);
+    const o2 = pegasus([
+      'generate',
+      '--composed',
+      '--checkpoint',
+      p('g.pgc'),
+      '--choice',
+      p('choice-old.json'),
+      '--out',
+      p('b-old'),
+      ...common,
+    ]);
     assert.equal(o2.status, 0, o2.stderr);
     assert.deepEqual(readFileSync(p('b-old', 'batch64.png')), readFileSync(p('a', 'batch64.png')));
     assert.ok(!existsSync(p('b-old', 'strategies.png')));
@@ -293,15 +375,30 @@ describe('pegasus generate (CLI)', () => {
   test('missing or incompatible checkpoints and a stale choice fail with one clear line', () => {
     const cases: [string[], RegExp][] = [
       [['generate', '--composed', '--checkpoint', p('nope.pgc'), ...common], /--checkpoint .*nope\.pgc: no such file/],
-      [['generate', '--composed', '--search', '--checkpoint', p('c.pgc'), ...common], /holds a "classifier" checkpoint, not a GAN generator/],
-      [['generate', '--composed', '--search', '--checkpoint', p('g.pgc'), ...common, '--classifier', p('g.pgc')], /holds a "generator" checkpoint, expected "classifier"/],
-      [['generate', '--composed', '--checkpoint', p('g.pgc'), '--choice', p('none.json'), ...common], /no recorded choice .* run `pegasus generate --search`/],
-      [['generate', '--composed', '--checkpoint', p('g-other.pgc'), '--choice', p('choice.json'), ...common], /searched with another generator .* run `pegasus generate --search`/],
+      [
+        ['generate', '--composed', '--search', '--checkpoint', p('c.pgc'), ...common],
+        /holds a "classifier" checkpoint, not a GAN generator/,
+      ],
+      [
+        ['generate', '--composed', '--search', '--checkpoint', p('g.pgc'), ...common, '--classifier', p('g.pgc')],
+        /holds a "generator" checkpoint, expected "classifier"/,
+      ],
+      [
+        ['generate', '--composed', '--checkpoint', p('g.pgc'), '--choice', p('none.json'), ...common],
+        /no recorded choice .* run `pegasus generate --search`/,
+      ],
+      [
+        ['generate', '--composed', '--checkpoint', p('g-other.pgc'), '--choice', p('choice.json'), ...common],
+        /searched with another generator .* run `pegasus generate --search`/,
+      ],
       [['generate', '--composed', '--strategy', 'mix', ...common], /add --search/],
       [['generate', '--composed', '--search', '--strategy', 'unicorn'], /--strategy.*expected strategies/],
       [['generate', '--composed', '--search', '--candidates', '10'], /--candidates.*an integer from 64 to 100,000/],
       [['generate', '--composed', '--search', '--body-share', '1'], /--body-share.*between 0 and 1/],
-      [['generate', '--composed', '--body-share', '0.7', ...common], /--body-share and --truncation choose what --search tries; add --search/],
+      [
+        ['generate', '--composed', '--body-share', '0.7', ...common],
+        /--body-share and --truncation choose what --search tries; add --search/,
+      ],
       [['generate', '--composed', '--search', '--truncation', '0'], /--truncation.*a number from 0.05 to 100 .* or "none"/],
       [['generate', '--composed', '--search', '--truncation', 'wide'], /--truncation.*a number from 0.05 to 100 .* or "none"/],
       [['generate', '--composed', '--truncation', 'none', ...common], /--truncation choose what --search tries; add --search/],

@@ -48,7 +48,10 @@ describe('hardening', () => {
       [['evaluate', '--checkpoint', g, ...ws.data, '--out', p('notes.txt', 'ev')], /notes\.txt is a file, not a folder/],
       [['evaluate', '--checkpoint', g, ...ws.data, '--cache', '/proc/cache'], /--cache \/proc\/cache: cannot write in \/proc/],
       [['classifier', 'train', ...ws.data, '--out', p('notes.txt')], /notes\.txt is a file, not a folder/],
-      [['classifier', 'eval', ...ws.data, '--out', p('notes.txt')], /notes\.txt exists and is not a JSON file; choose another path \(or remove it first\)/],
+      [
+        ['classifier', 'eval', ...ws.data, '--out', p('notes.txt')],
+        /notes\.txt exists and is not a JSON file; choose another path \(or remove it first\)/,
+      ],
       [['classifier', 'wings', '--pegasi', p('none'), ...ws.data, '--out', p('notes.txt')], /notes\.txt is a file, not a folder/],
       [['diagram', '--model', 'classifier', '--no-png', '--out', p('notes.svg')], /notes\.svg exists and is not an SVG/],
       [['report', '--no-pdf', '--out', p('notes.txt', 'r.pdf')], /notes\.txt is a file, not a folder/],
@@ -70,8 +73,14 @@ describe('hardening', () => {
 
   test('file-system errors that reach the command line are one line naming the path', () => {
     const err = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: x`), { code, syscall, path });
-    assert.equal(fsErrorMessage(err('EACCES', 'open', 'runs/a.png')), 'cannot open runs/a.png: permission denied; choose a path you can write, or change its permissions');
-    assert.match(fsErrorMessage(err('ENOSPC', 'write', 'runs/a/checkpoint.pgc'))!, /^cannot write runs\/a\/checkpoint\.pgc: the disk is full/);
+    assert.equal(
+      fsErrorMessage(err('EACCES', 'open', 'runs/a.png')),
+      'cannot open runs/a.png: permission denied; choose a path you can write, or change its permissions',
+    );
+    assert.match(
+      fsErrorMessage(err('ENOSPC', 'write', 'runs/a/checkpoint.pgc'))!,
+      /^cannot write runs\/a\/checkpoint\.pgc: the disk is full/,
+    );
     assert.match(fsErrorMessage(err('EISDIR', 'open', 'out'))!, /is a folder; give a file name/);
     assert.match(fsErrorMessage(err('ENOTDIR', 'mkdir', 'a/b'))!, /a part of the path is a file/);
     assert.equal(fsErrorMessage(new Error('plain')), undefined);
@@ -80,7 +89,10 @@ describe('hardening', () => {
 
   test('one process per run folder: a second is refused, a stale lock and temporaries are taken over, Ctrl-C exits 130', async () => {
     const run = p('locked');
-    const child = spawn(process.execPath, [...cli, 'train', '--preset', 'tiny', '--steps', '100000', '--out', run, ...ws.data], { cwd: repo, env: { ...process.env, PEGASUS_DATA: '' } });
+    const child = spawn(process.execPath, [...cli, 'train', '--preset', 'tiny', '--steps', '100000', '--out', run, ...ws.data], {
+      cwd: repo,
+      env: { ...process.env, PEGASUS_DATA: '' },
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let i = 0; i < 300 && !existsSync(join(run, 'metrics.jsonl')); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(readFileSync(join(run, 'lock'), 'utf8').trim(), String(child.pid));
@@ -98,7 +110,10 @@ describe('hardening', () => {
     const at = (loadCheckpoint(join(run, 'checkpoint.pgc')).meta as { step: number }).step;
     const resumed = pegasus(['train', '--resume', run, '--steps', String(at + 2), ...ws.data]);
     assert.equal(resumed.status, 0, resumed.stderr);
-    assert.deepEqual(readdirSync(run).filter((f) => f.includes('.tmp-') || f === 'lock'), []);
+    assert.deepEqual(
+      readdirSync(run).filter((f) => f.includes('.tmp-') || f === 'lock'),
+      [],
+    );
     assert.equal((loadCheckpoint(join(run, 'generator-ema.pgc')).meta as { step: number }).step, at + 2);
     assert.ok(steps > at);
   });
@@ -132,7 +147,10 @@ describe('hardening', () => {
     const g = tinyG();
     const bytes = readFileSync(g);
     const text = bytes.toString('latin1');
-    for (const [from, to] of [['"horse"', '"zebra"'], ['"zDim":', '"zDin":']] as const) {
+    for (const [from, to] of [
+      ['"horse"', '"zebra"'],
+      ['"zDim":', '"zDin":'],
+    ] as const) {
       assert.ok(text.includes(from), from);
       writeFileSync(p('edited.pgc'), Buffer.from(text.replace(from, to), 'latin1'));
       const r = pegasus(['sample', '--checkpoint', p('edited.pgc'), '--out', p('edited.png')]);
@@ -148,13 +166,26 @@ describe('hardening', () => {
     const b = p('pair-b.pgc');
     saveCheckpoint(a, { kind: 'x', config: null, tensors: { w: tensor([1], [1]) }, meta: { step: 1 } });
     saveCheckpoint(b, { kind: 'x', config: null, tensors: { w: tensor([1], [1]) }, meta: { step: 1 } });
-    const broken = { get data(): Float32Array { throw new Error('disk gone'); }, shape: [1], dtype: 'float32' } as never;
-    assert.throws(() => saveCheckpoints([
-      { path: a, contents: { kind: 'x', config: null, tensors: { w: tensor([2], [1]) }, meta: { step: 2 } } },
-      { path: b, contents: { kind: 'x', config: null, tensors: { w: broken }, meta: { step: 2 } } },
-    ]), /disk gone/);
+    const broken = {
+      get data(): Float32Array {
+        throw new Error('disk gone');
+      },
+      shape: [1],
+      dtype: 'float32',
+    } as never;
+    assert.throws(
+      () =>
+        saveCheckpoints([
+          { path: a, contents: { kind: 'x', config: null, tensors: { w: tensor([2], [1]) }, meta: { step: 2 } } },
+          { path: b, contents: { kind: 'x', config: null, tensors: { w: broken }, meta: { step: 2 } } },
+        ]),
+      /disk gone/,
+    );
     assert.equal((loadCheckpoint(a).meta as { step: number }).step, 1, 'the first file was not replaced alone');
-    assert.deepEqual(readdirSync(ws.tmp).filter((f) => f.startsWith('pair-') && f.includes('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(ws.tmp).filter((f) => f.startsWith('pair-') && f.includes('.tmp-')),
+      [],
+    );
   });
 
   test('an output set is replaced whole or not at all', () => {
@@ -163,14 +194,24 @@ describe('hardening', () => {
       writeFileSync(join(into, 'a.txt'), 'old a');
       writeFileSync(join(into, 'b.txt'), 'old b');
     });
-    assert.throws(() => writeFolderAtomic(dir, (into) => {
-      writeFileSync(join(into, 'a.txt'), 'new a');
-      throw new Error('killed half way');
-    }), /killed half way/);
-    assert.deepEqual(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')), ['old a', 'old b']);
+    assert.throws(
+      () =>
+        writeFolderAtomic(dir, (into) => {
+          writeFileSync(join(into, 'a.txt'), 'new a');
+          throw new Error('killed half way');
+        }),
+      /killed half way/,
+    );
+    assert.deepEqual(
+      readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')),
+      ['old a', 'old b'],
+    );
     writeFolderAtomic(dir, (into) => writeFileSync(join(into, 'a.txt'), 'new a'));
     assert.deepEqual(readdirSync(dir), ['a.txt']);
-    assert.deepEqual(readdirSync(ws.tmp).filter((f) => f.startsWith('.set.')), []);
+    assert.deepEqual(
+      readdirSync(ws.tmp).filter((f) => f.startsWith('.set.')),
+      [],
+    );
   });
 
   test('data check refuses noise, one-class labels and files that differ from SHA256SUMS', () => {
@@ -184,7 +225,8 @@ describe('hardening', () => {
       const good = readFileSync(file);
       const noise = Buffer.from(good);
       const rng = new Rng(5);
-      for (let r = 0; r < fx.recordsPerFile; r++) for (let i = 1; i < RECORD_BYTES; i++) noise[r * RECORD_BYTES + i] = Math.floor(rng.uniform() * 256);
+      for (let r = 0; r < fx.recordsPerFile; r++)
+        for (let i = 1; i < RECORD_BYTES; i++) noise[r * RECORD_BYTES + i] = Math.floor(rng.uniform() * 256);
       writeFileSync(file, noise);
       let r = pegasus(['data', 'check', ...data]);
       assert.match(r.stderr, /data_batch_3\.bin: its images are not pictures \(adjacent pixels correlate 0\.\d\d/);
@@ -212,7 +254,8 @@ describe('hardening', () => {
         walk(sub);
         for (const o of sub.options as readonly Option[]) {
           const parse = (o as unknown as { parseArg?: (v: string, prev: unknown) => unknown }).parseArg;
-          if (parse === undefined || !(typeof o.defaultValue === 'number' || /<(n|count|x|k|psi|a|sigma|lambda|port)>/.test(o.flags))) continue;
+          if (parse === undefined || !(typeof o.defaultValue === 'number' || /<(n|count|x|k|psi|a|sigma|lambda|port)>/.test(o.flags)))
+            continue;
           for (const v of hostile) {
             let value: unknown;
             try {
@@ -223,7 +266,10 @@ describe('hardening', () => {
             }
             checked++;
             if (value === 'none') continue;
-            assert.ok(typeof value === 'number' && Number.isFinite(value), `${sub.name()} ${o.long} ${JSON.stringify(v)} → ${String(value)}`);
+            assert.ok(
+              typeof value === 'number' && Number.isFinite(value),
+              `${sub.name()} ${o.long} ${JSON.stringify(v)} → ${String(value)}`,
+            );
             // a vanishing value is fine only where 0 itself is (it then means 0)
             const zeroAllowed = (() => {
               try {
@@ -232,7 +278,10 @@ describe('hardening', () => {
                 return false;
               }
             })();
-            assert.ok(Math.abs(value) <= 100_000_000 && (zeroAllowed || Math.abs(value) >= 1e-9), `${sub.name()} ${o.long} ${JSON.stringify(v)} → ${value} is out of any sensible range`);
+            assert.ok(
+              Math.abs(value) <= 100_000_000 && (zeroAllowed || Math.abs(value) >= 1e-9),
+              `${sub.name()} ${o.long} ${JSON.stringify(v)} → ${value} is out of any sensible range`,
+            );
           }
         }
       }

@@ -79,7 +79,8 @@ describe('upscale', () => {
     assert.equal(big.height, 12);
     assert.equal(big.width, 18);
     for (let c = 0; c < 3; c++) {
-      for (let y = 0; y < 12; y++) for (let x = 0; x < 18; x++) assert.equal(px(big, c, y, x), px(img, c, Math.floor(y / 3), Math.floor(x / 3)));
+      for (let y = 0; y < 12; y++)
+        for (let x = 0; x < 18; x++) assert.equal(px(big, c, y, x), px(img, c, Math.floor(y / 3), Math.floor(x / 3)));
     }
     assert.deepEqual(readBack(big), big);
     assert.equal(upscale(img, 1), img);
@@ -152,7 +153,10 @@ describe('font', () => {
     for (const ch of 'abcdefghijklmnopqrstuvwxyz0123456789 :.-_/=,%?+') {
       const g = glyph(ch);
       assert.equal(g.length, 7, ch);
-      assert.ok(g.every((r) => /^[#.]{5}$/.test(r)), ch);
+      assert.ok(
+        g.every((r) => /^[#.]{5}$/.test(r)),
+        ch,
+      );
     }
   });
 });

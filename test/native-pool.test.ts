@@ -167,7 +167,12 @@ test('softmax of a row containing NaN is NaN, like js', { skip }, () => {
 
 test('reduceMaxBackward matches js, ties and NaN included (first maximum gets the gradient)', { skip }, () => {
   // [outer, axis, inner]: ResNet-9's global max pool ([N·C, H·W, 1]), a middle axis, a large array.
-  for (const [outer, axis, inner] of [[256 * 24, 16, 1], [5, 9, 13], [3, 1, 7], [64, 64, 520]] as const) {
+  for (const [outer, axis, inner] of [
+    [256 * 24, 16, 1],
+    [5, 9, 13],
+    [3, 1, 7],
+    [64, 64, 520],
+  ] as const) {
     const size = outer * axis * inner;
     const x = randomArray(size, axis, 1); // rounded: many ties
     x[inner] = NaN; // o = 0, a = 1, i = 0 (axis > 1) or o = 1 (axis = 1)
@@ -189,7 +194,10 @@ test('malformed pooling and softmax calls throw instead of crashing', { skip }, 
   assert.throws(() => nb.pool2d(2, 4, 4, 2, small, new Float32Array(8), 1), /too short/);
   assert.throws(() => nb.upsample2d(2, 4, 4, 2, new Float32Array(32), small, 1), /too short/);
   assert.throws(() => nb.maxPool2d(1, 4, 4, 3, new Float32Array(16), new Float32Array(4)), /divide/);
-  assert.throws(() => nb.maxPool2dBackward(1, 4, 4, 2, new Float32Array(16), new Float32Array(4), small, new Float32Array(16)), /too short/);
+  assert.throws(
+    () => nb.maxPool2dBackward(1, 4, 4, 2, new Float32Array(16), new Float32Array(4), small, new Float32Array(16)),
+    /too short/,
+  );
   assert.throws(() => nb.softmax(false, small, 2, 2, 1, new Float32Array(4)), /shorter/);
   assert.throws(() => nb.softmaxBackward(true, small, small, 1, 3, 2, small), /shorter/);
   assert.throws(() => nb.reduceMaxBackward(small, small, small, 1, 3, 2, small), /wrong length/);

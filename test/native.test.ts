@@ -40,7 +40,15 @@ function assertClose(actual: Storage, expected: Storage, what: string, tol = 1e-
 }
 
 function geometry(
-  n: number, cIn: number, hIn: number, wIn: number, cOut: number, kH: number, kW: number, stride: number, pad: number,
+  n: number,
+  cIn: number,
+  hIn: number,
+  wIn: number,
+  cOut: number,
+  kH: number,
+  kW: number,
+  stride: number,
+  pad: number,
 ): Conv2dGeometry {
   const hOut = Math.floor((hIn + 2 * pad - kH) / stride) + 1;
   const wOut = Math.floor((wIn + 2 * pad - kW) / stride) + 1;
@@ -60,8 +68,11 @@ test('gemm matches js for every transpose and accumulate combination', { skip },
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       for (const accumulate of [false, true]) {
-        const a = randomArray(m * k, 1), b = randomArray(k * n, 2), c0 = randomArray(m * n, 3);
-        const cN = c0.slice(), cJ = c0.slice();
+        const a = randomArray(m * k, 1),
+          b = randomArray(k * n, 2),
+          c0 = randomArray(m * n, 3);
+        const cN = c0.slice(),
+          cJ = c0.slice();
         nb.gemm(transA, transB, m, n, k, a, b, cN, accumulate);
         js.gemm(transA, transB, m, n, k, a, b, cJ, accumulate);
         assertClose(cN, cJ, `gemm tA=${transA} tB=${transB} acc=${accumulate}`);
@@ -72,8 +83,10 @@ test('gemm matches js for every transpose and accumulate combination', { skip },
 
 test('gemm honours subarray views (byteOffset)', { skip }, () => {
   const buf = randomArray(10 + 6 * 4 + 4 * 5 + 6 * 5, 4);
-  const a = buf.subarray(10, 34), b = buf.subarray(34, 54);
-  const cN = new Float32Array(30), cJ = new Float32Array(30);
+  const a = buf.subarray(10, 34),
+    b = buf.subarray(34, 54);
+  const cN = new Float32Array(30),
+    cJ = new Float32Array(30);
   nb.gemm(false, false, 6, 5, 4, a, b, cN, false);
   js.gemm(false, false, 6, 5, 4, a, b, cJ, false);
   assertClose(cN, cJ, 'gemm on views');
@@ -86,19 +99,23 @@ for (const [name, g] of geometries) {
     const bias = randomArray(g.cOut, 12);
     const ySize = g.n * g.cOut * g.hOut * g.wOut;
     for (const b of [bias, null]) {
-      const yN = new Float32Array(ySize), yJ = new Float32Array(ySize);
+      const yN = new Float32Array(ySize),
+        yJ = new Float32Array(ySize);
       nb.conv2d(g, x, w, b, yN);
       js.conv2d(g, x, w, b, yJ);
       assertClose(yN, yJ, `conv2d ${b ? 'with' : 'without'} bias`);
     }
     const dy = randomArray(ySize, 13);
-    const dxN = new Float32Array(x.length), dxJ = new Float32Array(x.length);
+    const dxN = new Float32Array(x.length),
+      dxJ = new Float32Array(x.length);
     nb.conv2dBackwardData(g, dy, w, dxN);
     js.conv2dBackwardData(g, dy, w, dxJ);
     assertClose(dxN, dxJ, 'conv2dBackwardData');
     for (const withBias of [true, false]) {
-      const dwN = new Float32Array(w.length), dwJ = new Float32Array(w.length);
-      const dbN = withBias ? new Float32Array(g.cOut) : null, dbJ = withBias ? new Float32Array(g.cOut) : null;
+      const dwN = new Float32Array(w.length),
+        dwJ = new Float32Array(w.length);
+      const dbN = withBias ? new Float32Array(g.cOut) : null,
+        dbJ = withBias ? new Float32Array(g.cOut) : null;
       nb.conv2dBackwardWeights(g, x, dy, dwN, dbN);
       js.conv2dBackwardWeights(g, x, dy, dwJ, dbJ);
       assertClose(dwN, dwJ, 'conv2dBackwardWeights dw');
@@ -109,7 +126,8 @@ for (const [name, g] of geometries) {
 
 test('conv2d gives the same result with 1 thread and repeated calls (primitive cache)', { skip }, () => {
   const g = geometries[1]![1];
-  const x = randomArray(g.n * g.cIn * g.hIn * g.wIn, 20), w = randomArray(g.cOut * g.cIn * 16, 21);
+  const x = randomArray(g.n * g.cIn * g.hIn * g.wIn, 20),
+    w = randomArray(g.cOut * g.cIn * 16, 21);
   const ySize = g.n * g.cOut * g.hOut * g.wOut;
   const yJ = new Float32Array(ySize);
   js.conv2d(g, x, w, null, yJ);
@@ -129,25 +147,39 @@ test('conv2d gives the same result with 1 thread and repeated calls (primitive c
 });
 
 test('batchNorm (training and inference) and its backward match js', { skip }, () => {
-  for (const [n, c, hw] of [[4, 6, 25], [64, 16, 16], [3, 5, 1]] as const) {
+  for (const [n, c, hw] of [
+    [4, 6, 25],
+    [64, 16, 16],
+    [3, 5, 1],
+  ] as const) {
     const size = n * c * hw;
-    const x = randomArray(size, 30, -2, 3), dy = randomArray(size, 31);
+    const x = randomArray(size, 30, -2, 3),
+      dy = randomArray(size, 31);
     for (const affine of [true, false]) {
-      const gamma = affine ? randomArray(c, 32, 0.5, 1.5) : null, beta = affine ? randomArray(c, 33) : null;
-      const meanN = new Float32Array(c), isN = new Float32Array(c), yN = new Float32Array(size);
-      const meanJ = new Float32Array(c), isJ = new Float32Array(c), yJ = new Float32Array(size);
+      const gamma = affine ? randomArray(c, 32, 0.5, 1.5) : null,
+        beta = affine ? randomArray(c, 33) : null;
+      const meanN = new Float32Array(c),
+        isN = new Float32Array(c),
+        yN = new Float32Array(size);
+      const meanJ = new Float32Array(c),
+        isJ = new Float32Array(c),
+        yJ = new Float32Array(size);
       nb.batchNorm(n, c, hw, x, gamma, beta, 1e-5, true, meanN, isN, yN);
       js.batchNorm(n, c, hw, x, gamma, beta, 1e-5, true, meanJ, isJ, yJ);
       assertClose(meanN, meanJ, 'batchNorm mean');
       assertClose(isN, isJ, 'batchNorm invStd');
       assertClose(yN, yJ, 'batchNorm training y');
-      const yInfN = new Float32Array(size), yInfJ = new Float32Array(size);
+      const yInfN = new Float32Array(size),
+        yInfJ = new Float32Array(size);
       nb.batchNorm(n, c, hw, x, gamma, beta, 1e-5, false, meanJ, isJ, yInfN);
       js.batchNorm(n, c, hw, x, gamma, beta, 1e-5, false, meanJ, isJ, yInfJ);
       assertClose(yInfN, yInfJ, 'batchNorm inference y');
-      const dxN = new Float32Array(size), dxJ = new Float32Array(size);
-      const dgN = affine ? new Float32Array(c) : null, dbN = affine ? new Float32Array(c) : null;
-      const dgJ = affine ? new Float32Array(c) : null, dbJ = affine ? new Float32Array(c) : null;
+      const dxN = new Float32Array(size),
+        dxJ = new Float32Array(size);
+      const dgN = affine ? new Float32Array(c) : null,
+        dbN = affine ? new Float32Array(c) : null;
+      const dgJ = affine ? new Float32Array(c) : null,
+        dbJ = affine ? new Float32Array(c) : null;
       nb.batchNormBackward(n, c, hw, x, dy, gamma, meanJ, isJ, dxN, dgN, dbN);
       js.batchNormBackward(n, c, hw, x, dy, gamma, meanJ, isJ, dxJ, dgJ, dbJ);
       assertClose(dxN, dxJ, 'batchNormBackward dx');
@@ -160,8 +192,17 @@ test('batchNorm (training and inference) and its backward match js', { skip }, (
 });
 
 const unaryOps: [UnaryOp, number][] = [
-  ['neg', 0], ['abs', 0], ['relu', 0], ['leakyRelu', 0.2], ['tanh', 0], ['sigmoid', 0], ['silu', 0],
-  ['exp', 0], ['log', 0], ['sqrt', 0], ['powScalar', 2.5],
+  ['neg', 0],
+  ['abs', 0],
+  ['relu', 0],
+  ['leakyRelu', 0.2],
+  ['tanh', 0],
+  ['sigmoid', 0],
+  ['silu', 0],
+  ['exp', 0],
+  ['log', 0],
+  ['sqrt', 0],
+  ['powScalar', 2.5],
 ];
 
 test('unary and unaryBackward match js for every op (small and large arrays)', { skip }, () => {
@@ -170,17 +211,21 @@ test('unary and unaryBackward match js for every op (small and large arrays)', {
       const positive = op === 'log' || op === 'sqrt' || op === 'powScalar';
       const x = positive ? randomArray(size, 40, 0.1, 3) : randomArray(size, 40, -3, 3);
       const dy = randomArray(size, 41);
-      const yN = new Float32Array(size), yJ = new Float32Array(size);
+      const yN = new Float32Array(size),
+        yJ = new Float32Array(size);
       nb.unary(op, x, yN, alpha);
       js.unary(op, x, yJ, alpha);
       assertClose(yN, yJ, `unary ${op}`);
-      const dxN = new Float32Array(size), dxJ = new Float32Array(size);
+      const dxN = new Float32Array(size),
+        dxJ = new Float32Array(size);
       nb.unaryBackward(op, x, yJ, dy, dxN, alpha);
       js.unaryBackward(op, x, yJ, dy, dxJ, alpha);
       assertClose(dxN, dxJ, `unaryBackward ${op}`);
     }
   }
-  const x = randomArray(50, 42), inPlace = x.slice(), yJ = new Float32Array(50);
+  const x = randomArray(50, 42),
+    inPlace = x.slice(),
+    yJ = new Float32Array(50);
   nb.unary('relu', inPlace, inPlace, 0);
   js.unary('relu', x, yJ, 0);
   assertClose(inPlace, yJ, 'unary in place');
@@ -199,38 +244,86 @@ function broadcastStrides(shape: number[], out: number[]): number[] {
 
 test('binary matches js: same shape, scalar, per-channel and general broadcasting', { skip }, () => {
   const cases: [number[], number[], number[]][] = [
-    [[64, 32, 8, 8], [64, 32, 8, 8], [64, 32, 8, 8]],
-    [[3, 5, 7], [1, 1, 1], [3, 5, 7]],
-    [[1, 1, 1], [4, 5, 6], [4, 5, 6]],
-    [[16, 24, 9, 9], [1, 24, 1, 1], [16, 24, 9, 9]],
-    [[2, 1, 3], [1, 4, 1], [2, 4, 3]],
-    [[6, 1], [1, 7], [6, 7]],
-    [[5, 4, 1], [5, 1, 3], [5, 4, 3]],
+    [
+      [64, 32, 8, 8],
+      [64, 32, 8, 8],
+      [64, 32, 8, 8],
+    ],
+    [
+      [3, 5, 7],
+      [1, 1, 1],
+      [3, 5, 7],
+    ],
+    [
+      [1, 1, 1],
+      [4, 5, 6],
+      [4, 5, 6],
+    ],
+    [
+      [16, 24, 9, 9],
+      [1, 24, 1, 1],
+      [16, 24, 9, 9],
+    ],
+    [
+      [2, 1, 3],
+      [1, 4, 1],
+      [2, 4, 3],
+    ],
+    [
+      [6, 1],
+      [1, 7],
+      [6, 7],
+    ],
+    [
+      [5, 4, 1],
+      [5, 1, 3],
+      [5, 4, 3],
+    ],
   ];
   for (const [aShape, bShape, outShape] of cases) {
     const size = outShape.reduce((p, v) => p * v, 1);
-    const a = randomArray(aShape.reduce((p, v) => p * v, 1), 50);
-    const b = randomArray(bShape.reduce((p, v) => p * v, 1), 51, 0.5, 2);
-    const aS = broadcastStrides(aShape, outShape), bS = broadcastStrides(bShape, outShape);
+    const a = randomArray(
+      aShape.reduce((p, v) => p * v, 1),
+      50,
+    );
+    const b = randomArray(
+      bShape.reduce((p, v) => p * v, 1),
+      51,
+      0.5,
+      2,
+    );
+    const aS = broadcastStrides(aShape, outShape),
+      bS = broadcastStrides(bShape, outShape);
     for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-      const oN = new Float32Array(size), oJ = new Float32Array(size);
+      const oN = new Float32Array(size),
+        oJ = new Float32Array(size);
       nb.binary(op, a, aS, b, bS, oN, outShape);
       js.binary(op, a, aS, b, bS, oJ, outShape);
       assertClose(oN, oJ, `binary ${op} [${aShape}] ∘ [${bShape}]`);
     }
   }
   // A transposed view of a: strides that are not row-major.
-  const a = randomArray(12, 52), b = randomArray(12, 53), oN = new Float32Array(12), oJ = new Float32Array(12);
+  const a = randomArray(12, 52),
+    b = randomArray(12, 53),
+    oN = new Float32Array(12),
+    oJ = new Float32Array(12);
   nb.binary('add', a, [1, 3], b, [4, 1], oN, [3, 4]);
   js.binary('add', a, [1, 3], b, [4, 1], oJ, [3, 4]);
   assertClose(oN, oJ, 'binary with transposed strides');
 });
 
 test('reduce sum and max match js over first, middle and last axes', { skip }, () => {
-  for (const [outer, axis, inner] of [[1, 1000, 1], [7, 13, 1], [1, 64, 4096], [5, 9, 700], [3, 1, 11]] as const) {
+  for (const [outer, axis, inner] of [
+    [1, 1000, 1],
+    [7, 13, 1],
+    [1, 64, 4096],
+    [5, 9, 700],
+    [3, 1, 11],
+  ] as const) {
     const x = randomArray(outer * axis * inner, 60, -5, 5);
     for (const op of ['sum', 'max'] as const) {
-      const yN = new Float32Array(outer * inner), yJ = new Float32Array(outer * inner);
+      const yN = new Float32Array(outer * inner),
+        yJ = new Float32Array(outer * inner);
       nb.reduce(op, x, outer, axis, inner, yN);
       js.reduce(op, x, outer, axis, inner, yJ);
       assertClose(yN, yJ, `reduce ${op} [${outer},${axis},${inner}]`);
@@ -240,15 +333,34 @@ test('reduce sum and max match js over first, middle and last axes', { skip }, (
 
 test('permute matches js', { skip }, () => {
   const cases: [number[], number[]][] = [
-    [[2, 3, 4, 5], [0, 2, 3, 1]],
-    [[2, 3, 4, 5], [3, 1, 0, 2]],
-    [[300, 257], [1, 0]],
-    [[4, 1, 6], [1, 2, 0]],
-    [[5, 6], [0, 1]],
+    [
+      [2, 3, 4, 5],
+      [0, 2, 3, 1],
+    ],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 0, 2],
+    ],
+    [
+      [300, 257],
+      [1, 0],
+    ],
+    [
+      [4, 1, 6],
+      [1, 2, 0],
+    ],
+    [
+      [5, 6],
+      [0, 1],
+    ],
   ];
   for (const [shape, perm] of cases) {
-    const x = randomArray(shape.reduce((p, v) => p * v, 1), 70);
-    const yN = new Float32Array(x.length), yJ = new Float32Array(x.length);
+    const x = randomArray(
+      shape.reduce((p, v) => p * v, 1),
+      70,
+    );
+    const yN = new Float32Array(x.length),
+      yJ = new Float32Array(x.length);
     nb.permute(x, shape, perm, yN);
     js.permute(x, shape, perm, yJ);
     assert.deepEqual(yN, yJ, `permute [${shape}] by [${perm}]`);
@@ -256,9 +368,15 @@ test('permute matches js', { skip }, () => {
 });
 
 test('adam matches js with L2 and decoupled weight decay', { skip }, () => {
-  for (const [weightDecay, decoupled] of [[0, false], [0.01, false], [0.1, true]] as const) {
-    const p = randomArray(100_001, 80), g = randomArray(p.length, 81);
-    const m = randomArray(p.length, 82, -0.1, 0.1), v = randomArray(p.length, 83, 0, 0.01);
+  for (const [weightDecay, decoupled] of [
+    [0, false],
+    [0.01, false],
+    [0.1, true],
+  ] as const) {
+    const p = randomArray(100_001, 80),
+      g = randomArray(p.length, 81);
+    const m = randomArray(p.length, 82, -0.1, 0.1),
+      v = randomArray(p.length, 83, 0, 0.01);
     const [pN, mN, vN] = [p.slice(), m.slice(), v.slice()];
     const [pJ, mJ, vJ] = [p.slice(), m.slice(), v.slice()];
     for (const step of [1, 2, 10]) {
@@ -276,11 +394,14 @@ test('float64 arrays go to the js kernels (bit-identical results)', { skip }, ()
   const x = Float64Array.from(randomArray(g.n * g.cIn * g.hIn * g.wIn, 90));
   const w = Float64Array.from(randomArray(g.cOut * g.cIn * g.kH * g.kW, 91));
   const ySize = g.n * g.cOut * g.hOut * g.wOut;
-  const yN = new Float64Array(ySize), yJ = new Float64Array(ySize);
+  const yN = new Float64Array(ySize),
+    yJ = new Float64Array(ySize);
   nb.conv2d(g, x, w, null, yN);
   js.conv2d(g, x, w, null, yJ);
   assert.deepEqual(yN, yJ);
-  const a = Float64Array.from(randomArray(12, 92)), cN = new Float64Array(9), cJ = new Float64Array(9);
+  const a = Float64Array.from(randomArray(12, 92)),
+    cN = new Float64Array(9),
+    cJ = new Float64Array(9);
   nb.gemm(false, false, 3, 3, 4, a, a, cN, false);
   js.gemm(false, false, 3, 3, 4, a, a, cJ, false);
   assert.deepEqual(cN, cJ);
@@ -300,7 +421,11 @@ test('every kernel still matches js with all our loops parallel (PEGASUS_PARALLE
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/native.test.ts', 'test/native-pool.test.ts'], {
     encoding: 'utf8',
     // NOTE: without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), PEGASUS_PARALLEL_MIN: '1', PEGASUS_THREADS: '2' },
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+      PEGASUS_PARALLEL_MIN: '1',
+      PEGASUS_THREADS: '2',
+    },
   });
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-1000));
   assert.match(r.stdout, /# fail 0/);

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Rng, tensor } from '../src/engine/index.js';
-import { Adam, BatchNorm2d, Conv2d, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, loadCheckpointHeader, saveCheckpoint } from '../src/nn/index.js';
+import {
+  Adam,
+  BatchNorm2d,
+  Conv2d,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  loadCheckpointHeader,
+  saveCheckpoint,
+} from '../src/nn/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pegasus-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +50,10 @@ test('round trip keeps kind, config, meta, names, shapes, dtypes and values', ()
   const { extra64: _, ...weights } = ck.tensors;
   fresh.loadStateDict(weights);
   assert.deepEqual(Array.from(fresh.bias!.data), Array.from(conv.bias!.data));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp')),
+    [],
+  );
 });
 
 test('optimiser state survives a checkpoint', () => {
@@ -52,7 +64,12 @@ test('optimiser state survives a checkpoint', () => {
   opt.step();
   const s = opt.stateDict();
   const path = join(dir, 'opt.pgc');
-  saveCheckpoint(path, { kind: 'opt', config: null, tensors: { m0: s.m[0]!, v0: s.v[0]!, m1: s.m[1]!, v1: s.v[1]! }, meta: { steps: s.steps } });
+  saveCheckpoint(path, {
+    kind: 'opt',
+    config: null,
+    tensors: { m0: s.m[0]!, v0: s.v[0]!, m1: s.m[1]!, v1: s.v[1]! },
+    meta: { steps: s.steps },
+  });
   const ck = loadCheckpoint(path);
   const opt2 = new Adam(new BatchNorm2d(3).parameters(), { lr: 0.1 });
   const t = ck.tensors;
@@ -91,7 +108,10 @@ test('the header alone can be read without the data, and is checked like the who
   assert.throws(() => loadCheckpointHeader(path), /truncated checkpoint \(the header is cut off\)/);
   writeFileSync(path, bytes.subarray(0, 10));
   assert.throws(() => loadCheckpointHeader(path), /not a pegasus checkpoint/);
-  assert.throws(() => loadCheckpointHeader(writeSample('kind2.pgc'), { expectKind: 'generator' }), /holds a "test-model" checkpoint, expected "generator"/);
+  assert.throws(
+    () => loadCheckpointHeader(writeSample('kind2.pgc'), { expectKind: 'generator' }),
+    /holds a "test-model" checkpoint, expected "generator"/,
+  );
   assert.throws(() => loadCheckpointHeader(join(dir, 'missing.pgc')), /cannot read checkpoint/);
 });
 

@@ -36,12 +36,22 @@ test('parameters and buffers are found with dotted names, in assignment order', 
   const net = new Net(new Rng(1));
   assert.deepEqual(
     net.namedParameters().map(([n]) => n),
-    ['blocks.0.conv.weight', 'blocks.0.conv.bias', 'blocks.0.bn.weight', 'blocks.0.bn.bias',
-      'blocks.1.conv.weight', 'blocks.1.conv.bias', 'blocks.1.bn.weight', 'blocks.1.bn.bias', 'head.weight'],
+    [
+      'blocks.0.conv.weight',
+      'blocks.0.conv.bias',
+      'blocks.0.bn.weight',
+      'blocks.0.bn.bias',
+      'blocks.1.conv.weight',
+      'blocks.1.conv.bias',
+      'blocks.1.bn.weight',
+      'blocks.1.bn.bias',
+      'head.weight',
+    ],
   );
-  assert.deepEqual(net.namedBuffers().map(([n]) => n), [
-    'blocks.0.bn.runningMean', 'blocks.0.bn.runningVar', 'blocks.1.bn.runningMean', 'blocks.1.bn.runningVar',
-  ]);
+  assert.deepEqual(
+    net.namedBuffers().map(([n]) => n),
+    ['blocks.0.bn.runningMean', 'blocks.0.bn.runningVar', 'blocks.1.bn.runningMean', 'blocks.1.bn.runningVar'],
+  );
   assert.equal(net.numParameters(), 2 * (4 * 3 * 9 + 4 + 4 + 4) + 8);
   // Switching requiresGrad off does not turn a parameter into a buffer.
   for (const p of net.parameters()) p.requiresGrad = false;
@@ -77,7 +87,10 @@ test('loadStateDict copies values and names every problem', () => {
 test('Sequential names its layers layers.i and runs them in order', () => {
   const rng = new Rng(3);
   const seq = new Sequential(new Linear(3, 5, { rng }), new ReLU(), new Linear(5, 2, { rng }));
-  assert.deepEqual(seq.namedParameters().map(([n]) => n), ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']);
+  assert.deepEqual(
+    seq.namedParameters().map(([n]) => n),
+    ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias'],
+  );
   assert.deepEqual(seq.forward(randn([4, 3], rng)).shape, [4, 2]);
 });
 
@@ -101,8 +114,14 @@ function sigmaMax(w: Tensor, rows: number): number {
 test('spectralNorm divides the weight by its largest singular value', () => {
   const rng = new Rng(4);
   const lin = spectralNorm(new Linear(6, 4, { rng }), rng);
-  assert.deepEqual(lin.namedParameters().map(([n]) => n), ['bias', 'weightOrig']);
-  assert.deepEqual(lin.namedBuffers().map(([n]) => n), ['weightU', 'weightV']);
+  assert.deepEqual(
+    lin.namedParameters().map(([n]) => n),
+    ['bias', 'weightOrig'],
+  );
+  assert.deepEqual(
+    lin.namedBuffers().map(([n]) => n),
+    ['weightU', 'weightV'],
+  );
   // A known spectrum: singular values 3, 2, 0.5.
   lin.weightOrig.data.fill(0);
   [3, 2, 0.5].forEach((s, i) => (lin.weightOrig.data[i * 6 + i] = s));
@@ -156,6 +175,9 @@ test('a shared child is listed once and a cycle does not recurse forever', () =>
   }
   const t = new Tied();
   t.parent = t;
-  assert.deepEqual(t.namedParameters().map(([n]) => n), ['a.weight', 'a.bias']);
+  assert.deepEqual(
+    t.namedParameters().map(([n]) => n),
+    ['a.weight', 'a.bias'],
+  );
   assert.equal(t.namedModules().length, 1);
 });

@@ -71,7 +71,12 @@ test('Adam: parameters without a gradient are left alone, and state round-trips'
 });
 
 test('Adam with β₁ = 0 saves no first moment and still resumes bit for bit', () => {
-  const grads = [[0.5, -1], [0.25, 2], [-3, 0.125], [1, 1]];
+  const grads = [
+    [0.5, -1],
+    [0.25, 2],
+    [-3, 0.125],
+    [1, 1],
+  ];
   const run = (resumeAt: number | null): number[] => {
     let p = param([1, -2]);
     let opt = new Adam([p], { lr: 0.1, betas: [0, 0.9] });
@@ -154,8 +159,16 @@ test('EMA averages parameters, copies buffers, and restores into another module'
   const w0 = Array.from(model.weight.data);
   model.weight.data.fill(1);
   ema.update();
-  close(ema.stateDict()['weight']!.data, w0.map((w) => 0.5 * w + 0.5), 1e-6);
+  close(
+    ema.stateDict()['weight']!.data,
+    w0.map((w) => 0.5 * w + 0.5),
+    1e-6,
+  );
   const other = new Linear(2, 1, { rng });
   ema.copyTo(other);
-  close(other.weight.data, w0.map((w) => 0.5 * w + 0.5), 1e-6);
+  close(
+    other.weight.data,
+    w0.map((w) => 0.5 * w + 0.5),
+    1e-6,
+  );
 });

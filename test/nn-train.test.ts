@@ -4,7 +4,19 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  bceWithLogits, crossEntropy, flatten, leakyRelu, memoryStats, mseLoss, randn, relu, Rng, type Tensor, tanh, tensor, tidy,
+  bceWithLogits,
+  crossEntropy,
+  flatten,
+  leakyRelu,
+  memoryStats,
+  mseLoss,
+  randn,
+  relu,
+  Rng,
+  type Tensor,
+  tanh,
+  tensor,
+  tidy,
 } from '../src/engine/index.js';
 import { Adam, BatchNorm2d, Conv2d, ConvTranspose2d, Linear, Module } from '../src/nn/index.js';
 
@@ -108,7 +120,10 @@ test('500 GAN-like training steps keep memory flat', () => {
       const fake = tanh(gen.forward(randn([8, 8, 4, 4], rng)));
       optD.zeroGrad();
       // a fresh array from outside the engine every step, like a data loader's batch
-      const batch = tensor(Float32Array.from(real.data, (v) => v + 0.01), [8, 3, 8, 8]);
+      const batch = tensor(
+        Float32Array.from(real.data, (v) => v + 0.01),
+        [8, 3, 8, 8],
+      );
       const dLoss = bceWithLogits(disc.forward(batch), 1);
       dLoss.backward();
       bceWithLogits(disc.forward(fake.detach()), 0).backward();
@@ -119,7 +134,12 @@ test('500 GAN-like training steps keep memory flat', () => {
     });
   const measure = () => {
     gc();
-    return { live: memoryStats().liveBytes, pooled: memoryStats().pooledBytes, heap: process.memoryUsage().heapUsed, ab: process.memoryUsage().arrayBuffers };
+    return {
+      live: memoryStats().liveBytes,
+      pooled: memoryStats().pooledBytes,
+      heap: process.memoryUsage().heapUsed,
+      ab: process.memoryUsage().arrayBuffers,
+    };
   };
   for (let i = 0; i < 100; i++) step();
   const at100 = measure();

@@ -12,7 +12,19 @@ import { outlineOf, renderWing, type WingShape } from '../src/pegasi/wing.js';
 import { pegasus, useCliWorkspace } from './helpers/cli.js';
 import { drawHorsesInto, horseImage } from './helpers/horseFixture.js';
 
-const shape: WingShape = { rootX: 14, rootY: 16, tailSign: 1, length: 12, lean: 30, bow: 0.1, feathers: 6, featherLength: 0.55, featherWidth: 0.22, fanRoot: 110, fanTip: 20 };
+const shape: WingShape = {
+  rootX: 14,
+  rootY: 16,
+  tailSign: 1,
+  length: 12,
+  lean: 30,
+  bow: 0.1,
+  feathers: 6,
+  featherLength: 0.55,
+  featherWidth: 0.22,
+  fanRoot: 110,
+  fanTip: 20,
+};
 
 function centroidX(alpha: Float32Array): number {
   let s = 0;

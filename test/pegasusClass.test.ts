@@ -22,16 +22,33 @@ describe('training a pegasus class', () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
-  test('--init-class grows the class tables with copies of horse\'s rows (G, D, EMA and Adam state)', () => {
+  test("--init-class grows the class tables with copies of horse's rows (G, D, EMA and Adam state)", () => {
     const base = loadCheckpoint(p('base/checkpoint.pgc'));
-    const config = resolveRunConfig('cgan', 'tiny', { classes: ['bird', 'horse', 'pegasus'], pegasi: p('pegasi'), initFrom: p('base/checkpoint.pgc'), initClasses: { pegasus: 'horse' }, steps: 10 });
+    const config = resolveRunConfig('cgan', 'tiny', {
+      classes: ['bird', 'horse', 'pegasus'],
+      pegasi: p('pegasi'),
+      initFrom: p('base/checkpoint.pgc'),
+      initClasses: { pegasus: 'horse' },
+      steps: 10,
+    });
     const grown = new Map<string, Float32Array>();
     const loaded = loadInitState(p('base/checkpoint.pgc'), config);
     assert.equal(loaded.step, 3);
     // apply into stand-ins that record what they are given
-    const sink = (prefix: string) => ({ loadStateDict: (d: Record<string, { data: Float32Array; shape: number[] }>) => Object.entries(d).forEach(([k, t]) => grown.set(`${prefix}.${k}`, t.data)) });
-    const optSink = (prefix: string) => ({ loadStateDict: (s: { v: { data: Float32Array }[] }) => s.v.forEach((t, i) => grown.set(`${prefix}.v.${i}`, t.data)) });
-    loaded.apply({ generator: sink('G'), discriminator: sink('D'), ema: sink('emaG'), optG: optSink('optG'), optD: optSink('optD') } as never);
+    const sink = (prefix: string) => ({
+      loadStateDict: (d: Record<string, { data: Float32Array; shape: number[] }>) =>
+        Object.entries(d).forEach(([k, t]) => grown.set(`${prefix}.${k}`, t.data)),
+    });
+    const optSink = (prefix: string) => ({
+      loadStateDict: (s: { v: { data: Float32Array }[] }) => s.v.forEach((t, i) => grown.set(`${prefix}.v.${i}`, t.data)),
+    });
+    loaded.apply({
+      generator: sink('G'),
+      discriminator: sink('D'),
+      ema: sink('emaG'),
+      optG: optSink('optG'),
+      optD: optSink('optD'),
+    } as never);
     let checked = 0;
     for (const [name, t] of Object.entries(base.tensors)) {
       if (t.shape[0] !== 2 || t.shape.length > 2) continue;
@@ -48,7 +65,24 @@ describe('training a pegasus class', () => {
   });
 
   test('a fork with the pegasus class trains, records its classes, and samples the class', () => {
-    const r = pegasus(['train', '--preset', 'tiny', '--classes', 'bird,horse,pegasus', '--pegasi', p('pegasi'), '--init-from', p('base/checkpoint.pgc'), '--init-class', 'pegasus=horse', '--steps', '6', '--out', p('fork'), ...ws.data]);
+    const r = pegasus([
+      'train',
+      '--preset',
+      'tiny',
+      '--classes',
+      'bird,horse,pegasus',
+      '--pegasi',
+      p('pegasi'),
+      '--init-from',
+      p('base/checkpoint.pgc'),
+      '--init-class',
+      'pegasus=horse',
+      '--steps',
+      '6',
+      '--out',
+      p('fork'),
+      ...ws.data,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const c = readRunConfig(p('fork'));
     assert.deepEqual(c.train.classes, ['bird', 'horse', 'pegasus']);
@@ -58,7 +92,26 @@ describe('training a pegasus class', () => {
   });
 
   test('--train-g conditional changes only the class embedding and the conditional batch norms', () => {
-    const r = pegasus(['train', '--preset', 'tiny', '--classes', 'bird,horse,pegasus', '--pegasi', p('pegasi'), '--init-from', p('base/checkpoint.pgc'), '--init-class', 'pegasus=horse', '--train-g', 'conditional', '--steps', '6', '--out', p('cond'), ...ws.data]);
+    const r = pegasus([
+      'train',
+      '--preset',
+      'tiny',
+      '--classes',
+      'bird,horse,pegasus',
+      '--pegasi',
+      p('pegasi'),
+      '--init-from',
+      p('base/checkpoint.pgc'),
+      '--init-class',
+      'pegasus=horse',
+      '--train-g',
+      'conditional',
+      '--steps',
+      '6',
+      '--out',
+      p('cond'),
+      ...ws.data,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const before = loadCheckpoint(p('base/checkpoint.pgc')).tensors;
     const after = loadCheckpoint(p('cond/checkpoint.pgc')).tensors;
@@ -82,8 +135,32 @@ describe('training a pegasus class', () => {
     const cases: [string[], RegExp][] = [
       [['--classes', 'horse,pegasus'], /the pegasus class needs its images: give --pegasi DIR/],
       [['--pegasi', p('pegasi')], /add pegasus to --classes/],
-      [['--classes', 'pegasus,bird,horse', '--pegasi', p('pegasi'), '--init-from', p('base/checkpoint.pgc'), '--init-class', 'pegasus=horse'], /give --classes bird,horse,pegasus to add pegasus after them/],
-      [['--classes', 'bird,horse,pegasus', '--pegasi', p('pegasi'), '--init-from', p('base/checkpoint.pgc'), '--init-class', 'pegasus=deer'], /has no class "deer"/],
+      [
+        [
+          '--classes',
+          'pegasus,bird,horse',
+          '--pegasi',
+          p('pegasi'),
+          '--init-from',
+          p('base/checkpoint.pgc'),
+          '--init-class',
+          'pegasus=horse',
+        ],
+        /give --classes bird,horse,pegasus to add pegasus after them/,
+      ],
+      [
+        [
+          '--classes',
+          'bird,horse,pegasus',
+          '--pegasi',
+          p('pegasi'),
+          '--init-from',
+          p('base/checkpoint.pgc'),
+          '--init-class',
+          'pegasus=deer',
+        ],
+        /has no class "deer"/,
+      ],
       [['--init-class', 'pegasus'], /--init-class.*NEW=OLD/],
       [['--train-g', 'some'], /--train-g.*Allowed choices are all, conditional/],
     ];

@@ -28,7 +28,10 @@ describe('the model-drawn Pegasus', () => {
     saveEmaGenerator(p('g.pgc'), config, new Generator(config.cgan, new Rng(1)).stateDict(), 5);
     const plain = resolveRunConfig('cgan', 'tiny', {});
     saveEmaGenerator(p('g-plain.pgc'), plain, new Generator(plain.cgan, new Rng(1)).stateDict(), 5);
-    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), { epoch: 0, testAccuracy: null });
+    saveClassifier(p('c.pgc'), new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(3)), {
+      epoch: 0,
+      testAccuracy: null,
+    });
     common = ['--classifier', p('c.pgc'), '--detector', p('det', 'classifier.pgc'), ...ws.data];
   });
 
@@ -47,13 +50,17 @@ describe('the model-drawn Pegasus', () => {
     const r = pegasus(['generate', '--checkpoint', p('g.pgc'), '--candidates', '64', '--out', p('a'), ...common]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /best: seed \d+, p\(winged\) [\d.]+, p\(horse\) [\d.]+, score -?[\d.]+ \(best of 64\)/);
-    for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'neighbours.png', 'strategies.png', 'pegasus.json', 'batch/63.png']) assert.ok(existsSync(p('a', f)), f);
+    for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'neighbours.png', 'strategies.png', 'pegasus.json', 'batch/63.png'])
+      assert.ok(existsSync(p('a', f)), f);
     const json = JSON.parse(readFileSync(p('a', 'pegasus.json'), 'utf8')) as {
       best: { seed: number; score: number };
       batch: { seed: number; file: string; score: number }[];
       strategies: { strategy: string; score: number }[];
     };
-    assert.deepEqual(json.batch.map((b) => b.seed), Array.from({ length: 64 }, (_, i) => 1 + i));
+    assert.deepEqual(
+      json.batch.map((b) => b.seed),
+      Array.from({ length: 64 }, (_, i) => 1 + i),
+    );
     assert.ok(json.best.seed >= 100_000 && json.best.seed < 100_064);
     const model = json.strategies.filter((s) => s.strategy.startsWith('model'));
     assert.equal(model.length, 8);
@@ -74,9 +81,15 @@ describe('the model-drawn Pegasus', () => {
   test('generate refuses a generator without the pegasus class, a missing detector, and an --out that is not its own', () => {
     const cases: [string[], RegExp][] = [
       [['--checkpoint', p('g-plain.pgc'), ...common], /has no pegasus class .* --composed/],
-      [['--checkpoint', p('g.pgc'), ...common, '--detector', p('none.pgc')], /--detector .*none\.pgc: no such file .*pegasus classifier wings/],
+      [
+        ['--checkpoint', p('g.pgc'), ...common, '--detector', p('none.pgc')],
+        /--detector .*none\.pgc: no such file .*pegasus classifier wings/,
+      ],
       [['--checkpoint', p('g.pgc'), ...common, '--out', p('det')], /exists and is not an earlier pegasus generate output/],
-      [['--checkpoint', p('g.pgc'), '--body-share', '0.6', ...common], /--body-share choose what the composed search tries; add --composed --search/],
+      [
+        ['--checkpoint', p('g.pgc'), '--body-share', '0.6', ...common],
+        /--body-share choose what the composed search tries; add --composed --search/,
+      ],
     ];
     for (const [args, re] of cases) {
       const r = pegasus(['generate', '--out', p('never'), ...args]);
@@ -87,18 +100,65 @@ describe('the model-drawn Pegasus', () => {
   });
 
   test('evaluate --pegasi scores the pegasus class beside horse samples, real horses and comparison sets', () => {
-    const r = pegasus(['evaluate', '--checkpoint', p('g.pgc'), '--pegasi', p('train-pegasi'), '--pegasus-n', '16', '--pegasus-only', '--pegasus-compare', `composites=${p('test-pegasi')}`, `generated=${p('a')}`, `mix=${p('g.pgc')}@horse:0.5,bird:0.5`, '--out', p('ev'), '--cache', p('cache'), ...common]);
+    const r = pegasus([
+      'evaluate',
+      '--checkpoint',
+      p('g.pgc'),
+      '--pegasi',
+      p('train-pegasi'),
+      '--pegasus-n',
+      '16',
+      '--pegasus-only',
+      '--pegasus-compare',
+      `composites=${p('test-pegasi')}`,
+      `generated=${p('a')}`,
+      `mix=${p('g.pgc')}@horse:0.5,bird:0.5`,
+      '--out',
+      p('ev'),
+      '--cache',
+      p('cache'),
+      ...common,
+    ]);
     assert.equal(r.status, 0, r.stderr);
-    const j = JSON.parse(readFileSync(p('ev', 'pegasus.json'), 'utf8')) as { realP05: number; sets: { name: string; count: number; winged: number; meanPHorse: number; fdComposites: number; diversityRatio: number; closerThanRealP05: number }[] };
-    assert.deepEqual(j.sets.map((s) => s.name), ['pegasus samples', 'horse samples (same generator)', 'real test horses', 'composites', 'generated', 'mix']);
-    assert.deepEqual(j.sets.map((s) => s.count), [16, 16, 3, 16, 64, 16]);
+    const j = JSON.parse(readFileSync(p('ev', 'pegasus.json'), 'utf8')) as {
+      realP05: number;
+      sets: {
+        name: string;
+        count: number;
+        winged: number;
+        meanPHorse: number;
+        fdComposites: number;
+        diversityRatio: number;
+        closerThanRealP05: number;
+      }[];
+    };
+    assert.deepEqual(
+      j.sets.map((s) => s.name),
+      ['pegasus samples', 'horse samples (same generator)', 'real test horses', 'composites', 'generated', 'mix'],
+    );
+    assert.deepEqual(
+      j.sets.map((s) => s.count),
+      [16, 16, 3, 16, 64, 16],
+    );
     for (const s of j.sets) {
       assert.ok(s.winged >= 0 && s.winged <= 1 && s.meanPHorse >= 0 && s.meanPHorse <= 1, JSON.stringify(s));
       assert.ok(Number.isFinite(s.fdComposites) && s.diversityRatio > 0, JSON.stringify(s));
     }
     assert.ok(Number.isFinite(j.realP05) && j.realP05 >= 0); // 0 here: the fixture's test horses repeat its training horses
     assert.ok(existsSync(p('ev', 'pegasus-nearest.png')));
-    const bad = pegasus(['evaluate', '--checkpoint', p('g-plain.pgc'), '--pegasi', p('train-pegasi'), '--pegasus-only', '--out', p('ev2'), '--cache', p('cache'), ...common]);
+    const bad = pegasus([
+      'evaluate',
+      '--checkpoint',
+      p('g-plain.pgc'),
+      '--pegasi',
+      p('train-pegasi'),
+      '--pegasus-only',
+      '--out',
+      p('ev2'),
+      '--cache',
+      p('cache'),
+      ...common,
+    ]);
     assert.match(bad.stderr, /--pegasi: the generator has no pegasus class/);
   });
 });

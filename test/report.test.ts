@@ -70,12 +70,23 @@ before(() => {
     count: 100,
     recognisability: { meanProbability: 0.4, top1: 0.5, perClass: {} },
     realism: { fd, kid: 0.01, kidStd: 0.001, perClass: {}, precision: 0.6, recall: 0.3, density: 0.8, coverage: 0.5 },
-    uniqueness: { queries: 10, pixel: { mean: 9, median: 8.5, p05: 6, min: 5 }, feature: { mean: 1, median: 1, p05: 0.5, min: 0.2 }, closerThanRealP05: 0.1, exactCopies: 0 },
+    uniqueness: {
+      queries: 10,
+      pixel: { mean: 9, median: 8.5, p05: 6, min: 5 },
+      feature: { mean: 1, median: 1, p05: 0.5, min: 0.2 },
+      closerThanRealP05: 0.1,
+      exactCopies: 0,
+    },
     diversity: { meanPairwise: name === 'generated' ? 3 : 6, perClass: {} },
   });
   writeFileSync(
     join(run, 'evaluation.json'),
-    JSON.stringify({ generator: 'runs/gan-a/generator-ema.pgc (cgan, step 80)', classifier: 'c.pgc', classes: ['bird', 'horse'], sets: [scores('generated', 45.25), scores('real test images', 1.5)] }),
+    JSON.stringify({
+      generator: 'runs/gan-a/generator-ema.pgc (cgan, step 80)',
+      classifier: 'c.pgc',
+      classes: ['bird', 'horse'],
+      sets: [scores('generated', 45.25), scores('real test images', 1.5)],
+    }),
   );
   const gen = join(dir, 'out');
   const img = imageFromChw(new Uint8Array(3 * 32 * 32).fill(128), 3, 32, 32);
@@ -83,15 +94,34 @@ before(() => {
   writePng(join(gen, 'batch64.png'), img);
   writeFileSync(
     join(gen, 'pegasus.json'),
-    JSON.stringify({ search: { candidates: 4012, counts: { mix: 4000, diffusion: 12 } }, best: { file: 'pegasus.png', strategy: 'mix', scores: { pegasusness: 0.71 } } }),
+    JSON.stringify({
+      search: { candidates: 4012, counts: { mix: 4000, diffusion: 12 } },
+      best: { file: 'pegasus.png', strategy: 'mix', scores: { pegasusness: 0.71 } },
+    }),
   );
   const generator = join(dir, 'generator.pgc');
   saveCheckpoint(generator, { kind: 'generator', config, tensors: {} });
   const denoiser = join(dir, 'denoiser.pgc');
   const d = DIFFUSION_PRESETS['tiny']!;
-  saveCheckpoint(denoiser, { kind: 'diffusion', config: { model: 'diffusion', preset: 'tiny', unet: d.unet, edm: d.edm, train: d.train }, tensors: {} });
+  saveCheckpoint(denoiser, {
+    kind: 'diffusion',
+    config: { model: 'diffusion', preset: 'tiny', unet: d.unet, edm: d.edm, train: d.train },
+    tensors: {},
+  });
   const accuracy = join(dir, 'accuracy.json');
-  writeFileSync(accuracy, JSON.stringify({ accuracy: 0.75, count: 20, flipTta: true, classNames: ['bird', 'horse'], confusion: [[9, 1], [4, 6]] }));
+  writeFileSync(
+    accuracy,
+    JSON.stringify({
+      accuracy: 0.75,
+      count: 20,
+      flipTta: true,
+      classNames: ['bird', 'horse'],
+      confusion: [
+        [9, 1],
+        [4, 6],
+      ],
+    }),
+  );
   opts = {
     title: 'Test report',
     discussion: '# Findings\n\nThe GAN learned colours [@miyato2018] and [@nobody2030].\n',
@@ -105,7 +135,7 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('experiments: a committed model\'s evaluation/evaluation.json gives its figures like a run folder\'s evaluation.json', () => {
+test("experiments: a committed model's evaluation/evaluation.json gives its figures like a run folder's evaluation.json", () => {
   const run = join(dir, 'runs', 'gan-a');
   // (in a folder of its own: the CLI test below relies on `dir` having no models/ folder)
   const model = join(mkdtempSync(join(tmpdir(), 'pegasus-model-')), 'gan-m');
@@ -128,7 +158,9 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   assert.match(r.html, /href="#ref-miyato2018">\(Miyato et al\. 2018\)/);
   assert.match(r.html, /<li id="ref-miyato2018">/);
   // the three architecture figures, drawn from the checkpoints' configs
-  const diagrams = [...r.html.matchAll(/<figure class="diagram"><img src="data:image\/svg\+xml;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+  const diagrams = [...r.html.matchAll(/<figure class="diagram"><img src="data:image\/svg\+xml;base64,([^"]+)"/g)].map((m) =>
+    Buffer.from(m[1]!, 'base64').toString('utf8'),
+  );
   // (a diagram taller than a page is split between rows into parts: the U-Net's is)
   assert.ok(diagrams.length >= 3);
   assert.match(diagrams[0]!, /Conditional GAN generator/);
@@ -136,7 +168,10 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   assert.match(diagrams[2]!, /Diffusion U-Net/);
   assert.match(r.html, /<b>Figure 3\.<\/b> The diffusion U-Net.*\(part 1 of \d\)/);
   // experiments: the run with its steps (done / planned), hours and median images/s
-  assert.match(r.html, /gan-a<\/code><\/td><td>cgan<\/td><td>tiny<\/td><td>bird, horse<\/td><td class="n">80 \/ 4<\/td><td class="n">0\.80<\/td><td class="n">44\.0<\/td><td>FD 45\.3; KID 0\.010; top-1 50\.0%<\/td>/);
+  assert.match(
+    r.html,
+    /gan-a<\/code><\/td><td>cgan<\/td><td>tiny<\/td><td>bird, horse<\/td><td class="n">80 \/ 4<\/td><td class="n">0\.80<\/td><td class="n">44\.0<\/td><td>FD 45\.3; KID 0\.010; top-1 50\.0%<\/td>/,
+  );
   assert.match(r.html, /Training losses of .*gan-a .*lossD, lossG/);
   // generated images embedded; the missing neighbour sheet becomes a placeholder
   assert.match(r.html, /data-file="pegasus-x8\.png"><img src="data:image\/png;base64,/);
@@ -146,19 +181,48 @@ test('report HTML: every section, the three diagrams, the run table, curves, ima
   assert.match(r.html, /score: pegasusness<\/th><td>0\.710/);
   assert.match(r.html, /Chosen from 4,012 candidates \(mix 4,000, diffusion 12\)/);
   // evaluation: generated row first, then the reference row; classifier per-class accuracy
-  assert.match(r.html, /<tr class="gen"><td>generated<\/td>.*<td class="n">45\.25<\/td>.*<td class="n">0\.50<\/td><\/tr>\n<tr><td>real test images<\/td>/);
+  assert.match(
+    r.html,
+    /<tr class="gen"><td>generated<\/td>.*<td class="n">45\.25<\/td>.*<td class="n">0\.50<\/td><\/tr>\n<tr><td>real test images<\/td>/,
+  );
   assert.match(r.html, /test accuracy 75\.0% on 20 test images.*<td class="n">90\.0%<\/td><td class="n">60\.0%<\/td>/s);
 });
 
 test('records of folders not kept: listed as (record) without curves, unless the folder is found; evaluations two levels down', () => {
   const records = join(dir, 'records');
   mkdirSync(records, { recursive: true });
-  const row = { model: 'cgan', preset: 'cpu', classes: ['bird'], steps: 820, plannedSteps: 20000, hours: 0.51, imagesPerSecond: 15.7, figures: [] };
-  writeFileSync(join(records, RECORDS_FILE), JSON.stringify({ runs: [{ dir: 'runs/lost-b', ...row }, { dir: join(dir, 'runs', 'gan-a'), ...row, steps: 1 }] }));
+  const row = {
+    model: 'cgan',
+    preset: 'cpu',
+    classes: ['bird'],
+    steps: 820,
+    plannedSteps: 20000,
+    hours: 0.51,
+    imagesPerSecond: 15.7,
+    figures: [],
+  };
+  writeFileSync(
+    join(records, RECORDS_FILE),
+    JSON.stringify({
+      runs: [
+        { dir: 'runs/lost-b', ...row },
+        { dir: join(dir, 'runs', 'gan-a'), ...row, steps: 1 },
+      ],
+    }),
+  );
   const exps = findExperiments([join(dir, 'runs'), records]);
-  assert.deepEqual(exps.map((e) => [e.dir, e.steps, e.recordedIn ?? null]), [[join(dir, 'runs', 'gan-a'), 80, null], ['runs/lost-b', 820, join(records, RECORDS_FILE)]]);
+  assert.deepEqual(
+    exps.map((e) => [e.dir, e.steps, e.recordedIn ?? null]),
+    [
+      [join(dir, 'runs', 'gan-a'), 80, null],
+      ['runs/lost-b', 820, join(records, RECORDS_FILE)],
+    ],
+  );
   const html = buildReport({ ...opts, runs: [join(dir, 'runs'), records] }).html;
-  assert.match(html, /<code>runs\/lost-b<\/code> <span class="record">\(record\)<\/span><\/td><td>cgan<\/td><td>cpu<\/td><td>bird<\/td><td class="n">820 \/ 20,000<\/td><td class="n">0\.51<\/td><td class="n">15\.7<\/td><td>—<\/td>/);
+  assert.match(
+    html,
+    /<code>runs\/lost-b<\/code> <span class="record">\(record\)<\/span><\/td><td>cgan<\/td><td>cpu<\/td><td>bird<\/td><td class="n">820 \/ 20,000<\/td><td class="n">0\.51<\/td><td class="n">15\.7<\/td><td>—<\/td>/,
+  );
   assert.match(html, /Rows marked \(record\) are folders that were not kept/);
   assert.doesNotMatch(html, /Training losses of runs\/lost-b/);
   writeFileSync(join(records, RECORDS_FILE), JSON.stringify({ runs: [{ dir: 'runs/x', model: 'cgan' }] }));
@@ -193,15 +257,19 @@ test('sliceSvg: a tall diagram is cut only between rows, into parts that togethe
   assert.deepEqual(sliceSvg(svg, 100), [svg]); // short enough: unchanged
 });
 
-test('pegasus report: HTML then a PDF with pages, printed by headless Chromium', { skip: findChromium() === null ? 'chromium is not installed' : false }, () => {
-  const out = join(dir, 'print', 'report.pdf');
-  const written = writeReport(buildReport(opts), out, { pdf: true });
-  assert.equal(written.html, join(dir, 'print', 'report.html'));
-  const pdf = readFileSync(out);
-  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
-  const pages = countPdfPages(pdf);
-  assert.ok(pages >= 4, `expected the text page plus three diagram pages, got ${pages}`); // each diagram starts a page
-});
+test(
+  'pegasus report: HTML then a PDF with pages, printed by headless Chromium',
+  { skip: findChromium() === null ? 'chromium is not installed' : false },
+  () => {
+    const out = join(dir, 'print', 'report.pdf');
+    const written = writeReport(buildReport(opts), out, { pdf: true });
+    assert.equal(written.html, join(dir, 'print', 'report.html'));
+    const pdf = readFileSync(out);
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    const pages = countPdfPages(pdf);
+    assert.ok(pages >= 4, `expected the text page plus three diagram pages, got ${pages}`); // each diagram starts a page
+  },
+);
 
 test('pegasus report CLI: flag checks, the word-limit warning, HTML only with --no-pdf', () => {
   const badOut = pegasus(['report', '--out', join(dir, 'r.html')]);
@@ -213,9 +281,22 @@ test('pegasus report CLI: flag checks, the word-limit warning, HTML only with --
   const long = join(dir, 'long.md');
   writeFileSync(long, `# Long\n\n${'word '.repeat(1001)}\n`);
   const r = pegasus([
-    'report', '--discussion', long, '--runs', join(dir, 'runs'), '--generated', join(dir, 'out'),
-    '--generator', opts.generator, '--denoiser', opts.denoiser, '--classifier-accuracy', opts.classifierAccuracy,
-    '--out', join(dir, 'cli', 'r.pdf'), '--no-pdf',
+    'report',
+    '--discussion',
+    long,
+    '--runs',
+    join(dir, 'runs'),
+    '--generated',
+    join(dir, 'out'),
+    '--generator',
+    opts.generator,
+    '--denoiser',
+    opts.denoiser,
+    '--classifier-accuracy',
+    opts.classifierAccuracy,
+    '--out',
+    join(dir, 'cli', 'r.pdf'),
+    '--no-pdf',
   ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning: the discussion has 1001 words, over the limit of 1000/);
@@ -224,10 +305,14 @@ test('pegasus report CLI: flag checks, the word-limit warning, HTML only with --
   // without --runs: those of runs/, models/ and docs/runs/ that exist (here runs/ alone, as in a
   // folder where nothing is committed); a folder named with --runs must exist
   const models = ['--generator', opts.generator, '--denoiser', opts.denoiser, '--classifier-accuracy', opts.classifierAccuracy];
-  const byDefault = pegasus(['report', '--discussion', long, '--generated', 'out', ...models, '--out', 'default/r.pdf', '--no-pdf'], { cwd: dir });
+  const byDefault = pegasus(['report', '--discussion', long, '--generated', 'out', ...models, '--out', 'default/r.pdf', '--no-pdf'], {
+    cwd: dir,
+  });
   assert.equal(byDefault.status, 0, byDefault.stderr);
   assert.match(readFileSync(join(dir, 'default', 'r.html'), 'utf8'), /runs\/gan-a/);
-  const missing = pegasus(['report', '--discussion', long, '--runs', 'runs', 'models', ...models, '--out', 'default/r.pdf', '--no-pdf'], { cwd: dir });
+  const missing = pegasus(['report', '--discussion', long, '--runs', 'runs', 'models', ...models, '--out', 'default/r.pdf', '--no-pdf'], {
+    cwd: dir,
+  });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /--runs: no folder models/);
 });

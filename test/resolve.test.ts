@@ -15,7 +15,13 @@ test('definedOnly drops undefined values and keeps every other falsy one', () =>
 
 test('resolveRunConfig: unset overrides keep the preset, given ones replace it', () => {
   const preset = PRESETS['cpu-ttur']!.train;
-  const c = resolveRunConfig('cgan', 'cpu-ttur', { steps: undefined, seed: 7, batchSize: undefined, lrD: 1e-3, classes: ['Horse', 'bird'] });
+  const c = resolveRunConfig('cgan', 'cpu-ttur', {
+    steps: undefined,
+    seed: 7,
+    batchSize: undefined,
+    lrD: 1e-3,
+    classes: ['Horse', 'bird'],
+  });
   assert.equal(c.train.steps, preset.steps);
   assert.equal(c.train.batchSize, preset.batchSize);
   assert.equal(c.train.seed, 7);
@@ -44,13 +50,16 @@ test('stepsForEpochs counts the real batches each step reads', () => {
   assert.throws(() => stepsForEpochs(1, 50, { batchSize: 64 }), /--batch 64 is larger than the 50 training images/);
 });
 
-test('stepsForEpochsOn counts the training images of the run\'s classes in the data folder', () => {
+test("stepsForEpochsOn counts the training images of the run's classes in the data folder", () => {
   const fx = writeCifarFixture(2); // 10 training images per class
   try {
     const train = { classes: ['horse', 'bird'], batchSize: 4 }; // 20 images: 5 batches an epoch
     assert.equal(stepsForEpochsOn(2, train, fx.dir, fx.recordsPerFile), 10);
     assert.equal(stepsForEpochsOn(2, { ...train, nDis: 2 }, fx.dir, fx.recordsPerFile), 5);
-    assert.throws(() => stepsForEpochsOn(1, { ...train, batchSize: 32 }, fx.dir, fx.recordsPerFile), /--batch 32 is larger than the 20 training images/);
+    assert.throws(
+      () => stepsForEpochsOn(1, { ...train, batchSize: 32 }, fx.dir, fx.recordsPerFile),
+      /--batch 32 is larger than the 20 training images/,
+    );
   } finally {
     fx.cleanup();
   }

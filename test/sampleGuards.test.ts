@@ -55,15 +55,24 @@ describe('pegasus sample: bounds and output paths', () => {
     assert.equal(readPng(p('precious.txt')).channels, 3);
     const again = pegasus(['sample', '--checkpoint', p('g.pgc'), '--class', 'horse', '--n', '4', '--out', p('precious.txt')]);
     assert.equal(again.status, 0, again.stderr);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.includes('.tmp-')),
+      [],
+    );
   });
 
   test('mixture and guidance weights are bounded, and errors name the flag that was given', () => {
     assert.throws(() => parseClassMix('horse:abc', '--concept'), /^UserError: --concept "horse:abc"/);
     assert.throws(() => parseClassMix('horse:-4.5'), /within ±4/);
     assert.throws(() => parseClassMix('horse:', '--concept'), /--concept "horse:": "horse:" is not NAME or NAME:WEIGHT/);
-    assert.deepEqual(parseClassMix('horse:-4,bird:4'), [{ name: 'horse', weight: -4 }, { name: 'bird', weight: 4 }]);
+    assert.deepEqual(parseClassMix('horse:-4,bird:4'), [
+      { name: 'horse', weight: -4 },
+      { name: 'bird', weight: 4 },
+    ]);
     assert.throws(() => parseConcepts('horse:1e308', ['horse']), /guidance weight of horse must lie within ±20/);
-    assert.deepEqual(parseConcepts('horse:3,bird:-0.5', ['bird', 'horse']), [{ classIndex: 1, weight: 3 }, { classIndex: 0, weight: -0.5 }]);
+    assert.deepEqual(parseConcepts('horse:3,bird:-0.5', ['bird', 'horse']), [
+      { classIndex: 1, weight: 3 },
+      { classIndex: 0, weight: -0.5 },
+    ]);
   });
 });

@@ -50,7 +50,10 @@ describe('GAN training loop', () => {
     assert.deepEqual(r, { step: 6, interrupted: false });
     const dir = join(tmp, 'losses');
     const m = readMetrics(join(dir, 'metrics.jsonl'));
-    assert.deepEqual(m.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      m.map((l) => l.step),
+      [1, 2, 3, 4, 5, 6],
+    );
     for (const l of m) {
       for (const k of ['lossD', 'lossG', 'gradNormD', 'gradNormG', 'imagesPerSecond'] as const) assert.ok(Number.isFinite(l[k]), k);
       assert.ok(l.gradNormD > 0 && l.gradNormG > 0);
@@ -78,7 +81,10 @@ describe('GAN training loop', () => {
     }
     const ma = readMetrics(join(tmp, 'straight', 'metrics.jsonl'));
     const mb = readMetrics(join(tmp, 'resumed', 'metrics.jsonl'));
-    assert.deepEqual(mb.map((l) => [l.step, l.lossD, l.lossG]), ma.map((l) => [l.step, l.lossD, l.lossG]));
+    assert.deepEqual(
+      mb.map((l) => [l.step, l.lossD, l.lossG]),
+      ma.map((l) => [l.step, l.lossD, l.lossG]),
+    );
   });
 
   test('the held-out probe: logged every heldOutEvery steps, and the run is bit for bit the run without it', async () => {
@@ -93,18 +99,32 @@ describe('GAN training loop', () => {
     const off = loadCheckpoint(join(tmp, 'probe-off', 'checkpoint.pgc')).tensors;
     for (const [name, t] of Object.entries(off)) assert.deepEqual(Array.from(on[name]!.data), Array.from(t.data), `${name} differs`);
     const m = readMetrics(join(tmp, 'probe-on', 'metrics.jsonl'));
-    assert.deepEqual(m.filter((l) => l.dTrain !== undefined).map((l) => l.step), [2, 4]);
+    assert.deepEqual(
+      m.filter((l) => l.dTrain !== undefined).map((l) => l.step),
+      [2, 4],
+    );
     assert.ok(m.every((l) => (l.dTrain === undefined) === (l.dHeldOut === undefined)));
-    assert.ok(m.filter((l) => l.dTrain !== undefined).every((l) => Number.isFinite(l.dTrain) && Number.isFinite(l.dHeldOut) && l.dTrain !== l.dHeldOut));
+    assert.ok(
+      m
+        .filter((l) => l.dTrain !== undefined)
+        .every((l) => Number.isFinite(l.dTrain) && Number.isFinite(l.dHeldOut) && l.dTrain !== l.dHeldOut),
+    );
     assert.ok(readMetrics(join(tmp, 'probe-off', 'metrics.jsonl')).every((l) => l.dTrain === undefined));
   });
 
-  test('the held-out probe scores training images against test images of the run\'s classes', () => {
+  test("the held-out probe scores training images against test images of the run's classes", () => {
     const classes = ['bird', 'horse'];
-    const key = (x: ArrayLike<number>, at: number) => Array.from({ length: 3072 }, (_, i) => Math.round((x[at + i]! + 1) * 127.5)).join(','); // the whole image
+    const key = (x: ArrayLike<number>, at: number) =>
+      Array.from({ length: 3072 }, (_, i) => Math.round((x[at + i]! + 1) * 127.5)).join(','); // the whole image
     const seen = new Set<string>();
     const train = loadCifar10({ dir: fx.dir, split: 'train', classes, recordsPerFile: fx.recordsPerFile });
-    for (let i = 0; i < train.count; i++) seen.add(key(Array.from(train.images.subarray(i * 3072, (i + 1) * 3072), (v) => v / 127.5 - 1), 0));
+    for (let i = 0; i < train.count; i++)
+      seen.add(
+        key(
+          Array.from(train.images.subarray(i * 3072, (i + 1) * 3072), (v) => v / 127.5 - 1),
+          0,
+        ),
+      );
     // a D that has memorised the training images: logit 1 for them, 0 for any other image
     let modes: boolean[] = [];
     const D = new Linear(1, 1, { rng: new Rng(0) });
@@ -113,7 +133,10 @@ describe('GAN training loop', () => {
       discriminate: (x: Tensor, labels: Int32Array) => {
         modes.push(D.training);
         assert.ok(labels.every((l) => l === 0 || l === 1));
-        return tensor(Array.from({ length: x.shape[0]! }, (_, i) => (seen.has(key(x.data, i * 3072)) ? 1 : 0)), [x.shape[0]!]);
+        return tensor(
+          Array.from({ length: x.shape[0]! }, (_, i) => (seen.has(key(x.data, i * 3072)) ? 1 : 0)),
+          [x.shape[0]!],
+        );
       },
     } as unknown as GanPair;
     const probe = HeldOutProbe.load({ train, dataDir: fx.dir, classes, n: 7, seed: 3, recordsPerFile: fx.recordsPerFile });
@@ -126,7 +149,10 @@ describe('GAN training loop', () => {
   });
 
   test('a learning-rate decay added on resume equals a run that had it from the start, bit for bit', async () => {
-    assert.deepEqual([0, 2, 3, 4, 5, 6, 9].map((k) => lrScale({ lrDecay: { start: 3, end: 6 } }, k)), [1, 1, 1, 2 / 3, 1 / 3, 0, 0]);
+    assert.deepEqual(
+      [0, 2, 3, 4, 5, 6, 9].map((k) => lrScale({ lrDecay: { start: 3, end: 6 } }, k)),
+      [1, 1, 1, 2 / 3, 1 / 3, 0, 0],
+    );
     assert.equal(lrScale({}, 1e9), 1);
     const decay = { start: 3, end: 6 };
     await run('decayed', 6, { lrDecay: decay });
@@ -140,14 +166,14 @@ describe('GAN training loop', () => {
       assert.deepEqual(Array.from(b.tensors[name]!.data), Array.from(t.data), `${name} differs`);
       if (name.startsWith('G.') && Array.from(t.data).some((v, i) => v !== constant.tensors[name]!.data[i])) changed = true;
     }
-    assert.ok(changed, 'the decay changed none of G\'s weights');
+    assert.ok(changed, "the decay changed none of G's weights");
     assert.deepEqual(JSON.parse(readFileSync(join(tmp, 'decay-added', 'config.json'), 'utf8')).train.lrDecay, decay);
     // the decay began at update 3 here, so a checkpoint past it cannot continue at constant rates
     const path = join(tmp, 'decay-added', 'checkpoint.pgc');
     assert.throws(() => loadTrainState(path, resolveRunConfig('cgan', 'tiny', { steps: 6 })), /must start at update 6 or later/);
   });
 
-  test('--init-from: a new run continues another run\'s networks; unchanged it equals the uninterrupted run, bit for bit', async () => {
+  test("--init-from: a new run continues another run's networks; unchanged it equals the uninterrupted run, bit for bit", async () => {
     await run('source', 6, { stopAfterStep: 3 });
     const from = join(tmp, 'source', 'checkpoint.pgc');
     const fork = (name: string, augment?: AugmentPolicy[]) =>
@@ -165,16 +191,27 @@ describe('GAN training loop', () => {
     const same = loadCheckpoint(join(tmp, 'same', 'checkpoint.pgc')).tensors;
     const aug = loadCheckpoint(join(tmp, 'augmented', 'checkpoint.pgc')).tensors;
     for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(same[name]!.data), Array.from(t.data), `${name} differs`);
-    assert.ok(Object.keys(a).some((k) => k.startsWith('G.') && Array.from(aug[k]!.data).some((v, i) => v !== a[k]!.data[i])), 'the new augmentation changed nothing');
-    assert.deepEqual(readMetrics(join(tmp, 'augmented', 'metrics.jsonl')).map((m) => m.step), [4, 5, 6]);
+    assert.ok(
+      Object.keys(a).some((k) => k.startsWith('G.') && Array.from(aug[k]!.data).some((v, i) => v !== a[k]!.data[i])),
+      'the new augmentation changed nothing',
+    );
+    assert.deepEqual(
+      readMetrics(join(tmp, 'augmented', 'metrics.jsonl')).map((m) => m.step),
+      [4, 5, 6],
+    );
     // other networks are refused, and so is a run no longer than the checkpoint
     const other = resolveRunConfig('cgan', 'tiny', { steps: 6, classes: ['cat', 'dog'] });
     assert.throws(() => loadInitState(from, other), /other networks .* same model and classes/);
     assert.throws(() => loadInitState(from, resolveRunConfig('cgan', 'tiny', { steps: 3 })), /already at update 3; give --steps above it/);
   });
 
-  test('--class-loss adds λ·CE of D\'s class logits to D\'s and G\'s losses and resumes bit for bit', async () => {
-    const go = (name: string, steps: number, classLoss: number | undefined, extra: { stopAfterStep?: number; resume?: boolean; lrD?: number } = {}) =>
+  test("--class-loss adds λ·CE of D's class logits to D's and G's losses and resumes bit for bit", async () => {
+    const go = (
+      name: string,
+      steps: number,
+      classLoss: number | undefined,
+      extra: { stopAfterStep?: number; resume?: boolean; lrD?: number } = {},
+    ) =>
       trainRun({
         runDir: join(tmp, name),
         dataDir: fx.dir,
@@ -195,8 +232,14 @@ describe('GAN training loop', () => {
     const real = ce(withClasses!, 'classCeReal')!;
     const fake = ce(withClasses!, 'classCeFake')!;
     assert.ok(real > 0 && fake > 0, `cross-entropies ${real}, ${fake}`);
-    assert.ok(Math.abs(withClasses!.lossD - plain!.lossD - 0.5 * real) < 1e-4, `lossD ${withClasses!.lossD} vs ${plain!.lossD} + 0.5·${real}`);
-    assert.ok(Math.abs(withClasses!.lossG - plain!.lossG - 0.5 * fake) < 1e-4, `lossG ${withClasses!.lossG} vs ${plain!.lossG} + 0.5·${fake}`);
+    assert.ok(
+      Math.abs(withClasses!.lossD - plain!.lossD - 0.5 * real) < 1e-4,
+      `lossD ${withClasses!.lossD} vs ${plain!.lossD} + 0.5·${real}`,
+    );
+    assert.ok(
+      Math.abs(withClasses!.lossG - plain!.lossG - 0.5 * fake) < 1e-4,
+      `lossG ${withClasses!.lossG} vs ${plain!.lossG} + 0.5·${fake}`,
+    );
     assert.equal(JSON.parse(readFileSync(join(tmp, 'cls-frozen-d', 'config.json'), 'utf8')).train.classLoss, 0.5);
 
     await go('cls', 6, 0.5);
@@ -205,7 +248,11 @@ describe('GAN training loop', () => {
     const a = loadCheckpoint(join(tmp, 'cls', 'checkpoint.pgc')).tensors;
     const b = loadCheckpoint(join(tmp, 'cls-resumed', 'checkpoint.pgc')).tensors;
     for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(b[name]!.data), Array.from(t.data), `${name} differs`);
-    assert.ok(readMetrics(join(tmp, 'cls', 'metrics.jsonl')).every((m) => Number.isFinite(ce(m, 'classCeReal')) && Number.isFinite(ce(m, 'classCeFake'))));
+    assert.ok(
+      readMetrics(join(tmp, 'cls', 'metrics.jsonl')).every(
+        (m) => Number.isFinite(ce(m, 'classCeReal')) && Number.isFinite(ce(m, 'classCeFake')),
+      ),
+    );
   });
 
   test('--init-from a generator file: G and its average start from it, D is new and G is held for the warm-up', async () => {
@@ -232,24 +279,42 @@ describe('GAN training loop', () => {
     const dNames = Object.keys(held.tensors).filter((k) => k.startsWith('D.') && k.endsWith('weightOrig'));
     const same = dNames.filter((k) => Array.from(held.tensors[k]!.data).every((v, i) => v === source[k]!.data[i]));
     assert.ok(dNames.length > 0 && same.length === 0, `D weights equal to the source run's: ${same.join(', ')}`);
-    assert.deepEqual(readMetrics(join(tmp, 'held', 'metrics.jsonl')).map((m) => [m.step, m.gradNormG]), [[4, 0], [5, 0]]);
+    assert.deepEqual(
+      readMetrics(join(tmp, 'held', 'metrics.jsonl')).map((m) => [m.step, m.gradNormG]),
+      [
+        [4, 0],
+        [5, 0],
+      ],
+    );
     // no backward pass or Adam step for G while it is held: its Adam state starts after the hold
-    assert.ok((held.meta as { optG: { steps: number[] } }).optG.steps.every((k) => k === 0), 'G took Adam steps while held');
+    assert.ok(
+      (held.meta as { optG: { steps: number[] } }).optG.steps.every((k) => k === 0),
+      'G took Adam steps while held',
+    );
     // without the hold G learns from the first update on
     await fork('free', 4);
     const free = loadCheckpoint(join(tmp, 'free', 'checkpoint.pgc')).tensors;
-    assert.ok(Object.keys(weights).some((k) => k.endsWith('weight') && Array.from(free[`G.${k}`]!.data).some((v, i) => v !== weights[k]!.data[i])), 'G never moved');
+    assert.ok(
+      Object.keys(weights).some((k) => k.endsWith('weight') && Array.from(free[`G.${k}`]!.data).some((v, i) => v !== weights[k]!.data[i])),
+      'G never moved',
+    );
     // a file of another kind, or of other networks, is refused
     assert.throws(() => loadInitState(file, resolveRunConfig('cgan', 'tiny', { steps: 6, classes: ['cat', 'dog'] })), /other networks/);
     const notGan = join(tmp, 'classifier-like.pgc');
     saveCheckpoint(notGan, { kind: 'classifier', config: {}, tensors: {} });
-    assert.throws(() => loadInitState(notGan, resolveRunConfig('cgan', 'tiny', { steps: 6 })), /"classifier" checkpoint; --init-from takes a GAN run's checkpoint\.pgc or a GAN generator file/);
+    assert.throws(
+      () => loadInitState(notGan, resolveRunConfig('cgan', 'tiny', { steps: 6 })),
+      /"classifier" checkpoint; --init-from takes a GAN run's checkpoint\.pgc or a GAN generator file/,
+    );
     assert.throws(() => checkpointStep(notGan), /records no update count/);
   });
 
-  test('the generator\'s rate is zero while it is held, then follows the shared schedule', () => {
+  test("the generator's rate is zero while it is held, then follows the shared schedule", () => {
     const t = { holdGUntil: 4, lrDecay: { start: 3, end: 6 } };
-    assert.deepEqual([0, 3, 4, 5, 6].map((k) => lrScaleG(t, k)), [0, 0, 2 / 3, 1 / 3, 0]);
+    assert.deepEqual(
+      [0, 3, 4, 5, 6].map((k) => lrScaleG(t, k)),
+      [0, 0, 2 / 3, 1 / 3, 0],
+    );
     assert.equal(lrScaleG({}, 7), 1);
   });
 
@@ -278,7 +343,10 @@ describe('GAN training loop', () => {
     ck.tensors['G.linear.bias']!.data.fill(NaN);
     saveCheckpoint(path, { kind: ck.kind, config: ck.config, tensors: ck.tensors, meta: ck.meta });
     const before = readFileSync(path);
-    await assert.rejects(run('diverge', 5, { resume: true }), /training diverged at step 3 \(lossD NaN, lossG NaN\); the last good checkpoint is kept in .*checkpoint\.pgc/);
+    await assert.rejects(
+      run('diverge', 5, { resume: true }),
+      /training diverged at step 3 \(lossD NaN, lossG NaN\); the last good checkpoint is kept in .*checkpoint\.pgc/,
+    );
     assert.ok(readFileSync(path).equals(before), 'the checkpoint was overwritten');
     assert.equal(readMetrics(join(tmp, 'diverge', 'metrics.jsonl')).at(-1)!.step, 2);
   });

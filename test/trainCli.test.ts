@@ -52,30 +52,75 @@ describe('pegasus train / sample / plot', () => {
     assert.match(pegasus(['train', '--resume', out, '--class-loss', '1', ...ws.data]).stderr, /drop --class-loss/);
     // a new run from the first run's generator file: D is new and G is held for 2 updates, from update 3 on
     const fork = join(ws.tmp, 'fork');
-    const f = pegasus(['train', '--preset', 'tiny', '--steps', '6', '--init-from', join(out, 'generator-ema.pgc'), '--d-warmup', '2', '--out', fork, ...ws.data]);
+    const f = pegasus([
+      'train',
+      '--preset',
+      'tiny',
+      '--steps',
+      '6',
+      '--init-from',
+      join(out, 'generator-ema.pgc'),
+      '--d-warmup',
+      '2',
+      '--out',
+      fork,
+      ...ws.data,
+    ]);
     assert.equal(f.status, 0, f.stderr);
     const forkConfig = JSON.parse(readFileSync(join(fork, 'config.json'), 'utf8'));
     assert.equal(forkConfig.train.holdGUntil, 5);
-    assert.match(pegasus(['train', '--model', 'diffusion', '--preset', 'tiny', '--d-warmup', '2', ...ws.data]).stderr, /--d-warmup .* no discriminator/);
+    assert.match(
+      pegasus(['train', '--model', 'diffusion', '--preset', 'tiny', '--d-warmup', '2', ...ws.data]).stderr,
+      /--d-warmup .* no discriminator/,
+    );
     // a decay may be added on resume only from the checkpoint's update on
     const decayBad = pegasus(['train', '--resume', out, '--steps', '5', '--lr-decay', '2:5', ...ws.data]);
     assert.notEqual(decayBad.status, 0);
     assert.match(decayBad.stderr, /at update 3, .*must start at update 3 or later/);
 
     const png = join(ws.tmp, 'horse.png');
-    const s = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse:0.7,bird:0.3', '--n', '6', '--scale', '1', '--out', png]);
+    const s = pegasus([
+      'sample',
+      '--checkpoint',
+      join(out, 'generator-ema.pgc'),
+      '--class',
+      'horse:0.7,bird:0.3',
+      '--n',
+      '6',
+      '--scale',
+      '1',
+      '--out',
+      png,
+    ]);
     assert.equal(s.status, 0, s.stderr);
     const img = readPng(png);
     // 6 images → 3 columns × 2 rows of 32 px with 2 px padding around and between.
     assert.deepEqual([img.width, img.height], [3 * 32 + 4 * 2, 2 * 32 + 3 * 2]);
     // the truncation trick draws other latents, so other images; ψ must be a positive number
     const tpng = join(ws.tmp, 'horse-t.png');
-    const t = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse:0.7,bird:0.3', '--n', '6', '--scale', '1', '--truncation', '0.5', '--out', tpng]);
+    const t = pegasus([
+      'sample',
+      '--checkpoint',
+      join(out, 'generator-ema.pgc'),
+      '--class',
+      'horse:0.7,bird:0.3',
+      '--n',
+      '6',
+      '--scale',
+      '1',
+      '--truncation',
+      '0.5',
+      '--out',
+      tpng,
+    ]);
     assert.equal(t.status, 0, t.stderr);
     assert.match(t.stderr, /truncation ψ 0\.5/);
     assert.deepEqual([readPng(tpng).width, readPng(tpng).height], [img.width, img.height]);
     assert.notDeepEqual(readPng(tpng).data, img.data);
-    assert.match(pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse', '--truncation', '-1', '--out', tpng]).stderr, /--truncation.*a number from 0.05/);
+    assert.match(
+      pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'horse', '--truncation', '-1', '--out', tpng]).stderr,
+      /--truncation.*a number from 0.05/,
+    );
     const unknown = pegasus(['sample', '--checkpoint', join(out, 'generator-ema.pgc'), '--class', 'truck', '--out', png]);
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /not trained on "truck"; it knows bird, horse/);
@@ -99,7 +144,10 @@ describe('pegasus train / sample / plot', () => {
     // a diffusion run's log has one loss, drawn by default
     const diff = join(ws.tmp, 'diffusion-log');
     mkdirSync(diff);
-    writeFileSync(join(diff, 'metrics.jsonl'), [1, 2, 3].map((step) => JSON.stringify({ step, epoch: 0, loss: 1 / step, gradNorm: 1 })).join('\n') + '\n');
+    writeFileSync(
+      join(diff, 'metrics.jsonl'),
+      [1, 2, 3].map((step) => JSON.stringify({ step, epoch: 0, loss: 1 / step, gradNorm: 1 })).join('\n') + '\n',
+    );
     const d = pegasus(['plot', '--run', diff, '--out', join(diff, 'losses.svg')]);
     assert.equal(d.status, 0, d.stderr);
     assert.equal((readFileSync(join(diff, 'losses.svg'), 'utf8').match(/<polyline /g) ?? []).length, 1);
@@ -130,7 +178,10 @@ describe('pegasus train / sample / plot', () => {
     assert.doesNotMatch(readFileSync(join(out, 'config.json'), 'utf8'), new RegExp(`"steps": ${stepped}\\b`));
     const r = pegasus(['train', '--resume', out, '--steps', String(stepped + 2), ...ws.data]);
     assert.equal(r.status, 0, r.stderr);
-    const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+    const lines = readFileSync(metrics, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step as number);
     assert.equal(lines.at(-1), stepped + 2);
   });
 });

@@ -55,17 +55,31 @@ describe('pegasus serve', () => {
     });
     generator = join(tmp, 'gan', 'generator-ema.pgc');
     classifier = join(tmp, 'classifier.pgc');
-    saveClassifier(classifier, new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(1)).eval(), { epoch: 0, testAccuracy: null });
-    compute = await startCompute({ generator, classifier, index: { dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') } });
+    saveClassifier(classifier, new ResNet9({ ...defaultClassifierConfig, widths: [4, 4, 8, 8] }, new Rng(1)).eval(), {
+      epoch: 0,
+      testAccuracy: null,
+    });
+    compute = await startCompute({
+      generator,
+      classifier,
+      index: { dataDir: fx.dir, recordsPerFile: fx.recordsPerFile, classifier, cacheDir: join(tmp, 'cache') },
+    });
     // an output folder shaped like `pegasus generate`'s: two images, and one entry pointing outside
     const out = join(tmp, 'out');
     writePng(join(out, 'batch', '00.png'), filled(3, 32, 32, [200, 30, 30]));
     writePng(join(out, 'batch', '01.png'), filled(3, 32, 32, [30, 200, 30]));
     writePng(join(tmp, 'outside.png'), filled(3, 32, 32, [0, 0, 0]));
-    const entries = [{ file: 'batch/00.png', strategy: 'mix', scores: { pegasus: 0.9 } }, { file: '../outside.png' }, { file: 'batch/01.png', strategy: 'mix' }];
+    const entries = [
+      { file: 'batch/00.png', strategy: 'mix', scores: { pegasus: 0.9 } },
+      { file: '../outside.png' },
+      { file: 'batch/01.png', strategy: 'mix' },
+    ];
     writeFileSync(join(out, 'pegasus.json'), JSON.stringify({ best: entries[0], batch: entries }));
     app = buildServer({ compute, savedFolder: out });
-    offApp = buildServer({ compute: await startCompute({ generator, classifier, offReason: 'no CIFAR-10 data found' }), savedFolder: join(tmp, 'nowhere') });
+    offApp = buildServer({
+      compute: await startCompute({ generator, classifier, offReason: 'no CIFAR-10 data found' }),
+      savedFolder: join(tmp, 'nowhere'),
+    });
     assert.equal((await compute.settled()).state, 'ready');
   });
   after(async () => {
@@ -97,7 +111,19 @@ describe('pegasus serve', () => {
     for (const [i, im] of images.entries()) {
       const png = decodePng(pngBytes(im.png));
       assert.deepEqual([png.width, png.height, png.channels], [32, 32, 3]);
-      const expected = floatToUint8(Float32Array.from(sampleImages(g, [{ name: 'horse', weight: 0.7 }, { name: 'bird', weight: 0.3 }], 1, i).data));
+      const expected = floatToUint8(
+        Float32Array.from(
+          sampleImages(
+            g,
+            [
+              { name: 'horse', weight: 0.7 },
+              { name: 'bird', weight: 0.3 },
+            ],
+            1,
+            i,
+          ).data,
+        ),
+      );
       let worst = 0;
       for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(expected[j]! - png.data[j]!));
       assert.ok(worst <= 1, `seed ${i}: differs from pegasus sample by ${worst}/255`);
@@ -144,7 +170,8 @@ describe('pegasus serve', () => {
     // rows 0–15 hold the ellipse (centre row 8): the change is larger there than below
     const change = (r0: number, r1: number) => {
       let d = 0;
-      for (let ch = 0; ch < 3; ch++) for (let y = r0; y < r1; y++) for (let x = 0; x < 32; x++) d += Math.abs(a![ch * 1024 + y * 32 + x]! - b![ch * 1024 + y * 32 + x]!);
+      for (let ch = 0; ch < 3; ch++)
+        for (let y = r0; y < r1; y++) for (let x = 0; x < 32; x++) d += Math.abs(a![ch * 1024 + y * 32 + x]! - b![ch * 1024 + y * 32 + x]!);
       return d;
     };
     assert.ok(change(0, 16) > 0, 'the region changes the image');
@@ -164,7 +191,10 @@ describe('pegasus serve', () => {
       [{ items: [{ weights: {} }] }, /must have required property 'seed'/],
       [{ items: [{ weights: {}, seed: 0, blend: { seed: 1, t: 2 } }] }, /blend\/t must be <= 1/],
       [{ items: [{ weights: {}, seed: 0, region: { weights: { bird: 1 }, cy: 8, cx: 16, ry: 0, rx: 9 } }] }, /region\/ry must be >= 1/],
-      [{ items: [{ weights: {}, seed: 0, region: { weights: { unicorn: 1 }, cy: 8, cx: 16, ry: 6, rx: 9 } }] }, /region\/weights has an unknown class "unicorn"/],
+      [
+        { items: [{ weights: {}, seed: 0, region: { weights: { unicorn: 1 }, cy: 8, cx: 16, ry: 6, rx: 9 } }] },
+        /region\/weights has an unknown class "unicorn"/,
+      ],
       [{ items: [{ weights: {}, seed: 0, region: { weights: {}, cy: 8 } }] }, /region must have required property 'cx'/],
       [{ items: [] }, /items must NOT have fewer than 1 items/],
       [{ items: Array.from({ length: 33 }, () => ({ weights: {}, seed: 0 })) }, /items must NOT have more than 32 items/],
@@ -178,7 +208,12 @@ describe('pegasus serve', () => {
     const k = await app.inject({ method: 'POST', url: '/api/neighbours', payload: { settings: { weights: {}, seed: 0 }, k: 17 } });
     assert.equal(k.statusCode, 400);
     assert.match(k.json().message, /body\/k must be <= 16/);
-    const notJson = await app.inject({ method: 'POST', url: '/api/render', headers: { 'content-type': 'application/json' }, payload: '{items' });
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/api/render',
+      headers: { 'content-type': 'application/json' },
+      payload: '{items',
+    });
     assert.equal(notJson.statusCode, 400);
   });
 
@@ -186,7 +221,10 @@ describe('pegasus serve', () => {
     const settings = { weights: { bird: 1 }, seed: 7 };
     const r = await app.inject({ method: 'POST', url: '/api/neighbours', payload: { settings, k: 5 } });
     assert.equal(r.statusCode, 200, r.body);
-    const { image, neighbours } = r.json() as { image: Rendered; neighbours: { pixel: { index: number; label: string; distance: number; png: string }[]; feature: { distance: number }[] } };
+    const { image, neighbours } = r.json() as {
+      image: Rendered;
+      neighbours: { pixel: { index: number; label: string; distance: number; png: string }[]; feature: { distance: number }[] };
+    };
     assert.equal(neighbours.pixel.length, 5);
     assert.equal(neighbours.feature.length, 5);
     // brute force over the 100 fixture training images, from the float image
@@ -208,7 +246,14 @@ describe('pegasus serve', () => {
   });
 
   test('the compute worker turns requests away (busy) instead of queueing without bound', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => compute.render([{ weights: {}, seed: 0 }]).then(() => 'ok', (e: Error) => e.message)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        compute.render([{ weights: {}, seed: 0 }]).then(
+          () => 'ok',
+          (e: Error) => e.message,
+        ),
+      ),
+    );
     assert.equal(results.filter((r) => r === 'ok').length, 16);
     assert.match(results[16]!, /the server is busy \(16 requests waiting\)/);
     assert.equal((await compute.render([{ weights: {}, seed: 0 }])).images.length, 1);
@@ -219,12 +264,18 @@ describe('pegasus serve', () => {
     assert.equal(r.statusCode, 503);
     assert.match(r.json().message, /nearest training images are off: no CIFAR-10 data found/);
     assert.equal((await offApp.inject('/api/status')).json().neighbours.state, 'off');
-    assert.equal((await offApp.inject({ method: 'POST', url: '/api/render', payload: { items: [{ weights: {}, seed: 0 }] } })).statusCode, 200);
+    assert.equal(
+      (await offApp.inject({ method: 'POST', url: '/api/render', payload: { items: [{ weights: {}, seed: 0 }] } })).statusCode,
+      200,
+    );
   });
 
   test("pegasus generate's chosen images are listed from its folder (only PNGs inside it)", async () => {
     const r = (await app.inject('/api/saved')).json() as { images: { file: string; png: string; entry: { strategy?: string } }[] };
-    assert.deepEqual(r.images.map((im) => im.file), ['batch/00.png', 'batch/01.png']);
+    assert.deepEqual(
+      r.images.map((im) => im.file),
+      ['batch/00.png', 'batch/01.png'],
+    );
     assert.equal(r.images[0]!.entry.strategy, 'mix');
     assert.deepEqual(Array.from(decodePng(pngBytes(r.images[1]!.png)).data.subarray(0, 3)), [30, 30, 30]);
     assert.deepEqual((await offApp.inject('/api/saved')).json().images, []);
@@ -235,11 +286,17 @@ describe('pegasus serve', () => {
     writePng(join(out, 'batch', '00.png'), filled(3, 32, 32, [200, 30, 30]));
     symlinkSync(join(tmp, 'outside.png'), join(out, 'host.png'));
     symlinkSync(join(out, 'batch', '00.png'), join(out, 'inside.png'));
-    writeFileSync(join(out, 'pegasus.json'), JSON.stringify({ batch: [{ file: 'batch/00.png' }, { file: 'host.png' }, { file: 'inside.png' }] }));
+    writeFileSync(
+      join(out, 'pegasus.json'),
+      JSON.stringify({ batch: [{ file: 'batch/00.png' }, { file: 'host.png' }, { file: 'inside.png' }] }),
+    );
     const linked = buildServer({ compute: await startCompute({ generator, classifier, offReason: 'test' }), savedFolder: out });
     try {
       const r = (await linked.inject('/api/saved')).json() as { images: { file: string }[] };
-      assert.deepEqual(r.images.map((im) => im.file), ['batch/00.png', 'inside.png']);
+      assert.deepEqual(
+        r.images.map((im) => im.file),
+        ['batch/00.png', 'inside.png'],
+      );
     } finally {
       await linked.close();
     }
@@ -248,7 +305,10 @@ describe('pegasus serve', () => {
   test('requests naming another host are refused (DNS rebinding); localhost and the --host given are served', async () => {
     const status = (host: string) => app.inject({ url: '/api/status', headers: { host } }).then((r) => r.statusCode);
     assert.equal(await status('evil.example:8080'), 403);
-    assert.match((await app.inject({ url: '/', headers: { host: 'evil.example' } })).json().message, /Host "evil.example" is not this server/);
+    assert.match(
+      (await app.inject({ url: '/', headers: { host: 'evil.example' } })).json().message,
+      /Host "evil.example" is not this server/,
+    );
     for (const host of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'localhost']) assert.equal(await status(host), 200, host);
     assert.equal(hostAllowed('studio.lan:8080', 'studio.lan'), true);
     assert.equal(hostAllowed('192.168.1.5:8080', '0.0.0.0'), true);
@@ -300,7 +360,11 @@ describe('pegasus serve', () => {
 
   test('CLI: bad flags exit with one line; the server starts, answers and stops on SIGTERM', async () => {
     // the server boots in its own process while the bad-flag runs go on
-    const child = spawn(process.execPath, [...cli, 'serve', '--port', '0', '--checkpoint', generator, '--classifier', classifier, '--no-neighbours'], { cwd: repo, env: { ...process.env, PEGASUS_DATA: '' } });
+    const child = spawn(
+      process.execPath,
+      [...cli, 'serve', '--port', '0', '--checkpoint', generator, '--classifier', classifier, '--no-neighbours'],
+      { cwd: repo, env: { ...process.env, PEGASUS_DATA: '' } },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       let out = '';
@@ -322,8 +386,14 @@ describe('pegasus serve', () => {
         assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       }
       // a checkpoint of the wrong kind fails in the worker and comes back as the user's error
-      await assert.rejects(startCompute({ generator: classifier, classifier }), (e: Error) => e instanceof UserError && /holds a "classifier" checkpoint, not a GAN generator/.test(e.message));
-      const status = (await (await fetch(`${await url}/api/status`)).json()) as { model: { classes: string[] }; neighbours: { state: string } };
+      await assert.rejects(
+        startCompute({ generator: classifier, classifier }),
+        (e: Error) => e instanceof UserError && /holds a "classifier" checkpoint, not a GAN generator/.test(e.message),
+      );
+      const status = (await (await fetch(`${await url}/api/status`)).json()) as {
+        model: { classes: string[] };
+        neighbours: { state: string };
+      };
       assert.deepEqual(status.model.classes, ['bird', 'horse']);
       assert.equal(status.neighbours.state, 'off');
       child.kill('SIGTERM');
@@ -352,12 +422,15 @@ describe('pegasus serve', () => {
     });
 
     test('the page loads: a slider per class, 16 scored images, the best highlighted, a strip', async () => {
-      assert.deepEqual(await page.locator('#sliders input[type=range]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).dataset['class'])), ['bird', 'horse']);
+      assert.deepEqual(
+        await page.locator('#sliders input[type=range]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).dataset['class'])),
+        ['bird', 'horse'],
+      );
       assert.equal(await page.locator('#gallery .card').count(), 16);
       assert.equal(await page.locator('#gallery .card.best').count(), 1);
-      assert.match(await page.locator('#timing').textContent() ?? '', /16 images in \d+ ms/);
+      assert.match((await page.locator('#timing').textContent()) ?? '', /16 images in \d+ ms/);
       await page.locator('#strip .card').nth(7).waitFor();
-      assert.match(await page.locator('#model').textContent() ?? '', /ready \(100 training images\)/);
+      assert.match((await page.locator('#model').textContent()) ?? '', /ready \(100 training images\)/);
     });
 
     test('moving a slider changes the image (negative weights too)', async () => {
@@ -377,7 +450,7 @@ describe('pegasus serve', () => {
       const settings = JSON.parse((await page.locator('#settings').textContent())!) as { seed: number; weights: Record<string, number> };
       assert.equal(settings.seed, 3);
       assert.equal(settings.weights['horse'], -1.5);
-      assert.match(await page.locator('#command').textContent() ?? '', /pegasus sample .*--seed 3 --n 1/);
+      assert.match((await page.locator('#command').textContent()) ?? '', /pegasus sample .*--seed 3 --n 1/);
     });
 
     test('export downloads an enlarged PNG and the settings JSON; favourites export too', async () => {
@@ -421,13 +494,17 @@ describe('pegasus serve', () => {
       await page.locator('#gallery .card').nth(15).waitFor();
       const first = page.locator('#gallery .card img').first();
       const before = await first.getAttribute('src');
-      assert.deepEqual(await page.locator('#wings option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value)), ['', 'bird', 'horse']);
+      assert.deepEqual(await page.locator('#wings option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value)), [
+        '',
+        'bird',
+        'horse',
+      ]);
       await page.locator('#wings').selectOption('bird');
       await page.waitForFunction((src) => document.querySelector('#gallery .card img')?.getAttribute('src') !== src, before);
       await page.locator('#gallery .card').first().click();
       const settings = JSON.parse((await page.locator('#settings').textContent())!) as { region?: { weights: Record<string, number> } };
       assert.deepEqual(settings.region?.weights, { bird: 1 });
-      assert.match(await page.locator('#command').textContent() ?? '', /a region/);
+      assert.match((await page.locator('#command').textContent()) ?? '', /a region/);
     });
   });
 });

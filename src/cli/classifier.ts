@@ -13,7 +13,7 @@ import { trainClassifier } from '../evaluate/classifier/train.js';
 import { defaultWingTrainConfig, trainWingDetector } from '../evaluate/wings.js';
 import { loadPegasi } from '../pegasi/dataset.js';
 import { defaultClassifierConfig, loadClassifier } from '../models/classifier/index.js';
-import { intIn, parseRecordsPerFile, parseSeed } from './parsers.js';
+import { intIn, recordsPerFileOption, parseSeed } from './parsers.js';
 import { assertOutFile, assertOutFolder, JSON_OUTPUT } from '../outPath.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 
@@ -38,10 +38,14 @@ function trainSub() {
     .addOption(new Option('--epochs <n>', 'passes over the training set').argParser(intIn(1, 1000)).default(d.epochs))
     .addOption(new Option('--batch <n>', 'images per step').argParser(intIn(1, 4096)).default(d.batchSize))
     .addOption(new Option('--seed <n>', 'seed of initialisation, order and augmentation').argParser(parseSeed).default(d.seed))
-    .addOption(new Option('--widths <list>', 'channels of prep and layers 1-3').argParser(widthList).default([...defaultClassifierConfig.widths] as [number, number, number, number], defaultClassifierConfig.widths.join(',')))
+    .addOption(
+      new Option('--widths <list>', 'channels of prep and layers 1-3')
+        .argParser(widthList)
+        .default([...defaultClassifierConfig.widths] as [number, number, number, number], defaultClassifierConfig.widths.join(',')),
+    )
     .addOption(new Option('--limit <n>', 'use only the first n training images (for quick trials)').argParser(intIn(1, 50_000)))
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
+    .addOption(recordsPerFileOption())
     .option('--out <dir>', 'output folder', 'runs/classifier')
     .option('--resume', 'continue from <out>/last.pgc when it exists', false)
     .action((o) => {
@@ -52,10 +56,18 @@ function trainSub() {
       const test = loadCifar10({ dir, split: 'test', recordsPerFile });
       if (o.limit !== undefined && o.limit < train.count) {
         const n = o.limit;
-        train = { ...train, count: n, images: train.images.subarray(0, n * 3072), labels: train.labels.subarray(0, n), shape: [n, 3, 32, 32] };
+        train = {
+          ...train,
+          count: n,
+          images: train.images.subarray(0, n * 3072),
+          labels: train.labels.subarray(0, n),
+          shape: [n, 3, 32, 32],
+        };
       }
       const cfg = { ...d, epochs: o.epochs, batchSize: o.batch, seed: o.seed, model: { ...d.model, widths: o.widths } };
-      console.log(`classifier: ResNet-9 widths ${o.widths.join(',')}, ${cfg.epochs} epochs of ${train.count} images, batch ${cfg.batchSize}, backend ${getBackend().name}`);
+      console.log(
+        `classifier: ResNet-9 widths ${o.widths.join(',')}, ${cfg.epochs} epochs of ${train.count} images, batch ${cfg.batchSize}, backend ${getBackend().name}`,
+      );
       const bar = new cliProgress.SingleBar(
         { format: 'epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | eta {eta_formatted}', hideCursor: true },
         cliProgress.Presets.shades_classic,
@@ -79,7 +91,9 @@ function trainSub() {
           onEpoch(log) {
             if (tty) bar.stop();
             started = -1;
-            console.log(`epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s (${log.imagesPerSecond.toFixed(0)} img/s)`);
+            console.log(
+              `epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s (${log.imagesPerSecond.toFixed(0)} img/s)`,
+            );
           },
         },
       });
@@ -94,7 +108,7 @@ function evalSub() {
     .description('Measure a classifier checkpoint on the CIFAR-10 test set: accuracy and confusion matrix (printed and written as JSON).')
     .option('--checkpoint <file>', 'classifier checkpoint', DEFAULT_CLASSIFIER)
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
+    .addOption(recordsPerFileOption())
     .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
     .option('--no-tta', 'do not average over the mirror image')
     .action((o) => {
@@ -104,7 +118,9 @@ function evalSub() {
       const t0 = performance.now();
       const r = measureAccuracy(net, test, { flipTta: o.tta });
       const secs = (performance.now() - t0) / 1000;
-      console.log(`test accuracy ${(100 * r.accuracy).toFixed(2)}% on ${r.count} images${o.tta ? ' (flip TTA)' : ''}, ${secs.toFixed(1)} s`);
+      console.log(
+        `test accuracy ${(100 * r.accuracy).toFixed(2)}% on ${r.count} images${o.tta ? ' (flip TTA)' : ''}, ${secs.toFixed(1)} s`,
+      );
       console.log(formatConfusion(r));
       mkdirSync(dirname(o.out), { recursive: true });
       writeFileAtomic(o.out, JSON.stringify({ checkpoint: o.checkpoint, ...r }, null, 2) + '\n');
@@ -120,20 +136,34 @@ function wingsSub() {
         'against the same horses without wings and the other test horses; held-out horses measure it.',
     )
     .requiredOption('--pegasi <dir>', 'composites made from the test split')
-    .addOption(new Option('--epochs <n>', 'passes over the detector\'s training images').argParser(intIn(1, 1000)).default(d.epochs))
-    .addOption(new Option('--seed <n>', 'seed of the horse split, initialisation, order and augmentation').argParser(parseSeed).default(d.seed))
+    .addOption(new Option('--epochs <n>', "passes over the detector's training images").argParser(intIn(1, 1000)).default(d.epochs))
+    .addOption(
+      new Option('--seed <n>', 'seed of the horse split, initialisation, order and augmentation').argParser(parseSeed).default(d.seed),
+    )
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
+    .addOption(recordsPerFileOption())
     .option('--out <dir>', 'output folder', 'runs/wing-detector')
     .action((o) => {
       assertOutFolder(o.out, '--out');
       const pegasi = loadPegasi(o.pegasi);
       const cfg = { ...d, epochs: o.epochs, seed: o.seed };
       const t0 = performance.now();
-      const { heldOut } = trainWingDetector(pegasi, resolveDataDir(o.data), o.out, cfg, {
-        onEpoch: (log) => console.log(`epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s`),
-      }, o.recordsPerFile);
-      console.log(`held-out horses: ${(100 * heldOut.accuracy).toFixed(2)}% right on ${heldOut.count} images (${(100 * heldOut.perClass[1]!).toFixed(1)}% of winged called winged, ${(100 * heldOut.perClass[0]!).toFixed(1)}% of unwinged called unwinged), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      const { heldOut } = trainWingDetector(
+        pegasi,
+        resolveDataDir(o.data),
+        o.out,
+        cfg,
+        {
+          onEpoch: (log) =>
+            console.log(
+              `epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s`,
+            ),
+        },
+        o.recordsPerFile,
+      );
+      console.log(
+        `held-out horses: ${(100 * heldOut.accuracy).toFixed(2)}% right on ${heldOut.count} images (${(100 * heldOut.perClass[1]!).toFixed(1)}% of winged called winged, ${(100 * heldOut.perClass[0]!).toFixed(1)}% of unwinged called unwinged), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
       console.log(`wrote ${join(o.out, 'classifier.pgc')}, accuracy.json, train-log.json`);
     });
 }

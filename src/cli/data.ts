@@ -22,7 +22,7 @@ import { checkFileStatistics, fileStatistics, findChecksums, verifyChecksums } f
 import { CIFAR10_MD5, CIFAR10_URL, fetchCifar10 } from '../data/fetch.js';
 import { UserError } from '../errors.js';
 import { PREVIEW_FILE, makePegasi, pegasiSources, writePegasi } from '../pegasi/dataset.js';
-import { intIn, MAX_SEED, parseRecordsPerFile } from './parsers.js';
+import { intIn, MAX_SEED, recordsPerFileOption } from './parsers.js';
 import { assertOutFolder } from '../outPath.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -31,11 +31,6 @@ function parseMd5(value: string): string {
   if (!/^[0-9a-fA-F]{32}$/.test(value)) throw new InvalidArgumentError('expected 32 hexadecimal digits.');
   return value.toLowerCase();
 }
-
-const recordsOption = () =>
-  new Option('--records-per-file <n>', 'records each file must hold (tests use small fixtures)')
-    .argParser(parseRecordsPerFile)
-    .hideHelp();
 
 /**
  * Loads both splits (which validates every file) and prints a table of counts per class.
@@ -55,7 +50,9 @@ export function checkReport(dir: string, recordsPerFile: RecordsPerFile): string
     // the official files hold exactly 5,000 training and 1,000 test images of every class
     CLASS_NAMES.forEach((name, k) => {
       if (trainCounts[k] !== 5000 || testCounts[k] !== 1000) {
-        throw new UserError(`${dir}: ${fmt(trainCounts[k]!)} training and ${fmt(testCounts[k]!)} test images are ${name} (CIFAR-10 has 5,000 and 1,000); the labels are damaged: download CIFAR-10 again with \`pegasus data fetch\``);
+        throw new UserError(
+          `${dir}: ${fmt(trainCounts[k]!)} training and ${fmt(testCounts[k]!)} test images are ${name} (CIFAR-10 has 5,000 and 1,000); the labels are damaged: download CIFAR-10 again with \`pegasus data fetch\``,
+        );
       }
     });
   }
@@ -76,7 +73,9 @@ export function checkReport(dir: string, recordsPerFile: RecordsPerFile): string
     }),
     `valid: ${files} files of ${fmt(perFile)} records × ${fmt(RECORD_BYTES)} bytes, labels 0–9, ` +
       `the ten class names in batches.meta.txt, every class in every file, pictures not noise (read in ${seconds.toFixed(2)} s)`,
-    sums === undefined ? 'checksums: no SHA256SUMS beside the files (a download is checked by the archive\'s MD5)' : `checksums: ${checked} files match ${sums}`,
+    sums === undefined
+      ? "checksums: no SHA256SUMS beside the files (a download is checked by the archive's MD5)"
+      : `checksums: ${checked} files match ${sums}`,
   ];
 }
 
@@ -134,11 +133,9 @@ export function dataCommand() {
 
   data
     .command('check')
-    .description(
-      'Validate the CIFAR-10 binary files (sizes, labels 0–9, class names) and print counts per split and class.',
-    )
+    .description('Validate the CIFAR-10 binary files (sizes, labels 0–9, class names) and print counts per split and class.')
     .option('--data <dir>', `CIFAR-10 folder (default: $${DATA_ENV}, then the user cache folder)`)
-    .addOption(recordsOption())
+    .addOption(recordsPerFileOption())
     .action((opts) => {
       const dir = resolveDataDir(opts.data);
       for (const line of checkReport(dir, opts.recordsPerFile ?? RECORDS_PER_FILE)) console.log(line);
@@ -153,7 +150,7 @@ export function dataCommand() {
     .option('--to <dir>', 'folder to extract cifar-10-batches-bin/ into', defaultCacheRoot())
     .option('--url <url>', 'address of cifar-10-binary.tar.gz', CIFAR10_URL)
     .addOption(new Option('--md5 <hex>', 'expected MD5 of the tarball').argParser(parseMd5).default(CIFAR10_MD5))
-    .addOption(recordsOption())
+    .addOption(recordsPerFileOption())
     .action(async (opts) => {
       const recordsPerFile = opts.recordsPerFile ?? RECORDS_PER_FILE;
       const progress = progressPrinter();
@@ -200,9 +197,13 @@ export function dataCommand() {
     .option('--data <dir>', `CIFAR-10 folder (default: $${DATA_ENV}, then the user cache folder)`)
     .requiredOption('--out <dir>', 'new folder to write (pegasi.bin, recipes.jsonl, manifest.json, preview.png)')
     .addOption(new Option('--n <count>', 'composites to make').argParser(intIn(1, 200_000)).default(20000))
-    .addOption(new Option('--split <split>', 'the CIFAR-10 split whose horses and donors are used').choices(['train', 'test'] as const).default('train' as const))
+    .addOption(
+      new Option('--split <split>', 'the CIFAR-10 split whose horses and donors are used')
+        .choices(['train', 'test'] as const)
+        .default('train' as const),
+    )
     .addOption(new Option('--seed <n>', 'decides every horse, wing and colour').argParser(intIn(1, MAX_SEED)).default(1))
-    .addOption(recordsOption())
+    .addOption(recordsPerFileOption())
     .action((opts) => {
       if (existsSync(opts.out)) throw new UserError(`${opts.out} already exists; choose another --out or remove it`);
       assertOutFolder(opts.out, '--out');
@@ -213,7 +214,9 @@ export function dataCommand() {
       console.log(`${fmt(src.usable.length)} of ${fmt(horses)} ${opts.split} horses are side-on and segmented cleanly`);
       const set = makePegasi(src, opts.split, opts.n, opts.seed, (done) => console.log(`  ${fmt(done)} of ${fmt(opts.n)} composites`));
       writePegasi(opts.out, set);
-      console.log(`wrote ${fmt(opts.n)} composites to ${opts.out} (${((performance.now() - t0) / 1000).toFixed(1)} s); look at ${join(opts.out, PREVIEW_FILE)}`);
+      console.log(
+        `wrote ${fmt(opts.n)} composites to ${opts.out} (${((performance.now() - t0) / 1000).toFixed(1)} s); look at ${join(opts.out, PREVIEW_FILE)}`,
+      );
     });
 
   return data;

@@ -22,7 +22,7 @@ function parsePngPath(value: string): string {
 export function diagramCommand() {
   return new Command('diagram')
     .description(
-      'Draw a model\'s architecture from its definition: one traced forward pass gives every block, its shapes, ' +
+      "Draw a model's architecture from its definition: one traced forward pass gives every block, its shapes, " +
         'parameters, conditioning inputs, residual and skip connections. Writes SVG, plus PNG through headless Chromium.',
     )
     .addOption(new Option('--model <name>', 'which network (with --checkpoint: which part of a GAN checkpoint)').choices(DIAGRAM_MODELS))
@@ -42,7 +42,8 @@ export function diagramCommand() {
       assertOutFile(opts.out, '--out', SVG_OUTPUT, false, '');
       if (typeof opts.png === 'string') assertOutFile(opts.png, '--png', PNG_OUTPUT, false, '');
       const model = opts.model as DiagramModel | undefined;
-      const subject = opts.checkpoint !== undefined ? subjectFromCheckpoint(opts.checkpoint, model) : subjectFromPreset(model!, opts.preset);
+      const subject =
+        opts.checkpoint !== undefined ? subjectFromCheckpoint(opts.checkpoint, model) : subjectFromPreset(model!, opts.preset);
       const { graph, svg } = drawDiagram(subject);
       mkdirSync(dirname(opts.out), { recursive: true });
       writeFileAtomic(opts.out, svg);

@@ -21,7 +21,7 @@ import { DEFAULT_CLASSIFIER, DEFAULT_DETECTOR } from './classifier.js';
 import { formatPegasusScores, pegasusNearestSheet, pegasusReference, scorePegasusSet } from '../evaluate/pegasus.js';
 import { PEGASUS_CLASS, loadPegasi } from '../pegasi/dataset.js';
 import { cifarClasses } from '../train/resolve.js';
-import { intIn, numberIn, parseRecordsPerFile, parseSeed, splitList } from './parsers.js';
+import { intIn, numberIn, recordsPerFileOption, parseSeed, splitList } from './parsers.js';
 import { assertOutFolder } from '../outPath.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 
@@ -36,7 +36,8 @@ function classList(value: string): string[] {
 
 function noiseLevel(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2) throw new InvalidArgumentError(`expected a number in [0, 2], got "${value}".`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2)
+    throw new InvalidArgumentError(`expected a number in [0, 2], got "${value}".`);
   return n;
 }
 
@@ -59,8 +60,13 @@ function comparisonSet(spec: string, n: number, seed: number): { name: string; i
     return { name, images: toFloat32(set.images.subarray(0, Math.min(n, set.manifest.count) * IMAGE_BYTES)) };
   }
   const dir = join(source, 'batch');
-  if (!existsSync(dir)) throw new UserError(`--pegasus-compare ${spec}: ${source} is neither a pegasus generate folder (no batch/), a pegasi folder nor GENERATOR.pgc@MIX`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+  if (!existsSync(dir))
+    throw new UserError(
+      `--pegasus-compare ${spec}: ${source} is neither a pegasus generate folder (no batch/), a pegasi folder nor GENERATOR.pgc@MIX`,
+    );
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.png'))
+    .sort();
   const images = new Float32Array(files.length * IMAGE_BYTES);
   files.forEach((f, i) => {
     const im = readPng(join(dir, f));
@@ -72,31 +78,44 @@ function comparisonSet(spec: string, n: number, seed: number): { name: string; i
 
 export function evaluateCommand() {
   return new Command('evaluate')
-    .description('Score a generator checkpoint (recognisability, realism, uniqueness, diversity) against reference rows; writes evaluation.json and nearest.png.')
+    .description(
+      'Score a generator checkpoint (recognisability, realism, uniqueness, diversity) against reference rows; writes evaluation.json and nearest.png.',
+    )
     .requiredOption('--checkpoint <file>', 'GAN checkpoint (generator-ema.pgc or a run checkpoint.pgc)')
     .addOption(new Option('--n <n>', 'generated images in total, split over the classes').argParser(intIn(4, 100_000)).default(10_000))
-    .addOption(new Option('--classes <list>', 'comma-separated classes to evaluate (default: the generator\'s)').argParser(classList))
+    .addOption(new Option('--classes <list>', "comma-separated classes to evaluate (default: the generator's)").argParser(classList))
     .option('--concept <mix>', 'also score a composed concept, e.g. horse:0.5,bird:0.5')
     .addOption(new Option('--nn-queries <n>', 'images per set searched among all training images').argParser(intIn(1, 10_000)).default(256))
     .addOption(new Option('--prdc <n>', 'images per set for precision/recall/density/coverage').argParser(intIn(8, 20_000)).default(5000))
     .addOption(new Option('--kid-subsets <n>', 'random subsets averaged by KID').argParser(intIn(1, 1000)).default(50))
     .addOption(new Option('--mean-noise <sigma>', 'noise of the class-mean baseline, in [-1,1] units').argParser(noiseLevel).default(0.25))
     .addOption(new Option('--seed <n>', 'seed of sampling and subsets').argParser(parseSeed).default(0))
-    .addOption(new Option('--truncation <psi>', 'draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN\'s truncation trick)').argParser(numberIn(0.05, 100, true)))
+    .addOption(
+      new Option('--truncation <psi>', "draw z from N(0, I) truncated to [−ψ, ψ] (BigGAN's truncation trick)").argParser(
+        numberIn(0.05, 100, true),
+      ),
+    )
     .option('--classifier <file>', 'classifier checkpoint (pegasus classifier train)', DEFAULT_CLASSIFIER)
-    .option('--pegasi <dir>', 'also score the generator\'s pegasus class against these composites (the ones it learned from): wing detector, p(horse), FD, nearest images, diversity')
+    .option(
+      '--pegasi <dir>',
+      "also score the generator's pegasus class against these composites (the ones it learned from): wing detector, p(horse), FD, nearest images, diversity",
+    )
     .option('--detector <file>', 'wing detector checkpoint (pegasus classifier wings)', DEFAULT_DETECTOR)
     .addOption(new Option('--pegasus-n <n>', 'pegasus (and horse) samples scored with --pegasi').argParser(intIn(8, 100_000)).default(1000))
     .option('--pegasus-only', 'with --pegasi: skip the per-class evaluation', false)
-    .option('--pegasus-compare <sets...>', 'with --pegasi: more sets scored the same way, each NAME=SOURCE: a pegasus generate folder (its batch/*.png), a pegasi folder, or GENERATOR.pgc@MIX (e.g. g.pgc@horse:0.7,bird:0.3)')
+    .option(
+      '--pegasus-compare <sets...>',
+      'with --pegasi: more sets scored the same way, each NAME=SOURCE: a pegasus generate folder (its batch/*.png), a pegasi folder, or GENERATOR.pgc@MIX (e.g. g.pgc@horse:0.7,bird:0.3)',
+    )
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
+    .addOption(recordsPerFileOption())
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
     .option('--out <dir>', 'output folder', 'runs/evaluate')
     .action((o) => {
       assertOutFolder(o.out, '--out');
       assertOutFolder(o.cache, '--cache');
-      if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
+      if (!existsSync(o.classifier))
+        throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
       const concept = o.concept === undefined ? undefined : parseClassMix(o.concept, '--concept');
       const gen = loadGeneratorSource(o.checkpoint, o.truncation);
       const { net } = loadClassifier(o.classifier);
@@ -104,15 +123,21 @@ export function evaluateCommand() {
       const train = loadCifar10({ dir, split: 'train', recordsPerFile: o.recordsPerFile });
       const test = loadCifar10({ dir, split: 'test', recordsPerFile: o.recordsPerFile });
       if (o.pegasi !== undefined) {
-        if (!gen.classes.includes(PEGASUS_CLASS)) throw new UserError(`--pegasi: the generator has no pegasus class (it knows ${gen.classes.join(', ')}); train one with --classes …,pegasus --pegasi DIR`);
-        if (!existsSync(o.detector)) throw new UserError(`--detector ${o.detector}: no such file (train one with \`pegasus classifier wings\`)`);
+        if (!gen.classes.includes(PEGASUS_CLASS))
+          throw new UserError(
+            `--pegasi: the generator has no pegasus class (it knows ${gen.classes.join(', ')}); train one with --classes …,pegasus --pegasi DIR`,
+          );
+        if (!existsSync(o.detector))
+          throw new UserError(`--detector ${o.detector}: no such file (train one with \`pegasus classifier wings\`)`);
       }
       const pegasi = o.pegasi === undefined ? undefined : loadPegasi(o.pegasi);
       const names = o.classes ?? (gen.classes.length > 0 ? cifarClasses(gen.classes) : [...CLASS_NAMES]);
       const missing = names.filter((n) => gen.classes.length > 0 && !gen.classes.includes(n));
-      if (missing.length > 0) throw new UserError(`--classes: the generator was not trained on ${missing.join(', ')} (it knows ${gen.classes.join(', ')})`);
+      if (missing.length > 0)
+        throw new UserError(`--classes: the generator was not trained on ${missing.join(', ')} (it knows ${gen.classes.join(', ')})`);
       for (const c of concept ?? []) {
-        if (!gen.classes.includes(c.name)) throw new UserError(`--concept: the generator was not trained on ${c.name} (it knows ${gen.classes.join(', ')})`);
+        if (!gen.classes.includes(c.name))
+          throw new UserError(`--concept: the generator was not trained on ${c.name} (it knows ${gen.classes.join(', ')})`);
       }
       const labels = names.map((n) => train.classNames.indexOf(n));
       const log = (m: string) => console.error(`evaluate: ${m}`);
@@ -139,7 +164,14 @@ export function evaluateCommand() {
         const horses = loadCifar10({ dir, split: 'test', classes: ['horse'], recordsPerFile: o.recordsPerFile });
         const horseLabel = CLASS_NAMES.indexOf('horse');
         const { net: detector } = loadClassifier(o.detector);
-        const pref = pegasusReference(net, detector, horseLabel, { images: train.images, labels: train.labels, features: ref.features.data }, pegasi.images, horses.images);
+        const pref = pegasusReference(
+          net,
+          detector,
+          horseLabel,
+          { images: train.images, labels: train.labels, features: ref.features.data },
+          pegasi.images,
+          horses.images,
+        );
         const draw = (cls: string) => gen.sample([{ name: cls, weight: 1 }], o.pegasusN, o.seed);
         log(`pegasus: scoring ${o.pegasusN} pegasus and ${o.pegasusN} horse samples, the real test horses`);
         const samples = draw(PEGASUS_CLASS);
@@ -152,23 +184,37 @@ export function evaluateCommand() {
             return scorePegasusSet(name, images, pref);
           }),
         ];
-        writeFileAtomic(join(o.out, 'pegasus.json'), JSON.stringify({ generator: gen.name, composites: o.pegasi, detector: o.detector, seed: o.seed, realP05: pref.realP05, sets }, null, 2) + '\n');
+        writeFileAtomic(
+          join(o.out, 'pegasus.json'),
+          JSON.stringify(
+            { generator: gen.name, composites: o.pegasi, detector: o.detector, seed: o.seed, realP05: pref.realP05, sets },
+            null,
+            2,
+          ) + '\n',
+        );
         writePng(join(o.out, 'pegasus-nearest.png'), pegasusNearestSheet(samples, pref, train.images, pegasi.images));
         console.log(formatPegasusScores(sets, pref.realP05));
         console.log(`wrote ${join(o.out, 'pegasus.json')} and ${join(o.out, 'pegasus-nearest.png')}`);
         if (o.pegasusOnly) return;
       }
-      const { report, sheet } = evaluateGenerator(gen, net, ref, test, { classifier: o.classifier }, {
-        n: o.n,
-        labels,
-        concept,
-        nnQueries: o.nnQueries,
-        prdcSize: o.prdc,
-        kidSubsets: o.kidSubsets,
-        seed: o.seed,
-        meanNoise: o.meanNoise,
-        log,
-      });
+      const { report, sheet } = evaluateGenerator(
+        gen,
+        net,
+        ref,
+        test,
+        { classifier: o.classifier },
+        {
+          n: o.n,
+          labels,
+          concept,
+          nnQueries: o.nnQueries,
+          prdcSize: o.prdc,
+          kidSubsets: o.kidSubsets,
+          seed: o.seed,
+          meanNoise: o.meanNoise,
+          log,
+        },
+      );
       writeFileAtomic(join(o.out, 'evaluation.json'), JSON.stringify(report, null, 2) + '\n');
       writePng(join(o.out, 'nearest.png'), nearestSheet(sheet, train.images));
       console.log(formatSummary(report));

@@ -2,13 +2,16 @@
  * Validating parsers for CLI flag values, shared by every subcommand. Each throws commander's
  * InvalidArgumentError, so a bad value exits 1 with a one-line reason.
  */
-import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { AUGMENT_POLICIES, type AugmentPolicy } from '../models/cgan/diffAugment.js';
 import type { LrDecay } from '../train/config.js';
 
 /** The non-empty, trimmed items of a comma-separated flag value ("horse, bird," → ["horse", "bird"]). */
 export function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** A comma-separated list of class names (validated against CIFAR-10 when the run resolves). */
@@ -43,7 +46,8 @@ export function parseAugment(value: string): AugmentPolicy[] {
   const names = splitList(value.toLowerCase());
   if (names.length === 1 && names[0] === 'none') return [];
   const bad = names.find((n) => !(AUGMENT_POLICIES as readonly string[]).includes(n));
-  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected none or a list of ${AUGMENT_POLICIES.join(', ')}, got "${value}".`);
+  if (names.length === 0 || bad !== undefined)
+    throw new InvalidArgumentError(`expected none or a list of ${AUGMENT_POLICIES.join(', ')}, got "${value}".`);
   return AUGMENT_POLICIES.filter((a) => names.includes(a));
 }
 
@@ -59,7 +63,9 @@ export function intIn(min: number, max: number): (value: string) => number {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got "${value}".`);
+      throw new InvalidArgumentError(
+        `expected an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got "${value}".`,
+      );
     }
     return n;
   };
@@ -70,7 +76,9 @@ export function numberIn(min: number, max: number, minIncluded = false): (value:
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n > max || (minIncluded ? n < min : n <= min)) {
-      throw new InvalidArgumentError(`expected a number ${minIncluded ? 'from' : 'above'} ${min} ${minIncluded ? 'to' : 'and at most'} ${max}, got "${value}".`);
+      throw new InvalidArgumentError(
+        `expected a number ${minIncluded ? 'from' : 'above'} ${min} ${minIncluded ? 'to' : 'and at most'} ${max}, got "${value}".`,
+      );
     }
     return n;
   };
@@ -81,3 +89,14 @@ export const parseSeed = intIn(0, MAX_SEED);
 
 /** `--records-per-file`: at most the official 10,000. */
 export const parseRecordsPerFile = intIn(1, 10_000);
+
+/**
+ * `--records-per-file N`: how many records each CIFAR-10 file must hold. The official files hold
+ * 10,000; tests pass small fixtures. Hidden from --help (it is a testing aid, not a user's choice).
+ */
+export function recordsPerFileOption() {
+  return new Option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)')
+    .argParser(parseRecordsPerFile)
+    .default(10_000)
+    .hideHelp();
+}

@@ -21,7 +21,11 @@ export function plotCommand() {
   return new Command('plot')
     .description('Plot the losses of a training run (metrics.jsonl) as an SVG line chart.')
     .requiredOption('--run <rundir>', 'run folder holding metrics.jsonl')
-    .option('--series <names>', 'comma-separated fields of metrics.jsonl to draw, e.g. dTrain,dHeldOut (the held-out probe; default: the losses)', parseSeries)
+    .option(
+      '--series <names>',
+      'comma-separated fields of metrics.jsonl to draw, e.g. dTrain,dHeldOut (the held-out probe; default: the losses)',
+      parseSeries,
+    )
     .option('--out <file>', 'SVG file to write (default: <rundir>/losses.svg)')
     .action((opts) => {
       const out = opts.out ?? join(opts.run, 'losses.svg');
@@ -33,13 +37,17 @@ export function plotCommand() {
       const logged = new Set(metrics.flatMap((l) => Object.keys(l).filter((k) => typeof l[k as keyof MetricsLine] === 'number')));
       // default: the losses the log has (a GAN's lossD and lossG, a diffusion run's loss)
       const series = (opts.series ?? DEFAULT_SERIES.filter((k) => logged.has(k))) as (keyof MetricsLine)[];
-      if (series.length === 0) throw new UserError(`${path} logs no loss; name the fields to draw with --series (it logs ${[...logged].join(', ')})`);
+      if (series.length === 0)
+        throw new UserError(`${path} logs no loss; name the fields to draw with --series (it logs ${[...logged].join(', ')})`);
       const missing = series.filter((k) => !logged.has(k));
       if (missing.length > 0) {
         throw new UserError(`no line of ${path} has ${missing.join(', ')}; it logs ${[...logged].filter((k) => k !== 'step').join(', ')}`);
       }
       mkdirSync(dirname(out), { recursive: true });
-      writeFileAtomic(out, plotLosses(metrics, { series, title: `${opts.series === undefined ? 'losses' : series.join(', ')} of ${opts.run}` }));
+      writeFileAtomic(
+        out,
+        plotLosses(metrics, { series, title: `${opts.series === undefined ? 'losses' : series.join(', ')} of ${opts.run}` }),
+      );
       console.error(`wrote ${out} (${metrics.length} points)`);
     });
 }

@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { COMMITTED_MODELS } from '../models/committed.js';
-import { parseRecordsPerFile } from './parsers.js';
+import { recordsPerFileOption } from './parsers.js';
 
 /** A TCP port, 0–65535 (0: any free port, printed on start). */
 function parsePort(value: string): number {
@@ -15,13 +15,19 @@ function parsePort(value: string): number {
 
 export function serveCommand() {
   return new Command('serve')
-    .description('Start a local web app to make, compare and choose images (sliders per class, seeds, interpolation, nearest training images, export).')
+    .description(
+      'Start a local web app to make, compare and choose images (sliders per class, seeds, interpolation, nearest training images, export).',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', parsePort, 8080)
     .option('--host <address>', 'address to listen on (0.0.0.0 to share on the network)', '127.0.0.1')
-    .option('--checkpoint <file>', 'generator checkpoint (generator-ema.pgc or a run checkpoint.pgc); the default has the pegasus class', COMMITTED_MODELS.pegasus)
+    .option(
+      '--checkpoint <file>',
+      'generator checkpoint (generator-ema.pgc or a run checkpoint.pgc); the default has the pegasus class',
+      COMMITTED_MODELS.pegasus,
+    )
     .option('--classifier <file>', 'classifier that scores the images', COMMITTED_MODELS.classifier)
     .option('--data <dir>', 'CIFAR-10 folder for nearest training images (default: $PEGASUS_DATA or the cache)')
-    .option('--records-per-file <n>', 'records each CIFAR-10 file must hold (small test folders)', parseRecordsPerFile, 10_000)
+    .addOption(recordsPerFileOption())
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
     .option('--gallery <dir>', 'output folder of `pegasus generate` whose chosen images the page shows', 'out')
     .option('--no-neighbours', 'do not load the training images (no nearest-neighbour search)')

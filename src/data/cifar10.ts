@@ -51,8 +51,7 @@ export function loadCifar10(options: Cifar10Options): Cifar10Set {
   assertFilesPresent(dir);
   const classNames = readMeta(dir);
   const keep = options.classes === undefined ? null : classMask(options.classes);
-  const names: readonly string[] =
-    split === 'train' ? TRAIN_FILES : split === 'test' ? TEST_FILES : [...TRAIN_FILES, ...TEST_FILES];
+  const names: readonly string[] = split === 'train' ? TRAIN_FILES : split === 'test' ? TEST_FILES : [...TRAIN_FILES, ...TEST_FILES];
   const parts = names.map((name) => readBatchFile(dir, name, recordsPerFile));
   const total = parts.reduce((n, p) => n + p.count, 0);
   const images = new Uint8Array(total * IMAGE_BYTES);
@@ -116,4 +115,3 @@ export function toFloat32(pixels: Uint8Array, out = new Float32Array(pixels.leng
   for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / 127.5 - 1;
   return out;
 }
-

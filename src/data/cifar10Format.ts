@@ -18,27 +18,10 @@ export const RECORD_BYTES = 1 + IMAGE_BYTES; // label byte + image = 3073
 export const RECORDS_PER_FILE = 10_000; // every official file holds exactly 10,000 records
 
 /** The ten class names in label order, as in the official batches.meta.txt. */
-export const CLASS_NAMES = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-] as const;
+export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 export type ClassName = (typeof CLASS_NAMES)[number];
 
-export const TRAIN_FILES = [
-  'data_batch_1.bin',
-  'data_batch_2.bin',
-  'data_batch_3.bin',
-  'data_batch_4.bin',
-  'data_batch_5.bin',
-] as const;
+export const TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] as const;
 export const TEST_FILES = ['test_batch.bin'] as const;
 export const META_FILE = 'batches.meta.txt';
 /** The folder the official tarball extracts to. */
@@ -87,8 +70,7 @@ export function readMeta(dir: string): readonly string[] {
   const ok = names.length === CLASS_NAMES.length && names.every((n, i) => n === CLASS_NAMES[i]);
   if (!ok) {
     throw new UserError(
-      `${path}: wrong class names "${names.join(',')}"; expected the ten CIFAR-10 names ` +
-        `"${CLASS_NAMES.join(',')}" one per line`,
+      `${path}: wrong class names "${names.join(',')}"; expected the ten CIFAR-10 names ` + `"${CLASS_NAMES.join(',')}" one per line`,
     );
   }
   return names;

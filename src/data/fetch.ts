@@ -83,7 +83,9 @@ export async function fetchCifar10(options: FetchOptions): Promise<FetchResult> 
   try {
     await tar.x({ file: archive, cwd: to, filter: (path) => path.replace(/^\.\//, '').startsWith(BATCHES_DIR) });
   } catch (err) {
-    throw new UserError(`extracting ${archive} into ${to} failed (${causeOf(err)}); free some space or fix permissions, then run the command again`);
+    throw new UserError(
+      `extracting ${archive} into ${to} failed (${causeOf(err)}); free some space or fix permissions, then run the command again`,
+    );
   }
   if (!existsSync(join(dir, META_FILE))) {
     throw new UserError(`${archive}: the archive holds no ${BATCHES_DIR}/${META_FILE}; is ${url} the CIFAR-10 binary version?`);

@@ -84,8 +84,12 @@ export function checkFileStatistics(dir: string, s: FileStatistics): void {
     }
   });
   if (!(s.neighbourCorrelation >= MIN_CORRELATION)) {
-    const what = Number.isNaN(s.neighbourCorrelation) ? 'every pixel has the same value' : `adjacent pixels correlate ${s.neighbourCorrelation.toFixed(2)} (photographs: about 0.9)`;
-    throw new UserError(`${path}: its images are not pictures (${what}); the file is damaged: download CIFAR-10 again with \`pegasus data fetch\``);
+    const what = Number.isNaN(s.neighbourCorrelation)
+      ? 'every pixel has the same value'
+      : `adjacent pixels correlate ${s.neighbourCorrelation.toFixed(2)} (photographs: about 0.9)`;
+    throw new UserError(
+      `${path}: its images are not pictures (${what}); the file is damaged: download CIFAR-10 again with \`pegasus data fetch\``,
+    );
   }
 }
 
@@ -107,7 +111,9 @@ export function verifyChecksums(dir: string, sumsPath: string): number {
     if (!existsSync(path)) continue;
     const digest = createHash('sha256').update(readFileSync(path)).digest('hex');
     if (digest !== m[1]!.toLowerCase()) {
-      throw new UserError(`${path} does not match its SHA-256 in ${sumsPath}; the file was changed or damaged: copy it again or download CIFAR-10 with \`pegasus data fetch\``);
+      throw new UserError(
+        `${path} does not match its SHA-256 in ${sumsPath}; the file was changed or damaged: copy it again or download CIFAR-10 with \`pegasus data fetch\``,
+      );
     }
     checked++;
   }

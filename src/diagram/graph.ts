@@ -44,7 +44,12 @@ export interface DiagramGraph {
 }
 
 /** Op names as printed: short forms for the verbose ones; bookkeeping ops are dropped. */
-const OP_NAMES: Readonly<Record<string, string>> = { upsampleNearest2x: 'up2×', avgPool2d: 'avgpool', maxPool2d: 'maxpool', batchNorm2d: 'BN' };
+const OP_NAMES: Readonly<Record<string, string>> = {
+  upsampleNearest2x: 'up2×',
+  avgPool2d: 'avgpool',
+  maxPool2d: 'maxpool',
+  batchNorm2d: 'BN',
+};
 const SILENT_OPS = new Set(['reshape', 'slice', 'permute', 'freed']);
 
 function opLabel(op: string): string | null {
@@ -87,7 +92,10 @@ export function describeCall(call: ModuleCall, residual: boolean): string {
  * The inside of one call: the chain of layers and ops from its first argument to its output, and
  * its residual shortcut if the output is a sum of two branches that both start from the input.
  */
-export function analyseCall(calls: readonly ModuleCall[], call: ModuleCall): { inner: string[]; residual: string | null; details: string[] } {
+export function analyseCall(
+  calls: readonly ModuleCall[],
+  call: ModuleCall,
+): { inner: string[]; residual: string | null; details: string[] } {
   const x = tensorArgs(call)[0];
   if (!x || call.children.length === 0) return { inner: [], residual: null, details: [] };
   const step = makeStep(calls, call);
@@ -320,6 +328,9 @@ export function buildGraph(root: Module, trace: Trace, opts: GraphOptions): Diag
   const called = new Set(trace.blockCalls.map((id) => calls[id]!.module));
   const notes = blockModules(root)
     .filter(([, m]) => !called.has(m) && m.numParameters() > 0)
-    .map(([p, m]) => `${p} (${describeLayer(m)}, ${m.numParameters().toLocaleString('en-US')} parameters) is applied by the model's own ops, not called as a module`);
+    .map(
+      ([p, m]) =>
+        `${p} (${describeLayer(m)}, ${m.numParameters().toLocaleString('en-US')} parameters) is applied by the model's own ops, not called as a module`,
+    );
   return { title: opts.title, nodes, edges, totalParams: root.numParameters(), notes };
 }

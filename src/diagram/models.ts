@@ -44,7 +44,10 @@ const image = (rng: Rng) => randn([BATCH, 3, 32, 32], rng);
 function cganSubject(which: 'generator' | 'discriminator', cgan: CganConfig, source: string, classes?: readonly string[]): DiagramSubject {
   const rng = new Rng(0);
   const y = labels(cgan.numClasses);
-  const names = classes === undefined ? '' : `: ${classes.join(', ')}${classes.includes('pegasus') ? ' (pegasus learned from winged-horse composites)' : ''}`;
+  const names =
+    classes === undefined
+      ? ''
+      : `: ${classes.join(', ')}${classes.includes('pegasus') ? ' (pegasus learned from winged-horse composites)' : ''}`;
   const classInput: TraceInput = { name: 'class y', role: 'condition', value: y, note: `index of ${cgan.numClasses} classes${names}` };
   if (which === 'generator') {
     const z = randn([BATCH, cgan.generator.zDim], rng);
@@ -149,7 +152,8 @@ export function subjectFromCheckpoint(path: string, model: DiagramModel | undefi
   };
   if (ck.kind === GENERATOR_KIND || ck.kind === TRAIN_KIND) {
     const config = ck.config as RunConfig;
-    const which = model === undefined || model.endsWith('generator') ? 'generator' : model.endsWith('discriminator') ? 'discriminator' : refuse(model);
+    const which =
+      model === undefined || model.endsWith('generator') ? 'generator' : model.endsWith('discriminator') ? 'discriminator' : refuse(model);
     if (model !== undefined && !model.startsWith(config.model)) refuse(model);
     return config.model === 'cgan' ? cganSubject(which, config.cgan, source, config.train.classes) : dcganSubject(which, source);
   }

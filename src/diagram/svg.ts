@@ -35,8 +35,7 @@ const COLORS = {
   residual: '#2e7d32',
 };
 
-export const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Splits text into lines of at most `width` characters, breaking after " → " (else after spaces). */
 export function wrap(text: string, width: number): string[] {
@@ -115,7 +114,12 @@ function assignLanes(spans: readonly { lo: number; hi: number }[]): number[] {
 }
 
 const arrowHead = (x: number, y: number, dir: 'down' | 'right' | 'left', color: string): string => {
-  const p = dir === 'down' ? `${x},${y} ${x - 4},${y - 8} ${x + 4},${y - 8}` : dir === 'right' ? `${x},${y} ${x - 8},${y - 4} ${x - 8},${y + 4}` : `${x},${y} ${x + 8},${y - 4} ${x + 8},${y + 4}`;
+  const p =
+    dir === 'down'
+      ? `${x},${y} ${x - 4},${y - 8} ${x + 4},${y - 8}`
+      : dir === 'right'
+        ? `${x},${y} ${x - 8},${y - 4} ${x - 8},${y + 4}`
+        : `${x},${y} ${x + 8},${y - 4} ${x + 8},${y + 4}`;
   return `<polygon points="${p}" fill="${color}"/>`;
 };
 
@@ -184,7 +188,10 @@ export function renderSvg(g: DiagramGraph): string {
   // Conditioning: within the column straight down; into the main column through shared buses.
   const buses = new Map<string, { sources: string[]; targets: string[]; label: string; edges: DiagramEdge[] }>();
   const condTargets = (id: string) =>
-    g.edges.filter((e) => e.from === id && box(e.to).node.role === 'main').map((e) => e.to).join(',');
+    g.edges
+      .filter((e) => e.from === id && box(e.to).node.role === 'main')
+      .map((e) => e.to)
+      .join(',');
   for (const e of g.edges) {
     const a = box(e.from);
     const b = box(e.to);
@@ -205,7 +212,9 @@ export function renderSvg(g: DiagramGraph): string {
     buses.set(key, bus);
   }
   const busList = [...buses.values()];
-  const busLanes = assignLanes(busList.map((b) => ({ lo: Math.min(...b.sources.map((s) => box(s).row)), hi: Math.max(...b.targets.map((t) => box(t).row)) })));
+  const busLanes = assignLanes(
+    busList.map((b) => ({ lo: Math.min(...b.sources.map((s) => box(s).row)), hi: Math.max(...b.targets.map((t) => box(t).row)) })),
+  );
   busList.forEach((bus, i) => {
     const lx = mainX - 24 - busLanes[i]! * 22;
     const srcY = bus.sources.map((s) => box(s).y + box(s).h / 2);
@@ -258,7 +267,17 @@ export function renderSvg(g: DiagramGraph): string {
 function drawBox(b: Box): string {
   const n = b.node;
   const fill =
-    n.kind === 'input' ? (n.role === 'condition' ? COLORS.condition : COLORS.input) : n.kind === 'output' ? COLORS.output : n.role === 'condition' ? COLORS.condition : n.inner ? COLORS.composite : COLORS.block;
+    n.kind === 'input'
+      ? n.role === 'condition'
+        ? COLORS.condition
+        : COLORS.input
+      : n.kind === 'output'
+        ? COLORS.output
+        : n.role === 'condition'
+          ? COLORS.condition
+          : n.inner
+            ? COLORS.composite
+            : COLORS.block;
   const rx = n.kind === 'block' ? 5 : 16;
   const out = [
     `<g class="node ${n.kind}" data-id="${esc(n.id)}" data-role="${n.role}" data-title="${esc(n.title)}" data-path="${esc(n.kind === 'block' ? n.subtitle : '')}" data-shape="${esc(n.outShape)}" data-params="${n.params}"${n.residual ? ` data-residual="${esc(n.residual)}"` : ''}>`,
@@ -267,7 +286,8 @@ function drawBox(b: Box): string {
   b.lines.forEach((l, i) => {
     const ty = b.y + 17 + i * LINE_H;
     out.push(`<text x="${b.x + 10}" y="${ty}" class="${l.cls}">${esc(l.text)}</text>`);
-    if (i === 0 && n.kind === 'block') out.push(`<text x="${b.x + b.w - 8}" y="${ty}" text-anchor="end" class="sub">${esc(n.subtitle)}</text>`);
+    if (i === 0 && n.kind === 'block')
+      out.push(`<text x="${b.x + b.w - 8}" y="${ty}" text-anchor="end" class="sub">${esc(n.subtitle)}</text>`);
   });
   if (n.residual) {
     const rx2 = b.x + b.w - 16;

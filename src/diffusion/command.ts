@@ -63,27 +63,40 @@ const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'out'] as const;
  * @example await runDiffusionTrainCommand({ preset: 'cpu', recordsPerFile: 10000, steps: 1000 })
  */
 export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions): Promise<void> {
-  if (o.lrD !== undefined) throw new UserError('--lr-d is the GAN discriminator\'s learning rate; a diffusion run has one network: use --lr-g');
-  if (o.lrDecay !== undefined) throw new UserError('--lr-decay is the GAN\'s learning-rate decay; a diffusion run keeps its preset\'s warm-up and constant rate');
-  if (o.augment !== undefined) throw new UserError('--augment is the GAN discriminator\'s DiffAugment; a diffusion run has no discriminator');
-  if (o.initFrom !== undefined) throw new UserError('--init-from starts a GAN run from another GAN run; continue a diffusion run with --resume');
-  if (o.dWarmup !== undefined) throw new UserError('--d-warmup gives a new GAN discriminator a head start; a diffusion run has no discriminator');
-  if (o.classLoss !== undefined) throw new UserError('--class-loss trains the GAN discriminator as a classifier; a diffusion run has no discriminator');
+  if (o.lrD !== undefined)
+    throw new UserError("--lr-d is the GAN discriminator's learning rate; a diffusion run has one network: use --lr-g");
+  if (o.lrDecay !== undefined)
+    throw new UserError("--lr-decay is the GAN's learning-rate decay; a diffusion run keeps its preset's warm-up and constant rate");
+  if (o.augment !== undefined)
+    throw new UserError("--augment is the GAN discriminator's DiffAugment; a diffusion run has no discriminator");
+  if (o.initFrom !== undefined)
+    throw new UserError('--init-from starts a GAN run from another GAN run; continue a diffusion run with --resume');
+  if (o.dWarmup !== undefined)
+    throw new UserError('--d-warmup gives a new GAN discriminator a head start; a diffusion run has no discriminator');
+  if (o.classLoss !== undefined)
+    throw new UserError('--class-loss trains the GAN discriminator as a classifier; a diffusion run has no discriminator');
   const dataDir = resolveDataDir(o.data);
   let config: DiffusionRunConfig;
   let runDir: string;
   let resume = false;
   if (o.resume !== undefined) {
     runDir = o.resume;
-    resume = checkResumable(runDir, CHECKPOINT_FILE, [...FIXED_ON_RESUME.filter((k) => o[k] !== undefined), ...(o.given ?? []).filter((k) => k === 'preset')]);
+    resume = checkResumable(runDir, CHECKPOINT_FILE, [
+      ...FIXED_ON_RESUME.filter((k) => o[k] !== undefined),
+      ...(o.given ?? []).filter((k) => k === 'preset'),
+    ]);
     if (!isDiffusionRunDir(runDir)) throw new UserError(`${runDir} is not a diffusion run folder`);
     if (o.given?.includes('model') && o.model !== 'diffusion') throw new UserError(`${runDir} is a diffusion run; drop --model ${o.model}`);
     const saved = readRunConfig<DiffusionRunConfig>(runDir);
-    const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
+    const steps =
+      o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
     config = { ...saved, train: { ...saved.train, steps } };
   } else {
     const base = resolveDiffusionConfig(o.preset, { classes: o.classes, steps: o.steps, batchSize: o.batch, seed: o.seed, lr: o.lrG });
-    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
+    config =
+      o.epochs === undefined
+        ? base
+        : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
   }
   await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume }, () =>
@@ -133,5 +146,7 @@ export function runDiffusionSampleCommand(o: DiffusionSampleCommandOptions): voi
   mkdirSync(dirname(o.out), { recursive: true });
   writePng(o.out, makeGrid(imagesFromNchw(x.data, o.n, u.inChannels, u.imageSize, u.imageSize), { scale: o.scale }));
   const what = concepts.length === 0 ? 'unconditional' : `concepts ${o.concept}`;
-  console.error(`wrote ${o.n} samples (step ${step}, ${what}, ${sampler} ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s) to ${o.out}`);
+  console.error(
+    `wrote ${o.n} samples (step ${step}, ${what}, ${sampler} ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s) to ${o.out}`,
+  );
 }

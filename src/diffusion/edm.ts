@@ -101,6 +101,10 @@ export function edmLoss(net: PreconditionedNet, y: Tensor, labels: Int32Array, r
     }
   }
   const xIn = mul(tensor(x, y.shape), perImage(p.map((q) => q.cIn)));
-  const f = net(xIn, Float32Array.from(p, (q) => q.cNoise), labels);
+  const f = net(
+    xIn,
+    Float32Array.from(p, (q) => q.cNoise),
+    labels,
+  );
   return mseLoss(f, tensor(target, y.shape));
 }

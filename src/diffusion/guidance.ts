@@ -31,7 +31,10 @@ export const MAX_GUIDANCE_WEIGHT = 20;
  * @example parseConcepts('horse:3,bird:2', ['airplane', 'bird', 'horse']) // [{classIndex:2,weight:3},{classIndex:1,weight:2}]
  */
 export function parseConcepts(spec: string, classes: readonly string[]): Concept[] {
-  const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const out: Concept[] = [];
   for (const part of parts) {
     const [rawName = '', rawWeight, ...rest] = part.split(':');

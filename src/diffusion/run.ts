@@ -14,7 +14,13 @@ import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
 import { CHECKPOINT_FILE, createRunFolder, SAMPLES_DIR } from '../train/runFolder.js';
-import { DIFFUSION_EMA_FILE, diffusionEmaContents, diffusionTrainContents, loadDiffusionTrainState, saveDiffusionEma } from './checkpoint.js';
+import {
+  DIFFUSION_EMA_FILE,
+  diffusionEmaContents,
+  diffusionTrainContents,
+  loadDiffusionTrainState,
+  saveDiffusionEma,
+} from './checkpoint.js';
 import { saveCheckpoints } from '../nn/index.js';
 import type { DiffusionRunConfig } from './config.js';
 import { DiffusionMetricsLog } from './metrics.js';
@@ -63,7 +69,9 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   const { config, runDir } = opts;
   const t = config.train;
   if (config.unet.imageSize !== 32 || config.unet.inChannels !== 3) {
-    throw new UserError(`CIFAR-10 images are 3×32×32; this U-Net expects ${config.unet.inChannels}×${config.unet.imageSize}×${config.unet.imageSize}`);
+    throw new UserError(
+      `CIFAR-10 images are 3×32×32; this U-Net expects ${config.unet.inChannels}×${config.unet.imageSize}×${config.unet.imageSize}`,
+    );
   }
   const { loader, toClass } = runLoader(opts, t);
 
@@ -102,7 +110,15 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
     }
     if (s.step % t.logEvery === 0 || s.step === t.steps) {
       const imagesPerSecond = monitor.imagesPerSecond(s.step, t.batchSize);
-      metrics.append({ step: s.step, epoch: batch.epoch, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, imagesPerSecond, elapsedSeconds: elapsedBefore + wall() });
+      metrics.append({
+        step: s.step,
+        epoch: batch.epoch,
+        loss: m.loss,
+        gradNorm: m.gradNorm,
+        lr: m.lr,
+        imagesPerSecond,
+        elapsedSeconds: elapsedBefore + wall(),
+      });
       monitor.progress?.update({ step: s.step, epoch: batch.epoch, losses: { loss: m.loss }, imagesPerSecond });
     }
     return s.step;

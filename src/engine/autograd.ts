@@ -165,9 +165,7 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
         }
         if (gx === g) gx = viewAs(g, g.shape);
         if (!sameShape(gx.shape, x.shape)) {
-          throw new Error(
-            `backward of ${node.op}: gradient shape ${shapeStr(gx.shape)} does not match input shape ${shapeStr(x.shape)}`,
-          );
+          throw new Error(`backward of ${node.op}: gradient shape ${shapeStr(gx.shape)} does not match input shape ${shapeStr(x.shape)}`);
         }
         const prev = grads.get(x);
         grads.set(x, prev === undefined ? gx : accumulate(prev, gx));

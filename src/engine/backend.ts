@@ -42,18 +42,7 @@ export interface Conv2dGeometry {
  * Element-wise functions y = f(x). `alpha` is the negative slope of leakyRelu, the exponent of
  * powScalar, and unused by the others.
  */
-export type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'relu'
-  | 'leakyRelu'
-  | 'tanh'
-  | 'sigmoid'
-  | 'silu'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'powScalar';
+export type UnaryOp = 'neg' | 'abs' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'silu' | 'exp' | 'log' | 'sqrt' | 'powScalar';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
@@ -64,17 +53,7 @@ export interface Backend {
    * c[m×n] = op(a) · op(b)  (or c += … when `accumulate`), row-major.
    * op(a) is a[m×k], or aᵀ when transA (then a is stored k×m); likewise b[k×n] or bᵀ.
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Storage,
-    b: Storage,
-    c: Storage,
-    accumulate: boolean,
-  ): void;
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, accumulate: boolean): void;
 
   /** y[n,cOut,hOut,wOut] = conv(x[n,cIn,hIn,wIn], w[cOut,cIn,kH,kW]) + bias[cOut]. */
   conv2d(g: Conv2dGeometry, x: Storage, w: Storage, bias: Storage | null, y: Storage): void;
@@ -84,13 +63,7 @@ export interface Backend {
    */
   conv2dBackwardData(g: Conv2dGeometry, dy: Storage, w: Storage, dx: Storage): void;
   /** dw = ∂L/∂w (and dbias = Σ dy over n,h,w when given); both overwritten. */
-  conv2dBackwardWeights(
-    g: Conv2dGeometry,
-    x: Storage,
-    dy: Storage,
-    dw: Storage,
-    dbias: Storage | null,
-  ): void;
+  conv2dBackwardWeights(g: Conv2dGeometry, x: Storage, dy: Storage, dw: Storage, dbias: Storage | null): void;
 
   /**
    * Batch normalisation over x viewed as [n, c, hw] (Ioffe & Szegedy 2015).
@@ -190,26 +163,10 @@ export interface Backend {
   /** x viewed as [outer, axis, inner]: y = softmax (or log-softmax when `log`) along the axis. */
   softmax(log: boolean, x: Storage, outer: number, axis: number, inner: number, y: Storage): void;
   /** Backward of softmax/log-softmax given its output y; dx overwritten. */
-  softmaxBackward(
-    log: boolean,
-    y: Storage,
-    dy: Storage,
-    outer: number,
-    axis: number,
-    inner: number,
-    dx: Storage,
-  ): void;
+  softmaxBackward(log: boolean, y: Storage, dy: Storage, outer: number, axis: number, inner: number, dx: Storage): void;
   /**
    * Backward of reduce('max'): dx[o, a, i] = dy[o, i] at the first a where x equals the max y[o, i],
    * zero elsewhere (PyTorch's max(dim) rule); dx overwritten.
    */
-  reduceMaxBackward(
-    x: Storage,
-    y: Storage,
-    dy: Storage,
-    outer: number,
-    axis: number,
-    inner: number,
-    dx: Storage,
-  ): void;
+  reduceMaxBackward(x: Storage, y: Storage, dy: Storage, outer: number, axis: number, inner: number, dx: Storage): void;
 }

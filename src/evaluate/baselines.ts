@@ -4,10 +4,10 @@
  * images plus noise (right colours, no objects). Each is scored exactly like generated images.
  */
 import { Rng } from '../engine/index.js';
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 const S = 32;
 const PLANE = S * S;
-const IMAGE = 3 * PLANE;
 
 /** One pass of a 3×3 box blur with edge clamping, per channel. */
 function boxBlur(src: Float32Array, dst: Float32Array): void {

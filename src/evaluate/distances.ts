@@ -77,7 +77,12 @@ export interface Neighbours {
  *
  * @example const nn = kNearest(rows(genPixels, 3072), rows(trainPixels, 3072), 3);
  */
-export function kNearest(queries: Rows, base: Rows, k: number, opts: { exclude?: (i: number, j: number) => boolean; blockRows?: number; baseNorms?: Float32Array } = {}): Neighbours {
+export function kNearest(
+  queries: Rows,
+  base: Rows,
+  k: number,
+  opts: { exclude?: (i: number, j: number) => boolean; blockRows?: number; baseNorms?: Float32Array } = {},
+): Neighbours {
   if (k < 1 || k > base.n) throw new Error(`kNearest: k = ${k} but the base has ${base.n} rows`);
   const q = queries.n;
   const index = new Int32Array(q * k).fill(-1);

@@ -5,6 +5,7 @@
 import { noGrad, softmax, tensor, tidy } from '../engine/index.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import { flipBatch } from './classifier/augment.js';
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 export interface Embedding {
   /** Number of images. */
@@ -28,8 +29,6 @@ export interface EmbedOptions {
   /** Called after each batch with the number of images done. */
   readonly onProgress?: (done: number) => void;
 }
-
-const IMAGE = 3 * 32 * 32;
 
 /**
  * Features and probabilities of `images` (float NCHW in [−1, 1], n×3×32×32), in eval mode.

@@ -20,8 +20,7 @@ import { kernelInceptionDistance } from './kid.js';
 import { gaussianFit, type GaussianFit } from './linalg.js';
 import { prdc, realManifold, type Prdc, type RealManifold } from './prdc.js';
 import { conceptMass, meanProbabilities, recognise, type ClassRecognition } from './recognisability.js';
-
-const IMAGE = 3072;
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 export interface EvaluateOptions {
   /** Generated images in total, split evenly over the classes (10,000). */
@@ -155,7 +154,14 @@ function buildReference(train: TrainReference, labels: readonly number[], opts: 
   return { train, labels, classFits, classFeatures, allFit: gaussianFit(allFeatures, d), allFeatures, manifold };
 }
 
-function scoreSet(c: Candidate, emb: Embedding, ref: Reference, names: readonly string[], opts: EvaluateOptions, realP05: number | null): { scores: SetScores; nnPixel: ReturnType<typeof kNearest>; queries: Int32Array } {
+function scoreSet(
+  c: Candidate,
+  emb: Embedding,
+  ref: Reference,
+  names: readonly string[],
+  opts: EvaluateOptions,
+  realP05: number | null,
+): { scores: SetScores; nnPixel: ReturnType<typeof kNearest>; queries: Int32Array } {
   const d = emb.dim;
   const k = emb.probs.length / emb.n;
   const perClassRec: Record<string, ClassRecognition> = {};
@@ -173,7 +179,10 @@ function scoreSet(c: Candidate, emb: Embedding, ref: Reference, names: readonly 
     const feats = gatherRows(emb.features, d, idx);
     perClassReal[names[l]!] = {
       fd: frechetDistance(ref.classFits.get(l)!, gaussianFit(feats, d)),
-      kid: kernelInceptionDistance(feats, ref.classFeatures.get(l)!, d, { subsets: Math.max(5, Math.floor(opts.kidSubsets / 5)), seed: opts.seed }).kid,
+      kid: kernelInceptionDistance(feats, ref.classFeatures.get(l)!, d, {
+        subsets: Math.max(5, Math.floor(opts.kidSubsets / 5)),
+        seed: opts.seed,
+      }).kid,
     };
     perClassDiv[names[l]!] = meanPairwiseDistance(rows(gatherRows(feats, d, spread(idx.length, 1000)), d));
   }
@@ -191,7 +200,13 @@ function scoreSet(c: Candidate, emb: Embedding, ref: Reference, names: readonly 
     name: c.name,
     count: emb.n,
     recognisability: { meanProbability: probSum / emb.n, top1: hits / emb.n, perClass: perClassRec },
-    realism: { fd: frechetDistance(ref.allFit, gaussianFit(emb.features, d)), kid: kid.kid, kidStd: kid.std, perClass: perClassReal, ...pr },
+    realism: {
+      fd: frechetDistance(ref.allFit, gaussianFit(emb.features, d)),
+      kid: kid.kid,
+      kidStd: kid.std,
+      perClass: perClassReal,
+      ...pr,
+    },
     uniqueness: {
       queries: queries.length,
       pixel: summarise(pixNearest),

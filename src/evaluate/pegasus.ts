@@ -99,7 +99,11 @@ export function pegasusReference(
   const compositeFeatures = embedImages(classifier, compositePixels.data).features;
   const testFloat = toFloat32(testHorses);
   const trainNorms = squaredNorms(trainPixels);
-  const real: SetParts = { images: testFloat, emb: embedImages(classifier, testFloat, { flipTta: true }), nearTrain: nearestDistances(testFloat, trainPixels, trainNorms) };
+  const real: SetParts = {
+    images: testFloat,
+    emb: embedImages(classifier, testFloat, { flipTta: true }),
+    nearTrain: nearestDistances(testFloat, trainPixels, trainNorms),
+  };
   const realNearest = Float32Array.from(real.nearTrain).sort();
   const base: Omit<PegasusReference, 'realHorses'> = {
     classifier,
@@ -122,7 +126,15 @@ export function pegasusReference(
  * @example const s = scorePegasusSet('pegasus samples', images, ref);
  */
 export function scorePegasusSet(name: string, images: Float32Array, ref: PegasusReference): PegasusSetScores {
-  return scoreParts(name, { images, emb: embedImages(ref.classifier, images, { flipTta: true }), nearTrain: nearestDistances(images, ref.trainPixels, ref.trainNorms) }, ref);
+  return scoreParts(
+    name,
+    {
+      images,
+      emb: embedImages(ref.classifier, images, { flipTta: true }),
+      nearTrain: nearestDistances(images, ref.trainPixels, ref.trainNorms),
+    },
+    ref,
+  );
 }
 
 function scoreParts(name: string, { images, emb, nearTrain }: SetParts, ref: Omit<PegasusReference, 'realHorses'>): PegasusSetScores {
@@ -163,7 +175,20 @@ function scoreParts(name: string, { images, emb, nearTrain }: SetParts, ref: Omi
 
 /** The scores as an aligned text table. */
 export function formatPegasusScores(sets: readonly PegasusSetScores[], realP05: number): string {
-  const head = ['set', 'n', 'winged', 'p(wing)', 'p(horse)', 'top1 horse', 'FD comp', 'FD horses', 'NN train', 'NN comp', `< p05 (${realP05.toFixed(1)})`, 'diversity'];
+  const head = [
+    'set',
+    'n',
+    'winged',
+    'p(wing)',
+    'p(horse)',
+    'top1 horse',
+    'FD comp',
+    'FD horses',
+    'NN train',
+    'NN comp',
+    `< p05 (${realP05.toFixed(1)})`,
+    'diversity',
+  ];
   const lines = sets.map((s) => [
     s.name,
     String(s.count),
@@ -187,7 +212,13 @@ export function formatPegasusScores(sets: readonly PegasusSetScores[], realP05: 
  * A sheet of `count` images, each beside its nearest training image and its nearest composite
  * (pixel space, distances above them): a copy of either would be plain to see.
  */
-export function pegasusNearestSheet(images: Float32Array, ref: PegasusReference, trainImages: Uint8Array, composites: Uint8Array, count = 8): Image {
+export function pegasusNearestSheet(
+  images: Float32Array,
+  ref: PegasusReference,
+  trainImages: Uint8Array,
+  composites: Uint8Array,
+  count = 8,
+): Image {
   const n = Math.min(count, images.length / IMAGE_BYTES);
   const q = images.subarray(0, n * IMAGE_BYTES);
   const nt = kNearest(rows(q, IMAGE_BYTES), ref.trainPixels, 1, { baseNorms: ref.trainNorms });
@@ -195,7 +226,9 @@ export function pegasusNearestSheet(images: Float32Array, ref: PegasusReference,
   const cells: Image[] = [];
   const labels: string[] = [];
   const tile = (src: Uint8Array | Float32Array, i: number): Image =>
-    src instanceof Uint8Array ? imageFromChw(src.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 3, 32, 32) : imageFromChw(src.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 3, 32, 32);
+    src instanceof Uint8Array
+      ? imageFromChw(src.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 3, 32, 32)
+      : imageFromChw(src.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 3, 32, 32);
   for (let i = 0; i < n; i++) {
     cells.push(tile(images, i), tile(trainImages, nt.index[i]!), tile(composites, nc.index[i]!));
     labels.push('sample', `t ${nt.distance[i]!.toFixed(1)}`, `c ${nc.distance[i]!.toFixed(1)}`);

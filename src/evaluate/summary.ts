@@ -39,7 +39,15 @@ export function formatSummary(r: EvaluationReport): string {
       (s) => {
         const pc = Object.values(s.realism.perClass);
         const meanFd = pc.reduce((a, b) => a + b.fd, 0) / Math.max(1, pc.length);
-        return [f(s.realism.fd, 2), f(s.realism.kid, 4), f(meanFd, 2), f(s.realism.precision), f(s.realism.recall), f(s.realism.density), f(s.realism.coverage)];
+        return [
+          f(s.realism.fd, 2),
+          f(s.realism.kid, 4),
+          f(meanFd, 2),
+          f(s.realism.precision),
+          f(s.realism.recall),
+          f(s.realism.density),
+          f(s.realism.coverage),
+        ];
       },
       r.sets,
     ),
@@ -76,10 +84,18 @@ export function formatSummary(r: EvaluationReport): string {
     const c = r.concept;
     out.push('');
     out.push(`CONCEPT ${c.spec} (${c.count} images)`);
-    out.push(`  probability mass: ${Object.entries(c.massPerComponent).map(([k, v]) => `${k} ${f(v)}`).join(', ')}; all components ${f(c.massTotal)}`);
-    const top = Object.entries(c.meanProbs).sort((a, b) => b[1] - a[1]).slice(0, 4);
+    out.push(
+      `  probability mass: ${Object.entries(c.massPerComponent)
+        .map(([k, v]) => `${k} ${f(v)}`)
+        .join(', ')}; all components ${f(c.massTotal)}`,
+    );
+    const top = Object.entries(c.meanProbs)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4);
     out.push(`  most probable classes: ${top.map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
-    out.push(`  FD to the component classes ${f(c.fdToComponents, 2)}; pixel NN median ${f(c.nearestTrainPixel.median, 2)}; mean pairwise ${f(c.meanPairwise, 2)}`);
+    out.push(
+      `  FD to the component classes ${f(c.fdToComponents, 2)}; pixel NN median ${f(c.nearestTrainPixel.median, 2)}; mean pairwise ${f(c.meanPairwise, 2)}`,
+    );
   }
   return out.join('\n');
 }

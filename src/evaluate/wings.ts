@@ -69,9 +69,16 @@ function pick(images: Uint8Array, indices: readonly number[], repeats = 1): Uint
  * The detector's training and held-out sets from test-split composites and the test split's horses.
  * @example const { train, heldOut } = wingSets(loadPegasi('runs/pegasi-test'), dataDir, 1);
  */
-export function wingSets(pegasi: PegasiSet, dataDir: string, seed: number, recordsPerFile?: number): { train: Cifar10Set; heldOut: Cifar10Set } {
+export function wingSets(
+  pegasi: PegasiSet,
+  dataDir: string,
+  seed: number,
+  recordsPerFile?: number,
+): { train: Cifar10Set; heldOut: Cifar10Set } {
   if (pegasi.manifest.split !== 'test') {
-    throw new UserError(`the wing detector learns from test-split composites only (this folder is made from ${pegasi.manifest.split}); make one with pegasus data pegasi --split test`);
+    throw new UserError(
+      `the wing detector learns from test-split composites only (this folder is made from ${pegasi.manifest.split}); make one with pegasus data pegasi --split test`,
+    );
   }
   const horses = loadCifar10({ dir: dataDir, split: 'test', classes: ['horse'], ...(recordsPerFile !== undefined && { recordsPerFile }) });
   const usable = [...pegasi.manifest.horses];
@@ -88,7 +95,14 @@ export function wingSets(pegasi: PegasiSet, dataDir: string, seed: number, recor
   const train = gather([
     { images: pick(pegasi.images, composites(false)), label: 1 },
     { images: pick(horses.images, raw(false), RAW_REPEATS), label: 0 },
-    { images: pick(horses.images, others.filter((i) => !heldOthersSet.has(i)), 2), label: 0 },
+    {
+      images: pick(
+        horses.images,
+        others.filter((i) => !heldOthersSet.has(i)),
+        2,
+      ),
+      label: 0,
+    },
   ]);
   const heldOut = gather([
     { images: pick(pegasi.images, composites(true)), label: 1 },

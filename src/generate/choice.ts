@@ -41,7 +41,12 @@ export interface RecordedChoice {
   /** Training images the search compared with (a different data copy changes the neighbours). */
   readonly trainImages: number;
   readonly thresholds: UniquenessThresholds;
-  readonly search: { readonly candidates: number; readonly counts: Record<string, number>; readonly seconds: number; readonly config: unknown };
+  readonly search: {
+    readonly candidates: number;
+    readonly counts: Record<string, number>;
+    readonly seconds: number;
+    readonly config: unknown;
+  };
   /** The batch, best first: images[0] is the Pegasus. */
   readonly images: readonly ChosenImage[];
   /**
@@ -62,7 +67,8 @@ export function fingerprint(path: string, step: number, classes: readonly string
 
 /** Reads a recorded choice; a missing file says how to make one. */
 export function readChoice(path: string): RecordedChoice {
-  if (!existsSync(path)) throw new UserError(`no recorded choice at ${path}: run \`pegasus generate --search\` to search for a Pegasus and record it`);
+  if (!existsSync(path))
+    throw new UserError(`no recorded choice at ${path}: run \`pegasus generate --search\` to search for a Pegasus and record it`);
   let c: RecordedChoice;
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as RecordedChoice;
@@ -102,6 +108,9 @@ export function recordedScoreConfig(c: RecordedChoice): ScoreConfig {
   const score = (c.search.config as { score?: Partial<ScoreConfig> } | null)?.score ?? {};
   const share = score.bodyShare;
   const parts = score.parts;
-  const judge = parts !== null && typeof parts === 'object' && parts.area > 0 && parts.contrast > 0 ? { area: parts.area, contrast: parts.contrast, horseArea: parts.horseArea ?? 0 } : null;
+  const judge =
+    parts !== null && typeof parts === 'object' && parts.area > 0 && parts.contrast > 0
+      ? { area: parts.area, contrast: parts.contrast, horseArea: parts.horseArea ?? 0 }
+      : null;
   return { ...defaultScoreConfig, ...score, bodyShare: typeof share === 'number' && share > 0 && share < 1 ? share : 0.5, parts: judge };
 }

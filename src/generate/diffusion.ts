@@ -8,11 +8,14 @@
 import type { LoadedDiffusionModel } from '../diffusion/checkpoint.js';
 import { sampleDiffusion } from '../diffusion/sample.js';
 import { toIndexWeights, type DiffusionRecipe } from './recipe.js';
-
-const IMAGE = 3 * 32 * 32;
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 /** Images of `recipes` as float NCHW [n, 3, 32, 32] in [−1, 1]; each depends only on its own recipe. */
-export function drawDiffusion(m: LoadedDiffusionModel, recipes: readonly DiffusionRecipe[], onImages?: (done: number) => void): Float32Array {
+export function drawDiffusion(
+  m: LoadedDiffusionModel,
+  recipes: readonly DiffusionRecipe[],
+  onImages?: (done: number) => void,
+): Float32Array {
   const classes = m.config.train.classes;
   const out = new Float32Array(recipes.length * IMAGE);
   const groups = new Map<string, number[]>();
@@ -25,7 +28,12 @@ export function drawDiffusion(m: LoadedDiffusionModel, recipes: readonly Diffusi
     const first = recipes[idx[0]!]!;
     const w = toIndexWeights(first.concept, classes);
     const concepts = [...w].flatMap((weight, classIndex) => (weight !== 0 ? [{ classIndex, weight }] : []));
-    const x = sampleDiffusion(m.net, m.config.edm, { concepts, seeds: idx.map((i) => recipes[i]!.seed), steps: first.steps, sampler: 'heun' });
+    const x = sampleDiffusion(m.net, m.config.edm, {
+      concepts,
+      seeds: idx.map((i) => recipes[i]!.seed),
+      steps: first.steps,
+      sampler: 'heun',
+    });
     idx.forEach((i, j) => out.set(x.data.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
     x.dispose();
     done += idx.length;

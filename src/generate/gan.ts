@@ -9,15 +9,17 @@ import { UserError } from '../errors.js';
 import { Generator, type LayerCondition } from '../models/cgan/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
 import { layerClassWeights, regionClassWeights, type GanRecipe, type LatentWalk, type Region } from './recipe.js';
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 /** Rows of every generator pass (see drawGan); also bounds memory when thousands of candidates are drawn. */
 const BATCH = 16;
-const IMAGE = 3 * 32 * 32;
 
 /** The conditional generator of a loaded checkpoint (generate composes classes, so it must be one). */
 export function conditionalGenerator(g: LoadedGenerator): Generator {
   if (!(g.generator instanceof Generator)) {
-    throw new UserError(`this ${g.config.model} generator is unconditional; pegasus generate needs a class-conditional GAN (pegasus train --model cgan)`);
+    throw new UserError(
+      `this ${g.config.model} generator is unconditional; pegasus generate needs a class-conditional GAN (pegasus train --model cgan)`,
+    );
   }
   return g.generator;
 }

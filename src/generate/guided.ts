@@ -30,13 +30,31 @@
  */
 import { CLASS_NAMES } from '../data/index.js';
 import { reflectIndex } from '../image/index.js';
-import { concat, exp, log, logSoftmax, matmul, mul, noGrad, reshape, softmax, sum, tensor, tidy, transpose, add, Rng, type Tensor } from '../engine/index.js';
+import {
+  concat,
+  exp,
+  log,
+  logSoftmax,
+  matmul,
+  mul,
+  noGrad,
+  reshape,
+  softmax,
+  sum,
+  tensor,
+  tidy,
+  transpose,
+  add,
+  Rng,
+  type Tensor,
+} from '../engine/index.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import { Adam } from '../nn/index.js';
 import type { LoadedGenerator } from '../sample/sampler.js';
 import { batchWeights, conditionalGenerator, drawGan, latentOf, layerConditions } from './gan.js';
 import { decodeLatent, type GanRecipe, type Guidance } from './recipe.js';
 import type { LayerCondition } from '../models/cgan/index.js';
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 /**
  * Rows optimised together. NOTE: 1, so that a row's computation never depends on its batch. The
@@ -48,7 +66,6 @@ import type { LayerCondition } from '../models/cgan/index.js';
  */
 const ROWS = 1;
 const S = 32;
-const IMAGE = 3 * S * S;
 /** Salt of each row's transformation stream, so it differs from the stream of its z₀. */
 const SALT = 0x6a1ded;
 /** Logit of a class absent from the starting mixture: its weight stays ≈ e⁻³⁰ of the others. */
@@ -84,12 +101,28 @@ function logPegasus(logits: Tensor, body: Tensor, wings: Tensor, bodyShare: numb
  * J of each image without transformations (images float NCHW in [−1, 1]): what guidance raises.
  * @example pegasusObjective(net, drawGan(g, recipes), ['horse'], ['bird', 'airplane'])
  */
-export function pegasusObjective(net: ResNet9, images: Float32Array, body: readonly string[], wings: readonly string[], bodyShare = 0.5): Float32Array {
+export function pegasusObjective(
+  net: ResNet9,
+  images: Float32Array,
+  body: readonly string[],
+  wings: readonly string[],
+  bodyShare = 0.5,
+): Float32Array {
   const n = images.length / IMAGE;
   const k = net.config.numClasses;
-  return tidy(() => noGrad(() => Float32Array.from(logPegasus(net.logits(tensor(images, [n, 3, S, S])), indicator(classifierIndices(body), k), indicator(classifierIndices(wings), k), bodyShare).data)));
+  return tidy(() =>
+    noGrad(() =>
+      Float32Array.from(
+        logPegasus(
+          net.logits(tensor(images, [n, 3, S, S])),
+          indicator(classifierIndices(body), k),
+          indicator(classifierIndices(wings), k),
+          bodyShare,
+        ).data,
+      ),
+    ),
+  );
 }
-
 
 /**
  * The 0/1 matrix M with (X·M)[:, j] = X[:, src(j)]: a gather along the last axis as a matmul, so
@@ -142,12 +175,24 @@ function projectToSphere(z: Float32Array, d: number, radius: Float64Array): void
  *
  * @example const [after10, after40] = guideBatch(g, net, parents, guide, [10, 40]);
  */
-export function guideBatch(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): Float32Array[] {
+export function guideBatch(
+  gl: LoadedGenerator,
+  net: ResNet9,
+  part: readonly GanRecipe[],
+  g: Guidance,
+  snapshots: readonly number[],
+): Float32Array[] {
   return guideWithLatents(gl, net, part, g, snapshots).images;
 }
 
 /** guideBatch, plus z after each number of steps in `snapshots` (one Float32Array [n, zDim] each). */
-export function guideWithLatents(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): { images: Float32Array[]; latents: Float32Array[] } {
+export function guideWithLatents(
+  gl: LoadedGenerator,
+  net: ResNet9,
+  part: readonly GanRecipe[],
+  g: Guidance,
+  snapshots: readonly number[],
+): { images: Float32Array[]; latents: Float32Array[] } {
   const zDim = conditionalGenerator(gl).config.generator.zDim;
   const images = snapshots.map(() => new Float32Array(part.length * IMAGE));
   const latents = snapshots.map(() => new Float32Array(part.length * zDim));
@@ -159,24 +204,37 @@ export function guideWithLatents(gl: LoadedGenerator, net: ResNet9, part: readon
   return { images, latents };
 }
 
-/** One optimisation over the rows `part` (see guideBatch). */
-function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[], g: Guidance, snapshots: readonly number[]): { images: Float32Array[]; latents: Float32Array[] } {
-  const gen = conditionalGenerator(gl);
-  if (gen.training || net.training) throw new Error('guided: the generator and the classifier must be in eval mode (rows would interact through batch norm)');
-  const classes = gl.config.train.classes;
-  const zDim = gen.config.generator.zDim;
-  const layers = gen.numConditionalLayers;
-  const k = classes.length;
-  const n = part.length;
-  const z0 = new Float32Array(n * zDim);
-  const radius = new Float64Array(n);
-  const bw = batchWeights(part, classes, layers, gen.config.imageSize);
-  const w0 = bw.outside;
+/** The recipes' starting latents [n, zDim] and their norms (the sphere each walk stays on). */
+function startingLatents(part: readonly GanRecipe[], zDim: number): { z0: Float32Array; radius: Float64Array } {
+  const z0 = new Float32Array(part.length * zDim);
+  const radius = new Float64Array(part.length);
   part.forEach((r, i) => {
     const zi = latentOf(r.seed, zDim, r.walk, r.truncation);
     z0.set(zi, i * zDim);
     radius[i] = Math.sqrt(zi.reduce((a, v) => a + v * v, 0));
   });
+  return { z0, radius };
+}
+
+/** One optimisation over the rows `part` (see guideBatch). */
+function optimise(
+  gl: LoadedGenerator,
+  net: ResNet9,
+  part: readonly GanRecipe[],
+  g: Guidance,
+  snapshots: readonly number[],
+): { images: Float32Array[]; latents: Float32Array[] } {
+  const gen = conditionalGenerator(gl);
+  if (gen.training || net.training)
+    throw new Error('guided: the generator and the classifier must be in eval mode (rows would interact through batch norm)');
+  const classes = gl.config.train.classes;
+  const zDim = gen.config.generator.zDim;
+  const layers = gen.numConditionalLayers;
+  const k = classes.length;
+  const n = part.length;
+  const { z0, radius } = startingLatents(part, zDim);
+  const bw = batchWeights(part, classes, layers, gen.config.imageSize);
+  const w0 = bw.outside;
   const rngs = part.map((r) => new Rng((r.seed ^ SALT) >>> 0));
   const kc = net.config.numClasses;
   const body = indicator(classifierIndices(g.body), kc);
@@ -185,8 +243,22 @@ function optimise(gl: LoadedGenerator, net: ResNet9, part: readonly GanRecipe[],
   for (const p of frozen) p.requiresGrad = false;
   const z = tensor(z0, [n, zDim], { requiresGrad: true });
   // mixture logits a_l with w_l = s_l·softmax(a_l): s_l keeps an amplified mixture's total weight
-  const scale = w0.map((lw) => tensor(Float32Array.from({ length: n }, (_, i) => lw.subarray(i * k, (i + 1) * k).reduce((a, v) => a + v, 0)), [n, 1]));
-  const logits = g.mixLr > 0 ? w0.map((lw) => tensor(lw.map((v) => (v > 0 ? Math.log(v) : ABSENT)), [n, k], { requiresGrad: true })) : [];
+  const scale = w0.map((lw) =>
+    tensor(
+      Float32Array.from({ length: n }, (_, i) => lw.subarray(i * k, (i + 1) * k).reduce((a, v) => a + v, 0)),
+      [n, 1],
+    ),
+  );
+  const logits =
+    g.mixLr > 0
+      ? w0.map((lw) =>
+          tensor(
+            lw.map((v) => (v > 0 ? Math.log(v) : ABSENT)),
+            [n, k],
+            { requiresGrad: true },
+          ),
+        )
+      : [];
   const optZ = new Adam([z], { lr: g.lr });
   const optA = logits.length > 0 ? new Adam(logits, { lr: g.mixLr }) : null;
   // NOTE: the mixture inside a region (region-mix) stays as recorded; mixLr moves the outside one
@@ -242,7 +314,10 @@ function drawRecordedLatents(gl: LoadedGenerator, recipes: readonly GanRecipe[])
   recipes.forEach((r, i) => {
     const z = tensor(decodeLatent(r.latent!, zDim), [1, zDim]);
     const w = batchWeights([r], classes, layers, gen.config.imageSize);
-    out.set(drawRows(gen, z, () => layerConditions(gen, w)), i * IMAGE);
+    out.set(
+      drawRows(gen, z, () => layerConditions(gen, w)),
+      i * IMAGE,
+    );
     z.dispose();
   });
   return out;
@@ -252,7 +327,12 @@ function drawRecordedLatents(gl: LoadedGenerator, recipes: readonly GanRecipe[])
  * Images of guided recipes (float NCHW [n, 3, 32, 32]), in order, grouped by settings.
  * @example drawGuided(g, net, [{ strategy: 'guided', seed: 7, weights: { horse: 0.7, bird: 0.3 }, guide }])
  */
-export function drawGuided(g: LoadedGenerator, net: ResNet9, recipes: readonly GanRecipe[], onBatch?: (done: number) => void): Float32Array {
+export function drawGuided(
+  g: LoadedGenerator,
+  net: ResNet9,
+  recipes: readonly GanRecipe[],
+  onBatch?: (done: number) => void,
+): Float32Array {
   const out = new Float32Array(recipes.length * IMAGE);
   const groups = new Map<string, number[]>();
   recipes.forEach((r, i) => {
@@ -265,7 +345,13 @@ export function drawGuided(g: LoadedGenerator, net: ResNet9, recipes: readonly G
     for (let s = 0; s < idx.length; s += ROWS) {
       const rows = idx.slice(s, s + ROWS);
       const guide = recipes[rows[0]!]!.guide!;
-      const [images] = guideBatch(g, net, rows.map((i) => recipes[i]!), guide, [guide.steps]);
+      const [images] = guideBatch(
+        g,
+        net,
+        rows.map((i) => recipes[i]!),
+        guide,
+        [guide.steps],
+      );
       rows.forEach((i, j) => out.set(images!.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
       onBatch?.((done += rows.length));
     }
@@ -290,9 +376,32 @@ export function drawGanRecipes(g: LoadedGenerator, net: ResNet9, recipes: readon
   const stored = recipes.flatMap((r, i) => (r.guide !== undefined && !needsOptimisation(r) ? [i] : []));
   const guided = recipes.flatMap((r, i) => (needsOptimisation(r) ? [i] : []));
   const plain = recipes.flatMap((r, i) => (r.guide === undefined ? [i] : []));
-  const put = (idx: number[], images: Float32Array) => idx.forEach((i, j) => out.set(images.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
-  if (plain.length > 0) put(plain, drawGan(g, plain.map((i) => recipes[i]!)));
-  if (guided.length > 0) put(guided, drawGuided(g, net, guided.map((i) => recipes[i]!)));
-  if (stored.length > 0) put(stored, drawRecordedLatents(g, stored.map((i) => recipes[i]!)));
+  const put = (idx: number[], images: Float32Array) =>
+    idx.forEach((i, j) => out.set(images.subarray(j * IMAGE, (j + 1) * IMAGE), i * IMAGE));
+  if (plain.length > 0)
+    put(
+      plain,
+      drawGan(
+        g,
+        plain.map((i) => recipes[i]!),
+      ),
+    );
+  if (guided.length > 0)
+    put(
+      guided,
+      drawGuided(
+        g,
+        net,
+        guided.map((i) => recipes[i]!),
+      ),
+    );
+  if (stored.length > 0)
+    put(
+      stored,
+      drawRecordedLatents(
+        g,
+        stored.map((i) => recipes[i]!),
+      ),
+    );
   return out;
 }

@@ -44,20 +44,31 @@ export interface ModelImage {
 /** Throws unless the generator has the pegasus class. */
 export function assertPegasusClass(g: LoadedGenerator, path: string): void {
   if (!g.config.train.classes.includes(PEGASUS_CLASS)) {
-    throw new UserError(`${path} has no pegasus class (it knows ${g.config.train.classes.join(', ')}); train one with pegasus train --classes …,pegasus --pegasi DIR, or draw composed images with --composed`);
+    throw new UserError(
+      `${path} has no pegasus class (it knows ${g.config.train.classes.join(', ')}); train one with pegasus train --classes …,pegasus --pegasi DIR, or draw composed images with --composed`,
+    );
   }
 }
 
 /** Images of the pegasus class, one per seed. */
 export function drawPegasusClass(g: LoadedGenerator, seeds: readonly number[]): Float32Array {
-  return drawGan(g, seeds.map((seed) => ({ strategy: 'mix', seed, weights: { [PEGASUS_CLASS]: 1 } })));
+  return drawGan(
+    g,
+    seeds.map((seed) => ({ strategy: 'mix', seed, weights: { [PEGASUS_CLASS]: 1 } })),
+  );
 }
 
 /**
  * Scores images (float NCHW) by the wing detector and the classifier (see the file comment).
  * @example const s = scoreModelImages(classifier, detector, images, seeds);
  */
-export function scoreModelImages(classifier: ResNet9, detector: ResNet9, images: Float32Array, seeds: readonly number[], horseLabel: number): ModelImage[] {
+export function scoreModelImages(
+  classifier: ResNet9,
+  detector: ResNet9,
+  images: Float32Array,
+  seeds: readonly number[],
+  horseLabel: number,
+): ModelImage[] {
   const pW = wingProbabilities(detector, images);
   const { probs } = embedImages(classifier, images, { flipTta: true });
   const k = classifier.config.numClasses;
@@ -80,7 +91,13 @@ export function scoreModelImages(classifier: ResNet9, detector: ResNet9, images:
  * The uncurated batch and the candidates ranked by score (best first).
  * @example const { batch, ranked } = modelPegasus(g, classifier, detector, defaultModelGenerateConfig, 7);
  */
-export function modelPegasus(g: LoadedGenerator, classifier: ResNet9, detector: ResNet9, c: ModelGenerateConfig, horseLabel: number): { batch: ModelImage[]; ranked: ModelImage[] } {
+export function modelPegasus(
+  g: LoadedGenerator,
+  classifier: ResNet9,
+  detector: ResNet9,
+  c: ModelGenerateConfig,
+  horseLabel: number,
+): { batch: ModelImage[]; ranked: ModelImage[] } {
   const seeds = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
   const batchSeeds = seeds(c.batchSeed, c.batchSize);
   const candidateSeeds = seeds(c.candidateSeed, c.candidates);

@@ -23,7 +23,14 @@ import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { loadGenerator } from '../sample/sampler.js';
 import { fingerprint, readChoice, recordedScoreConfig } from './choice.js';
 import { draw } from './command.js';
-import { assertPegasusClass, defaultModelGenerateConfig, modelPegasus, scoreModelImages, type ModelGenerateConfig, type ModelImage } from './model.js';
+import {
+  assertPegasusClass,
+  defaultModelGenerateConfig,
+  modelPegasus,
+  scoreModelImages,
+  type ModelGenerateConfig,
+  type ModelImage,
+} from './model.js';
 import { assertGenerateOut, batchFileName } from './outputs.js';
 import { isDiffusion } from './recipe.js';
 
@@ -69,12 +76,72 @@ function composedRow(o: ModelGenerateOptions, classifier: ResNet9, detector: Res
   const best = (choice.strategyBest ?? []).filter((c) => !isDiffusion(c.recipe) || existsSync(o.denoiser));
   if (best.length === 0) return [];
   const diffusion = best.some((c) => isDiffusion(c.recipe)) ? loadDiffusionModel(o.denoiser) : null;
-  const { images } = draw(g, classifier, diffusion, best.map((c) => c.recipe), o.choice, recordedScoreConfig(choice));
-  const scored = scoreModelImages(classifier, detector, images, best.map((c) => c.recipe.seed), horseLabel);
+  const { images } = draw(
+    g,
+    classifier,
+    diffusion,
+    best.map((c) => c.recipe),
+    o.choice,
+    recordedScoreConfig(choice),
+  );
+  const scored = scoreModelImages(
+    classifier,
+    detector,
+    images,
+    best.map((c) => c.recipe.seed),
+    horseLabel,
+  );
   return scored.map((image, i) => ({ label: best[i]!.recipe.strategy, image }));
 }
 
 const tile = (m: ModelImage): Image => imageFromChw(m.pixels, 3, 32, 32);
+
+/** The nearest training image (in pixels) of each image. */
+function nearestTrainImages(images: readonly ModelImage[], trainImages: Uint8Array): { index: Int32Array; distance: Float32Array } {
+  const q = new Float32Array(images.length * IMAGE);
+  images.forEach((m, i) => q.set(m.pixels, i * IMAGE));
+  const trainPixels = rows(toFloat32(trainImages), IMAGE);
+  return kNearest(rows(q, IMAGE), trainPixels, 1, { baseNorms: squaredNorms(trainPixels) });
+}
+
+/** pegasus.png, pegasus-x8.png, batch/NN.png, batch64.png and neighbours.png (each shown image beside its nearest training image). */
+function writeModelImages(
+  dir: string,
+  o: {
+    readonly best: ModelImage;
+    readonly batch: readonly ModelImage[];
+    readonly shown: readonly ModelImage[];
+    readonly nn: { readonly index: ArrayLike<number>; readonly distance: ArrayLike<number> };
+    readonly trainImages: Uint8Array;
+  },
+): void {
+  writePng(join(dir, 'pegasus.png'), tile(o.best));
+  writePng(join(dir, 'pegasus-x8.png'), upscale(tile(o.best), 8));
+  o.batch.forEach((m, i) => writePng(join(dir, batchFileName(i)), tile(m)));
+  writePng(join(dir, 'batch64.png'), makeGrid(o.batch.map(tile), { cols: 8, scale: 2 }));
+  const cells: Image[] = [];
+  const labels: string[] = [];
+  o.shown.forEach((m, i) => {
+    const j = o.nn.index[i]!;
+    cells.push(tile(m), imageFromChw(o.trainImages.subarray(j * IMAGE, (j + 1) * IMAGE), 3, 32, 32));
+    labels.push(i === 0 ? 'best' : String(i - 1).padStart(2, '0'), `px ${o.nn.distance[i]!.toFixed(1)}`);
+  });
+  writePng(join(dir, 'neighbours.png'), makeGrid(cells, { cols: 10, scale: 2, padding: 3, cellLabels: labels }));
+}
+
+/** strategies.png: the model's best 8 above the composed strategies' recorded bests, each with its score. */
+function writeStrategySheet(path: string, modelRow: readonly Tile[], composed: readonly Tile[]): void {
+  const tiles = [...modelRow, ...composed];
+  const cols = Math.max(modelRow.length, composed.length);
+  const cellLabels = tiles.map((t) => `${t.label} ${t.image.score.toFixed(1)}`);
+  writePng(
+    path,
+    makeGrid(
+      tiles.map((t) => tile(t.image)),
+      { cols, scale: 4, padding: 4, cellLabels },
+    ),
+  );
+}
 
 /**
  * Runs `pegasus generate` with the pegasus-class generator.
@@ -90,7 +157,10 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
   assertPegasusClass(g, o.checkpoint);
   const { net: classifier } = loadClassifier(o.classifier);
   const { net: detector } = loadClassifier(o.detector);
-  if (classifier.config.numClasses !== 10) throw new UserError(`--classifier ${o.classifier} has ${classifier.config.numClasses} classes; generate needs the CIFAR-10 (10-class) classifier`);
+  if (classifier.config.numClasses !== 10)
+    throw new UserError(
+      `--classifier ${o.classifier} has ${classifier.config.numClasses} classes; generate needs the CIFAR-10 (10-class) classifier`,
+    );
   const dataDir = resolveDataDir(o.data);
   const train = loadCifar10({ dir: dataDir, split: 'train', recordsPerFile: o.recordsPerFile });
   const horseLabel = CLASS_NAMES.indexOf('horse');
@@ -104,11 +174,8 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
   const best = ranked[0]!;
   log('nearest training images');
   const shown = [best, ...batch];
-  const q = new Float32Array(shown.length * IMAGE);
-  shown.forEach((m, i) => q.set(m.pixels, i * IMAGE));
-  const trainPixels = rows(toFloat32(train.images), IMAGE);
-  const nn = kNearest(rows(q, IMAGE), trainPixels, 1, { baseNorms: squaredNorms(trainPixels) });
-  log('the composed strategies\' best images, for strategies.png');
+  const nn = nearestTrainImages(shown, train.images);
+  log("the composed strategies' best images, for strategies.png");
   const composed = composedRow(o, classifier, detector, horseLabel);
   const modelRow: Tile[] = ranked.slice(0, 8).map((image, i) => ({ label: i === 0 ? 'model best' : 'model', image }));
   const entry = (m: ModelImage, file: string, i: number) => ({
@@ -120,42 +187,41 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
     score: m.score,
     nearestTrain: { index: nn.index[i]!, distance: nn.distance[i]! },
   });
+  const tiles = [...modelRow, ...composed];
+  const json = {
+    mode: 'model',
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    generator: fingerprint(o.checkpoint, g.step, g.config.train.classes),
+    classifier: o.classifier,
+    detector: o.detector,
+    config: c,
+    score: 'logit p(winged) (wing detector) + log p(horse) (classifier), both averaged over the image and its mirror',
+    best: entry(best, 'pegasus.png', 0),
+    batch: batch.map((m, i) => entry(m, batchFileName(i), i + 1)),
+    strategies: tiles.map((t) => ({
+      strategy: t.label,
+      seed: t.image.seed,
+      pWinged: t.image.pWinged,
+      pHorse: t.image.pHorse,
+      score: t.image.score,
+    })),
+    summary: {
+      batchWinged: batch.filter((m) => m.pWinged > 0.5).length / batch.length,
+      batchMeanPHorse: batch.reduce((a, m) => a + m.pHorse, 0) / batch.length,
+    },
+  };
   writeFolderAtomic(o.out, (dir) => {
-    writePng(join(dir, 'pegasus.png'), tile(best));
-    writePng(join(dir, 'pegasus-x8.png'), upscale(tile(best), 8));
-    batch.forEach((m, i) => writePng(join(dir, batchFileName(i)), tile(m)));
-    writePng(join(dir, 'batch64.png'), makeGrid(batch.map(tile), { cols: 8, scale: 2 }));
-    const cells: Image[] = [];
-    const labels: string[] = [];
-    shown.forEach((m, i) => {
-      cells.push(tile(m), imageFromChw(train.images.subarray(nn.index[i]! * IMAGE, (nn.index[i]! + 1) * IMAGE), 3, 32, 32));
-      labels.push(i === 0 ? 'best' : String(i - 1).padStart(2, '0'), `px ${nn.distance[i]!.toFixed(1)}`);
-    });
-    writePng(join(dir, 'neighbours.png'), makeGrid(cells, { cols: 10, scale: 2, padding: 3, cellLabels: labels }));
-    const tiles = [...modelRow, ...composed];
-    writePng(
-      join(dir, 'strategies.png'),
-      makeGrid(tiles.map((t) => tile(t.image)), { cols: Math.max(modelRow.length, composed.length), scale: 4, padding: 4, cellLabels: tiles.map((t) => `${t.label} ${t.image.score.toFixed(1)}`) }),
-    );
-    const json = {
-      mode: 'model',
-      seconds: Math.round((performance.now() - t0) / 100) / 10,
-      generator: fingerprint(o.checkpoint, g.step, g.config.train.classes),
-      classifier: o.classifier,
-      detector: o.detector,
-      config: c,
-      score: 'logit p(winged) (wing detector) + log p(horse) (classifier), both averaged over the image and its mirror',
-      best: entry(best, 'pegasus.png', 0),
-      batch: batch.map((m, i) => entry(m, batchFileName(i), i + 1)),
-      strategies: tiles.map((t) => ({ strategy: t.label, seed: t.image.seed, pWinged: t.image.pWinged, pHorse: t.image.pHorse, score: t.image.score })),
-      summary: {
-        batchWinged: batch.filter((m) => m.pWinged > 0.5).length / batch.length,
-        batchMeanPHorse: batch.reduce((a, m) => a + m.pHorse, 0) / batch.length,
-      },
-    };
+    writeModelImages(dir, { best, batch, shown, nn, trainImages: train.images });
+    writeStrategySheet(join(dir, 'strategies.png'), modelRow, composed);
     writeFileSync(join(dir, 'pegasus.json'), JSON.stringify(json, null, 1) + '\n');
   });
-  console.log(`best: seed ${best.seed}, p(winged) ${best.pWinged.toFixed(3)}, p(horse) ${best.pHorse.toFixed(3)}, score ${best.score.toFixed(2)} (best of ${c.candidates})`);
-  console.log(`batch: ${batch.filter((m) => m.pWinged > 0.5).length} of ${batch.length} random samples called winged by the detector, mean p(horse) ${(batch.reduce((a, m) => a + m.pHorse, 0) / batch.length).toFixed(3)}`);
-  console.log(`wrote pegasus.png, pegasus-x8.png, batch/00-${String(batch.length - 1).padStart(2, '0')}.png, batch64.png, neighbours.png, strategies.png, pegasus.json to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `best: seed ${best.seed}, p(winged) ${best.pWinged.toFixed(3)}, p(horse) ${best.pHorse.toFixed(3)}, score ${best.score.toFixed(2)} (best of ${c.candidates})`,
+  );
+  console.log(
+    `batch: ${batch.filter((m) => m.pWinged > 0.5).length} of ${batch.length} random samples called winged by the detector, mean p(horse) ${(batch.reduce((a, m) => a + m.pHorse, 0) / batch.length).toFixed(3)}`,
+  );
+  console.log(
+    `wrote pegasus.png, pegasus-x8.png, batch/00-${String(batch.length - 1).padStart(2, '0')}.png, batch64.png, neighbours.png, strategies.png, pegasus.json to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 }

@@ -18,8 +18,7 @@ import { assertOutFolder } from '../outPath.js';
 import { imageFromChw, makeGrid, upscale, writePng, type Image } from '../image/index.js';
 import type { Recipe } from './recipe.js';
 import type { CandidateScores } from './score.js';
-
-const IMAGE = 3072;
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 export interface OutputImage {
   readonly pixels: Float32Array; // 3×32×32 in [−1, 1]
@@ -63,9 +62,23 @@ export function strategySheet(best: readonly OutputImage[]): Image {
  * (each strategy's best image) adds strategies.png when there is any.
  * @example writeOutputs('out', chosen, train.images, { mode: 'recorded' })
  */
-export function writeOutputs(out: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>, strategyBest: readonly OutputImage[] = []): string[] {
+export function writeOutputs(
+  out: string,
+  chosen: readonly OutputImage[],
+  trainImages: Uint8Array,
+  report: Record<string, unknown>,
+  strategyBest: readonly OutputImage[] = [],
+): string[] {
   writeFolderAtomic(out, (dir) => writeOutputFiles(dir, chosen, trainImages, report, strategyBest));
-  return ['pegasus.png', 'pegasus-x8.png', 'batch/00.png … batch/' + String(chosen.length - 1).padStart(2, '0') + '.png', 'batch64.png', 'neighbours.png', ...(strategyBest.length > 0 ? ['strategies.png'] : []), 'pegasus.json'];
+  return [
+    'pegasus.png',
+    'pegasus-x8.png',
+    'batch/00.png … batch/' + String(chosen.length - 1).padStart(2, '0') + '.png',
+    'batch64.png',
+    'neighbours.png',
+    ...(strategyBest.length > 0 ? ['strategies.png'] : []),
+    'pegasus.json',
+  ];
 }
 
 /**
@@ -79,7 +92,13 @@ export function assertGenerateOut(dir: string): void {
   }
 }
 
-function writeOutputFiles(dir: string, chosen: readonly OutputImage[], trainImages: Uint8Array, report: Record<string, unknown>, strategyBest: readonly OutputImage[]): void {
+function writeOutputFiles(
+  dir: string,
+  chosen: readonly OutputImage[],
+  trainImages: Uint8Array,
+  report: Record<string, unknown>,
+  strategyBest: readonly OutputImage[],
+): void {
   mkdirSync(join(dir, 'batch'), { recursive: true });
   const best = imageFromChw(chosen[0]!.pixels, 3, 32, 32);
   writePng(join(dir, 'pegasus.png'), best);

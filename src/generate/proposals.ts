@@ -26,11 +26,17 @@ export interface Condition {
 }
 
 /** The body and wing classes this generator knows; an error when it cannot make a Pegasus. */
-export function pegasusClasses(classes: readonly string[], body: readonly string[], wings: readonly string[]): { body: string; wings: string[] } {
+export function pegasusClasses(
+  classes: readonly string[],
+  body: readonly string[],
+  wings: readonly string[],
+): { body: string; wings: string[] } {
   const b = body.find((c) => classes.includes(c));
   const w = wings.filter((c) => classes.includes(c));
   if (b === undefined || w.length === 0) {
-    throw new UserError(`this generator knows ${classes.join(', ')}; a Pegasus needs ${body.join('/')} and one of ${wings.join('/')}: train one with those classes`);
+    throw new UserError(
+      `this generator knows ${classes.join(', ')}; a Pegasus needs ${body.join('/')} and one of ${wings.join('/')}: train one with those classes`,
+    );
   }
   return { body: b, wings: w };
 }
@@ -100,7 +106,10 @@ export function withRegionShape(c: Condition, seed: number): Condition {
   if (c.region === undefined) return c;
   const rng = new Rng((seed ^ 0x4e610) >>> 0);
   const draw = ([lo, hi]: readonly [number, number]) => Math.round((lo + (hi - lo) * rng.uniform()) * 10) / 10;
-  return { ...c, region: { ...c.region, cy: draw(REGION_RANGES.cy), cx: draw(REGION_RANGES.cx), ry: draw(REGION_RANGES.ry), rx: draw(REGION_RANGES.rx) } };
+  return {
+    ...c,
+    region: { ...c.region, cy: draw(REGION_RANGES.cy), cx: draw(REGION_RANGES.cx), ry: draw(REGION_RANGES.ry), rx: draw(REGION_RANGES.rx) },
+  };
 }
 
 /** Composed-guidance concepts of the `diffusion` strategy (negative weight: steer away from deer, the other four-legged class). */

@@ -186,7 +186,8 @@ export function isDiffusion(r: Recipe): r is DiffusionRecipe {
 export function layerClassWeights(r: GanRecipe, classes: readonly string[], layers: number): Float64Array[] {
   const perLayer = r.layerWeights ?? (r.weights !== undefined ? new Array<ClassWeights>(layers).fill(r.weights) : undefined);
   if (perLayer === undefined) throw new Error(`recipe ${describe(r)} has neither weights nor layerWeights`);
-  if (perLayer.length !== layers) throw new Error(`recipe ${describe(r)} has ${perLayer.length} layer mixtures; this generator has ${layers} conditional layers`);
+  if (perLayer.length !== layers)
+    throw new Error(`recipe ${describe(r)} has ${perLayer.length} layer mixtures; this generator has ${layers} conditional layers`);
   return perLayer.map((mix) => toIndexWeights(mix, classes));
 }
 
@@ -197,7 +198,8 @@ export function layerClassWeights(r: GanRecipe, classes: readonly string[], laye
 export function regionClassWeights(r: GanRecipe, classes: readonly string[], layers: number): Float64Array[] | null {
   if (r.region === undefined) return null;
   const g = r.region;
-  if (g.layerWeights.length !== layers) throw new Error(`recipe ${describe(r)} has ${g.layerWeights.length} region mixtures; this generator has ${layers} conditional layers`);
+  if (g.layerWeights.length !== layers)
+    throw new Error(`recipe ${describe(r)} has ${g.layerWeights.length} region mixtures; this generator has ${layers} conditional layers`);
   if (!(g.ry > 0 && g.rx > 0)) throw new Error(`recipe ${describe(r)}: the region's radii must be positive`);
   const outside = layerClassWeights(r, classes, layers);
   return g.layerWeights.map((mix, l) => (mix === null ? outside[l]! : toIndexWeights(mix, classes)));
@@ -234,11 +236,15 @@ export function formatWeights(mix: ClassWeights): string {
 export function describe(r: Recipe): string {
   if (isDiffusion(r)) return `diffusion ${formatWeights(r.concept)} seed ${r.seed}`;
   const psi = !isDiffusion(r) && r.truncation !== undefined ? ` ψ${r.truncation}` : '';
-  if (isRecombine(r)) return `recombine ${formatWeights(r.horse)} seed ${r.seed} + ${r.placement.shape} of ${formatWeights(r.donor.weights)} seed ${r.donor.seed}${psi}`;
+  if (isRecombine(r))
+    return `recombine ${formatWeights(r.horse)} seed ${r.seed} + ${r.placement.shape} of ${formatWeights(r.donor.weights)} seed ${r.donor.seed}${psi}`;
   const cond = r.layerWeights !== undefined ? r.layerWeights.map(formatWeights).join(' | ') : formatWeights(r.weights ?? {});
   const walk = r.walk !== undefined ? ` +${r.walk.seeds.length} steps` : '';
   const guide = r.guide !== undefined ? ` +${r.guide.steps} guided steps` : '';
   const g = r.region;
-  const region = g !== undefined ? ` [${g.layerWeights.map((m) => (m === null ? '·' : formatWeights(m))).join(' | ')} in ellipse (${g.cy}, ${g.cx}) ±(${g.ry}, ${g.rx})]` : '';
+  const region =
+    g !== undefined
+      ? ` [${g.layerWeights.map((m) => (m === null ? '·' : formatWeights(m))).join(' | ')} in ellipse (${g.cy}, ${g.cx}) ±(${g.ry}, ${g.rx})]`
+      : '';
   return `${r.strategy} ${cond}${region} seed ${r.seed}${walk}${guide}${psi}`;
 }

@@ -22,12 +22,13 @@ import type { LoadedGenerator } from '../sample/sampler.js';
 import { drawGan } from './gan.js';
 import type { RecombineConfig } from './config.js';
 import type { ClassWeights, GanRecipe, Placement, RecombineRecipe } from './recipe.js';
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
+import { bestPerFamily, keepBestChildren } from './evolve.js';
 
 const C = 3;
 const H = 32;
 const W = 32;
 const PLANE = H * W;
-const IMAGE = C * PLANE;
 
 /** Wing outline in the layer's frame (b: 0 at the root … 1 at the tip; a: across, toward the tail). */
 const SWEEP = 0.35; // the centre line leans back by this share of the length at the tip
@@ -137,7 +138,15 @@ export function drawRecombineParts(g: LoadedGenerator, recipes: readonly Recombi
   });
   const partMasks = new Uint8Array(parts.length * PLANE);
   for (const i of new Set(pairs.flat())) partMasks.set(maskOf(i).data, i * PLANE);
-  return { images, wingAlpha, parts: drawn, horseOf: Int32Array.from(pairs, (p) => p[0]), donorOf: Int32Array.from(pairs, (p) => p[1]), partMasks, partKeys: [...keys.keys()] };
+  return {
+    images,
+    wingAlpha,
+    parts: drawn,
+    horseOf: Int32Array.from(pairs, (p) => p[0]),
+    donorOf: Int32Array.from(pairs, (p) => p[1]),
+    partMasks,
+    partKeys: [...keys.keys()],
+  };
 }
 
 function imageAt(x: Float32Array, i: number): Float32Array {
@@ -174,7 +183,13 @@ export function recombine(horse: Float32Array, horseMask: Mask, donor: Float32Ar
 }
 
 /** recombine, and the wing layer's alpha (the union of both wings of a pair), [32, 32] in [0, 1]. */
-export function recombineWithAlpha(horse: Float32Array, horseMask: Mask, donor: Float32Array, donorMask: Mask, p: Placement): { image: Float32Array; alpha: Float32Array } {
+export function recombineWithAlpha(
+  horse: Float32Array,
+  horseMask: Mask,
+  donor: Float32Array,
+  donorMask: Mask,
+  p: Placement,
+): { image: Float32Array; alpha: Float32Array } {
   const back = backOf(horseMask);
   const dBox = maskBox(donorMask) ?? { x0: 0, y0: 0, x1: W - 1, y1: H - 1 };
   const bw = back.box.x1 - back.box.x0 + 1;
@@ -191,7 +206,10 @@ export function recombineWithAlpha(horse: Float32Array, horseMask: Mask, donor: 
     const { ax, ay } = rootAt(along, p.lift);
     const { layer, alpha } = wingLayer(donor, donorMask, dBox, { ...p, lean }, ax, ay, back.tail, shade);
     for (let q = 0; q < PLANE; q++) union[q] = Math.max(union[q]!, alpha[q]!);
-    out = p.blend === 'poisson' ? poissonBlend(out, layer, alpha, C, H, W, POISSON_ITERATIONS) : alphaComposite(out, layer, featherAlpha(alpha, H, W, 1), C, H, W);
+    out =
+      p.blend === 'poisson'
+        ? poissonBlend(out, layer, alpha, C, H, W, POISSON_ITERATIONS)
+        : alphaComposite(out, layer, featherAlpha(alpha, H, W, 1), C, H, W);
   };
   if (p.wings === 2) paste(p.along - FAR_SHIFT, p.lean + FAR_LEAN, FAR_SHADE);
   paste(p.along, p.lean, 1);
@@ -203,7 +221,16 @@ export function recombineWithAlpha(horse: Float32Array, horseMask: Mask, donor: 
  * target pixel, (a, b) are its coordinates in the layer's tilted frame in units of `p.size`:
  * b along "up" (0 at the root), a across (toward the tail).
  */
-function wingLayer(donor: Float32Array, donorMask: Mask, d: Box, p: Placement, ax: number, ay: number, tail: 1 | -1, shade: number): { layer: Float64Array; alpha: Float64Array } {
+function wingLayer(
+  donor: Float32Array,
+  donorMask: Mask,
+  d: Box,
+  p: Placement,
+  ax: number,
+  ay: number,
+  tail: 1 | -1,
+  shade: number,
+): { layer: Float64Array; alpha: Float64Array } {
   const th = (p.lean * Math.PI) / 180;
   const up = [tail * Math.sin(th), -Math.cos(th)] as const;
   const across = [tail * Math.cos(th), Math.sin(th)] as const;
@@ -267,10 +294,16 @@ function elite(parts: Part[], keep: number, cls: (p: Part) => string, rank: Rank
   // one call per class, so the judge can batch
   for (const c of new Set(parts.map(cls))) {
     const idx = parts.flatMap((p, i) => (cls(p) === c ? [i] : []));
-    rank(idx.map((i) => parts[i]!), c).forEach((v, j) => (q[idx[j]!] = Number.isFinite(v) ? v : -Infinity));
+    rank(
+      idx.map((i) => parts[i]!),
+      c,
+    ).forEach((v, j) => (q[idx[j]!] = Number.isFinite(v) ? v : -Infinity));
   }
   const order = parts.map((_, i) => i).sort((a, b) => q[b]! - q[a]! || a - b);
-  return order.slice(0, keep).sort((a, b) => a - b).map((i) => parts[i]!);
+  return order
+    .slice(0, keep)
+    .sort((a, b) => a - b)
+    .map((i) => parts[i]!);
 }
 
 /** How the parts of recombine proposals are drawn and judged. */
@@ -294,11 +327,21 @@ const mainClass = (p: Part): string => Object.entries(p.weights).reduce((a, b) =
  * recipe carries `truncation` when it is given.
  * @example recombineProposals(512, 'horse', ['bird', 'airplane'], defaultRecombineConfig, seed, new Rng(0))
  */
-export function recombineProposals(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng, o: PartOptions = {}): RecombineRecipe[] {
+export function recombineProposals(
+  n: number,
+  body: string,
+  wings: readonly string[],
+  rc: RecombineConfig,
+  seed: () => number,
+  rng: Rng,
+  o: PartOptions = {},
+): RecombineRecipe[] {
   const { rank } = o;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.uniform() * xs.length)]!;
   const range = ([lo, hi]: readonly [number, number]) => r2(lo + (hi - lo) * rng.uniform());
-  const horses: ClassWeights[] = rc.horseWeights.map((w) => (w >= 1 ? { [body]: 1 } : { [body]: w, ...Object.fromEntries(wings.map((c) => [c, r2((1 - w) / wings.length)])) }));
+  const horses: ClassWeights[] = rc.horseWeights.map((w) =>
+    w >= 1 ? { [body]: 1 } : { [body]: w, ...Object.fromEntries(wings.map((c) => [c, r2((1 - w) / wings.length)])) },
+  );
   const donors: ClassWeights[] = wings.map((c) => ({ [c]: 1 }));
   const pool = Math.max(1, Math.ceil(n / Math.max(1, rc.reuse)));
   const drawn = rank === undefined ? pool : pool * Math.max(1, Math.round(rc.elite));
@@ -364,15 +407,33 @@ export function mutateRecombine(r: RecombineRecipe, rc: RecombineConfig, seed: (
   };
 }
 
+/** What the recombine stage of the search is given. */
+export interface RecombineSearch {
+  /** Candidates in all. */
+  readonly n: number;
+  readonly body: string;
+  readonly wings: readonly string[];
+  readonly config: RecombineConfig;
+  /** The next candidate seed. */
+  readonly seed: () => number;
+  readonly rng: Rng;
+  /** Draws and scores a chunk; returns its pre-scores. */
+  readonly evaluate: (part: RecombineRecipe[]) => number[];
+  /** Candidates per evaluate call (512). */
+  readonly chunk?: number;
+  /** How the proposals' horses and donors are drawn and judged (see recombineProposals). */
+  readonly parts?: PartOptions;
+}
+
 /**
- * The recombine stage of the search: `n` candidates, of which a share `rc.refineShare` refine the
+ * The recombine stage of the search: `n` candidates, of which a share `config.refineShare` refine the
  * best ones. First random proposals, then a (1 + λ) evolution strategy on placement and donor (as
- * latent search does on z): each of `rc.parents` parents (best pre-scores, one per horse) proposes
- * `rc.children` children per round and is replaced by its best child when that scores higher.
- * `evaluate` draws and scores a chunk and returns its pre-scores; `o` says how the proposals'
- * horses and donors are drawn and judged (see recombineProposals). Returns the candidates drawn.
+ * latent search does on z): each of `config.parents` parents (best pre-scores, one per horse) proposes
+ * `config.children` children per round and is replaced by its best child when that scores higher.
+ * Returns the candidates drawn (see evolve.ts).
  */
-export function recombineSearch(n: number, body: string, wings: readonly string[], rc: RecombineConfig, seed: () => number, rng: Rng, evaluate: (part: RecombineRecipe[]) => number[], chunk = 512, o: PartOptions = {}): number {
+export function recombineSearch(s0: RecombineSearch): number {
+  const { n, body, wings, config: rc, seed, rng, evaluate, chunk = 512, parts: o = {} } = s0;
   const refineN = Math.floor(n * rc.refineShare);
   const parentsN = Math.max(1, Math.min(rc.parents, Math.floor(refineN / Math.max(1, rc.children))));
   const rounds = refineN >= parentsN * rc.children ? Math.floor(refineN / (parentsN * rc.children)) : 0;
@@ -383,27 +444,18 @@ export function recombineSearch(n: number, body: string, wings: readonly string[
     const part = proposals.slice(s, s + chunk);
     evaluate(part).forEach((pre, i) => all.push({ r: part[i]!, pre }));
   }
-  const parents: { r: RecombineRecipe; pre: number }[] = [];
-  const horses = new Set<number>();
-  for (const c of [...all].sort((a, b) => b.pre - a.pre)) {
-    if (parents.length === parentsN) break;
-    if (horses.has(c.r.seed)) continue;
-    horses.add(c.r.seed);
-    parents.push({ ...c });
-  }
+  // one parent per horse
+  const parents = bestPerFamily(
+    all.map((c) => c.r),
+    all.map((c) => c.pre),
+    parentsN,
+    (r) => r.seed,
+  );
   for (let round = 0; round < rounds && parents.length > 0; round++) {
-    const children = parents.flatMap((p) => Array.from({ length: rc.children }, () => mutateRecombine(p.r, rc, seed, rng)));
+    const children = parents.flatMap((p) => Array.from({ length: rc.children }, () => mutateRecombine(p.recipe, rc, seed, rng)));
     const pre: number[] = [];
     for (let s = 0; s < children.length; s += chunk) pre.push(...evaluate(children.slice(s, s + chunk)));
-    parents.forEach((p, pi) => {
-      for (let c = 0; c < rc.children; c++) {
-        const i = pi * rc.children + c;
-        if (pre[i]! > p.pre) {
-          p.pre = pre[i]!;
-          p.r = children[i]!;
-        }
-      }
-    });
+    keepBestChildren(parents, children, pre, rc.children);
   }
   return first + rounds * parents.length * rc.children;
 }

@@ -15,8 +15,7 @@ import { embedImages } from '../evaluate/embed.js';
 import { spread } from '../evaluate/evaluate.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import { crc32 } from '../nn/index.js';
-
-const IMAGE = 3072;
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 /**
  * The realism reference of Kynkäänniemi et al. 2019 ("Improved Precision and Recall Metric for
@@ -92,7 +91,13 @@ function gatherImages(set: Cifar10Set, idx: ArrayLike<number>): Float32Array {
  */
 export function buildReference(net: ResNet9, set: Cifar10Set, o: ReferenceOptions): GenerateReference {
   const dim = net.config.widths[3];
-  const pixels = rows(gatherImages(set, Int32Array.from({ length: set.count }, (_, i) => i)), IMAGE);
+  const pixels = rows(
+    gatherImages(
+      set,
+      Int32Array.from({ length: set.count }, (_, i) => i),
+    ),
+    IMAGE,
+  );
   const cachePath = featureCachePath(o, set.count);
   const manifoldIdx = spread(set.count, o.manifoldSize);
   let train: TrainFeatures;

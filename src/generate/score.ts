@@ -46,8 +46,8 @@ import { embedImages } from '../evaluate/embed.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import type { PartCache, RecombineDraw } from './recombine.js';
 import type { GenerateReference, RealManifold } from './reference.js';
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
-const IMAGE = 3072;
 /** Wing alpha (pixels) right beside the horse's mask for the wing to count as attached. */
 const MIN_TOUCH = 2;
 
@@ -132,6 +132,28 @@ export interface FirstScores {
   readonly wingVisibility: Float32Array;
 }
 
+/** The per-candidate arrays of FirstScores (rows of `dim` features, of class probabilities, or one value). */
+export const SCORE_ARRAYS = [
+  'features',
+  'probs',
+  'pBody',
+  'pWings',
+  'pegasus',
+  'realismScore',
+  'partsPegasus',
+  'pDonor',
+  'wingVisibility',
+] as const;
+
+/**
+ * FirstScores for `n` candidates whose every array is made by `make` (concatenating chunks,
+ * picking rows).
+ * @example firstScoresOf(keep.length, f.dim, (key) => pickRows(f[key], keep))
+ */
+export function firstScoresOf(n: number, dim: number, make: (key: (typeof SCORE_ARRAYS)[number]) => Float32Array): FirstScores {
+  return { n, dim, ...Object.fromEntries(SCORE_ARRAYS.map((key) => [key, make(key)])) } as unknown as FirstScores;
+}
+
 /** Scores of one candidate, as pegasus.json records them. */
 export interface CandidateScores {
   readonly score: number;
@@ -204,7 +226,8 @@ export function firstScores(net: ResNet9, images: Float32Array, manifold: RealMa
   const partsPegasus = new Float32Array(emb.n).fill(NaN);
   const pDonor = new Float32Array(emb.n).fill(NaN);
   const visibility = new Float32Array(emb.n).fill(NaN);
-  if (parts !== undefined && parts.pDonor.length !== emb.n) throw new Error(`firstScores: parts of ${parts.pDonor.length} candidates for ${emb.n} images`);
+  if (parts !== undefined && parts.pDonor.length !== emb.n)
+    throw new Error(`firstScores: parts of ${parts.pDonor.length} candidates for ${emb.n} images`);
   for (let i = 0; i < emb.n; i++) {
     for (const j of body) pBody[i]! += emb.probs[i * k + j]!;
     for (const j of wings) pWings[i]! += emb.probs[i * k + j]!;
@@ -216,7 +239,19 @@ export function firstScores(net: ResNet9, images: Float32Array, manifold: RealMa
       pegasus[i] = Math.max(pegasus[i]!, partsPegasus[i]!);
     }
   }
-  return { n: emb.n, dim: emb.dim, features: emb.features, probs: emb.probs, pBody, pWings, pegasus, realismScore: realismScores(rows(emb.features, emb.dim), manifold), partsPegasus, pDonor, wingVisibility: visibility };
+  return {
+    n: emb.n,
+    dim: emb.dim,
+    features: emb.features,
+    probs: emb.probs,
+    pBody,
+    pWings,
+    pegasus,
+    realismScore: realismScores(rows(emb.features, emb.dim), manifold),
+    partsPegasus,
+    pDonor,
+    wingVisibility: visibility,
+  };
 }
 
 /**
@@ -256,7 +291,12 @@ export function wingParts(net: ResNet9, d: RecombineDraw, wings: readonly string
     }
     const p = probsOf.get(d.donorOf[i]!)!;
     for (const j of w) pDonor[i]! += p[j]!;
-    const s = silhouette(d.images.subarray(i * IMAGE, (i + 1) * IMAGE), d.parts.subarray(h * IMAGE, (h + 1) * IMAGE), mask, d.wingAlpha.subarray(i * plane, (i + 1) * plane));
+    const s = silhouette(
+      d.images.subarray(i * IMAGE, (i + 1) * IMAGE),
+      d.parts.subarray(h * IMAGE, (h + 1) * IMAGE),
+      mask,
+      d.wingAlpha.subarray(i * plane, (i + 1) * plane),
+    );
     area[i] = s.area;
     contrast[i] = s.contrast;
   }
@@ -373,7 +413,14 @@ export function preScore(s: FirstScores, i: number, c: ScoreConfig): number {
  * Full scores of candidates `idx`: nearest training images in pixels and features, uniqueness,
  * and the final score.
  */
-export function fullScores(images: Float32Array, s: FirstScores, idx: readonly number[], ref: GenerateReference, tau: UniquenessThresholds, c: ScoreConfig): CandidateScores[] {
+export function fullScores(
+  images: Float32Array,
+  s: FirstScores,
+  idx: readonly number[],
+  ref: GenerateReference,
+  tau: UniquenessThresholds,
+  c: ScoreConfig,
+): CandidateScores[] {
   const q = new Float32Array(idx.length * IMAGE);
   const qf = new Float32Array(idx.length * s.dim);
   idx.forEach((i, j) => {
@@ -401,7 +448,9 @@ export function fullScores(images: Float32Array, s: FirstScores, idx: readonly n
       nearestPixel: { distance: dPix, trainIndex: nnPix.index[j]! },
       nearestFeature: { distance: dFeat, trainIndex: ref.train.index[nnFeat.index[j]!]! },
       top: { name: CLASS_NAMES[top] ?? String(top), p: s.probs[i * k + top]! },
-      ...(Number.isFinite(s.partsPegasus[i]!) && { parts: { pegasus: s.partsPegasus[i]!, pDonor: s.pDonor[i]!, visibility: s.wingVisibility[i]! } }),
+      ...(Number.isFinite(s.partsPegasus[i]!) && {
+        parts: { pegasus: s.partsPegasus[i]!, pDonor: s.pDonor[i]!, visibility: s.wingVisibility[i]! },
+      }),
       judge: s.partsPegasus[i]! > pegasusness(s.pBody[i]!, s.pWings[i]!, c.bodyShare) ? 'parts' : 'image',
     };
   });

@@ -15,7 +15,15 @@
  * interpolation; positions outside the frame read `outside`.
  * @example bilinear(chw, 0, 32, 32, 10.5, 3.25, 0)
  */
-export function bilinear(img: ArrayLike<number>, plane: number, height: number, width: number, x: number, y: number, outside: number): number {
+export function bilinear(
+  img: ArrayLike<number>,
+  plane: number,
+  height: number,
+  width: number,
+  x: number,
+  y: number,
+  outside: number,
+): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
@@ -57,7 +65,14 @@ export function featherAlpha(alpha: ArrayLike<number>, height: number, width: nu
  * base·(1 − α) + layer·α per channel (Porter & Duff 1984, "over"), as a new array.
  * @example alphaComposite(horse, wing, alpha, 3, 32, 32)
  */
-export function alphaComposite(base: ArrayLike<number>, layer: ArrayLike<number>, alpha: ArrayLike<number>, channels: number, height: number, width: number): Float64Array {
+export function alphaComposite(
+  base: ArrayLike<number>,
+  layer: ArrayLike<number>,
+  alpha: ArrayLike<number>,
+  channels: number,
+  height: number,
+  width: number,
+): Float64Array {
   const plane = height * width;
   const out = new Float64Array(channels * plane);
   for (let c = 0; c < channels; c++) {
@@ -77,7 +92,15 @@ export function alphaComposite(base: ArrayLike<number>, layer: ArrayLike<number>
  * few hundred sweeps converge.
  * @example poissonBlend(horse, wing, alpha, 3, 32, 32, 200)
  */
-export function poissonBlend(base: ArrayLike<number>, layer: ArrayLike<number>, alpha: ArrayLike<number>, channels: number, height: number, width: number, iterations = 200): Float64Array {
+export function poissonBlend(
+  base: ArrayLike<number>,
+  layer: ArrayLike<number>,
+  alpha: ArrayLike<number>,
+  channels: number,
+  height: number,
+  width: number,
+  iterations = 200,
+): Float64Array {
   const plane = height * width;
   const inside = new Uint8Array(plane);
   for (let y = 0; y < height; y++) {

@@ -29,7 +29,9 @@ export function makeGrid(images: readonly Image[], options: GridOptions = {}): I
   const cell = cells[0]!;
   for (const im of cells) {
     if (im.channels !== cell.channels || im.height !== cell.height || im.width !== cell.width) {
-      throw new Error(`makeGrid: images differ in size (${im.channels}×${im.height}×${im.width} vs ${cell.channels}×${cell.height}×${cell.width})`);
+      throw new Error(
+        `makeGrid: images differ in size (${im.channels}×${im.height}×${im.width} vs ${cell.channels}×${cell.height}×${cell.width})`,
+      );
     }
   }
   const n = cells.length;

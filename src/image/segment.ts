@@ -46,7 +46,13 @@ export const defaultSegmentOptions: SegmentOptions = {
  * Per pixel, the RGB distance to its k-th nearest border pixel (k = borderQuantile · border size).
  * @example const d = borderDistance(chw, 3, 32, 32);
  */
-export function borderDistance(img: ArrayLike<number>, channels: number, height: number, width: number, quantile = defaultSegmentOptions.borderQuantile): Float64Array {
+export function borderDistance(
+  img: ArrayLike<number>,
+  channels: number,
+  height: number,
+  width: number,
+  quantile = defaultSegmentOptions.borderQuantile,
+): Float64Array {
   const plane = height * width;
   const border: number[] = [];
   for (let y = 0; y < height; y++) {
@@ -211,7 +217,13 @@ export function fillHoles(m: Mask): Mask {
  * component, holes filled (see the file comment).
  * @example const mask = segmentForeground(chw, 3, 32, 32);
  */
-export function segmentForeground(img: ArrayLike<number>, channels: number, height: number, width: number, o: SegmentOptions = defaultSegmentOptions): Mask {
+export function segmentForeground(
+  img: ArrayLike<number>,
+  channels: number,
+  height: number,
+  width: number,
+  o: SegmentOptions = defaultSegmentOptions,
+): Mask {
   const d = borderDistance(img, channels, height, width, o.borderQuantile);
   const t = otsuThreshold(d, o.bins);
   let m: Mask = { data: Uint8Array.from(d, (v) => (v >= t ? 1 : 0)), height, width };

@@ -233,9 +233,7 @@ export function decodeCheckpoint(file: Uint8Array, source: string, opts: LoadOpt
       throw bad(`corrupted checkpoint (tensor ${e.name} has an inconsistent entry)`);
     }
     const values =
-      e.dtype === 'float64'
-        ? new Float64Array(data.buffer, e.offset, e.bytes / 8)
-        : new Float32Array(data.buffer, e.offset, e.bytes / 4);
+      e.dtype === 'float64' ? new Float64Array(data.buffer, e.offset, e.bytes / 8) : new Float32Array(data.buffer, e.offset, e.bytes / 4);
     tensors[e.name] = tensor(values, e.shape, { dtype: e.dtype });
   }
   return { kind: header.kind, config: header.config, tensors, meta: header.meta, version };

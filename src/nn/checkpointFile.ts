@@ -17,7 +17,7 @@ import {
 
 /** writeSync may write less than asked; loop until everything is written. */
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** Writes a checkpoint to `path` (created or truncated) and flushes it to disk. */

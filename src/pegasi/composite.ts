@@ -101,7 +101,8 @@ function palette(pixels: Uint8Array, back: HorseBack): { horse: [number, number,
   return { horse: horse.map((v) => (n > 0 ? v / n : 0.5)) as [number, number, number], luminance: lum / PLANE };
 }
 
-const towardWhite = (c: readonly number[], t: number): [number, number, number] => c.map((v) => v + (1 - v) * t) as [number, number, number];
+const towardWhite = (c: readonly number[], t: number): [number, number, number] =>
+  c.map((v) => v + (1 - v) * t) as [number, number, number];
 
 /**
  * Draws one recipe for a horse (its index, pixels and back) with wing colours from `donors`.
@@ -138,7 +139,13 @@ export function sampleRecipe(
   };
   const far: WingShape | null =
     rng.uniform() < ranges.pairOdds
-      ? { ...near, rootX: rootX - tailSign * uniform(rng, 0.05, 0.12) * bw, rootY: rootY - 1, lean: Math.min(65, lean + uniform(rng, 8, 22)), length: length * uniform(rng, 0.85, 1) }
+      ? {
+          ...near,
+          rootX: rootX - tailSign * uniform(rng, 0.05, 0.12) * bw,
+          rootY: rootY - 1,
+          lean: Math.min(65, lean + uniform(rng, 8, 22)),
+          length: length * uniform(rng, 0.85, 1),
+        }
       : null;
   const { horse: horseMean, luminance } = palette(pixels, back);
   const kind = pick(rng, ranges.colourOdds);

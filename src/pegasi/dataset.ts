@@ -62,7 +62,8 @@ export interface PegasiSources {
 
 /** Segments every horse of a split and prepares the donors. */
 export function pegasiSources(dataDir: string, split: Split, recordsPerFile?: number): PegasiSources {
-  const load = (cls: string) => loadCifar10({ dir: dataDir, split, classes: [cls], ...(recordsPerFile !== undefined && { recordsPerFile }) });
+  const load = (cls: string) =>
+    loadCifar10({ dir: dataDir, split, classes: [cls], ...(recordsPerFile !== undefined && { recordsPerFile }) });
   const horses = load('horse');
   const usable: number[] = [];
   const backs = new Map<number, HorseBack>();
@@ -89,7 +90,10 @@ export function drawRecipe(src: PegasiSources, r: PegasusRecipe): Uint8Array {
   const back = src.backs.get(r.horse);
   if (back === undefined) throw new Error(`pegasi: horse ${r.horse} is not one of the usable horses`);
   const pixels = src.horses.subarray(r.horse * IMAGE_BYTES, (r.horse + 1) * IMAGE_BYTES);
-  const donor = r.colour.donor === undefined || r.colour.kind === 'white' || r.colour.kind === 'horse' ? undefined : src.donors[r.colour.kind][r.colour.donor];
+  const donor =
+    r.colour.donor === undefined || r.colour.kind === 'white' || r.colour.kind === 'horse'
+      ? undefined
+      : src.donors[r.colour.kind][r.colour.donor];
   return drawComposite(pixels, back.mask.data, r, donor);
 }
 
@@ -99,7 +103,8 @@ export function drawRecipe(src: PegasiSources, r: PegasusRecipe): Uint8Array {
  * @example const set = makePegasi(pegasiSources(dir, 'train'), 'train', 20000, 1);
  */
 export function makePegasi(src: PegasiSources, split: Split, n: number, seed: number, onProgress?: (done: number) => void): PegasiSet {
-  if (src.usable.length === 0) throw new UserError(`no side-on horse in the ${split} split could be segmented cleanly; nothing to put wings on`);
+  if (src.usable.length === 0)
+    throw new UserError(`no side-on horse in the ${split} split could be segmented cleanly; nothing to put wings on`);
   const rng = new Rng(hashInts(seed, 0x70656761)); // 'pega'
   const images = new Uint8Array(n * IMAGE_BYTES);
   const recipes: PegasusRecipe[] = [];
@@ -160,9 +165,14 @@ export function loadPegasi(dir: string): PegasiSet {
   const records = readFileSync(file);
   const images = new Uint8Array(manifest.count * IMAGE_BYTES);
   for (let i = 0; i < manifest.count; i++) {
-    if (records[i * RECORD_BYTES] !== PEGASUS_LABEL) throw new UserError(`${file}: record ${i} has label ${records[i * RECORD_BYTES]}, expected ${PEGASUS_LABEL}`);
+    if (records[i * RECORD_BYTES] !== PEGASUS_LABEL)
+      throw new UserError(`${file}: record ${i} has label ${records[i * RECORD_BYTES]}, expected ${PEGASUS_LABEL}`);
     images.set(records.subarray(i * RECORD_BYTES + 1, (i + 1) * RECORD_BYTES), i * IMAGE_BYTES);
   }
-  const lines = existsSync(join(dir, RECIPES_FILE)) ? readFileSync(join(dir, RECIPES_FILE), 'utf8').split('\n').filter((l) => l.length > 0) : [];
+  const lines = existsSync(join(dir, RECIPES_FILE))
+    ? readFileSync(join(dir, RECIPES_FILE), 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+    : [];
   return { manifest, images, recipes: lines.map((l) => JSON.parse(l) as PegasusRecipe) };
 }

@@ -85,7 +85,8 @@ export function findBack(img: ArrayLike<number>, size = 32, c: BackCriteria = de
   const head = Math.min(left, right);
   const tail = Math.max(left, right);
   if (backTop - head < c.minHeadRise) return { ok: false, reason: 'no head rising above the back' };
-  if (Math.min(...middle) < Math.min(backTop, tail) - c.maxBump || backTop < tail - c.maxBump - 1) return { ok: false, reason: 'something on the back (a rider?)' };
+  if (Math.min(...middle) < Math.min(backTop, tail) - c.maxBump || backTop < tail - c.maxBump - 1)
+    return { ok: false, reason: 'something on the back (a rider?)' };
   // the highest point of a horse seen from the side is its head or ears, at one end; a rider's
   // head is the highest point somewhere over the middle
   let peak = box.x0;

@@ -14,7 +14,19 @@ import { REFERENCES } from './references.js';
 import { pegasusClassSection } from './pegasusSections.js';
 import { loadCheckpointHeader } from '../nn/index.js';
 import type { RunConfig } from '../train/config.js';
-import { classifierTable, esc, evaluationTable, experimentsTable, figureParts, generatedSection, Numbering, placeholder, referenceList, sliceSvg, trainingCurves } from './sections.js';
+import {
+  classifierTable,
+  esc,
+  evaluationTable,
+  experimentsTable,
+  figureParts,
+  generatedSection,
+  Numbering,
+  placeholder,
+  referenceList,
+  sliceSvg,
+  trainingCurves,
+} from './sections.js';
 
 export interface ReportOptions {
   readonly title: string;
@@ -84,9 +96,21 @@ function architecture(n: Numbering, opts: ReportOptions): string {
     const text = `${caption} ${graph.totalParams.toLocaleString('en-US')} parameters. Drawn by pegasus diagram from one traced forward pass.`;
     parts.push(figureParts(n, sliceSvg(svg, 1.3), text, 'diagram'));
   };
-  draw(opts.generator, 'cgan-generator', 'The conditional GAN generator: residual up-blocks whose batch norms are conditioned on a shared class embedding.');
-  draw(opts.generator, 'cgan-discriminator', 'The projection discriminator: spectrally normalised residual down-blocks; the class enters by an inner product with the pooled features.');
-  draw(opts.denoiser, 'diffusion', 'The diffusion U-Net: noise level and class embeddings condition every residual block; skips concatenate encoder activations into the decoder.');
+  draw(
+    opts.generator,
+    'cgan-generator',
+    'The conditional GAN generator: residual up-blocks whose batch norms are conditioned on a shared class embedding.',
+  );
+  draw(
+    opts.generator,
+    'cgan-discriminator',
+    'The projection discriminator: spectrally normalised residual down-blocks; the class enters by an inner product with the pooled features.',
+  );
+  draw(
+    opts.denoiser,
+    'diffusion',
+    'The diffusion U-Net: noise level and class embeddings condition every residual block; skips concatenate encoder activations into the decoder.',
+  );
   return parts.join('\n');
 }
 
@@ -131,14 +155,28 @@ export function buildReport(opts: ReportOptions): BuiltReport {
     ['pegasus', 'The Pegasus', generatedSection(n, opts.generated)],
     ...(opts.pegasusModel === undefined
       ? []
-      : [['pegasus-class', 'The pegasus class', pegasusClassSection(n, { modelDir: opts.pegasusModel, blindDir: opts.blind ?? 'docs/blind', classes: pegasusClasses(opts.generator) })] as [string, string, string]]),
+      : [
+          [
+            'pegasus-class',
+            'The pegasus class',
+            pegasusClassSection(n, {
+              modelDir: opts.pegasusModel,
+              blindDir: opts.blind ?? 'docs/blind',
+              classes: pegasusClasses(opts.generator),
+            }),
+          ] as [string, string, string],
+        ]),
     [
       'evaluation',
       'Evaluation',
       [
         ...evals.map((p) => evaluationTable(n, p)),
-        ...(evals.length === 0 ? [placeholder('evaluation figures', 'Run pegasus evaluate --checkpoint FILE --out DIR inside a folder passed with --runs.')] : []),
-        existsSync(opts.classifierAccuracy) ? classifierTable(n, opts.classifierAccuracy) : placeholder('the classifier accuracy', `No ${opts.classifierAccuracy}.`),
+        ...(evals.length === 0
+          ? [placeholder('evaluation figures', 'Run pegasus evaluate --checkpoint FILE --out DIR inside a folder passed with --runs.')]
+          : []),
+        existsSync(opts.classifierAccuracy)
+          ? classifierTable(n, opts.classifierAccuracy)
+          : placeholder('the classifier accuracy', `No ${opts.classifierAccuracy}.`),
       ].join('\n'),
     ],
     ['references', 'References', referenceList(cited)],

@@ -94,7 +94,12 @@ export function svgFileToPng(svgPath: string, pngPath: string, width: number, he
  */
 export function htmlFileToPdf(htmlPath: string, pdfPath: string, timeoutMs = 180_000): void {
   runHeadless(
-    [`--print-to-pdf=${resolve(pdfPath)}`, '--no-pdf-header-footer', '--run-all-compositor-stages-before-draw', '--virtual-time-budget=10000'],
+    [
+      `--print-to-pdf=${resolve(pdfPath)}`,
+      '--no-pdf-header-footer',
+      '--run-all-compositor-stages-before-draw',
+      '--virtual-time-budget=10000',
+    ],
     pathToFileURL(resolve(htmlPath)).href,
     timeoutMs,
   );

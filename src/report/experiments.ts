@@ -51,10 +51,16 @@ export function readRecords(path: string): Experiment[] {
   const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
   return j.runs.map((r: Partial<RecordRow>, i) => {
     const ok =
-      typeof r.dir === 'string' && typeof r.model === 'string' && typeof r.preset === 'string' &&
-      Array.isArray(r.classes) && Array.isArray(r.figures) &&
+      typeof r.dir === 'string' &&
+      typeof r.model === 'string' &&
+      typeof r.preset === 'string' &&
+      Array.isArray(r.classes) &&
+      Array.isArray(r.figures) &&
       [r.steps, r.plannedSteps, r.hours, r.imagesPerSecond].every(numOrNull);
-    if (!ok) throw new Error(`${path}: run ${i + 1} needs dir, model, preset, classes, steps, plannedSteps, hours, imagesPerSecond (number or null) and figures`);
+    if (!ok)
+      throw new Error(
+        `${path}: run ${i + 1} needs dir, model, preset, classes, steps, plannedSteps, hours, imagesPerSecond (number or null) and figures`,
+      );
     const row = r as RecordRow;
     return { ...row, name: basename(row.dir), curves: {}, readme: null, recordedIn: path };
   });
@@ -130,8 +136,14 @@ export function readExperiment(dir: string): Experiment | null {
     };
   }
   if (has('train-log.json')) {
-    const log = readJson(join(dir, 'train-log.json')) as { epochs?: { epoch?: number; seconds?: number; imagesPerSecond?: number }[] } | unknown[];
-    const epochs = (Array.isArray(log) ? log : (log.epochs ?? [])) as { epoch?: number; seconds?: number; imagesPerSecond?: number; loss?: number }[];
+    const log = readJson(join(dir, 'train-log.json')) as
+      { epochs?: { epoch?: number; seconds?: number; imagesPerSecond?: number }[] } | unknown[];
+    const epochs = (Array.isArray(log) ? log : (log.epochs ?? [])) as {
+      epoch?: number;
+      seconds?: number;
+      imagesPerSecond?: number;
+      loss?: number;
+    }[];
     const seconds = epochs.reduce((s, e) => s + (typeof e.seconds === 'number' ? e.seconds : 0), 0);
     return {
       dir,
@@ -185,7 +197,11 @@ export function findExperiments(roots: readonly string[]): Experiment[] {
  */
 export function findEvaluations(roots: readonly string[]): string[] {
   const out: string[] = [];
-  const subdirs = (dir: string) => readdirSync(dir).sort().filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory()).map((name) => join(dir, name));
+  const subdirs = (dir: string) =>
+    readdirSync(dir)
+      .sort()
+      .filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory())
+      .map((name) => join(dir, name));
   const visit = (dir: string, depth: number) => {
     if (existsSync(join(dir, 'evaluation.json'))) out.push(join(dir, 'evaluation.json'));
     if (depth < 2) for (const sub of subdirs(dir)) visit(sub, depth + 1);

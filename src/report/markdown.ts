@@ -28,10 +28,25 @@ export function inline(text: string, cite: (key: string) => string = (k) => `[${
 }
 
 function table(rows: string[], cite: (key: string) => string): string {
-  const cells = (r: string) => r.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  const cells = (r: string) =>
+    r
+      .trim()
+      .replace(/^\|/, '')
+      .replace(/\|$/, '')
+      .split('|')
+      .map((c) => c.trim());
   const [head, , ...body] = rows;
-  const th = cells(head!).map((c) => `<th>${inline(c, cite)}</th>`).join('');
-  const tb = body.map((r) => `<tr>${cells(r).map((c) => `<td>${inline(c, cite)}</td>`).join('')}</tr>`).join('\n');
+  const th = cells(head!)
+    .map((c) => `<th>${inline(c, cite)}</th>`)
+    .join('');
+  const tb = body
+    .map(
+      (r) =>
+        `<tr>${cells(r)
+          .map((c) => `<td>${inline(c, cite)}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('\n');
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${tb}\n</tbody>\n</table>`;
 }
 
@@ -45,7 +60,10 @@ export function markdownToHtml(md: string, opts: { headingOffset?: number; cite?
   const offset = opts.headingOffset ?? 0;
   const cite = opts.cite ?? ((k: string) => `[${k}]`);
   // NOTE: HTML comments (notes to the authors) are dropped, never rendered.
-  const lines = md.replace(/<!--[\s\S]*?-->/g, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = md
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const out: string[] = [];
   let i = 0;
   const isBlank = (l: string | undefined) => l === undefined || l.trim() === '';

@@ -48,7 +48,10 @@ export function sliceSvg(svg: string, maxAspect: number): string[] {
   const root = /<svg\b[^>]*>/.exec(svg)?.[0];
   const width = Number(/\bwidth="([\d.]+)"/.exec(root ?? '')?.[1]);
   const height = Number(/\bheight="([\d.]+)"/.exec(root ?? '')?.[1]);
-  const cuts = (/\bdata-cuts="([^"]*)"/.exec(root ?? '')?.[1] ?? '').split(',').filter((c) => c !== '').map(Number);
+  const cuts = (/\bdata-cuts="([^"]*)"/.exec(root ?? '')?.[1] ?? '')
+    .split(',')
+    .filter((c) => c !== '')
+    .map(Number);
   if (!root || !(width > 0) || height <= maxAspect * width || cuts.length === 0) return [svg];
   const parts = Math.ceil(height / (maxAspect * width));
   const bounds = [0];
@@ -60,9 +63,7 @@ export function sliceSvg(svg: string, maxAspect: number): string[] {
   return bounds.slice(1).map((end, i) => {
     const start = bounds[i]!;
     const h = end - start;
-    const part = root
-      .replace(/\bheight="[\d.]+"/, `height="${h}"`)
-      .replace(/\bviewBox="[^"]*"/, `viewBox="0 ${start} ${width} ${h}"`);
+    const part = root.replace(/\bheight="[\d.]+"/, `height="${h}"`).replace(/\bviewBox="[^"]*"/, `viewBox="0 ${start} ${width} ${h}"`);
     return svg.replace(root, part);
   });
 }
@@ -72,7 +73,10 @@ export function figureParts(n: Numbering, svgs: readonly string[], caption: stri
   if (svgs.length === 1) return figure(n, { svg: svgs[0]! }, caption, cls);
   const k = n.figure();
   return svgs
-    .map((svg, i) => `<figure class="${cls}"><img src="${svgUri(svg)}" alt="${esc(caption)}"><figcaption><b>Figure ${k}${i > 0 ? ' (continued)' : ''}.</b> ${i === 0 ? esc(caption) : ''} (part ${i + 1} of ${svgs.length})</figcaption></figure>`)
+    .map(
+      (svg, i) =>
+        `<figure class="${cls}"><img src="${svgUri(svg)}" alt="${esc(caption)}"><figcaption><b>Figure ${k}${i > 0 ? ' (continued)' : ''}.</b> ${i === 0 ? esc(caption) : ''} (part ${i + 1} of ${svgs.length})</figcaption></figure>`,
+    )
     .join('\n');
 }
 
@@ -88,14 +92,18 @@ export function experimentsTable(n: Numbering, exps: readonly Experiment[]): str
   if (exps.length === 0) return placeholder('no run folders were found', 'Pass them with --runs DIR …');
   const records = [...new Set(exps.flatMap((e) => (e.recordedIn === undefined ? [] : [e.recordedIn])))];
   const rows = exps.map((e) => {
-    const steps = e.steps === null ? '—' : `${e.steps.toLocaleString('en-US')}${e.plannedSteps ? ` / ${e.plannedSteps.toLocaleString('en-US')}` : ''}`;
-    const folder = e.recordedIn === undefined ? `<code>${esc(e.dir)}</code>` : `<code>${esc(e.dir)}</code> <span class="record">(record)</span>`;
+    const steps =
+      e.steps === null ? '—' : `${e.steps.toLocaleString('en-US')}${e.plannedSteps ? ` / ${e.plannedSteps.toLocaleString('en-US')}` : ''}`;
+    const folder =
+      e.recordedIn === undefined ? `<code>${esc(e.dir)}</code>` : `<code>${esc(e.dir)}</code> <span class="record">(record)</span>`;
     return `<tr><td>${folder}</td><td>${esc(e.model)}</td><td>${esc(e.preset)}</td><td>${esc(e.classes.join(', '))}</td><td class="n">${steps}</td><td class="n">${num(e.hours, 2)}</td><td class="n">${num(e.imagesPerSecond, 1)}</td><td>${esc(e.figures.join('; ') || '—')}</td></tr>`;
   });
   return (
     `<table class="experiments"><caption><b>Table ${n.table()}.</b> Experiments: every run folder and committed model. Steps: updates done / planned ` +
     `(classifier: epochs); hours: training wall time; images/s: median of the logged rates on the shared 2-core CPU.` +
-    (records.length > 0 ? ` Rows marked (record) are folders that were not kept; their figures are as recorded in ${records.map((r) => `<code>${esc(r)}</code>`).join(', ')} while they existed.` : '') +
+    (records.length > 0
+      ? ` Rows marked (record) are folders that were not kept; their figures are as recorded in ${records.map((r) => `<code>${esc(r)}</code>`).join(', ')} while they existed.`
+      : '') +
     `</caption>` +
     `<thead><tr><th>folder</th><th>model</th><th>preset</th><th>classes</th><th>steps</th><th>hours</th><th>images/s</th><th>evaluation</th></tr></thead>` +
     `<tbody>${rows.join('\n')}</tbody></table>`
@@ -111,10 +119,17 @@ export function trainingCurves(n: Numbering, exps: readonly Experiment[]): strin
     const byStep = new Map<number, Record<string, number>>();
     for (const k of keys) for (const [step, v] of e.curves[k]!) byStep.set(step, { ...(byStep.get(step) ?? { step }), [k]: v });
     const lines = [...byStep.values()].sort((a, b) => a['step']! - b['step']!) as unknown as MetricsLine[];
-    const svg = plotLosses(lines, { series: keys as (keyof MetricsLine)[], title: `${e.dir} (${e.model}, ${e.preset})`, width: 640, height: 300 });
+    const svg = plotLosses(lines, {
+      series: keys as (keyof MetricsLine)[],
+      title: `${e.dir} (${e.model}, ${e.preset})`,
+      width: 640,
+      height: 300,
+    });
     out.push(figure(n, { svg }, `Training losses of ${e.dir} against training step (${keys.join(', ')}).`, 'curve'));
   }
-  return out.length > 0 ? `<div class="curves">${out.join('\n')}</div>` : placeholder('training curves', 'No run folder with a metrics.jsonl of 5 or more lines was found.');
+  return out.length > 0
+    ? `<div class="curves">${out.join('\n')}</div>`
+    : placeholder('training curves', 'No run folder with a metrics.jsonl of 5 or more lines was found.');
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -140,7 +155,13 @@ export function evaluationTable(n: Numbering, path: string): string {
 
 /** The classifier's test accuracy and per-class accuracy from accuracy.json. */
 export function classifierTable(n: Numbering, path: string): string {
-  const a = JSON.parse(readFileSync(path, 'utf8')) as { accuracy: number; count: number; flipTta?: boolean; classNames: string[]; confusion: number[][] };
+  const a = JSON.parse(readFileSync(path, 'utf8')) as {
+    accuracy: number;
+    count: number;
+    flipTta?: boolean;
+    classNames: string[];
+    confusion: number[][];
+  };
   const per = a.classNames.map((c, i) => {
     const row = a.confusion[i] ?? [];
     const total = row.reduce((s, v) => s + v, 0);
@@ -159,12 +180,19 @@ export function generatedSection(n: Numbering, dir: string): string {
   const how = `Run pegasus generate --out ${dir} (or pass --generated DIR).`;
   const parts: string[] = [];
   const show = (name: string, caption: string, cls: string) =>
-    parts.push(existsSync(file(name)) ? figure(n, { file: file(name) }, caption, cls) : placeholder(`${name} (${caption.toLowerCase()})`, how));
+    parts.push(
+      existsSync(file(name)) ? figure(n, { file: file(name) }, caption, cls) : placeholder(`${name} (${caption.toLowerCase()})`, how),
+    );
   show('pegasus-x8.png', 'The best Pegasus, 32×32, shown 8× enlarged (nearest neighbour).', 'large');
   show('batch64.png', 'The batch of 64 chosen images (8×8 grid, each 2×), best first.', 'wide');
   // NOTE: optional (outputs made before it existed lack it), so no placeholder
-  if (existsSync(file('strategies.png'))) parts.push(figure(n, { file: file('strategies.png') }, 'The best image of each strategy, side by side (4×), with its score.', 'wide'));
-  show('neighbours.png', 'Each of the 64 beside its nearest training image in pixels (px: distance) and in classifier features (ft).', 'wide');
+  if (existsSync(file('strategies.png')))
+    parts.push(figure(n, { file: file('strategies.png') }, 'The best image of each strategy, side by side (4×), with its score.', 'wide'));
+  show(
+    'neighbours.png',
+    'Each of the 64 beside its nearest training image in pixels (px: distance) and in classifier features (ft).',
+    'wide',
+  );
   if (existsSync(file('pegasus.json'))) {
     const j = JSON.parse(readFileSync(file('pegasus.json'), 'utf8')) as {
       best?: Record<string, unknown>;
@@ -173,9 +201,15 @@ export function generatedSection(n: Numbering, dir: string): string {
     };
     const best = j.best ?? {};
     if (j.search?.candidates !== undefined) {
-      const counts = Object.entries(j.search.counts ?? {}).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ');
-      const g = j.generator?.path ? ` from ${j.generator.path}${j.generator.step !== undefined ? ` (step ${j.generator.step.toLocaleString('en-US')})` : ''}` : '';
-      parts.push(`<p class="search">Chosen from ${j.search.candidates.toLocaleString('en-US')} candidates${esc(g)}${counts ? ` (${esc(counts)})` : ''}.</p>`);
+      const counts = Object.entries(j.search.counts ?? {})
+        .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+        .join(', ');
+      const g = j.generator?.path
+        ? ` from ${j.generator.path}${j.generator.step !== undefined ? ` (step ${j.generator.step.toLocaleString('en-US')})` : ''}`
+        : '';
+      parts.push(
+        `<p class="search">Chosen from ${j.search.candidates.toLocaleString('en-US')} candidates${esc(g)}${counts ? ` (${esc(counts)})` : ''}.</p>`,
+      );
     }
     const flat: [string, string][] = [];
     for (const [k, v] of Object.entries(best)) {

@@ -18,7 +18,10 @@ export const MAX_CLASS_WEIGHT = 4;
  * @example parseClassMix('horse') // [{name:'horse',weight:1}]
  */
 export function parseClassMix(spec: string, flag = '--class'): ClassWeight[] {
-  const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new UserError(`${flag} "${spec}": give a class name, or a mixture like horse:0.7,bird:0.3`);
   const out: ClassWeight[] = [];
   for (const part of parts) {
@@ -29,7 +32,9 @@ export function parseClassMix(spec: string, flag = '--class'): ClassWeight[] {
       throw new UserError(`${flag} "${spec}": "${part}" is not NAME or NAME:WEIGHT (e.g. horse:0.7)`);
     }
     if (Math.abs(weight) > MAX_CLASS_WEIGHT) {
-      throw new UserError(`${flag} "${spec}": the weight of ${name} must lie within ±${MAX_CLASS_WEIGHT} (further out the generator only saturates)`);
+      throw new UserError(
+        `${flag} "${spec}": the weight of ${name} must lie within ±${MAX_CLASS_WEIGHT} (further out the generator only saturates)`,
+      );
     }
     if (out.some((c) => c.name === name)) throw new UserError(`${flag} "${spec}": ${name} is given twice`);
     out.push({ name, weight });

@@ -28,5 +28,7 @@ export function runSampleCommand(o: SampleCommandOptions): void {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   mkdirSync(dirname(o.out), { recursive: true });
   writePng(o.out, makeGrid(imagesFromNchw(x.data, n, c, h, w), { scale: o.scale }));
-  console.error(`wrote ${n} samples (step ${g.step}${o.class === undefined ? '' : `, class ${o.class}`}${o.truncation === undefined ? '' : `, truncation ψ ${o.truncation}`}) to ${o.out}`);
+  console.error(
+    `wrote ${n} samples (step ${g.step}${o.class === undefined ? '' : `, class ${o.class}`}${o.truncation === undefined ? '' : `, truncation ψ ${o.truncation}`}) to ${o.out}`,
+  );
 }

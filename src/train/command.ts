@@ -51,7 +51,21 @@ export interface TrainCommandOptions {
 }
 
 /** Flags that would change a run's schedule and so cannot be given with --resume. */
-const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'lrD', 'augment', 'initFrom', 'dWarmup', 'classLoss', 'pegasi', 'initClass', 'trainG', 'out'] as const;
+const FIXED_ON_RESUME = [
+  'classes',
+  'batch',
+  'seed',
+  'lrG',
+  'lrD',
+  'augment',
+  'initFrom',
+  'dWarmup',
+  'classLoss',
+  'pegasi',
+  'initClass',
+  'trainG',
+  'out',
+] as const;
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const dataDir = resolveDataDir(o.data);
@@ -60,13 +74,20 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   let resume = false;
   if (o.resume !== undefined) {
     runDir = o.resume;
-    resume = checkResumable(runDir, CHECKPOINT_FILE, [...FIXED_ON_RESUME.filter((k) => o[k] !== undefined), ...(o.given ?? []).filter((k) => k === 'preset')]);
+    resume = checkResumable(runDir, CHECKPOINT_FILE, [
+      ...FIXED_ON_RESUME.filter((k) => o[k] !== undefined),
+      ...(o.given ?? []).filter((k) => k === 'preset'),
+    ]);
     const saved = readRunConfig(runDir);
-    if (o.given?.includes('model') && saved.model !== o.model) throw new UserError(`${runDir} is a ${saved.model} run; drop --model ${o.model}`);
-    const steps = o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
+    if (o.given?.includes('model') && saved.model !== o.model)
+      throw new UserError(`${runDir} is a ${saved.model} run; drop --model ${o.model}`);
+    const steps =
+      o.steps ?? (o.epochs !== undefined ? stepsForEpochsOn(o.epochs, saved.train, dataDir, o.recordsPerFile) : saved.train.steps);
     const at = resume ? checkpointStep(join(runDir, CHECKPOINT_FILE)) : 0;
     if (steps <= at) {
-      throw new UserError(`${runDir} is already at update ${at}${o.steps !== undefined || o.epochs !== undefined ? '' : `, the end of its ${steps} steps`}; give --steps above ${at} to go on`);
+      throw new UserError(
+        `${runDir} is already at update ${at}${o.steps !== undefined || o.epochs !== undefined ? '' : `, the end of its ${steps} steps`}; give --steps above ${at} to go on`,
+      );
     }
     config = { ...saved, train: { ...saved.train, steps, ...(o.lrDecay !== undefined && { lrDecay: o.lrDecay }) } };
   } else {
@@ -87,7 +108,10 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       // the run's first update is the one after the checkpoint it starts from
       holdGUntil: o.dWarmup === undefined ? undefined : (o.initFrom !== undefined ? checkpointStep(o.initFrom) : 0) + o.dWarmup,
     });
-    config = o.epochs === undefined ? base : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
+    config =
+      o.epochs === undefined
+        ? base
+        : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);

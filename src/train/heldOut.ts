@@ -47,7 +47,14 @@ export class HeldOutProbe {
    *
    * @example const probe = HeldOutProbe.load({ train: loader.set, dataDir, classes: ['bird', 'horse'], n: 512, seed: 1 });
    */
-  static load(o: { train: Cifar10Set; dataDir: string; classes: readonly string[]; n: number; seed: number; recordsPerFile?: number }): HeldOutProbe {
+  static load(o: {
+    train: Cifar10Set;
+    dataDir: string;
+    classes: readonly string[];
+    n: number;
+    seed: number;
+    recordsPerFile?: number;
+  }): HeldOutProbe {
     const toClass = labelToClassIndex(o.classes);
     const pick = (set: Cifar10Set, stream: number): ImageSample => {
       const order = permutation(set.count, hashInts(o.seed, PROBE_STREAM, stream));
@@ -61,7 +68,12 @@ export class HeldOutProbe {
       }
       return { images: toFloat32(pixels), labels };
     };
-    const test = loadCifar10({ dir: o.dataDir, split: 'test', classes: cifarClasses(o.classes), ...(o.recordsPerFile !== undefined && { recordsPerFile: o.recordsPerFile }) });
+    const test = loadCifar10({
+      dir: o.dataDir,
+      split: 'test',
+      classes: cifarClasses(o.classes),
+      ...(o.recordsPerFile !== undefined && { recordsPerFile: o.recordsPerFile }),
+    });
     return new HeldOutProbe(pick(o.train, 0), pick(test, 1));
   }
 

@@ -78,7 +78,8 @@ export async function runTrainingLoop(o: TrainingLoopOptions): Promise<TrainingL
     process.off('SIGTERM', onSignal);
   }
   const interrupted = step < o.totalSteps;
-  if (interrupted && o.resumeDir !== undefined) console.error(`stopped at step ${step}; continue with: pegasus train --resume ${o.resumeDir}`);
+  if (interrupted && o.resumeDir !== undefined)
+    console.error(`stopped at step ${step}; continue with: pegasus train --resume ${o.resumeDir}`);
   return { step, interrupted };
 }
 
@@ -146,9 +147,18 @@ export class RunMonitor {
    * @param step the run's current step (read whenever the bar estimates time left)
    * @example const m = new RunMonitor(opts, t.steps, s.step, () => s.step, ['loss']);
    */
-  constructor(opts: RunSessionOptions, totalSteps: number, private readonly startStep: number, step: () => number, lossNames: readonly string[]) {
+  constructor(
+    opts: RunSessionOptions,
+    totalSteps: number,
+    private readonly startStep: number,
+    step: () => number,
+    lossNames: readonly string[],
+  ) {
     this.lastLogStep = startStep;
-    this.progress = opts.progress === false ? null : new TrainProgress(totalSteps, startStep, () => (step() - this.startStep) / Math.max(this.wall(), 1e-9), lossNames);
+    this.progress =
+      opts.progress === false
+        ? null
+        : new TrainProgress(totalSteps, startStep, () => (step() - this.startStep) / Math.max(this.wall(), 1e-9), lossNames);
   }
 
   /** Seconds since this session started. */

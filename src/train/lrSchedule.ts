@@ -46,6 +46,7 @@ export function checkLrDecay(t: TrainConfig): void {
  * `config`: the two schedules must give the same rates for every update already done.
  */
 export function sameRatesSoFar(saved: TrainConfig, config: TrainConfig, stepsDone: number): boolean {
-  const past = (t: TrainConfig): string => (t.lrDecay !== undefined && t.lrDecay.start < stepsDone ? JSON.stringify(t.lrDecay) : 'constant');
+  const past = (t: TrainConfig): string =>
+    t.lrDecay !== undefined && t.lrDecay.start < stepsDone ? JSON.stringify(t.lrDecay) : 'constant';
   return past(saved) === past(config);
 }

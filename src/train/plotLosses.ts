@@ -74,7 +74,9 @@ export function plotLosses(metrics: readonly MetricsLine[], opts: PlotOptions = 
       parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
     }
     const ly = m.top + 14 + i * 16;
-    parts.push(`<line x1="${m.left + pw - 90}" y1="${ly - 4}" x2="${m.left + pw - 70}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${m.left + pw - 90}" y1="${ly - 4}" x2="${m.left + pw - 70}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${m.left + pw - 64}" y="${ly}">${esc(String(key))}</text>`);
   });
   parts.push('</svg>');

@@ -56,7 +56,7 @@ export function resolveRunConfig(model: ModelKind, presetName: string, o: RunOve
     throw new UserError('--pegasi gives the images of the pegasus class; add pegasus to --classes');
   }
   if (model === 'dcgan' && (train.classLoss ?? 0) > 0) {
-    throw new UserError('--class-loss needs the conditional GAN (--model cgan): DCGAN\'s discriminator has no classes');
+    throw new UserError("--class-loss needs the conditional GAN (--model cgan): DCGAN's discriminator has no classes");
   }
   const cgan = { ...preset.cgan, numClasses: classes.length };
   validateCganConfig(cgan);

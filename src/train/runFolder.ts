@@ -63,7 +63,9 @@ export function readRunConfig<T = RunConfig>(dir: string): T {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
     const why = err instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(err as Error).message})`;
-    throw new UserError(`${path} ${why}; restore it (the run's config is also in the header of ${join(dir, CHECKPOINT_FILE)}) or start a new run`);
+    throw new UserError(
+      `${path} ${why}; restore it (the run's config is also in the header of ${join(dir, CHECKPOINT_FILE)}) or start a new run`,
+    );
   }
 }
 

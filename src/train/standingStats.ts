@@ -31,7 +31,10 @@ export interface StandingStatsOptions {
  */
 export function standingStats(generator: ImageGenerator, o: StandingStatsOptions): void {
   const { batches = 8, batchSize = 64 } = o;
-  const norms = generator.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  const norms = generator
+    .namedModules()
+    .map(([, m]) => m)
+    .filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
   for (const bn of norms) {
     bn.runningMean.data.fill(0);
     bn.runningVar.data.fill(0);

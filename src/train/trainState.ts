@@ -9,7 +9,16 @@
  */
 import { UserError } from '../errors.js';
 import { tensor, type RngState, type Tensor } from '../engine/index.js';
-import { loadCheckpoint, loadCheckpointHeader, saveCheckpoint, type Adam, type CheckpointContents, type EMA, type LoadedCheckpoint, type Module } from '../nn/index.js';
+import {
+  loadCheckpoint,
+  loadCheckpointHeader,
+  saveCheckpoint,
+  type Adam,
+  type CheckpointContents,
+  type EMA,
+  type LoadedCheckpoint,
+  type Module,
+} from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { sameRatesSoFar } from './lrSchedule.js';
 
@@ -129,7 +138,9 @@ export function loadInitState(path: string, config: RunConfig): LoadedTrainState
   const ck = growClasses(loadCheckpoint(path), path, config);
   if (ck.kind === TRAIN_KIND) return fromTrainCheckpoint(ck, path, config, true);
   if (ck.kind !== GENERATOR_KIND) {
-    throw new UserError(`${path} holds a "${ck.kind}" checkpoint; --init-from takes a GAN run's checkpoint.pgc or a GAN generator file (generator-ema.pgc)`);
+    throw new UserError(
+      `${path} holds a "${ck.kind}" checkpoint; --init-from takes a GAN run's checkpoint.pgc or a GAN generator file (generator-ema.pgc)`,
+    );
   }
   const step = (ck.meta as { step: number }).step;
   checkFork(path, ck.config as RunConfig, step, config);
@@ -158,7 +169,9 @@ function growClasses(ck: LoadedCheckpoint, path: string, config: RunConfig): Loa
   const classes = config.train.classes;
   const added = classes.slice(old.length);
   if (classes.slice(0, old.length).join() !== old.join() || added.join() !== Object.keys(init).join()) {
-    throw new UserError(`${path} has the classes ${old.join(',')}; give --classes ${[...old, ...Object.keys(init)].join(',')} to add ${Object.keys(init).join(',')} after them`);
+    throw new UserError(
+      `${path} has the classes ${old.join(',')}; give --classes ${[...old, ...Object.keys(init)].join(',')} to add ${Object.keys(init).join(',')} after them`,
+    );
   }
   const sources = added.map((c) => {
     const from = old.indexOf(init[c]!);
@@ -188,7 +201,9 @@ function growClasses(ck: LoadedCheckpoint, path: string, config: RunConfig): Loa
 
 function checkFork(path: string, saved: RunConfig, step: number, config: RunConfig): void {
   if (networkIdentity(saved) !== networkIdentity(config)) {
-    throw new UserError(`${path} holds other networks (model, sizes or classes) than this run's; --init-from needs a checkpoint of the same model and classes`);
+    throw new UserError(
+      `${path} holds other networks (model, sizes or classes) than this run's; --init-from needs a checkpoint of the same model and classes`,
+    );
   }
   if (step >= config.train.steps) {
     throw new UserError(`${path} is already at update ${step}; give --steps above it to train on from there`);
@@ -217,7 +232,8 @@ function fromTrainCheckpoint(ck: LoadedCheckpoint, path: string, config: RunConf
       into.discriminator.loadStateDict(unprefixed(ck.tensors, 'D'));
       into.ema.loadStateDict(unprefixed(ck.tensors, 'emaG'));
       // G's optimiser holds only the trained weights when trainG differs from the checkpoint's
-      if ((config.train.trainG ?? 'all') === (saved.train.trainG ?? 'all')) into.optG.loadStateDict(unflatten(meta.optG, ck.tensors) as never);
+      if ((config.train.trainG ?? 'all') === (saved.train.trainG ?? 'all'))
+        into.optG.loadStateDict(unflatten(meta.optG, ck.tensors) as never);
       into.optD.loadStateDict(unflatten(meta.optD, ck.tensors) as never);
     },
   };
@@ -226,7 +242,8 @@ function fromTrainCheckpoint(ck: LoadedCheckpoint, path: string, config: RunConf
 /** The update a checkpoint or generator file was written at (what `--init-from` goes on from). */
 export function checkpointStep(path: string): number {
   const step = (loadCheckpointHeader(path).meta as { step?: unknown } | null)?.step;
-  if (typeof step !== 'number') throw new UserError(`${path} is not a GAN training checkpoint or generator file (it records no update count)`);
+  if (typeof step !== 'number')
+    throw new UserError(`${path} is not a GAN training checkpoint or generator file (it records no update count)`);
   return step;
 }
 

@@ -18,19 +18,21 @@ import { Adam, EMA, saveCheckpoints } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { buildGanPair, type GanPair, type ImageGenerator } from './ganPair.js';
 import { gradNorm, setRequiresGrad } from './paramUtils.js';
-import {
-  CHECKPOINT_FILE,
-  EMA_FILE,
-  MetricsLog,
-  SAMPLES_DIR,
-  createRunFolder,
-  writeRunConfig,
-} from './runFolder.js';
+import { CHECKPOINT_FILE, EMA_FILE, MetricsLog, SAMPLES_DIR, createRunFolder, writeRunConfig } from './runFolder.js';
 import { HeldOutProbe } from './heldOut.js';
 import { lrScale, lrScaleG } from './lrSchedule.js';
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
-import { checkpointStep, emaGeneratorContents, loadInitState, loadTrainState, saveEmaGenerator, trainStateContents, type LoadedTrainState, type TrainState } from './trainState.js';
+import {
+  checkpointStep,
+  emaGeneratorContents,
+  loadInitState,
+  loadTrainState,
+  saveEmaGenerator,
+  trainStateContents,
+  type LoadedTrainState,
+  type TrainState,
+} from './trainState.js';
 import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from './loop.js';
 
 export interface TrainRunOptions extends RunSessionOptions {
@@ -100,7 +102,17 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     createRunFolder(runDir, config);
   }
   const metrics = new MetricsLog(runDir, s.step);
-  const probe = t.heldOutEvery === undefined ? null : HeldOutProbe.load({ train: loader.set, dataDir: opts.dataDir, classes: t.classes, n: HELD_OUT_IMAGES, seed: t.seed, ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }) });
+  const probe =
+    t.heldOutEvery === undefined
+      ? null
+      : HeldOutProbe.load({
+          train: loader.set,
+          dataDir: opts.dataDir,
+          classes: t.classes,
+          n: HELD_OUT_IMAGES,
+          seed: t.seed,
+          ...(opts.recordsPerFile !== undefined && { recordsPerFile: opts.recordsPerFile }),
+        });
   const fixed = fixedSampleInputs(config, pair.zDim);
 
   const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['lossD', 'lossG']);
@@ -127,7 +139,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   // a run killed between the pair's two renames holds an EMA file a little newer than its checkpoint
   if (repairEmaFile) saveEmaGenerator(join(runDir, EMA_FILE), config, emaGenerator().stateDict(), s.step);
   const sample = (): void => {
-    writeSampleGrid(join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`), emaGenerator(), fixed, t.samplesPerClass, config.model === 'cgan' ? t.classes : undefined);
+    writeSampleGrid(
+      join(runDir, SAMPLES_DIR, `step-${String(s.step).padStart(6, '0')}.png`),
+      emaGenerator(),
+      fixed,
+      t.samplesPerClass,
+      config.model === 'cgan' ? t.classes : undefined,
+    );
   };
 
   const updateOnce = (): number => {
@@ -252,7 +270,14 @@ function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: I
       const fakeLabels = randomLabels();
       const z = randn([n, pair.zDim], rng);
       const fake = noGrad(() => G.forward(z, fakeLabels));
-      const [realLogits, fakeLogits, realClassLogits] = discriminateBoth(pair, augment(real), realLabels, augment(fake), fakeLabels, classLoss > 0);
+      const [realLogits, fakeLogits, realClassLogits] = discriminateBoth(
+        pair,
+        augment(real),
+        realLabels,
+        augment(fake),
+        fakeLabels,
+        classLoss > 0,
+      );
       let loss = pair.lossD(realLogits, fakeLogits);
       if (realClassLogits !== undefined) [loss, classCeReal] = plusClassTerm(loss, realClassLogits, realLabels);
       s.optD.zeroGrad();
@@ -360,4 +385,3 @@ function restore(s: Session, loaded: LoadedTrainState): void {
   if (loaded.rngState !== undefined) s.rng.setState(loaded.rngState);
   s.elapsedSeconds = loaded.elapsedSeconds;
 }
-

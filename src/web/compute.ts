@@ -120,7 +120,8 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
   const ask = <T extends FromComputeWorker>(m: ToComputeWorker, signal?: AbortSignal): Promise<T> =>
     new Promise<FromComputeWorker>((resolve, reject) => {
       const count = queue.length + (inFlight === null ? 0 : 1);
-      if (count >= MAX_WAITING) return reject(new ComputeError(`the server is busy (${count} requests waiting); try again in a moment`, true));
+      if (count >= MAX_WAITING)
+        return reject(new ComputeError(`the server is busy (${count} requests waiting); try again in a moment`, true));
       if (signal?.aborted) return reject(new ComputeError('the request was cancelled (its client went away)', true));
       const job: Job = { m, resolve, reject };
       queue.push(job);
@@ -149,7 +150,10 @@ export function startCompute(options: ComputeOptions): Promise<Compute> {
             return { images: r.images, best: r.best, ms: r.ms };
           },
           neighbours: async (settings, k, signal) => {
-            const r = await ask<Extract<FromComputeWorker, { type: 'neighbours' }>>({ type: 'neighbours', id: nextId++, settings, k }, signal);
+            const r = await ask<Extract<FromComputeWorker, { type: 'neighbours' }>>(
+              { type: 'neighbours', id: nextId++, settings, k },
+              signal,
+            );
             return { image: r.image, neighbours: r.neighbours };
           },
           settled: () => (status.state === 'loading' ? new Promise((r) => waiting.push(r)) : Promise.resolve(status)),

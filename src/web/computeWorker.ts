@@ -31,7 +31,8 @@ try {
   process.exit(0);
 }
 let index: TrainIndex | null = null;
-let status: IndexStatus = o.index === undefined ? { state: 'off', reason: o.offReason ?? 'no training data' } : { state: 'loading', done: 0, total: 0 };
+let status: IndexStatus =
+  o.index === undefined ? { state: 'off', reason: o.offReason ?? 'no training data' } : { state: 'loading', done: 0, total: 0 };
 const setStatus = (s: IndexStatus) => {
   status = s;
   send({ type: 'status', status: s });

@@ -20,7 +20,8 @@ export interface ServeOptions {
 /** Resolves when the server has closed (Ctrl-C or SIGTERM). */
 export async function runServe(o: ServeOptions): Promise<void> {
   if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such file (train one with \`pegasus train\`)`);
-  if (!existsSync(o.classifier)) throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
+  if (!existsSync(o.classifier))
+    throw new UserError(`--classifier ${o.classifier}: no such file (train one with \`pegasus classifier train\`)`);
   const models = { generator: o.checkpoint, classifier: o.classifier };
   let options: ComputeOptions = { ...models, offReason: 'started with --no-neighbours' };
   if (o.neighbours) {
@@ -44,9 +45,14 @@ export async function runServe(o: ServeOptions): Promise<void> {
     throw new UserError(`cannot listen on ${o.host}:${o.port} (${e instanceof Error ? e.message : String(e)}); choose another --port`);
   }
   const i = compute.info;
-  console.log(`pegasus serve: ${address}/ (${i.checkpoint}, ${i.model} step ${i.step}, classes ${i.classes.join(', ') || 'none'}, ${i.backend} backend)`);
+  console.log(
+    `pegasus serve: ${address}/ (${i.checkpoint}, ${i.model} step ${i.step}, classes ${i.classes.join(', ') || 'none'}, ${i.backend} backend)`,
+  );
   void compute.settled().then((s) => {
-    if (s.state === 'ready') console.error(`pegasus serve: nearest-neighbour search ready over ${s.count} training images${s.fromCache ? ' (cached features)' : ''}`);
+    if (s.state === 'ready')
+      console.error(
+        `pegasus serve: nearest-neighbour search ready over ${s.count} training images${s.fromCache ? ' (cached features)' : ''}`,
+      );
     else if (s.state === 'failed') console.error(`pegasus serve: nearest training images are off (${s.reason})`);
   });
   await new Promise<void>((resolve) => {

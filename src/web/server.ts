@@ -41,7 +41,10 @@ export interface ServerOptions {
  */
 export function hostAllowed(header: string | undefined, listenHost = '127.0.0.1'): boolean {
   if (header === undefined) return false;
-  const name = header.toLowerCase().replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const name = header
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
   if (name === 'localhost' || name.endsWith('.localhost') || name === '127.0.0.1' || name === '::1') return true;
   const listen = listenHost.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   if (name === listen) return true;
@@ -83,7 +86,12 @@ export function publicDir(): string {
 export function buildServer(o: ServerOptions): FastifyInstance {
   const { compute } = o;
   const classes = compute.info.classes;
-  const app = Fastify({ logger: o.logger ?? false, ajv: ajvOptions, schemaErrorFormatter: formatSchemaErrors(classes), bodyLimit: 256 * 1024 });
+  const app = Fastify({
+    logger: o.logger ?? false,
+    ajv: ajvOptions,
+    schemaErrorFormatter: formatSchemaErrors(classes),
+    bodyLimit: 256 * 1024,
+  });
   const dir = publicDir();
 
   app.addHook('onRequest', async (req, reply) => {
@@ -93,7 +101,12 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   });
 
   for (const [route, [file, type]] of Object.entries(STATIC)) {
-    app.get(route, async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(await readFile(dir + file)));
+    app.get(route, async (_req, reply) =>
+      reply
+        .type(type)
+        .header('cache-control', 'no-cache')
+        .send(await readFile(dir + file)),
+    );
   }
 
   app.get('/api/status', async () => ({
@@ -112,13 +125,20 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     }
   };
 
-  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req, reply) => orUnavailable(reply, () => compute.render(req.body.items, clientGone(reply))));
+  app.post<{ Body: { items: ImageSettings[] } }>('/api/render', { schema: renderSchema(classes) }, async (req, reply) =>
+    orUnavailable(reply, () => compute.render(req.body.items, clientGone(reply))),
+  );
 
-  app.post<{ Body: { settings: ImageSettings; k: number } }>('/api/neighbours', { schema: neighboursSchema(classes) }, async (req, reply) => {
-    const status = compute.status();
-    if (status.state !== 'ready') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
-    return orUnavailable(reply, () => compute.neighbours(req.body.settings, req.body.k, clientGone(reply)));
-  });
+  app.post<{ Body: { settings: ImageSettings; k: number } }>(
+    '/api/neighbours',
+    { schema: neighboursSchema(classes) },
+    async (req, reply) => {
+      const status = compute.status();
+      if (status.state !== 'ready')
+        return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: describeStatus(status) });
+      return orUnavailable(reply, () => compute.neighbours(req.body.settings, req.body.k, clientGone(reply)));
+    },
+  );
 
   app.get('/api/saved', async () => {
     const folder = o.savedFolder ?? 'out';

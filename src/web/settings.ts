@@ -61,7 +61,8 @@ export function slerp(a: Float32Array, b: Float32Array, t: number): Float32Array
   const omega = Math.acos(cos);
   const out = new Float32Array(a.length);
   // NOTE: for (almost) parallel vectors sin(ω) → 0; the straight line is then the same path.
-  const [ca, cb] = Math.sin(omega) < 1e-6 ? [1 - t, t] : [Math.sin((1 - t) * omega) / Math.sin(omega), Math.sin(t * omega) / Math.sin(omega)];
+  const [ca, cb] =
+    Math.sin(omega) < 1e-6 ? [1 - t, t] : [Math.sin((1 - t) * omega) / Math.sin(omega), Math.sin(t * omega) / Math.sin(omega)];
   for (let i = 0; i < a.length; i++) out[i] = ca * a[i]! + cb * b[i]!;
   return out;
 }

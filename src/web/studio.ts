@@ -17,8 +17,7 @@ import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { dcganDefaults } from '../models/dcgan.js';
 import { loadGenerator, type LoadedGenerator } from '../sample/sampler.js';
 import { noiseOfSettings, sampleCommandFor, weightVector, type ImageSettings } from './settings.js';
-
-const IMAGE = 3 * 32 * 32;
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 /** How the classifier sees one image. */
 export interface ImageScores {
@@ -151,7 +150,9 @@ export class Studio {
       if (p[j]! > p[top]!) top = j;
     });
     // the classes asked for, inside a region too (a Pegasus asks for horse and airplane)
-    const wanted = [...new Map([...Object.entries(s.weights), ...Object.entries(s.region?.weights ?? {})].filter(([c, w]) => w > 0 && c in probs))];
+    const wanted = [
+      ...new Map([...Object.entries(s.weights), ...Object.entries(s.region?.weights ?? {})].filter(([c, w]) => w > 0 && c in probs)),
+    ];
     const match = wanted.length === 0 ? null : wanted.reduce((a, [c]) => a + probs[c]!, 0);
     return { probs, top: this.classifierClasses[top]!, match };
   }

@@ -15,8 +15,7 @@ import { kNearest, rows, squaredNorms, type Rows } from '../evaluate/distances.j
 import { encodePng, imageFromChw } from '../image/index.js';
 import { loadClassifier } from '../models/classifier/index.js';
 import { crc32 } from '../nn/index.js';
-
-const IMAGE = 3 * 32 * 32;
+import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 export interface TrainIndexOptions {
   /** The resolved cifar-10-batches-bin folder. */
@@ -73,7 +72,11 @@ export class TrainIndex {
    * Loads the training split and its features (from the cache, or computed and cached), giving the
    * event loop a turn after every `chunk` images. `onProgress(done, total)` reports the features.
    */
-  static async build(o: TrainIndexOptions, onProgress: (done: number, total: number) => void = () => {}, chunk = 250): Promise<{ index: TrainIndex; fromCache: boolean }> {
+  static async build(
+    o: TrainIndexOptions,
+    onProgress: (done: number, total: number) => void = () => {},
+    chunk = 250,
+  ): Promise<{ index: TrainIndex; fromCache: boolean }> {
     const set = loadCifar10({ dir: o.dataDir, split: 'train', recordsPerFile: o.recordsPerFile });
     const pixels = new Float32Array(set.images.length);
     for (let i = 0; i < pixels.length; i++) pixels[i] = set.images[i]! / 127.5 - 1;

@@ -36,7 +36,6 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     return t;
   }
 
-
   const labels = new Int32Array([2, 0, 4, 4, 1]);
   const dt = { dtype };
 
@@ -88,7 +87,15 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     ['concat axis 1', (a, b, c) => E.concat([a!, b!, c!], 1), () => [r([2, 1, 3]), r([2, 3, 3]), r([2, 2, 3])]],
     ['concat axis 0', (a, b) => E.concat([a!, b!], 0), () => [r([1, 4]), r([2, 4])]],
     ['slice with negatives', (a) => E.slice(a!, [1, 0, -3], [3, 2]), () => [r([4, 3, 5])]],
-    ['pad H and W', (a) => E.pad(a!, [[1, 2], [0, 1]]), () => [r([2, 2, 3, 3])]],
+    [
+      'pad H and W',
+      (a) =>
+        E.pad(a!, [
+          [1, 2],
+          [0, 1],
+        ]),
+      () => [r([2, 2, 3, 3])],
+    ],
     ['upsampleNearest2x', (a) => E.upsampleNearest2x(a!), () => [r([2, 3, 3, 5])]],
     ['avgPool2d 2', (a) => E.avgPool2d(a!, 2), () => [r([2, 3, 4, 6])]],
     ['maxPool2d 2', (a) => E.maxPool2d(a!, 2), () => [r([2, 3, 4, 6])]],
@@ -102,16 +109,44 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     ['linear with bias', (x, w, b) => E.linear(x!, w!, b!), () => [r([3, 5]), r([4, 5]), r([4])]],
     ['linear 3-D input, no bias', (x, w) => E.linear(x!, w!), () => [r([2, 3, 5]), r([4, 5])]],
     // convolutions
-    ['conv2d odd sizes, stride 2, pad 1, bias', (x, w, b) => E.conv2d(x!, w!, b!, { stride: 2, padding: 1 }), () => [r([2, 3, 7, 5]), r([4, 3, 3, 3]), r([4])]],
+    [
+      'conv2d odd sizes, stride 2, pad 1, bias',
+      (x, w, b) => E.conv2d(x!, w!, b!, { stride: 2, padding: 1 }),
+      () => [r([2, 3, 7, 5]), r([4, 3, 3, 3]), r([4])],
+    ],
     ['conv2d 4×4 s2 p1 no bias', (x, w) => E.conv2d(x!, w!, null, { stride: 2, padding: 1 }), () => [r([2, 2, 8, 8]), r([3, 2, 4, 4])]],
-    ['conv2d stride (2,1), pad (0,2), 2×3 kernel', (x, w) => E.conv2d(x!, w!, null, { stride: [2, 1], padding: [0, 2] }), () => [r([1, 2, 5, 4]), r([3, 2, 2, 3])]],
-    ['convTranspose2d s2 p1 outputPadding 1 bias', (x, w, b) => E.convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1 }), () => [r([2, 3, 3, 4]), r([3, 2, 3, 3]), r([2])]],
-    ['convTranspose2d 4×4 s2 p1', (x, w) => E.convTranspose2d(x!, w!, null, { stride: 2, padding: 1 }), () => [r([2, 4, 3, 3]), r([4, 3, 4, 4])]],
-    ['convTranspose2d stride 1 odd', (x, w) => E.convTranspose2d(x!, w!, null, { stride: 1, padding: 0 }), () => [r([1, 2, 3, 5]), r([2, 3, 2, 3])]],
+    [
+      'conv2d stride (2,1), pad (0,2), 2×3 kernel',
+      (x, w) => E.conv2d(x!, w!, null, { stride: [2, 1], padding: [0, 2] }),
+      () => [r([1, 2, 5, 4]), r([3, 2, 2, 3])],
+    ],
+    [
+      'convTranspose2d s2 p1 outputPadding 1 bias',
+      (x, w, b) => E.convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1 }),
+      () => [r([2, 3, 3, 4]), r([3, 2, 3, 3]), r([2])],
+    ],
+    [
+      'convTranspose2d 4×4 s2 p1',
+      (x, w) => E.convTranspose2d(x!, w!, null, { stride: 2, padding: 1 }),
+      () => [r([2, 4, 3, 3]), r([4, 3, 4, 4])],
+    ],
+    [
+      'convTranspose2d stride 1 odd',
+      (x, w) => E.convTranspose2d(x!, w!, null, { stride: 1, padding: 0 }),
+      () => [r([1, 2, 3, 5]), r([2, 3, 2, 3])],
+    ],
     // normalisation
-    ['batchNorm2d training, affine', (x, g, b) => E.batchNorm2d(x!, g!, b!, E.zeros([3], dt), E.ones([3], dt), { training: true }), () => [r([4, 3, 3, 2]), r([3], 0.5, 1), r([3])]],
+    [
+      'batchNorm2d training, affine',
+      (x, g, b) => E.batchNorm2d(x!, g!, b!, E.zeros([3], dt), E.ones([3], dt), { training: true }),
+      () => [r([4, 3, 3, 2]), r([3], 0.5, 1), r([3])],
+    ],
     ['batchNorm2d training, no affine, [N,C]', (x) => E.batchNorm2d(x!, null, null, null, null, { training: true }), () => [r([5, 3])]],
-    ['batchNorm2d eval', (x, g, b) => E.batchNorm2d(x!, g!, b!, E.tensor([0.1, -0.2], [2], dt), E.tensor([0.5, 2], [2], dt), { training: false }), () => [r([2, 2, 3, 3]), r([2]), r([2])]],
+    [
+      'batchNorm2d eval',
+      (x, g, b) => E.batchNorm2d(x!, g!, b!, E.tensor([0.1, -0.2], [2], dt), E.tensor([0.5, 2], [2], dt), { training: false }),
+      () => [r([2, 2, 3, 3]), r([2]), r([2])],
+    ],
     ['groupNorm 2 groups', (x, g, b) => E.groupNorm(x!, 2, g!, b!), () => [r([2, 4, 3, 3]), r([4], 0.5, 1), r([4])]],
     ['groupNorm 1 group, no affine', (x) => E.groupNorm(x!, 1, null, null), () => [r([3, 2, 2, 3])]],
     ['layerNorm last dim', (x, g, b) => E.layerNorm(x!, [5], g!, b!), () => [r([3, 5]), r([5], 0.5, 1), r([5])]],

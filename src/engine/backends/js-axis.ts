@@ -23,15 +23,7 @@ function softmax(log: boolean, x: Storage, outer: number, axis: number, inner: n
   }
 }
 
-function softmaxBackward(
-  log: boolean,
-  y: Storage,
-  dy: Storage,
-  outer: number,
-  axis: number,
-  inner: number,
-  dx: Storage,
-): void {
+function softmaxBackward(log: boolean, y: Storage, dy: Storage, outer: number, axis: number, inner: number, dx: Storage): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * axis * inner + i;
@@ -56,15 +48,7 @@ function softmaxBackward(
   }
 }
 
-function reduceMaxBackward(
-  x: Storage,
-  y: Storage,
-  dy: Storage,
-  outer: number,
-  axis: number,
-  inner: number,
-  dx: Storage,
-): void {
+function reduceMaxBackward(x: Storage, y: Storage, dy: Storage, outer: number, axis: number, inner: number, dx: Storage): void {
   dx.fill(0, 0, outer * axis * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {

@@ -90,13 +90,7 @@ export function conv2dBackwardData(g: Conv2dGeometry, dy: Storage, w: Storage, d
   }
 }
 
-export function conv2dBackwardWeights(
-  g: Conv2dGeometry,
-  x: Storage,
-  dy: Storage,
-  dw: Storage,
-  dbias: Storage | null,
-): void {
+export function conv2dBackwardWeights(g: Conv2dGeometry, x: Storage, dy: Storage, dw: Storage, dbias: Storage | null): void {
   const kk = g.cIn * g.kH * g.kW;
   const hw = g.hOut * g.wOut;
   const col = scratch(x, kk * hw);

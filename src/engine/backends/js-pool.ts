@@ -125,7 +125,8 @@ function maxPool2x2Backward(nc: number, h: number, w: number, x: Storage, y: Sto
       for (let ox = 0; ox < wo; ox++, yi++) {
         const c = 2 * ox;
         const m = y[yi]!;
-        const j = x[r0 + c] === m ? r0 + c : x[r0 + c + 1] === m ? r0 + c + 1 : x[r1 + c] === m ? r1 + c : x[r1 + c + 1] === m ? r1 + c + 1 : -1;
+        const j =
+          x[r0 + c] === m ? r0 + c : x[r0 + c + 1] === m ? r0 + c + 1 : x[r1 + c] === m ? r1 + c : x[r1 + c + 1] === m ? r1 + c + 1 : -1;
         if (j >= 0) dx[j] = dy[yi]!;
       }
     }
@@ -155,9 +156,7 @@ function maxPool2d(nc: number, h: number, w: number, k: number, x: Storage, y: S
   }
 }
 
-function maxPool2dBackward(
-  nc: number, h: number, w: number, k: number, x: Storage, y: Storage, dy: Storage, dx: Storage,
-): void {
+function maxPool2dBackward(nc: number, h: number, w: number, k: number, x: Storage, y: Storage, dy: Storage, dx: Storage): void {
   if (k === 2) {
     maxPool2x2Backward(nc, h, w, x, y, dy, dx);
     return;

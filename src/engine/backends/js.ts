@@ -22,30 +22,79 @@ function sigmoid(v: number): number {
 function unary(op: UnaryOp, x: Storage, y: Storage, alpha: number): void {
   const len = x.length;
   switch (op) {
-    case 'neg': for (let i = 0; i < len; i++) y[i] = -x[i]!; break;
-    case 'abs': for (let i = 0; i < len; i++) y[i] = Math.abs(x[i]!); break;
+    case 'neg':
+      for (let i = 0; i < len; i++) y[i] = -x[i]!;
+      break;
+    case 'abs':
+      for (let i = 0; i < len; i++) y[i] = Math.abs(x[i]!);
+      break;
     // NOTE: written so that NaN propagates (as in PyTorch), which lets divergence be detected.
-    case 'relu': for (let i = 0; i < len; i++) { const v = x[i]!; y[i] = v < 0 ? 0 : v; } break;
-    case 'leakyRelu': for (let i = 0; i < len; i++) { const v = x[i]!; y[i] = v > 0 ? v : alpha * v; } break;
-    case 'tanh': for (let i = 0; i < len; i++) y[i] = Math.tanh(x[i]!); break;
-    case 'sigmoid': for (let i = 0; i < len; i++) y[i] = sigmoid(x[i]!); break;
-    case 'silu': for (let i = 0; i < len; i++) { const v = x[i]!; y[i] = v * sigmoid(v); } break;
-    case 'exp': for (let i = 0; i < len; i++) y[i] = Math.exp(x[i]!); break;
-    case 'log': for (let i = 0; i < len; i++) y[i] = Math.log(x[i]!); break;
-    case 'sqrt': for (let i = 0; i < len; i++) y[i] = Math.sqrt(x[i]!); break;
-    case 'powScalar': for (let i = 0; i < len; i++) y[i] = Math.pow(x[i]!, alpha); break;
+    case 'relu':
+      for (let i = 0; i < len; i++) {
+        const v = x[i]!;
+        y[i] = v < 0 ? 0 : v;
+      }
+      break;
+    case 'leakyRelu':
+      for (let i = 0; i < len; i++) {
+        const v = x[i]!;
+        y[i] = v > 0 ? v : alpha * v;
+      }
+      break;
+    case 'tanh':
+      for (let i = 0; i < len; i++) y[i] = Math.tanh(x[i]!);
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) y[i] = sigmoid(x[i]!);
+      break;
+    case 'silu':
+      for (let i = 0; i < len; i++) {
+        const v = x[i]!;
+        y[i] = v * sigmoid(v);
+      }
+      break;
+    case 'exp':
+      for (let i = 0; i < len; i++) y[i] = Math.exp(x[i]!);
+      break;
+    case 'log':
+      for (let i = 0; i < len; i++) y[i] = Math.log(x[i]!);
+      break;
+    case 'sqrt':
+      for (let i = 0; i < len; i++) y[i] = Math.sqrt(x[i]!);
+      break;
+    case 'powScalar':
+      for (let i = 0; i < len; i++) y[i] = Math.pow(x[i]!, alpha);
+      break;
   }
 }
 
 function unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, alpha: number): void {
   const len = dy.length;
   switch (op) {
-    case 'neg': for (let i = 0; i < len; i++) dx[i] = -dy[i]!; break;
-    case 'abs': for (let i = 0; i < len; i++) dx[i] = dy[i]! * Math.sign(x[i]!); break;
-    case 'relu': for (let i = 0; i < len; i++) dx[i] = x[i]! > 0 ? dy[i]! : 0; break;
-    case 'leakyRelu': for (let i = 0; i < len; i++) dx[i] = x[i]! > 0 ? dy[i]! : alpha * dy[i]!; break;
-    case 'tanh': for (let i = 0; i < len; i++) { const t = y[i]!; dx[i] = dy[i]! * (1 - t * t); } break;
-    case 'sigmoid': for (let i = 0; i < len; i++) { const s = y[i]!; dx[i] = dy[i]! * s * (1 - s); } break;
+    case 'neg':
+      for (let i = 0; i < len; i++) dx[i] = -dy[i]!;
+      break;
+    case 'abs':
+      for (let i = 0; i < len; i++) dx[i] = dy[i]! * Math.sign(x[i]!);
+      break;
+    case 'relu':
+      for (let i = 0; i < len; i++) dx[i] = x[i]! > 0 ? dy[i]! : 0;
+      break;
+    case 'leakyRelu':
+      for (let i = 0; i < len; i++) dx[i] = x[i]! > 0 ? dy[i]! : alpha * dy[i]!;
+      break;
+    case 'tanh':
+      for (let i = 0; i < len; i++) {
+        const t = y[i]!;
+        dx[i] = dy[i]! * (1 - t * t);
+      }
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) {
+        const s = y[i]!;
+        dx[i] = dy[i]! * s * (1 - s);
+      }
+      break;
     case 'silu':
       for (let i = 0; i < len; i++) {
         const v = x[i]!;
@@ -53,23 +102,47 @@ function unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Sto
         dx[i] = dy[i]! * s * (1 + v * (1 - s));
       }
       break;
-    case 'exp': for (let i = 0; i < len; i++) dx[i] = dy[i]! * y[i]!; break;
-    case 'log': for (let i = 0; i < len; i++) dx[i] = dy[i]! / x[i]!; break;
-    case 'sqrt': for (let i = 0; i < len; i++) dx[i] = dy[i]! / (2 * y[i]!); break;
-    case 'powScalar': for (let i = 0; i < len; i++) dx[i] = dy[i]! * alpha * Math.pow(x[i]!, alpha - 1); break;
+    case 'exp':
+      for (let i = 0; i < len; i++) dx[i] = dy[i]! * y[i]!;
+      break;
+    case 'log':
+      for (let i = 0; i < len; i++) dx[i] = dy[i]! / x[i]!;
+      break;
+    case 'sqrt':
+      for (let i = 0; i < len; i++) dx[i] = dy[i]! / (2 * y[i]!);
+      break;
+    case 'powScalar':
+      for (let i = 0; i < len; i++) dx[i] = dy[i]! * alpha * Math.pow(x[i]!, alpha - 1);
+      break;
   }
 }
 
 /** One output row: out[o + j] = a[ai + j·as] ∘ b[bi + j·bs] for j < len. */
 function binaryRow(
-  op: BinaryOp, a: Storage, ai: number, as: number, b: Storage, bi: number, bs: number,
-  out: Storage, o: number, len: number,
+  op: BinaryOp,
+  a: Storage,
+  ai: number,
+  as: number,
+  b: Storage,
+  bi: number,
+  bs: number,
+  out: Storage,
+  o: number,
+  len: number,
 ): void {
   switch (op) {
-    case 'add': for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! + b[bi + j * bs]!; break;
-    case 'sub': for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! - b[bi + j * bs]!; break;
-    case 'mul': for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! * b[bi + j * bs]!; break;
-    case 'div': for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! / b[bi + j * bs]!; break;
+    case 'add':
+      for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! + b[bi + j * bs]!;
+      break;
+    case 'sub':
+      for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! - b[bi + j * bs]!;
+      break;
+    case 'mul':
+      for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! * b[bi + j * bs]!;
+      break;
+    case 'div':
+      for (let j = 0; j < len; j++) out[o + j] = a[ai + j * as]! / b[bi + j * bs]!;
+      break;
   }
 }
 
@@ -130,7 +203,11 @@ function reduce(op: 'sum' | 'max', x: Storage, outer: number, axis: number, inne
     for (let a = 1; a < axis; a++) {
       const r = xOff + a * inner;
       if (op === 'sum') for (let i = 0; i < inner; i++) y[yOff + i]! += x[r + i]!;
-      else for (let i = 0; i < inner; i++) { const v = x[r + i]!; if (v > y[yOff + i]! || v !== v) y[yOff + i] = v; }
+      else
+        for (let i = 0; i < inner; i++) {
+          const v = x[r + i]!;
+          if (v > y[yOff + i]! || v !== v) y[yOff + i] = v;
+        }
     }
   }
 }

@@ -18,59 +18,91 @@ export interface NativeAddon {
   getNumThreads(): number;
   info(): string;
   gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
   ): void;
   conv2d(...args: [...GeometryArgs, Float32Array, Float32Array, Float32Array | null, Float32Array]): void;
   conv2dBackwardData(...args: [...GeometryArgs, Float32Array, Float32Array, Float32Array]): void;
-  conv2dBackwardWeights(
-    ...args: [...GeometryArgs, Float32Array, Float32Array, Float32Array, Float32Array | null]
-  ): void;
+  conv2dBackwardWeights(...args: [...GeometryArgs, Float32Array, Float32Array, Float32Array, Float32Array | null]): void;
   batchNorm(
-    n: number, c: number, hw: number, x: Float32Array, gamma: Float32Array | null,
-    beta: Float32Array | null, eps: number, training: boolean, mean: Float32Array,
-    invStd: Float32Array, y: Float32Array,
+    n: number,
+    c: number,
+    hw: number,
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    training: boolean,
+    mean: Float32Array,
+    invStd: Float32Array,
+    y: Float32Array,
   ): void;
   batchNormBackward(
-    n: number, c: number, hw: number, x: Float32Array, dy: Float32Array,
-    gamma: Float32Array | null, mean: Float32Array, invStd: Float32Array, dx: Float32Array,
-    dgamma: Float32Array | null, dbeta: Float32Array | null,
+    n: number,
+    c: number,
+    hw: number,
+    x: Float32Array,
+    dy: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
   ): void;
   unary(op: string, x: Float32Array, y: Float32Array, alpha: number): void;
-  unaryBackward(
-    op: string, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, alpha: number,
-  ): void;
+  unaryBackward(op: string, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, alpha: number): void;
   binary(
-    op: string, a: Float32Array, aStrides: readonly number[], b: Float32Array,
-    bStrides: readonly number[], out: Float32Array, outShape: readonly number[],
+    op: string,
+    a: Float32Array,
+    aStrides: readonly number[],
+    b: Float32Array,
+    bStrides: readonly number[],
+    out: Float32Array,
+    outShape: readonly number[],
   ): void;
   reduce(op: string, x: Float32Array, outer: number, axis: number, inner: number, y: Float32Array): void;
-  reduceMaxBackward(
-    x: Float32Array, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number, dx: Float32Array,
-  ): void;
+  reduceMaxBackward(x: Float32Array, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number, dx: Float32Array): void;
   permute(x: Float32Array, shape: readonly number[], perm: readonly number[], y: Float32Array): void;
   adam(
-    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
-    beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
   ): void;
   pool2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, scale: number): void;
   upsample2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, scale: number): void;
   maxPool2d(nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array): void;
   maxPool2dBackward(
-    nc: number, h: number, w: number, k: number, x: Float32Array, y: Float32Array, dy: Float32Array,
+    nc: number,
+    h: number,
+    w: number,
+    k: number,
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
     dx: Float32Array,
   ): void;
   softmax(log: boolean, x: Float32Array, outer: number, axis: number, inner: number, y: Float32Array): void;
-  softmaxBackward(
-    log: boolean, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number,
-    dx: Float32Array,
-  ): void;
+  softmaxBackward(log: boolean, y: Float32Array, dy: Float32Array, outer: number, axis: number, inner: number, dx: Float32Array): void;
 }
 
 /** n, cIn, hIn, wIn, cOut, kH, kW, strideH, strideW, padH, padW, hOut, wOut */
-export type GeometryArgs = [
-  number, number, number, number, number, number, number, number, number, number, number, number, number,
-];
+export type GeometryArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 /** Where the addon lives: <repo>/build/Release, three folders above src/engine/native (or dist/…). */
 export const addonPath = fileURLToPath(new URL('../../../build/Release/pegasus_native.node', import.meta.url));

@@ -20,7 +20,9 @@ export function loadNativeBackend(): Backend | null {
   if (!addon) return (backend = null);
   const { kernels, missing } = kernelsPresentIn(addon, nativeKernels(addon, jsBackend));
   if (missing.length > 0) {
-    console.warn(`pegasus: the native addon is older than the sources (no ${missing.join(', ')}; those run on js); rebuild it: npm rebuild`);
+    console.warn(
+      `pegasus: the native addon is older than the sources (no ${missing.join(', ')}; those run on js); rebuild it: npm rebuild`,
+    );
   }
   backend = { ...jsBackend, ...kernels, name: 'native' };
   return backend;

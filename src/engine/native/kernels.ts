@@ -82,7 +82,11 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
       if (allF32(x, dy, dw, dbias)) {
         try {
           return addon.conv2dBackwardWeights(
-            ...geometryArgs(g), x as Float32Array, dy as Float32Array, dw as Float32Array, dbias as Float32Array | null,
+            ...geometryArgs(g),
+            x as Float32Array,
+            dy as Float32Array,
+            dw as Float32Array,
+            dbias as Float32Array | null,
           );
         } catch (e) {
           if (!isOneDnnRefusal(e)) throw e;
@@ -93,16 +97,34 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
     batchNorm(n, c, hw, x, gamma, beta, eps, training, mean, invStd, y) {
       if (allF32(x, gamma, beta, mean, invStd, y)) {
         addon.batchNorm(
-          n, c, hw, x as Float32Array, gamma as Float32Array | null, beta as Float32Array | null, eps, training,
-          mean as Float32Array, invStd as Float32Array, y as Float32Array,
+          n,
+          c,
+          hw,
+          x as Float32Array,
+          gamma as Float32Array | null,
+          beta as Float32Array | null,
+          eps,
+          training,
+          mean as Float32Array,
+          invStd as Float32Array,
+          y as Float32Array,
         );
       } else js.batchNorm(n, c, hw, x, gamma, beta, eps, training, mean, invStd, y);
     },
     batchNormBackward(n, c, hw, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
       if (allF32(x, dy, gamma, mean, invStd, dx, dgamma, dbeta)) {
         addon.batchNormBackward(
-          n, c, hw, x as Float32Array, dy as Float32Array, gamma as Float32Array | null, mean as Float32Array,
-          invStd as Float32Array, dx as Float32Array, dgamma as Float32Array | null, dbeta as Float32Array | null,
+          n,
+          c,
+          hw,
+          x as Float32Array,
+          dy as Float32Array,
+          gamma as Float32Array | null,
+          mean as Float32Array,
+          invStd as Float32Array,
+          dx as Float32Array,
+          dgamma as Float32Array | null,
+          dbeta as Float32Array | null,
         );
       } else js.batchNormBackward(n, c, hw, x, dy, gamma, mean, invStd, dx, dgamma, dbeta);
     },
@@ -136,8 +158,17 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
     adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       if (allF32(param, grad, m, v)) {
         addon.adam(
-          param as Float32Array, grad as Float32Array, m as Float32Array, v as Float32Array, lr, beta1, beta2, eps,
-          weightDecay, decoupled, step,
+          param as Float32Array,
+          grad as Float32Array,
+          m as Float32Array,
+          v as Float32Array,
+          lr,
+          beta1,
+          beta2,
+          eps,
+          weightDecay,
+          decoupled,
+          step,
         );
       } else js.adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
     },

@@ -103,7 +103,19 @@ export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: C
   if (hOut < 1 || wOut < 1) throw new Error(`convTranspose2d: input ${shapeStr(x.shape)} gives an empty output`);
   // NOTE: geometry of the equivalent forward conv, which maps our output back to our input.
   const g: Conv2dGeometry = {
-    n, cIn: cOut, hIn: hOut, wIn: wOut, cOut: cIn, kH, kW, strideH, strideW, padH, padW, hOut: h, wOut: wd,
+    n,
+    cIn: cOut,
+    hIn: hOut,
+    wIn: wOut,
+    cOut: cIn,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    hOut: h,
+    wOut: wd,
   };
   const be = getBackend();
   const y = empty([n, cOut, hOut, wOut], x.dtype);

@@ -12,8 +12,18 @@ import { checkDtypes } from './util.js';
  * accumulates all of them into one matrix.
  */
 function batchedGemm(
-  batch: number, transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: Storage, aStride: number, b: Storage, bStride: number, c: Storage, cStride: number,
+  batch: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Storage,
+  aStride: number,
+  b: Storage,
+  bStride: number,
+  c: Storage,
+  cStride: number,
 ): void {
   const be = getBackend();
   if (batch === 1) {
@@ -22,7 +32,11 @@ function batchedGemm(
   }
   for (let i = 0; i < batch; i++) {
     be.gemm(
-      transA, transB, m, n, k,
+      transA,
+      transB,
+      m,
+      n,
+      k,
       a.subarray(i * aStride, i * aStride + m * k),
       b.subarray(i * bStride, i * bStride + k * n),
       c.subarray(i * cStride, i * cStride + m * n),

@@ -43,7 +43,12 @@ export function batchNorm2d(
   const n = x.shape[0] ?? 0;
   const c = x.shape[1] ?? 0;
   const hw = shapeSize(x.shape.slice(2));
-  for (const [name, t] of [['gamma', gamma], ['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+  for (const [name, t] of [
+    ['gamma', gamma],
+    ['beta', beta],
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+  ] as const) {
     if (x.ndim < 2 || (t && (t.ndim !== 1 || t.shape[0] !== c))) {
       throw new Error(`batchNorm2d: input ${shapeStr(x.shape)} and ${name} ${t ? shapeStr(t.shape) : ''} do not match`);
     }
@@ -70,7 +75,19 @@ export function batchNorm2d(
     const dx = emptyLike(x);
     const dgamma = needs[1] ? empty([c], x.dtype) : null;
     const dbeta = needs[2] ? empty([c], x.dtype) : null;
-    be.batchNormBackward(n, c, hw, x.data, dy.data, gamma?.data ?? null, meanT.data, invStd.data, dx.data, dgamma?.data ?? null, dbeta?.data ?? null);
+    be.batchNormBackward(
+      n,
+      c,
+      hw,
+      x.data,
+      dy.data,
+      gamma?.data ?? null,
+      meanT.data,
+      invStd.data,
+      dx.data,
+      dgamma?.data ?? null,
+      dbeta?.data ?? null,
+    );
     return [dx, dgamma, dbeta];
   });
 }
@@ -123,23 +140,23 @@ export function groupNorm(x: Tensor, groups: number, gamma: Tensor | null, beta:
     throw new Error(`groupNorm: ${groups} groups do not divide the channels of ${shapeStr(x.shape)}`);
   }
   for (const t of [gamma, beta]) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new Error(`groupNorm: affine shape ${shapeStr(t.shape)} does not match ${c} channels`);
+    if (t && (t.ndim !== 1 || t.shape[0] !== c))
+      throw new Error(`groupNorm: affine shape ${shapeStr(t.shape)} does not match ${c} channels`);
   }
   const y = standardizeRows(x, x.shape[0]! * groups, eps);
-  return affine(y, gamma, beta, x.shape.map((d, i) => (i === 1 ? d : 1)));
+  return affine(
+    y,
+    gamma,
+    beta,
+    x.shape.map((d, i) => (i === 1 ? d : 1)),
+  );
 }
 
 /**
  * Layer normalisation over the trailing `normalizedShape` dimensions of x, with affine γ, β of
  * that shape (or null).
  */
-export function layerNorm(
-  x: Tensor,
-  normalizedShape: readonly number[],
-  gamma: Tensor | null,
-  beta: Tensor | null,
-  eps = 1e-5,
-): Tensor {
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], gamma: Tensor | null, beta: Tensor | null, eps = 1e-5): Tensor {
   checkDtypes('layerNorm', x, gamma, beta);
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
@@ -154,4 +171,3 @@ export function layerNorm(
   const y = standardizeRows(x, x.size / shapeSize(normalizedShape), eps);
   return affine(y, gamma, beta, normalizedShape);
 }
-

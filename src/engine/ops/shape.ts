@@ -41,7 +41,10 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   if (p.length !== x.ndim || new Set(p).size !== p.length) {
     throw new Error(`permute: [${perm.join(',')}] is not a permutation of the ${x.ndim} dimensions of ${shapeStr(x.shape)}`);
   }
-  const y = empty(p.map((a) => x.shape[a]!), x.dtype);
+  const y = empty(
+    p.map((a) => x.shape[a]!),
+    x.dtype,
+  );
   getBackend().permute(x.data, x.shape, p, y.data);
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
@@ -77,8 +80,13 @@ function contiguousStrides(shape: Shape): number[] {
  * rows at a time, with TypedArray.set).
  */
 function copyRegion(
-  src: Storage, srcShape: Shape, srcStart: readonly number[],
-  dst: Storage, dstShape: Shape, dstStart: readonly number[], region: Shape,
+  src: Storage,
+  srcShape: Shape,
+  srcStart: readonly number[],
+  dst: Storage,
+  dstShape: Shape,
+  dstStart: readonly number[],
+  region: Shape,
 ): void {
   const nd = region.length;
   if (shapeSize(region) === 0) return;

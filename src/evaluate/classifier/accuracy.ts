@@ -57,7 +57,9 @@ export function formatConfusion(r: AccuracyReport): string {
   const short = r.classNames.map((n) => n.slice(0, 5).padStart(6));
   const lines = [`${'true\\pred'.padEnd(11)}${short.join('')}   acc`];
   r.confusion.forEach((row, c) => {
-    lines.push(`${r.classNames[c]!.padEnd(11)}${row.map((v) => String(v).padStart(6)).join('')}  ${(100 * r.perClass[c]!).toFixed(1).padStart(5)}%`);
+    lines.push(
+      `${r.classNames[c]!.padEnd(11)}${row.map((v) => String(v).padStart(6)).join('')}  ${(100 * r.perClass[c]!).toFixed(1).padStart(5)}%`,
+    );
   });
   return lines.join('\n');
 }

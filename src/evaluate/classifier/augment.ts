@@ -8,11 +8,10 @@
  */
 import { mulberry32 } from '../../data/index.js';
 import { reflectIndex } from '../../image/index.js';
+import { IMAGE_BYTES as IMAGE } from '../../data/cifar10Format.js';
 
 const S = 32; // CIFAR-10 image side
 const PLANE = S * S;
-const IMAGE = 3 * PLANE;
-
 
 export interface AugmentOptions {
   /** Pixels of reflection padding before the random 32×32 crop (0 disables cropping). */

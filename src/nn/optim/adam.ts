@@ -56,7 +56,10 @@ export class Adam extends Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
     this.decoupled = opts.decoupled ?? false;
-    for (const [name, b] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    for (const [name, b] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new Error(`Adam: ${name} must be in [0, 1), got ${b}`);
     }
     this.steps = params.map(() => 0);
@@ -69,7 +72,19 @@ export class Adam extends Optimizer {
     this.params.forEach((p, i) => {
       if (!p.grad) return;
       const t = ++this.steps[i]!;
-      be.adam(p.data, p.grad.data, this.m[i]!.data, this.v[i]!.data, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled, t);
+      be.adam(
+        p.data,
+        p.grad.data,
+        this.m[i]!.data,
+        this.v[i]!.data,
+        this.lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        this.weightDecay,
+        this.decoupled,
+        t,
+      );
     });
   }
 

@@ -24,14 +24,21 @@ export abstract class Optimizer {
 }
 
 /** Checks a loaded optimiser state against the parameters (count and shapes). */
-export function checkStateTensors(name: string, params: readonly Tensor[], key: string, tensors: readonly Tensor[] | undefined): readonly Tensor[] {
+export function checkStateTensors(
+  name: string,
+  params: readonly Tensor[],
+  key: string,
+  tensors: readonly Tensor[] | undefined,
+): readonly Tensor[] {
   if (!tensors || tensors.length !== params.length) {
     throw new Error(`${name}.loadStateDict: "${key}" has ${tensors?.length ?? 0} tensors for ${params.length} parameters`);
   }
   tensors.forEach((t, i) => {
     const p = params[i]!;
     if (t.size !== p.size) {
-      throw new Error(`${name}.loadStateDict: "${key}" ${i} has shape [${t.shape.join(',')}] but parameter ${i} has [${p.shape.join(',')}]`);
+      throw new Error(
+        `${name}.loadStateDict: "${key}" ${i} has shape [${t.shape.join(',')}] but parameter ${i} has [${p.shape.join(',')}]`,
+      );
     }
   });
   return tensors;

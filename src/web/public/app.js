@@ -16,7 +16,10 @@ const state = {
 };
 
 async function api(path, body) {
-  const r = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(
+    path,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const json = await r.json();
   if (!r.ok) {
     const e = new Error(json.message || r.statusText);
@@ -26,7 +29,9 @@ async function api(path, body) {
   return json;
 }
 
-const say = (text) => { $('status').textContent = text; };
+const say = (text) => {
+  $('status').textContent = text;
+};
 const round = (x) => Math.round(x * 1000) / 1000;
 const pct = (p) => `${(100 * p).toFixed(0)}%`;
 
@@ -62,11 +67,21 @@ function latestOnly(fn) {
   let running = false;
   let again = false;
   return async function run() {
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
-    try { await fn(); } catch (e) { say(e.message); }
+    try {
+      await fn();
+    } catch (e) {
+      say(e.message);
+    }
     running = false;
-    if (again) { again = false; run(); }
+    if (again) {
+      again = false;
+      run();
+    }
   };
 }
 
@@ -88,7 +103,9 @@ function card(im, onClick) {
   label.title = 'most probable class, and probability mass on the classes with positive weight';
   div.append(img, label);
   div.addEventListener('click', () => onClick(im, div));
-  div.addEventListener('keydown', (e) => { if (e.key === 'Enter') onClick(im, div); });
+  div.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') onClick(im, div);
+  });
   return div;
 }
 
@@ -100,11 +117,13 @@ const renderGallery = latestOnly(async () => {
   const items = Array.from({ length: n }, (_, i) => settingOf(weights, (seed + i) % (state.limits.maxSeed + 1), region));
   const r = await api('/api/render', { items });
   const gallery = $('gallery');
-  gallery.replaceChildren(...r.images.map((im, i) => {
-    const c = card(im, select);
-    if (i === r.best) c.classList.add('best');
-    return c;
-  }));
+  gallery.replaceChildren(
+    ...r.images.map((im, i) => {
+      const c = card(im, select);
+      if (i === r.best) c.classList.add('best');
+      return c;
+    }),
+  );
   $('timing').textContent = `${r.images.length} images in ${r.ms} ms on the server (${state.model.backend} backend)`;
   say('');
 });
@@ -151,18 +170,23 @@ function selectSaved(im, el) {
 async function select(im, el) {
   showSelected(im, el);
   $('settings').textContent = JSON.stringify(settingsJson(im), null, 2);
-  $('command').textContent = im.command || '(blended noise or a region: regenerate it with these settings on this page or POST /api/render)';
-  const wanted = new Set([...Object.entries(im.settings.weights), ...Object.entries(im.settings.region?.weights ?? {})].filter(([, w]) => w > 0).map(([c]) => c));
+  $('command').textContent =
+    im.command || '(blended noise or a region: regenerate it with these settings on this page or POST /api/render)';
+  const wanted = new Set(
+    [...Object.entries(im.settings.weights), ...Object.entries(im.settings.region?.weights ?? {})].filter(([, w]) => w > 0).map(([c]) => c),
+  );
   const rows = Object.entries(im.scores.probs).sort((x, y) => y[1] - x[1]);
-  $('scores').replaceChildren(...rows.map(([c, p]) => {
-    const row = document.createElement('div');
-    row.className = `bar${wanted.has(c) ? ' wanted' : ''}`;
-    row.innerHTML = '<span></span><span><span class="fill"></span></span><span></span>';
-    row.children[0].textContent = c;
-    row.children[1].firstChild.style.width = pct(p);
-    row.children[2].textContent = pct(p);
-    return row;
-  }));
+  $('scores').replaceChildren(
+    ...rows.map(([c, p]) => {
+      const row = document.createElement('div');
+      row.className = `bar${wanted.has(c) ? ' wanted' : ''}`;
+      row.innerHTML = '<span></span><span><span class="fill"></span></span><span></span>';
+      row.children[0].textContent = c;
+      row.children[1].firstChild.style.width = pct(p);
+      row.children[2].textContent = pct(p);
+      return row;
+    }),
+  );
   updateFavouriteButton();
   await showNeighbours(im);
 }
@@ -174,20 +198,26 @@ async function showNeighbours(im) {
   try {
     const r = await api('/api/neighbours', { settings: im.settings, k: 6 });
     if (state.selected !== im) return;
-    const thumbs = (list, unit) => list.map((n) => {
-      const f = document.createElement('figure');
-      const img = document.createElement('img');
-      img.src = n.png;
-      img.alt = `training image ${n.index} (${n.label})`;
-      const cap = document.createElement('figcaption');
-      cap.textContent = `${n.label} ${n.distance.toFixed(unit)}`;
-      f.append(img, cap);
-      return f;
-    });
+    const thumbs = (list, unit) =>
+      list.map((n) => {
+        const f = document.createElement('figure');
+        const img = document.createElement('img');
+        img.src = n.png;
+        img.alt = `training image ${n.index} (${n.label})`;
+        const cap = document.createElement('figcaption');
+        cap.textContent = `${n.label} ${n.distance.toFixed(unit)}`;
+        f.append(img, cap);
+        return f;
+      });
     $('neighbours-pixel').replaceChildren(...thumbs(r.neighbours.pixel, 1));
     $('neighbours-feature').replaceChildren(...thumbs(r.neighbours.feature, 2));
     const d = r.neighbours.pixel[0]?.distance;
-    $('neighbour-status').textContent = d === undefined ? '' : d < 1e-3 ? 'an exact copy of a training image' : `nearest training image at pixel distance ${d.toFixed(1)} (0 would be a copy)`;
+    $('neighbour-status').textContent =
+      d === undefined
+        ? ''
+        : d < 1e-3
+          ? 'an exact copy of a training image'
+          : `nearest training image at pixel distance ${d.toFixed(1)} (0 would be a copy)`;
   } catch (e) {
     if (state.selected !== im) return;
     $('neighbour-status').textContent = e.message;
@@ -198,7 +228,13 @@ async function showNeighbours(im) {
 /** Everything needed to regenerate an image, as exported. */
 function settingsJson(im) {
   if (im.saved) return im.entry;
-  return { checkpoint: state.model.checkpoint, step: state.model.step, ...im.settings, scores: { top: im.scores.top, match: im.scores.match }, command: im.command };
+  return {
+    checkpoint: state.model.checkpoint,
+    step: state.model.step,
+    ...im.settings,
+    scores: { top: im.scores.top, match: im.scores.match },
+    command: im.command,
+  };
 }
 
 // ---- export ----
@@ -230,22 +266,29 @@ async function pngSheet(images, scale = 8) {
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
 }
 
-const fileStem = (im) => im.saved ? `pegasus-generate-${im.file.replace(/[^\w]+/g, '-').replace(/-png$/, '')}` : stemOf(im.settings);
-const stemOf = (s) => `pegasus-${Object.entries(s.weights).map(([c, w]) => `${c}${w}`).join('-') || 'zero'}${s.region ? `-${Object.keys(s.region.weights).join('-')}-region` : ''}-seed${s.seed}${s.blend ? `-to${s.blend.seed}-t${s.blend.t}` : ''}`;
+const fileStem = (im) => (im.saved ? `pegasus-generate-${im.file.replace(/[^\w]+/g, '-').replace(/-png$/, '')}` : stemOf(im.settings));
+const stemOf = (s) =>
+  `pegasus-${
+    Object.entries(s.weights)
+      .map(([c, w]) => `${c}${w}`)
+      .join('-') || 'zero'
+  }${s.region ? `-${Object.keys(s.region.weights).join('-')}-region` : ''}-seed${s.seed}${s.blend ? `-to${s.blend.seed}-t${s.blend.t}` : ''}`;
 const jsonBlob = (x) => new Blob([JSON.stringify(x, null, 2) + '\n'], { type: 'application/json' });
 
 // ---- favourites (kept in this browser) ----
 
 function saveFavourites() {
   localStorage.setItem('pegasus-favourites', JSON.stringify(state.favourites));
-  $('favourites').replaceChildren(...state.favourites.map((im) => {
-    const img = document.createElement('img');
-    img.src = im.png;
-    img.alt = mixLabel(im.settings);
-    img.title = mixLabel(im.settings);
-    img.addEventListener('click', () => select(im, null));
-    return img;
-  }));
+  $('favourites').replaceChildren(
+    ...state.favourites.map((im) => {
+      const img = document.createElement('img');
+      img.src = im.png;
+      img.alt = mixLabel(im.settings);
+      img.title = mixLabel(im.settings);
+      img.addEventListener('click', () => select(im, null));
+      return img;
+    }),
+  );
   updateFavouriteButton();
 }
 
@@ -260,36 +303,40 @@ function updateFavouriteButton() {
 function buildSliders() {
   const box = $('sliders');
   const max = state.limits.maxWeight;
-  box.replaceChildren(...state.model.classes.map((c) => {
-    const row = document.createElement('div');
-    row.className = 'slider';
-    row.innerHTML = `<label></label><input type="range" min="${-max}" max="${max}" step="0.05"><output></output>`;
-    const [label, input, out] = row.children;
-    input.id = `w-${c}`;
-    input.dataset.class = c;
-    label.htmlFor = input.id;
-    label.textContent = c;
-    input.value = String(state.weights[c] || 0);
-    out.textContent = Number(input.value).toFixed(2);
-    input.addEventListener('input', () => {
-      state.weights[c] = Number(input.value);
+  box.replaceChildren(
+    ...state.model.classes.map((c) => {
+      const row = document.createElement('div');
+      row.className = 'slider';
+      row.innerHTML = `<label></label><input type="range" min="${-max}" max="${max}" step="0.05"><output></output>`;
+      const [label, input, out] = row.children;
+      input.id = `w-${c}`;
+      input.dataset.class = c;
+      label.htmlFor = input.id;
+      label.textContent = c;
+      input.value = String(state.weights[c] || 0);
       out.textContent = Number(input.value).toFixed(2);
-      renderGallery();
-    });
-    return row;
-  }));
+      input.addEventListener('input', () => {
+        state.weights[c] = Number(input.value);
+        out.textContent = Number(input.value).toFixed(2);
+        renderGallery();
+      });
+      return row;
+    }),
+  );
 }
 
 /** The "wings" control: none, or a class of the model drawn inside the wing region. */
 function buildWings() {
   const sel = $('wings');
   const classes = state.model.classes;
-  sel.replaceChildren(...['', ...classes].map((c) => {
-    const o = document.createElement('option');
-    o.value = c;
-    o.textContent = c === '' ? 'none' : `${c} over the back`;
-    return o;
-  }));
+  sel.replaceChildren(
+    ...['', ...classes].map((c) => {
+      const o = document.createElement('option');
+      o.value = c;
+      o.textContent = c === '' ? 'none' : `${c} over the back`;
+      return o;
+    }),
+  );
   sel.value = state.wings && classes.includes(state.wings) ? state.wings : '';
   sel.disabled = classes.length === 0;
 }
@@ -311,26 +358,42 @@ async function start() {
   const s = await api('/api/status');
   state.model = s.model;
   state.limits = s.limits;
-  $('model').textContent = `${s.model.checkpoint} · ${s.model.model} step ${s.model.step} · classes ${s.model.classes.join(', ') || 'none'} · ${s.model.backend} backend · neighbours: ${s.neighbours.message}`;
+  $('model').textContent =
+    `${s.model.checkpoint} · ${s.model.model} step ${s.model.step} · classes ${s.model.classes.join(', ') || 'none'} · ${s.model.backend} backend · neighbours: ${s.neighbours.message}`;
   state.weights = defaultWeights();
   buildSliders();
   buildWings();
-  $('wings').addEventListener('change', () => { state.wings = $('wings').value || null; renderGallery(); });
+  $('wings').addEventListener('change', () => {
+    state.wings = $('wings').value || null;
+    renderGallery();
+  });
   $('seed').max = String(s.limits.maxSeed);
   $('seed').addEventListener('input', renderGallery);
   $('count').addEventListener('change', renderGallery);
   $('steps').addEventListener('change', renderStrip);
-  const page = (d) => { $('seed').value = String(Math.max(0, (Number($('seed').value) || 0) + d * Number($('count').value))); renderGallery(); };
+  const page = (d) => {
+    $('seed').value = String(Math.max(0, (Number($('seed').value) || 0) + d * Number($('count').value)));
+    renderGallery();
+  };
   $('seed-prev').addEventListener('click', () => page(-1));
   $('seed-next').addEventListener('click', () => page(1));
-  $('seed-random').addEventListener('click', () => { $('seed').value = String(Math.floor(Math.random() * 1e6)); renderGallery(); });
-  $('reset').addEventListener('click', () => { state.weights = defaultWeights(); state.wings = null; buildSliders(); buildWings(); renderGallery(); });
+  $('seed-random').addEventListener('click', () => {
+    $('seed').value = String(Math.floor(Math.random() * 1e6));
+    renderGallery();
+  });
+  $('reset').addEventListener('click', () => {
+    state.weights = defaultWeights();
+    state.wings = null;
+    buildSliders();
+    buildWings();
+    renderGallery();
+  });
   $('use-a').addEventListener('click', () => state.selected && setEndpoint('a', state.selected.settings));
   $('use-b').addEventListener('click', () => state.selected && setEndpoint('b', state.selected.settings));
   $('use-mix').addEventListener('click', () => {
     if (!state.selected) return;
     state.weights = { ...state.selected.settings.weights };
-    state.wings = state.selected.settings.region ? Object.keys(state.selected.settings.region.weights)[0] ?? null : null;
+    state.wings = state.selected.settings.region ? (Object.keys(state.selected.settings.region.weights)[0] ?? null) : null;
     $('seed').value = String(state.selected.settings.seed);
     buildSliders();
     buildWings();
@@ -339,19 +402,35 @@ async function start() {
   $('favourite').addEventListener('click', () => {
     const im = state.selected;
     if (!im) return;
-    state.favourites = isFavourite(im) ? state.favourites.filter((f) => !sameSettings(f.settings, im.settings)) : [...state.favourites, { settings: im.settings, png: im.png, scores: im.scores, command: im.command }];
+    state.favourites = isFavourite(im)
+      ? state.favourites.filter((f) => !sameSettings(f.settings, im.settings))
+      : [...state.favourites, { settings: im.settings, png: im.png, scores: im.scores, command: im.command }];
     saveFavourites();
   });
-  $('download-png').addEventListener('click', async () => state.selected && download(`${fileStem(state.selected)}.png`, await pngSheet([state.selected])));
-  $('download-json').addEventListener('click', () => state.selected && download(`${fileStem(state.selected)}.json`, jsonBlob(settingsJson(state.selected))));
-  $('export-favourites-png').addEventListener('click', async () => state.favourites.length > 0 && download('pegasus-favourites.png', await pngSheet(state.favourites, 4)));
-  $('export-favourites-json').addEventListener('click', () => download('pegasus-favourites.json', jsonBlob(state.favourites.map(settingsJson))));
+  $('download-png').addEventListener(
+    'click',
+    async () => state.selected && download(`${fileStem(state.selected)}.png`, await pngSheet([state.selected])),
+  );
+  $('download-json').addEventListener(
+    'click',
+    () => state.selected && download(`${fileStem(state.selected)}.json`, jsonBlob(settingsJson(state.selected))),
+  );
+  $('export-favourites-png').addEventListener(
+    'click',
+    async () => state.favourites.length > 0 && download('pegasus-favourites.png', await pngSheet(state.favourites, 4)),
+  );
+  $('export-favourites-json').addEventListener('click', () =>
+    download('pegasus-favourites.json', jsonBlob(state.favourites.map(settingsJson))),
+  );
   $('open-settings').addEventListener('change', (e) => {
     const f = e.target.files[0];
     if (f) openSettings(f).catch((err) => say(`${f.name}: ${err.message}`));
     e.target.value = '';
   });
-  $('clear-favourites').addEventListener('click', () => { state.favourites = []; saveFavourites(); });
+  $('clear-favourites').addEventListener('click', () => {
+    state.favourites = [];
+    saveFavourites();
+  });
   saveFavourites();
   loadSaved();
   // a first strip: the same mix from seed 0 to seed 1
@@ -383,18 +462,20 @@ async function loadSaved() {
   const r = await api('/api/saved');
   $('saved-section').hidden = r.images.length === 0;
   $('saved-folder').textContent = `(${r.folder}/pegasus.json)`;
-  $('saved').replaceChildren(...r.images.map((s, i) => {
-    const im = { ...s, saved: true, folder: r.folder };
-    const div = document.createElement('div');
-    div.className = i === 0 ? 'card best' : 'card';
-    div.tabIndex = 0;
-    const img = document.createElement('img');
-    img.src = s.png;
-    img.alt = s.file;
-    div.append(img);
-    div.addEventListener('click', () => selectSaved(im, div));
-    return div;
-  }));
+  $('saved').replaceChildren(
+    ...r.images.map((s, i) => {
+      const im = { ...s, saved: true, folder: r.folder };
+      const div = document.createElement('div');
+      div.className = i === 0 ? 'card best' : 'card';
+      div.tabIndex = 0;
+      const img = document.createElement('img');
+      img.src = s.png;
+      img.alt = s.file;
+      div.append(img);
+      div.addEventListener('click', () => selectSaved(im, div));
+      return div;
+    }),
+  );
 }
 
 start().catch((e) => say(`could not start: ${e.message}`));
