@@ -17,7 +17,9 @@ import { PRESETS } from '../train/presets/index.js';
 
 export function trainCommand() {
   return new Command('train')
-    .description('Train a GAN on CIFAR-10 (or resume a run); writes a run folder with checkpoints, metrics and samples.')
+    .description(
+      'Train a GAN (cgan, dcgan) or a diffusion model on CIFAR-10 from scratch, or resume a run; writes a run folder with checkpoints, metrics and samples.',
+    )
     .addOption(new Option('--model <kind>', 'model to train').choices([...MODEL_KINDS, 'diffusion' as const]).default('cgan' as const))
     .addOption(
       new Option(

@@ -38,32 +38,20 @@ export interface RecombineConfig {
 export const defaultRecombineConfig: RecombineConfig = {
   horseWeights: [1, 0.9], // a horse the classifier believes in; 0.9 lets a little wing texture in
   reuse: 4, // 4 placements per horse: a quarter of a generator call per candidate
-  shapes: ['wing'], // the swept wing; pasting the whole donor `object` gave bird-on-horse blobs and no better score (best 0.575 with both vs 0.580 wing only)
+  shapes: ['wing'], // the swept wing; the whole donor `object` gave bird-on-horse blobs
   blends: ['alpha'], // feathered edge; Poisson cloning (`poisson`, Pérez et al. 2003) smeared the wing into its surroundings on 32×32
   size: { wing: [8, 16], object: [6, 14] }, // a quarter to a half of the 32-pixel frame
   along: [-0.2, 0.25], // around the middle third of the back, a little toward the withers or the croup
   lift: [-3, 1], // the root sinks into the back by up to 3 px, so the wing grows out of it
-  // upright to a little swept back: with [0, 45], wings leaning 30–45° lay over the back like a
-  // blanket in the best-scoring collages, the raised ones read as wings; [0, 25] with solid 0.75
-  // gave best 0.889 → 0.890 and batch mean 0.785 → 0.792 (8,204 candidates, seed 0), a clearer
-  // horse with a raised wing as the best
-  lean: [0, 25],
+  lean: [0, 25], // upright to a little swept back: wings leaning further lay over the back like a blanket
   light: [0, 0.6], // from the donor's own colours to a mostly white wing
-  refineShare: 0.5, // refining beat random proposals alone: best 0.575 vs 0.566, 319 vs 232 in the shortlist (2,000 candidates)
+  refineShare: 0.5, // refining beats random proposals alone
   parents: 24, // many horses, so the batch stays varied
   children: 6, // λ of the (1 + λ) evolution strategy
   step: 0.15, // a pixel or two of size and position, a few degrees of lean
   donorSwap: 0.3, // sometimes a better wing, mostly a better fit of the same one
-  // 3: draw 3× the parts and keep the judge's best third (horses the segmentation found). Under the
-  // whole-image judge it raised the realism of the best 64 recombined candidates (0.81 → 0.90,
-  // 0.82 → 0.85; step-13,951 GAN) but not the score, since a clearer horse pulls p(horse) up and
-  // p(wings) down; under the parts judge a clear horse is what it asks for: 8,204 candidates
-  // (step-20,000 GAN, seed 0) gave best 0.871 → 0.908, batch mean 0.688 → 0.768, 23 → 51
-  // recombined images in the batch, visibly more horses with a wing
-  elite: 3,
-  // solid wings: with half the proposals solid, 37 of the batch's 58 collages and 14 of its best
-  // 16 were solid (a ragged donor mask leaves holes that read as noise, not feathers)
-  solid: 0.75,
+  elite: 3, // draw 3× the parts and keep the judge's best third: clearer horses to put wings on
+  solid: 0.75, // mostly solid wings: a ragged donor mask leaves holes that read as noise, not feathers
 };
 
 export interface SearchConfig {
@@ -131,32 +119,26 @@ export interface GenerateConfig {
 }
 
 export const defaultSearchConfig: SearchConfig = {
-  // region-mix (1,500 candidates, with latent search and guidance, GAN step 7,289): best 0.760 and
-  // batch mean 0.647 alone, 0.740 / 0.636 beside mix and layer-mix (38 of the 64 grew from it),
-  // against 0.744 / 0.621 for mix and layer-mix without it
-  // recombine (8,204 candidates, GAN step 10,049): best 0.824 and batch mean 0.702 with it, 0.778 /
-  // 0.682 without; its 12 images in the batch are the ones with a wing one can see
+  // every strategy: each adds images to the batch that the others do not find
   strategies: ['mix', 'layer-mix', 'region-mix', 'latent-search', 'guided', 'recombine', 'diffusion'],
   candidates: 4000, // "thousands": ~1 min of generator + classifier time on 2 cores
-  latentShare: 0.3, // refining the best latents beat fresh draws in the first searches (0.64 vs 0.51)
+  latentShare: 0.3, // refining the best latents beats fresh draws
   latentParents: 32, // many lineages, so the batch stays varied after refinement
   latentChildren: 6, // λ of the (1 + λ) evolution strategy
   latentSigma: 0.5, // large enough to change the image, small enough to keep its layout
-  weightSigma: 0, // off: jittering the mixture by 0.1 found a worse best (0.509 vs 0.574, 2,000 candidates)
-  guidedParents: 64, // 32 put 19 guided images in the batch (mean score 0.533), 64 put 41 (0.613), 2,000 candidates
+  weightSigma: 0, // off: jittering the mixture found a worse best
+  guidedParents: 64, // more guided parents, more guided images in a better batch
   guidedSteps: [10, 20, 40], // P still rose from 20 to 40 steps; the batch took all three
-  guidedLr: 0.05, // 0.1 gave the same scores (best 0.821, batch 0.623) with less realism (0.836 vs 0.849)
-  guidedMixLr: 0, // off: moving the mixture too added nothing over z alone in a probe (P 0.843 vs 0.840)
-  guidedSamples: 1, // one random view per step: 2 scored the same (batch 0.613 vs 0.617) at more time per step
+  guidedLr: 0.05, // a larger step gave the same scores with less realism
+  guidedMixLr: 0, // off: moving the mixture too added nothing over z alone
+  guidedSamples: 1, // one random view per step: two scored the same at twice the time
   guidedShift: 2, // ±2 px, within the classifier's ±4 px training crops
   recombineShare: 0.3, // as much as latent search
   recombine: defaultRecombineConfig,
   diffusionCandidates: 12, // ~5 s each with composed guidance on a shared CPU
   diffusionSteps: 12, // fewer than EDM's 18: candidates, not final art
   seed: 0,
-  // none: with the step-20,000 GAN (8,204 candidates, same seed) ψ 1.5 gave best 0.822 / batch mean
-  // 0.699 against 0.865 / 0.688 untruncated, and it costs variety (recall 0.60 → 0.52)
-  truncation: null,
+  truncation: null, // none: truncation gave a worse best and costs variety
 };
 
 export const defaultGenerateConfig: GenerateConfig = {

@@ -93,19 +93,10 @@ export interface WingParts {
 export const defaultScoreConfig: ScoreConfig = {
   body: ['horse'], // the Pegasus is a horse …
   wings: ['bird', 'airplane'], // … with wings: CIFAR-10's winged classes
-  // 2,000 candidates each (GAN step 8,401, 89.9% judge): 0.7 gave clearer horses in the batch but
-  // fewer visible wings than 0.5 (best p(horse) 0.67 / p(wings) 0.18 vs 0.36 / 0.46); neither best
-  // image was a clear winged horse. With the step-20,000 GAN (8,204 candidates each, looked at side
-  // by side): 0.5 picked a dark upright figure whose horse is not clear, 0.6 a clear brown horse with
-  // no wing, 0.55 a white horse on grass under a grey spread shape, and the 0.55 batch had the most
-  // horses with a visible wing: the committed choice is `--body-share 0.55`
+  // the horse's share of the ideal belief; more asks for a clearer horse and fewer visible wings
   bodyShare: 0.5,
   realismPower: 0.5, // realism matters, but less than being a winged horse
-  // about the medians of 512 random recombine proposals (step-20,000 GAN): outside the horse, area
-  // 30 px and contrast 0.39; below them a wing fades into the sky or hides in the body. Contrast
-  // 0.6 (8,204 candidates, seed 0) kept the same best horse but let more blends into the batch
-  // (mean 0.715 vs 0.768, 33 vs 51 recombined images)
-  // a mask under ~100 px (half the GAN's horses) is a blob, not a horse: the wing was placed blind
+  // a wing smaller or fainter than the typical proposal's is not seen; a mask under ~100 px is a blob, not a horse
   parts: { area: 30, contrast: 0.4, horseArea: 100 },
 };
 
