@@ -14,7 +14,7 @@ import { loadDiffusionModel } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
 import { parseConcepts } from './guidance.js';
 import { resolveDiffusionConfig } from './resolve.js';
-import { runDiffusionTraining } from './run.js';
+import { runDiffusionTraining } from '../train/diffusion.js';
 import { DEFAULT_SAMPLE_STEPS, sampleDiffusion, SAMPLER_KINDS, type SamplerKind } from './sample.js';
 import { stepsForEpochsOn } from '../train/resolve.js';
 import { checkResumable } from '../train/resume.js';
@@ -64,7 +64,7 @@ const FIXED_ON_RESUME = ['classes', 'batch', 'seed', 'lrG', 'out'] as const;
  */
 export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions): Promise<void> {
   if (o.lrD !== undefined)
-    throw new UserError("--lr-d is the GAN discriminator's learning rate; a diffusion run has one network: use --lr-g");
+    throw new UserError("--lr-d is the GAN discriminator's learning rate; a diffusion run has one network: use --lr");
   if (o.lrDecay !== undefined)
     throw new UserError("--lr-decay is the GAN's learning-rate decay; a diffusion run keeps its preset's warm-up and constant rate");
   if (o.augment !== undefined)

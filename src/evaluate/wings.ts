@@ -15,9 +15,7 @@ import { hashInts, permutation } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import type { PegasiSet } from '../pegasi/dataset.js';
-import type { AccuracyReport } from './classifier/accuracy.js';
 import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from './classifier/config.js';
-import { trainClassifier, type TrainHooks } from './classifier/train.js';
 import { embedImages } from './embed.js';
 
 export const WING_CLASSES = ['no wings', 'winged'] as const;
@@ -110,23 +108,6 @@ export function wingSets(
     { images: pick(horses.images, heldOthers), label: 0 },
   ]);
   return { train, heldOut };
-}
-
-/**
- * Trains the detector into `out` (classifier.pgc, accuracy.json on the held-out horses, train-log.json).
- * @example const { net, heldOut } = trainWingDetector(loadPegasi('runs/pegasi-test'), dataDir, 'models/wing-detector');
- */
-export function trainWingDetector(
-  pegasi: PegasiSet,
-  dataDir: string,
-  out: string,
-  cfg: ClassifierTrainConfig = defaultWingTrainConfig,
-  hooks?: TrainHooks,
-  recordsPerFile?: number,
-): { net: ResNet9; heldOut: AccuracyReport } {
-  const { train, heldOut } = wingSets(pegasi, dataDir, cfg.seed, recordsPerFile);
-  const r = trainClassifier(cfg, train, heldOut, out, hooks === undefined ? {} : { hooks });
-  return { net: r.net, heldOut: r.test };
 }
 
 /**

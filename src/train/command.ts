@@ -11,7 +11,7 @@ import { checkLrDecay } from './lrSchedule.js';
 import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 import { resolveRunConfig, stepsForEpochsOn } from './resolve.js';
 import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
-import { trainRun } from './trainer.js';
+import { trainRun } from './gan.js';
 import { checkpointStep } from './trainState.js';
 import { checkResumable } from './resume.js';
 import { trainInRunFolder } from './runLock.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 
 /**
- * Throws a UserError naming the offending flags (as typed, e.g. `--lr-g`), or saying that the
+ * Throws a UserError naming the offending flags (as typed, e.g. `--lr-d`), or saying that the
  * folder holds no run. Returns whether the run has a checkpoint: a run stopped before its first
  * one has only its config.json, and is started over from it.
  *
@@ -15,7 +15,7 @@ import { UserError } from '../errors.js';
  */
 export function checkResumable(runDir: string, checkpointFile: string, fixedFlagsGiven: readonly string[]): boolean {
   if (fixedFlagsGiven.length > 0) {
-    const flags = fixedFlagsGiven.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    const flags = fixedFlagsGiven.map((k) => (k === 'lrG' ? '--lr' : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
     throw new UserError(`--resume continues a run with its own config; drop ${flags.join(', ')}`);
   }
   if (existsSync(join(runDir, checkpointFile))) return true;

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadDiffusionModel } from '../../src/diffusion/checkpoint.js';
 import { isDiffusionRunDir, runDiffusionSampleCommand, runDiffusionTrainCommand } from '../../src/diffusion/command.js';
 import { resolveDiffusionConfig } from '../../src/diffusion/resolve.js';
-import { runDiffusionTraining } from '../../src/diffusion/run.js';
+import { runDiffusionTraining } from '../../src/train/diffusion.js';
 import { sampleDiffusion } from '../../src/diffusion/sample.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/nn/index.js';
 import { writeCifarFixture, type Fixture } from '../helpers/cifarFixture.js';

@@ -13,7 +13,7 @@ import { measureAccuracy } from '../../src/evaluate/classifier/accuracy.js';
 import { augmentBatch } from '../../src/evaluate/classifier/augment.js';
 import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from '../../src/evaluate/classifier/config.js';
 import { oneCycle } from '../../src/evaluate/classifier/oneCycle.js';
-import { trainClassifier } from '../../src/evaluate/classifier/train.js';
+import { trainClassifier } from '../../src/train/classifier.js';
 import { loadClassifier } from '../../src/models/classifier/index.js';
 
 /**

@@ -17,6 +17,8 @@ describe('pegasus train / sample / plot', () => {
       [['--steps', 'ten'], /--steps.*an integer from 1 to 100,000,000/],
       [['--batch', '-3'], /--batch.*an integer from 1 to 4,096/],
       [['--lr-g', 'fast'], /--lr-g.*a number from 1e-8 to 1/],
+      [['--lr', '2'], /--lr.*a number from 1e-8 to 1/],
+      [['--lr', '1e-4', '--lr-g', '1e-4'], /--lr-g.*cannot be used with option '--lr/],
       [['--model', 'vae'], /--model.*Allowed choices are cgan, dcgan/],
       [['--preset', 'huge'], /--preset.*Allowed choices/],
       [['--steps', '5', '--epochs', '2'], /cannot be used with/],

@@ -12,7 +12,7 @@ import { HeldOutProbe } from '../../src/train/heldOut.js';
 import type { GanPair } from '../../src/train/ganPair.js';
 import { resolveRunConfig } from '../../src/train/resolve.js';
 import { readMetrics } from '../../src/train/runFolder.js';
-import { trainRun } from '../../src/train/trainer.js';
+import { trainRun } from '../../src/train/gan.js';
 import type { LrDecay } from '../../src/train/config.js';
 import type { AugmentPolicy } from '../../src/models/cgan/diffAugment.js';
 import { lrScale, lrScaleG } from '../../src/train/lrSchedule.js';

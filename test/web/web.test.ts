@@ -16,7 +16,7 @@ import { decodePng, filled, floatToUint8, readPng, writePng } from '../../src/im
 import { defaultClassifierConfig, ResNet9, saveClassifier } from '../../src/models/classifier/index.js';
 import { loadGenerator, sampleImages } from '../../src/sample/sampler.js';
 import { resolveRunConfig } from '../../src/train/resolve.js';
-import { trainRun } from '../../src/train/trainer.js';
+import { trainRun } from '../../src/train/gan.js';
 import { UserError } from '../../src/errors.js';
 import { startCompute, type Compute } from '../../src/web/compute.js';
 import { buildServer, hostAllowed } from '../../src/web/server.js';

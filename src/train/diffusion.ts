@@ -1,5 +1,5 @@
 /**
- * The diffusion training run: the same workflow as the GAN's (src/train/trainer.ts) — a run folder
+ * The diffusion training run: the same workflow as the GAN's (src/train/gan.ts) — a run folder
  * with config.json, metrics.jsonl, sample grids and atomic checkpoints, progress on stderr, Ctrl-C
  * saving a checkpoint, and `--resume` continuing exactly where the run stopped.
  *
@@ -13,20 +13,20 @@ import { Rng } from '../engine/index.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { CHECKPOINT_FILE, createRunFolder, SAMPLES_DIR } from '../train/runFolder.js';
+import { CHECKPOINT_FILE, createRunFolder, SAMPLES_DIR } from './runFolder.js';
 import {
   DIFFUSION_EMA_FILE,
   diffusionEmaContents,
   diffusionTrainContents,
   loadDiffusionTrainState,
   saveDiffusionEma,
-} from './checkpoint.js';
+} from '../diffusion/checkpoint.js';
 import { saveCheckpoints } from '../nn/index.js';
-import type { DiffusionRunConfig } from './config.js';
-import { DiffusionMetricsLog } from './metrics.js';
-import { sampleDiffusion } from './sample.js';
-import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from './trainStep.js';
-import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from '../train/loop.js';
+import type { DiffusionRunConfig } from '../diffusion/config.js';
+import { DiffusionMetricsLog } from '../diffusion/metrics.js';
+import { sampleDiffusion } from '../diffusion/sample.js';
+import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from '../diffusion/trainStep.js';
+import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from './loop.js';
 
 export interface DiffusionRunOptions extends RunSessionOptions {
   readonly config: DiffusionRunConfig; // resolved; for a resume, the run's own config (steps may be raised)
@@ -105,7 +105,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
     if (!Number.isFinite(m.loss)) {
       throw new UserError(
         `training diverged at step ${s.step} (loss ${m.loss}); the last good checkpoint is kept in ` +
-          `${join(runDir, CHECKPOINT_FILE)}; resume it, or start again with a lower --lr-g or another --seed`,
+          `${join(runDir, CHECKPOINT_FILE)}; resume it, or start again with a lower --lr or another --seed`,
       );
     }
     if (s.step % t.logEvery === 0 || s.step === t.steps) {

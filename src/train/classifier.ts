@@ -9,14 +9,16 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { add, logSoftmax, mean, mul, neg, nllLoss, Rng, tensor, tidy, type Tensor } from '../../engine/index.js';
-import { epochOrder, hashInts, loadCifar10, type Cifar10Set } from '../../data/index.js';
-import { ResNet9, saveClassifier } from '../../models/classifier/index.js';
-import { loadCheckpoint, saveCheckpoint, SGD } from '../../nn/index.js';
-import { augmentBatch } from './augment.js';
-import { measureAccuracy, type AccuracyReport } from './accuracy.js';
-import type { ClassifierTrainConfig } from './config.js';
-import { oneCycle } from './oneCycle.js';
+import { add, logSoftmax, mean, mul, neg, nllLoss, Rng, tensor, tidy, type Tensor } from '../engine/index.js';
+import { epochOrder, hashInts, loadCifar10, type Cifar10Set } from '../data/index.js';
+import { ResNet9, saveClassifier } from '../models/classifier/index.js';
+import { loadCheckpoint, saveCheckpoint, SGD } from '../nn/index.js';
+import { augmentBatch } from '../evaluate/classifier/augment.js';
+import { measureAccuracy, type AccuracyReport } from '../evaluate/classifier/accuracy.js';
+import type { ClassifierTrainConfig } from '../evaluate/classifier/config.js';
+import { oneCycle } from '../evaluate/classifier/oneCycle.js';
+import { defaultWingTrainConfig, wingSets } from '../evaluate/wings.js';
+import type { PegasiSet } from '../pegasi/dataset.js';
 
 const RESUME_KIND = 'classifier-train';
 /** Steps between mid-epoch resume points. */
@@ -155,4 +157,21 @@ export function trainClassifier(
 /** Loads train and test splits from a CIFAR-10 folder. */
 export function loadSplits(dir: string): { train: Cifar10Set; test: Cifar10Set } {
   return { train: loadCifar10({ dir, split: 'train' }), test: loadCifar10({ dir, split: 'test' }) };
+}
+
+/**
+ * Trains the detector into `out` (classifier.pgc, accuracy.json on the held-out horses, train-log.json).
+ * @example const { net, heldOut } = trainWingDetector(loadPegasi('runs/pegasi-test'), dataDir, 'models/wing-detector');
+ */
+export function trainWingDetector(
+  pegasi: PegasiSet,
+  dataDir: string,
+  out: string,
+  cfg: ClassifierTrainConfig = defaultWingTrainConfig,
+  hooks?: TrainHooks,
+  recordsPerFile?: number,
+): { net: ResNet9; heldOut: AccuracyReport } {
+  const { train, heldOut } = wingSets(pegasi, dataDir, cfg.seed, recordsPerFile);
+  const r = trainClassifier(cfg, train, heldOut, out, hooks === undefined ? {} : { hooks });
+  return { net: r.net, heldOut: r.test };
 }

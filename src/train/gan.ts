@@ -156,7 +156,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         : 'no checkpoint had been written yet';
       throw new UserError(
         `training diverged at step ${s.step + 1} (lossD ${r.lossD}, lossG ${r.lossG}); ${kept}; ` +
-          'start again with lower learning rates (--lr-g, --lr-d) or another --seed',
+          'start again with lower learning rates (--lr, --lr-d) or another --seed',
       );
     }
     s.step++;
