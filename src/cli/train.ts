@@ -13,7 +13,7 @@ import {
   recordsPerFileOption,
   parseSeed,
 } from './parsers.js';
-import { PRESETS } from '../train/presets/index.js';
+import { PRESETS } from '../train/presets/gan.js';
 
 export function trainCommand() {
   return (

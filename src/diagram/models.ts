@@ -8,12 +8,12 @@ import { Discriminator, Generator, type CganConfig } from '../models/cgan/index.
 import { ResNet9, CLASSIFIER_KIND, defaultClassifierConfig, type ClassifierConfig } from '../models/classifier/index.js';
 import { DcganDiscriminator, DcganGenerator, dcganDefaults } from '../models/dcgan.js';
 import { UNet, type UNetConfig } from '../models/diffusion/index.js';
-import { DIFFUSION_PRESETS } from '../diffusion/presets.js';
+import { DIFFUSION_PRESETS } from '../train/presets/diffusion.js';
 import { isDiffusionCheckpointKind } from '../diffusion/checkpoint.js';
 import type { DiffusionRunConfig } from '../diffusion/config.js';
 import { loadCheckpoint, type Module } from '../nn/index.js';
 import type { RunConfig } from '../train/config.js';
-import { PRESETS } from '../train/presets/index.js';
+import { PRESETS } from '../train/presets/gan.js';
 import { GENERATOR_KIND, TRAIN_KIND } from '../train/trainState.js';
 import type { TraceInput } from './trace.js';
 
@@ -117,7 +117,7 @@ function classifierSubject(config: ClassifierConfig, source: string): DiagramSub
 
 /**
  * A network from a named model and preset (`--model cgan-generator --preset cpu`).
- * GAN presets come from src/train/presets, U-Net presets from src/diffusion/presets.
+ * GAN presets come from src/train/presets/gan.ts, U-Net presets from src/train/presets/diffusion.ts.
  */
 export function subjectFromPreset(model: DiagramModel, preset: string | undefined): DiagramSubject {
   if (model === 'cgan-generator' || model === 'cgan-discriminator') {

@@ -6,7 +6,7 @@ import { validateUNetConfig } from '../models/diffusion/config.js';
 import { definedOnly } from '../defined.js';
 import { canonicalClasses } from '../train/resolve.js';
 import type { DiffusionRunConfig } from './config.js';
-import { DIFFUSION_PRESETS } from './presets.js';
+import { DIFFUSION_PRESETS } from '../train/presets/diffusion.js';
 
 /** Fields a user may override from the command line (undefined = keep the preset's). */
 export interface DiffusionOverrides {

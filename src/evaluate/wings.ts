@@ -15,19 +15,9 @@ import { hashInts, permutation } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import type { ResNet9 } from '../models/classifier/index.js';
 import type { PegasiSet } from '../pegasi/dataset.js';
-import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from './classifier/config.js';
 import { embedImages } from './embed.js';
 
 export const WING_CLASSES = ['no wings', 'winged'] as const;
-
-/** The detector's training options: the classifier recipe at quarter width, fewer epochs. */
-export const defaultWingTrainConfig: ClassifierTrainConfig = {
-  ...defaultClassifierTrainConfig,
-  model: { ...defaultClassifierTrainConfig.model, widths: [16, 32, 64, 128], numClasses: 2 },
-  epochs: 8,
-  batchSize: 128,
-  lr: 0.1,
-};
 
 /** Share of the usable horses whose images are held out to measure the detector. */
 const HELD_OUT_SHARE = 0.2;

@@ -15,9 +15,9 @@ import { ResNet9, saveClassifier } from '../models/classifier/index.js';
 import { loadCheckpoint, saveCheckpoint, SGD } from '../nn/index.js';
 import { augmentBatch } from '../evaluate/classifier/augment.js';
 import { measureAccuracy, type AccuracyReport } from '../evaluate/classifier/accuracy.js';
-import type { ClassifierTrainConfig } from '../evaluate/classifier/config.js';
+import { defaultWingTrainConfig, type ClassifierTrainConfig } from './presets/classifier.js';
 import { oneCycle } from '../evaluate/classifier/oneCycle.js';
-import { defaultWingTrainConfig, wingSets } from '../evaluate/wings.js';
+import { wingSets } from '../evaluate/wings.js';
 import type { PegasiSet } from '../pegasi/dataset.js';
 
 const RESUME_KIND = 'classifier-train';

@@ -7,7 +7,7 @@ import { definedOnly } from '../defined.js';
 import { UserError } from '../errors.js';
 import { validateCganConfig } from '../models/cgan/config.js';
 import type { LrDecay, ModelKind, RunConfig, TrainConfig } from './config.js';
-import { PRESETS } from './presets/index.js';
+import { PRESETS } from './presets/gan.js';
 import { PEGASUS_CLASS, PEGASUS_LABEL } from '../pegasi/dataset.js';
 import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 

@@ -11,7 +11,7 @@ import { CLASS_NAMES, type Cifar10Set } from '../../src/data/index.js';
 import { noGrad, Rng, tensor } from '../../src/engine/index.js';
 import { measureAccuracy } from '../../src/evaluate/classifier/accuracy.js';
 import { augmentBatch } from '../../src/evaluate/classifier/augment.js';
-import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from '../../src/evaluate/classifier/config.js';
+import { defaultClassifierTrainConfig, type ClassifierTrainConfig } from '../../src/train/presets/classifier.js';
 import { oneCycle } from '../../src/evaluate/classifier/oneCycle.js';
 import { trainClassifier } from '../../src/train/classifier.js';
 import { loadClassifier } from '../../src/models/classifier/index.js';

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DIFFUSION_PRESETS } from '../../src/diffusion/presets.js';
+import { DIFFUSION_PRESETS } from '../../src/train/presets/diffusion.js';
 import { imageFromChw, writePng } from '../../src/image/index.js';
 import { saveCheckpoint } from '../../src/nn/index.js';
 import { buildReport, writeReport, type ReportOptions } from '../../src/report/build.js';
@@ -14,7 +14,7 @@ import { findEvaluations, findExperiments, readExperiment, readRecords, RECORDS_
 import { countWords, markdownToHtml } from '../../src/report/markdown.js';
 import { sliceSvg } from '../../src/report/sections.js';
 import { drawDiagram, subjectFromPreset } from '../../src/diagram/index.js';
-import { PRESETS } from '../../src/train/presets/index.js';
+import { PRESETS } from '../../src/train/presets/gan.js';
 import { pegasus, repo } from '../helpers/cli.js';
 
 test('markdown: headings (shifted), paragraphs, lists, tables, inline code, emphasis, links and citations', () => {

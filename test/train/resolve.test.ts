@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { definedOnly } from '../../src/defined.js';
 import { resolveDiffusionConfig } from '../../src/diffusion/resolve.js';
-import { PRESETS } from '../../src/train/presets/index.js';
+import { PRESETS } from '../../src/train/presets/gan.js';
 import { resolveRunConfig, stepsForEpochs, stepsForEpochsOn } from '../../src/train/resolve.js';
 import { writeCifarFixture } from '../helpers/cifarFixture.js';
 

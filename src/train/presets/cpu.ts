@@ -13,7 +13,7 @@
  *   with nDis = 1 the discriminator gets the larger step (two time-scale update rule, Heusel et al.
  *   2017, as in SAGAN, Zhang et al. 2019, with β = (0, 0.9)).
  */
-import type { RunPreset } from './index.js';
+import type { RunPreset } from './gan.js';
 
 export const cpu: RunPreset = {
   description: 'sized for 2 CPU cores and a few hours; airplane, bird, deer, horse',

@@ -7,7 +7,7 @@
  * 2018, who use 5) and G's step is a quarter of D's: the two time-scale rule of Heusel et al. 2017
  * with SAGAN's rates (Zhang et al. 2019: G 1e-4, D 4e-4, β = (0, 0.9)).
  */
-import type { RunPreset } from './index.js';
+import type { RunPreset } from './gan.js';
 import { cpu } from './cpu.js';
 
 export const cpuTtur: RunPreset = {

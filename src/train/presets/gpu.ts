@@ -3,7 +3,7 @@
  * 128-channel discriminator; Brock et al. 2019 for the conditional batch norm and nDis = 4 with
  * β₁ = 0). Far too slow for a 2-core CPU; here for a bigger machine.
  */
-import type { RunPreset } from './index.js';
+import type { RunPreset } from './gan.js';
 
 export const gpu: RunPreset = {
   description: 'SNGAN/BigGAN CIFAR-10 sizes; needs a much faster machine than 2 CPU cores',

@@ -1,5 +1,5 @@
 /** `tiny`: a few thousand parameters, for tests and smoke runs (seconds per step on any backend). */
-import type { RunPreset } from './index.js';
+import type { RunPreset } from './gan.js';
 
 export const tiny: RunPreset = {
   description: 'a few thousand parameters; for tests and smoke runs',

@@ -2,9 +2,9 @@
  * Named diffusion runs: a U-Net size plus a training schedule, under the same names as the GAN's
  * presets (`--preset tiny|cpu|gpu`). The run's class list sets the U-Net's numClasses.
  */
-import { UNET_CPU, UNET_GPU, UNET_TINY } from '../models/diffusion/presets.js';
-import type { DiffusionPreset, DiffusionTrainConfig } from './config.js';
-import { EDM_DEFAULTS } from './edm.js';
+import { UNET_CPU, UNET_GPU, UNET_TINY } from '../../models/diffusion/presets.js';
+import type { DiffusionPreset, DiffusionTrainConfig } from '../../diffusion/config.js';
+import { EDM_DEFAULTS } from '../../diffusion/edm.js';
 
 const PEGASUS_CLASSES = ['airplane', 'bird', 'deer', 'horse'];
 

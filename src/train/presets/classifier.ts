@@ -41,3 +41,12 @@ export const defaultClassifierTrainConfig: ClassifierTrainConfig = {
   flip: true,
   seed: 0,
 };
+
+/** The detector's training options: the classifier recipe at quarter width, fewer epochs. */
+export const defaultWingTrainConfig: ClassifierTrainConfig = {
+  ...defaultClassifierTrainConfig,
+  model: { ...defaultClassifierTrainConfig.model, widths: [16, 32, 64, 128], numClasses: 2 },
+  epochs: 8,
+  batchSize: 128,
+  lr: 0.1,
+};
