@@ -15,6 +15,7 @@ import { defaultClassifierConfig, loadClassifier } from '../models/classifier/in
 import { intIn, recordsPerFileOption, parseSeed } from './parsers.js';
 import { assertOutFile, assertOutFolder, JSON_OUTPUT } from '../outPath.js';
 import { writeFileAtomic } from '../atomicWrite.js';
+import { withPackageDefaults } from './defaults.js';
 
 /** The committed classifier, relative to the repository root. */
 export const DEFAULT_CLASSIFIER = 'models/classifier/classifier.pgc';
@@ -110,7 +111,8 @@ function evalSub() {
     .addOption(recordsPerFileOption())
     .option('--out <file>', 'where to write the JSON report', 'runs/classifier-eval/accuracy.json')
     .option('--no-tta', 'do not average over the mirror image')
-    .action((o) => {
+    .action((given, cmd) => {
+      const o = withPackageDefaults(cmd, given, ['checkpoint']);
       assertOutFile(o.out, '--out', JSON_OUTPUT, false, '');
       const { net } = loadClassifier(o.checkpoint);
       const test = loadCifar10({ dir: resolveDataDir(o.data), split: 'test', recordsPerFile: o.recordsPerFile });

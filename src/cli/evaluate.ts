@@ -24,6 +24,7 @@ import { cifarClasses } from '../train/resolve.js';
 import { intIn, numberIn, recordsPerFileOption, parseSeed, splitList } from './parsers.js';
 import { assertOutFolder } from '../outPath.js';
 import { writeFileAtomic } from '../atomicWrite.js';
+import { withPackageDefaults } from './defaults.js';
 
 function classList(value: string): string[] {
   const names = splitList(value.toLowerCase());
@@ -111,7 +112,8 @@ export function evaluateCommand() {
     .addOption(recordsPerFileOption())
     .option('--cache <dir>', 'where training-set features are cached', 'runs/.cache')
     .option('--out <dir>', 'output folder', 'runs/evaluate')
-    .action((o) => {
+    .action((given, cmd) => {
+      const o = withPackageDefaults(cmd, given, ['classifier', 'detector']);
       assertOutFolder(o.out, '--out');
       assertOutFolder(o.cache, '--cache');
       if (!existsSync(o.classifier))

@@ -3,7 +3,7 @@
  * (seconds), or with --search runs the full candidate search and records a new choice.
  */
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { COMMITTED_MODELS } from '../models/committed.js';
+import { COMMITTED_MODELS, packageFile } from '../models/committed.js';
 import { STRATEGIES, type Strategy } from '../generate/recipe.js';
 import { defaultGenerateConfig, defaultSearchConfig } from '../generate/config.js';
 import { defaultModelGenerateConfig } from '../generate/model.js';
@@ -11,6 +11,7 @@ import { UserError } from '../errors.js';
 import { assertGenerateOut } from '../generate/outputs.js';
 import { assertOutFile, JSON_OUTPUT } from '../outPath.js';
 import { intIn, recordsPerFileOption, parseSeed, splitList } from './parsers.js';
+import { withPackageDefaults } from './defaults.js';
 
 /** The default recorded choice, committed beside the models. */
 export const DEFAULT_CHOICE = 'models/pegasus-choice.json';
@@ -101,13 +102,14 @@ export function generateCommand() {
     .option('--data <dir>', 'CIFAR-10 folder, for nearest training images (default: $PEGASUS_DATA or the cache)')
     .addOption(recordsPerFileOption())
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
-    .action(async (o) => {
+    .action(async (given, cmd) => {
+      const o = withPackageDefaults(cmd, given, ['classifier', 'detector', 'denoiser', 'choice']);
       const { composed, detector, checkpoint, ...rest } = o;
       assertGenerateOut(o.out);
       if (o.search) assertOutFile(o.choice, '--choice', JSON_OUTPUT);
       if (composed || o.search) {
         const { runGenerateCommand } = await import('../generate/command.js');
-        runGenerateCommand({ ...rest, checkpoint: checkpoint ?? COMMITTED_MODELS.generator });
+        runGenerateCommand({ ...rest, checkpoint: checkpoint ?? packageFile(COMMITTED_MODELS.generator) });
         return;
       }
       const extra = (['strategy', 'diffusionCandidates', 'diffusionSteps', 'bodyShare', 'truncation'] as const).filter(
@@ -119,11 +121,11 @@ export function generateCommand() {
         );
       const { runModelGenerateCommand } = await import('../generate/modelCommand.js');
       runModelGenerateCommand({
-        checkpoint: checkpoint ?? COMMITTED_MODELS.pegasus,
+        checkpoint: checkpoint ?? packageFile(COMMITTED_MODELS.pegasus),
         classifier: o.classifier,
         detector,
         choice: o.choice,
-        composedCheckpoint: COMMITTED_MODELS.generator,
+        composedCheckpoint: packageFile(COMMITTED_MODELS.generator),
         denoiser: o.denoiser,
         out: o.out,
         ...(o.candidates !== undefined && { candidates: o.candidates }),

@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { UserError } from '../errors.js';
+import { setNumThreads } from '../engine/native/index.js';
+import { intIn } from './parsers.js';
 import { fsErrorMessage } from '../outPath.js';
 import { dataCommand } from './data.js';
 import { trainCommand } from './train.js';
@@ -23,6 +25,14 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .configureOutput({ outputError: writeOneLineError })
     .configureHelp({ showGlobalOptions: true })
+    .option('--threads <n>', 'CPU threads of the native backend (default: every core this process may use)', intIn(1, 1024))
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .hook('preAction', (thisCommand) => {
+      const threads = (thisCommand.opts() as { threads?: number }).threads;
+      if (threads === undefined) return;
+      process.env['PEGASUS_THREADS'] = String(threads); // worker threads (serve) read it when they load the backend
+      setNumThreads(threads);
+    })
     .exitOverride();
   // Subcommands register here, one file each (see src/cli/*.ts).
   program.addCommand(dataCommand());
@@ -39,6 +49,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The environment variables pegasus reads, for `pegasus --help`. */
+const ENVIRONMENT_HELP = `
+Environment:
+  PEGASUS_DATA=DIR         the CIFAR-10 folder when --data is not given (then ~/.cache/pegasus)
+  PEGASUS_THREADS=N        CPU threads of the native backend (as --threads; else OMP_NUM_THREADS, else every core)
+  PEGASUS_BACKEND=native|js  the compute backend (default: native when its addon is built, else js)
+  PEGASUS_PROFILE=1        print where the time of each op goes when the command ends
+  PEGASUS_CHROMIUM=PATH    the headless Chromium for PDFs and PNG diagrams (default: found on PATH)`;
+
 /** Usage errors are one line: what is wrong, and where to read more. */
 function writeOneLineError(message: string, write: (s: string) => void): void {
   write(`pegasus: ${message.replace(/^error: /, '').trim()} (see --help)\n`);
@@ -51,7 +70,7 @@ function writeOneLineError(message: string, write: (s: string) => void): void {
  */
 function applyToAll(cmd: CommandUnknownOpts): void {
   for (const sub of cmd.commands) {
-    sub.exitOverride().configureOutput({ outputError: writeOneLineError });
+    sub.exitOverride().configureOutput({ outputError: writeOneLineError }).configureHelp({ showGlobalOptions: true });
     applyToAll(sub);
   }
 }

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { COMMITTED_MODELS } from '../models/committed.js';
 import { recordsPerFileOption } from './parsers.js';
+import { withPackageDefaults } from './defaults.js';
 
 /** A TCP port, 0–65535 (0: any free port, printed on start). */
 function parsePort(value: string): number {
@@ -31,8 +32,8 @@ export function serveCommand() {
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
     .option('--gallery <dir>', 'output folder of `pegasus generate` whose chosen images the page shows', 'out')
     .option('--no-neighbours', 'do not load the training images (no nearest-neighbour search)')
-    .action(async (opts) => {
+    .action(async (opts, cmd) => {
       const { runServe } = await import('../web/serveCommand.js');
-      await runServe(opts);
+      await runServe(withPackageDefaults(cmd, opts, ['checkpoint', 'classifier']));
     });
 }

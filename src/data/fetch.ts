@@ -83,9 +83,18 @@ export async function fetchCifar10(options: FetchOptions): Promise<FetchResult> 
   try {
     await tar.x({ file: archive, cwd: to, filter: (path) => path.replace(/^\.\//, '').startsWith(BATCHES_DIR) });
   } catch (err) {
-    throw new UserError(
-      `extracting ${archive} into ${to} failed (${causeOf(err)}); free some space or fix permissions, then run the command again`,
-    );
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new UserError(`extracting ${archive} into ${to} failed (${causeOf(err)}); free some space, then run the command again`);
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new UserError(
+        `extracting ${archive} into ${to} failed (${causeOf(err)}); choose a --to folder you can write, then run the command again`,
+      );
+    }
+    // anything else is the archive itself (a gzip or tar error): it goes, and the next run downloads it afresh
+    unlinkSync(archive);
+    throw new UserError(`${archive} is damaged (${causeOf(err)}); deleted it: run the command again to download a fresh copy`);
   }
   if (!existsSync(join(dir, META_FILE))) {
     throw new UserError(`${archive}: the archive holds no ${BATCHES_DIR}/${META_FILE}; is ${url} the CIFAR-10 binary version?`);

@@ -5,10 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveDataDir } from '../data/dataDir.js';
 import { UserError } from '../errors.js';
 import { assertPngOut, imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { CHECKPOINT_FILE, CONFIG_FILE, readRunConfig } from '../train/runFolder.js';
+import { CHECKPOINT_FILE, CONFIG_FILE, readRunConfig, runDataDir } from '../train/runFolder.js';
 import { trainInRunFolder } from '../train/runLock.js';
 import { loadDiffusionModel } from './checkpoint.js';
 import type { DiffusionRunConfig } from './config.js';
@@ -75,7 +74,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
     throw new UserError('--d-warmup gives a new GAN discriminator a head start; a diffusion run has no discriminator');
   if (o.classLoss !== undefined)
     throw new UserError('--class-loss trains the GAN discriminator as a classifier; a diffusion run has no discriminator');
-  const dataDir = resolveDataDir(o.data);
+  const dataDir = runDataDir(o.data, o.resume);
   let config: DiffusionRunConfig;
   let runDir: string;
   let resume = false;
@@ -99,7 +98,7 @@ export async function runDiffusionTrainCommand(o: DiffusionTrainCommandOptions):
         : { ...base, train: { ...base.train, steps: stepsForEpochsOn(o.epochs, base.train, dataDir, o.recordsPerFile) } };
     runDir = o.out ?? join('runs', `diffusion-${o.preset}`);
   }
-  await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume }, () =>
+  await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume, dataDir }, () =>
     runDiffusionTraining({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile }),
   );
 }

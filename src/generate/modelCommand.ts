@@ -14,7 +14,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFolderAtomic } from '../atomicWrite.js';
-import { CLASS_NAMES, IMAGE_BYTES as IMAGE, loadCifar10, resolveDataDir, toFloat32 } from '../data/index.js';
+import { CLASS_NAMES, IMAGE_BYTES as IMAGE, loadCifar10, resolveDataDir, toFloat32, type Cifar10Set } from '../data/index.js';
 import { loadDiffusionModel } from '../diffusion/checkpoint.js';
 import { kNearest, rows, squaredNorms } from '../evaluate/distances.js';
 import { UserError } from '../errors.js';
@@ -104,29 +104,47 @@ function nearestTrainImages(images: readonly ModelImage[], trainImages: Uint8Arr
   return kNearest(rows(q, IMAGE), trainPixels, 1, { baseNorms: squaredNorms(trainPixels) });
 }
 
-/** pegasus.png, pegasus-x8.png, batch/NN.png, batch64.png and neighbours.png (each shown image beside its nearest training image). */
-function writeModelImages(
-  dir: string,
-  o: {
-    readonly best: ModelImage;
-    readonly batch: readonly ModelImage[];
-    readonly shown: readonly ModelImage[];
-    readonly nn: { readonly index: ArrayLike<number>; readonly distance: ArrayLike<number> };
-    readonly trainImages: Uint8Array;
-  },
-): void {
+/** pegasus.png, pegasus-x8.png, batch/NN.png and batch64.png. */
+function writeModelImages(dir: string, o: { readonly best: ModelImage; readonly batch: readonly ModelImage[] }): void {
   writePng(join(dir, 'pegasus.png'), tile(o.best));
   writePng(join(dir, 'pegasus-x8.png'), upscale(tile(o.best), 8));
   o.batch.forEach((m, i) => writePng(join(dir, batchFileName(i)), tile(m)));
   writePng(join(dir, 'batch64.png'), makeGrid(o.batch.map(tile), { cols: 8, scale: 2 }));
+}
+
+/** neighbours.png: each shown image beside its nearest training image, with the pixel distance. */
+function writeNeighbourSheet(
+  path: string,
+  shown: readonly ModelImage[],
+  nn: { readonly index: ArrayLike<number>; readonly distance: ArrayLike<number> },
+  trainImages: Uint8Array,
+): void {
   const cells: Image[] = [];
   const labels: string[] = [];
-  o.shown.forEach((m, i) => {
-    const j = o.nn.index[i]!;
-    cells.push(tile(m), imageFromChw(o.trainImages.subarray(j * IMAGE, (j + 1) * IMAGE), 3, 32, 32));
-    labels.push(i === 0 ? 'best' : String(i - 1).padStart(2, '0'), `px ${o.nn.distance[i]!.toFixed(1)}`);
+  shown.forEach((m, i) => {
+    const j = nn.index[i]!;
+    cells.push(tile(m), imageFromChw(trainImages.subarray(j * IMAGE, (j + 1) * IMAGE), 3, 32, 32));
+    labels.push(i === 0 ? 'best' : String(i - 1).padStart(2, '0'), `px ${nn.distance[i]!.toFixed(1)}`);
   });
-  writePng(join(dir, 'neighbours.png'), makeGrid(cells, { cols: 10, scale: 2, padding: 3, cellLabels: labels }));
+  writePng(path, makeGrid(cells, { cols: 10, scale: 2, padding: 3, cellLabels: labels }));
+}
+
+/**
+ * The training images for the neighbour sheet, or null (with one line saying how to add them) when
+ * no CIFAR-10 is found and none was asked for: every other deliverable needs no data.
+ */
+function optionalTrainingImages(o: ModelGenerateOptions): Cifar10Set | null {
+  let dir: string;
+  try {
+    dir = resolveDataDir(o.data);
+  } catch (err) {
+    if (o.data !== undefined || !(err instanceof UserError)) throw err;
+    console.error(
+      'generate: no CIFAR-10 found, so neighbours.png (each image beside its nearest training image) is left out; run `pegasus data fetch` to add it',
+    );
+    return null;
+  }
+  return loadCifar10({ dir, split: 'train', recordsPerFile: o.recordsPerFile });
 }
 
 /** strategies.png: the model's best 8 above the composed strategies' recorded bests, each with its score. */
@@ -161,8 +179,7 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
     throw new UserError(
       `--classifier ${o.classifier} has ${classifier.config.numClasses} classes; generate needs the CIFAR-10 (10-class) classifier`,
     );
-  const dataDir = resolveDataDir(o.data);
-  const train = loadCifar10({ dir: dataDir, split: 'train', recordsPerFile: o.recordsPerFile });
+  const train = optionalTrainingImages(o);
   const horseLabel = CLASS_NAMES.indexOf('horse');
   const c: ModelGenerateConfig = {
     ...defaultModelGenerateConfig,
@@ -172,9 +189,9 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
   log(`drawing ${c.batchSize} random pegasus-class samples and ${c.candidates} candidates from ${o.checkpoint} (step ${g.step})`);
   const { batch, ranked } = modelPegasus(g, classifier, detector, c, horseLabel);
   const best = ranked[0]!;
-  log('nearest training images');
   const shown = [best, ...batch];
-  const nn = nearestTrainImages(shown, train.images);
+  if (train !== null) log('nearest training images');
+  const nn = train === null ? null : nearestTrainImages(shown, train.images);
   log("the composed strategies' best images, for strategies.png");
   const composed = composedRow(o, classifier, detector, horseLabel);
   const modelRow: Tile[] = ranked.slice(0, 8).map((image, i) => ({ label: i === 0 ? 'model best' : 'model', image }));
@@ -185,7 +202,7 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
     pWinged: m.pWinged,
     pHorse: m.pHorse,
     score: m.score,
-    nearestTrain: { index: nn.index[i]!, distance: nn.distance[i]! },
+    ...(nn !== null && { nearestTrain: { index: nn.index[i]!, distance: nn.distance[i]! } }),
   });
   const tiles = [...modelRow, ...composed];
   const json = {
@@ -211,7 +228,8 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
     },
   };
   writeFolderAtomic(o.out, (dir) => {
-    writeModelImages(dir, { best, batch, shown, nn, trainImages: train.images });
+    writeModelImages(dir, { best, batch });
+    if (nn !== null && train !== null) writeNeighbourSheet(join(dir, 'neighbours.png'), shown, nn, train.images);
     writeStrategySheet(join(dir, 'strategies.png'), modelRow, composed);
     writeFileSync(join(dir, 'pegasus.json'), JSON.stringify(json, null, 1) + '\n');
   });
@@ -222,6 +240,6 @@ export function runModelGenerateCommand(o: ModelGenerateOptions): void {
     `batch: ${batch.filter((m) => m.pWinged > 0.5).length} of ${batch.length} random samples called winged by the detector, mean p(horse) ${(batch.reduce((a, m) => a + m.pHorse, 0) / batch.length).toFixed(3)}`,
   );
   console.log(
-    `wrote pegasus.png, pegasus-x8.png, batch/00-${String(batch.length - 1).padStart(2, '0')}.png, batch64.png, neighbours.png, strategies.png, pegasus.json to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    `wrote pegasus.png, pegasus-x8.png, batch/00-${String(batch.length - 1).padStart(2, '0')}.png, batch64.png, ${nn === null ? '' : 'neighbours.png, '}strategies.png, pegasus.json to ${o.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
 }

@@ -3,6 +3,9 @@
  * `pegasus generate`, `pegasus serve`, `pegasus report`). One place, so that training a better model
  * means changing one path.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 export const COMMITTED_MODELS = {
   /** The GAN with a pegasus class, learned from winged-horse composites: what `pegasus generate` draws. */
   pegasus: 'models/cgan-pegasus/generator-ema.pgc',
@@ -15,3 +18,17 @@ export const COMMITTED_MODELS = {
   /** The diffusion model's EMA denoiser. */
   denoiser: 'models/diffusion-cpu/denoiser-ema.pgc',
 } as const;
+
+/** The folder of this installation (holding `models/`), whether run from source or from dist/. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * A default path of a committed file (such as `models/classifier/classifier.pgc`), found from any
+ * working folder: as given when it exists there, else inside this installation.
+ * @example packageFile(COMMITTED_MODELS.classifier)
+ */
+export function packageFile(path: string): string {
+  if (isAbsolute(path) || existsSync(path)) return path;
+  const inPackage = join(PACKAGE_ROOT, path);
+  return existsSync(inPackage) ? inPackage : path;
+}

@@ -4,13 +4,12 @@
  * flags.
  */
 import { join } from 'node:path';
-import { resolveDataDir } from '../data/dataDir.js';
 import { UserError } from '../errors.js';
 import type { LrDecay, ModelKind, RunConfig } from './config.js';
 import { checkLrDecay } from './lrSchedule.js';
 import type { AugmentPolicy } from '../models/cgan/diffAugment.js';
 import { resolveRunConfig, stepsForEpochsOn } from './resolve.js';
-import { CHECKPOINT_FILE, readRunConfig } from './runFolder.js';
+import { CHECKPOINT_FILE, readRunConfig, runDataDir } from './runFolder.js';
 import { trainRun } from './gan.js';
 import { checkpointStep } from './trainState.js';
 import { checkResumable } from './resume.js';
@@ -68,7 +67,7 @@ const FIXED_ON_RESUME = [
 ] as const;
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
-  const dataDir = resolveDataDir(o.data);
+  const dataDir = runDataDir(o.data, o.resume);
   let config: RunConfig;
   let runDir: string;
   let resume = false;
@@ -115,7 +114,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     runDir = o.out ?? join('runs', `${o.model}-${o.preset}`);
   }
   checkLrDecay(config.train);
-  await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume }, () =>
+  await trainInRunFolder(runDir, { resuming: o.resume !== undefined, restarting: o.resume !== undefined && !resume, dataDir }, () =>
     trainRun({ runDir, dataDir, config, resume, recordsPerFile: o.recordsPerFile }),
   );
 }

@@ -6,11 +6,14 @@
  *   runs/NAME/samples/step-XXXXXX.png  fixed-noise grids, one row per class (EMA generator)
  *   runs/NAME/checkpoint.pgc       everything needed to resume
  *   runs/NAME/generator-ema.pgc    the EMA generator alone, for sampling
+ *   runs/NAME/data.json            the CIFAR-10 folder it trains on (read by --resume)
+ *   runs/NAME/lock                 the pid of the process training it (runLock.ts)
  *
  * Named after NVlabs/edm's habit of writing the resolved options as JSON into each run folder.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { resolveDataDir } from '../data/dataDir.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 import { UserError } from '../errors.js';
 import type { RunConfig } from './config.js';
@@ -20,6 +23,8 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.pgc';
 export const EMA_FILE = 'generator-ema.pgc';
 export const SAMPLES_DIR = 'samples';
+/** The CIFAR-10 folder the run trains on, so that `--resume` finds it without `--data`. */
+export const DATA_FILE = 'data.json';
 
 /** One line of metrics.jsonl. Losses are those of the step's last update. */
 export interface MetricsLine {
@@ -101,4 +106,26 @@ export function readMetrics<T = MetricsLine>(path: string): T[] {
     }
   }
   return out;
+}
+
+/**
+ * The data folder of a run: `--data` when given, else the folder the run recorded (when it still
+ * exists), else the usual search ($PEGASUS_DATA, the cache).
+ * @example const dataDir = runDataDir(o.data, o.resume);
+ */
+export function runDataDir(flag: string | undefined, runDir: string | undefined): string {
+  if (flag === undefined && runDir !== undefined) {
+    try {
+      const recorded = (JSON.parse(readFileSync(join(runDir, DATA_FILE), 'utf8')) as { data?: unknown }).data;
+      if (typeof recorded === 'string' && existsSync(recorded)) return recorded;
+    } catch {
+      // no record (a run from before it was kept), or a damaged one: search as usual
+    }
+  }
+  return resolveDataDir(flag);
+}
+
+/** Records the data folder a run trains on. */
+export function writeRunData(runDir: string, dataDir: string): void {
+  writeFileAtomic(join(runDir, DATA_FILE), `${JSON.stringify({ data: resolve(dataDir) }, null, 2)}\n`);
 }

@@ -5,10 +5,11 @@
  * over. Holding the lock also means that temporary files in the folder (`*.tmp-<pid>`) belong to a
  * writer that is gone, so they are removed.
  */
-import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { assertOutFolder } from '../outPath.js';
+import { CHECKPOINT_FILE, writeRunData } from './runFolder.js';
 
 export const LOCK_FILE = 'lock';
 
@@ -86,11 +87,11 @@ export function lockRunFolder(dir: string): () => void {
  * What every `pegasus train` does around its loop, GAN or diffusion: checks the folder can be
  * written, takes it, runs `train`, gives it back, and reports (exit status 130 for a run stopped
  * by Ctrl-C or SIGTERM: saved, not finished).
- * @example await trainInRunFolder('runs/a', { resuming: false, restarting: false }, () => trainRun(…));
+ * @example await trainInRunFolder('runs/a', { resuming: false, restarting: false, dataDir }, () => trainRun(…));
  */
 export async function trainInRunFolder(
   runDir: string,
-  how: { readonly resuming: boolean; readonly restarting: boolean },
+  how: { readonly resuming: boolean; readonly restarting: boolean; readonly dataDir: string },
   train: () => Promise<{ readonly step: number; readonly interrupted: boolean }>,
 ): Promise<void> {
   assertOutFolder(runDir, how.resuming ? '--resume' : '--out');
@@ -98,6 +99,8 @@ export async function trainInRunFolder(
   if (how.restarting) console.error(`${runDir} was stopped before its first checkpoint; starting it over from its config.json`);
   let result: { readonly step: number; readonly interrupted: boolean };
   try {
+    // (a new run into a folder that holds one is refused by train(): its record stays)
+    if (how.resuming || !existsSync(join(runDir, CHECKPOINT_FILE))) writeRunData(runDir, how.dataDir);
     result = await train();
   } finally {
     release();

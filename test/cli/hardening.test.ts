@@ -71,6 +71,19 @@ describe('hardening', () => {
     assert.equal(readFileSync(p('notes.svg'), 'utf8'), 'not a drawing\n');
   });
 
+  test('--help lists the environment variables and --threads; --threads is checked and applies to every command', () => {
+    const help = pegasus(['--help']).stdout;
+    for (const v of ['PEGASUS_DATA', 'PEGASUS_THREADS', 'PEGASUS_BACKEND', 'PEGASUS_PROFILE', 'PEGASUS_CHROMIUM', '--threads <n>'])
+      assert.ok(help.includes(v), v);
+    assert.match(pegasus(['train', '--help']).stdout, /Global Options:[\s\S]*--threads <n>/);
+    const bad = pegasus(['sample', '--threads', '0', '--checkpoint', tinyG(), '--out', p('t.png')]);
+    assert.match(bad.stderr, /--threads <n>.*an integer from 1 to 1,024/);
+    assert.equal(
+      pegasus(['sample', '--threads', '1', '--checkpoint', tinyG(), '--class', 'horse', '--n', '4', '--out', p('t.png')]).status,
+      0,
+    );
+  });
+
   test('file-system errors that reach the command line are one line naming the path', () => {
     const err = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: x`), { code, syscall, path });
     assert.equal(
@@ -131,6 +144,16 @@ describe('hardening', () => {
     assert.match(pegasus(['train', '--resume', run, '--preset', 'cpu', ...ws.data]).stderr, /drop --preset/);
     assert.match(pegasus(['train', '--resume', run, '--model', 'dcgan', ...ws.data]).stderr, /is a cgan run; drop --model dcgan/);
     assert.match(pegasus(['train', '--resume', p('nothing-here'), ...ws.data]).stderr, /holds no run/);
+  });
+
+  test('--resume remembers the data folder the run was started with', () => {
+    const run = p('remembers');
+    assert.equal(pegasus(['train', '--preset', 'tiny', '--steps', '2', '--out', run, ...ws.data]).status, 0);
+    assert.equal(JSON.parse(readFileSync(join(run, 'data.json'), 'utf8')).data, ws.fx.dir);
+    const noData = { XDG_CACHE_HOME: p('no-cache'), HOME: p('no-home') };
+    const r = pegasus(['train', '--resume', run, '--steps', '4', '--records-per-file', String(ws.fx.recordsPerFile)], { env: noData });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((loadCheckpoint(join(run, 'checkpoint.pgc')).meta as { step: number }).step, 4);
   });
 
   test('a damaged config.json is named with what to do', () => {

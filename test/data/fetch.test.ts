@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -139,6 +139,19 @@ describe('data fetch', () => {
     assert.equal(existsSync(join(work, `${ARCHIVE_NAME}.part`)), false);
     assert.equal(existsSync(join(work, ARCHIVE_NAME)), false);
     assert.equal(existsSync(join(work, 'cifar-10-batches-bin')), false);
+  });
+
+  test('a damaged archive whose checksum matched is deleted, with advice that fits', async () => {
+    const to = join(work, 'damaged');
+    mkdirSync(to, { recursive: true });
+    const junk = Buffer.from('this is not a gzip file\n'.repeat(100));
+    writeFileSync(join(to, ARCHIVE_NAME), junk);
+    await assert.rejects(
+      fetchCifar10({ to, url, md5: createHash('md5').update(junk).digest('hex'), recordsPerFile: RECORDS }),
+      (e: unknown) =>
+        e instanceof UserError && /is damaged \(.*\); deleted it: run the command again to download a fresh copy/.test(e.message),
+    );
+    assert.equal(existsSync(join(to, ARCHIVE_NAME)), false);
   });
 
   test('the CLI: interrupted, rerun, resumed, extracted and checked', async () => {

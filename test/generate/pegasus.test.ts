@@ -78,6 +78,25 @@ describe('the model-drawn Pegasus', () => {
     assert.deepEqual(readPng(p('a', 'pegasus.png')).data, floatToUint8(drawPegasusClass(g, [json.best.seed])));
   });
 
+  test('generate needs no CIFAR-10 (all but the neighbour sheet, one line on how to add it) and finds its defaults from any folder', () => {
+    const away = p('away');
+    mkdirSync(away);
+    const noData = { XDG_CACHE_HOME: p('no-cache'), HOME: p('no-home') };
+    const args = ['generate', '--checkpoint', p('g.pgc'), '--detector', p('det', 'classifier.pgc'), '--candidates', '64', '--out', 'set'];
+    const r = pegasus(args, { cwd: away, env: noData });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /no CIFAR-10 found, so neighbours\.png .* is left out; run `pegasus data fetch` to add it/);
+    for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'strategies.png', 'pegasus.json', 'batch/63.png'])
+      assert.ok(existsSync(join(away, 'set', f)), f);
+    assert.ok(!existsSync(join(away, 'set', 'neighbours.png')));
+    // the committed classifier was found from the other folder
+    assert.match(JSON.parse(readFileSync(join(away, 'set', 'pegasus.json'), 'utf8')).classifier, /models\/classifier\/classifier\.pgc$/);
+    // a --data that is wrong is still an error
+    const bad = pegasus([...args, '--data', p('nowhere')], { cwd: away, env: noData });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--data .*nowhere: no such folder/);
+  });
+
   test('generate refuses a generator without the pegasus class, a missing detector, and an --out that is not its own', () => {
     const cases: [string[], RegExp][] = [
       [['--checkpoint', p('g-plain.pgc'), ...common], /has no pegasus class .* --composed/],

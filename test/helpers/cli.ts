@@ -17,12 +17,15 @@ export const cli = ['--import', 'tsx', 'src/cli/main.ts'];
  * data (a developer's own setting never leaks into a test). `cwd` runs it from another folder
  * (for defaults that are relative paths), with tsx and the CLI named by absolute paths.
  */
-export function pegasus(args: string[], o: { cwd?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+export function pegasus(
+  args: string[],
+  o: { cwd?: string; env?: Record<string, string> } = {},
+): { status: number | null; stdout: string; stderr: string } {
   const from = o.cwd === undefined ? cli : ['--import', import.meta.resolve('tsx'), join(repo, 'src', 'cli', 'main.ts')];
   const r = spawnSync(process.execPath, [...from, ...args], {
     cwd: o.cwd ?? repo,
     encoding: 'utf8',
-    env: { ...process.env, PEGASUS_DATA: '' },
+    env: { ...process.env, PEGASUS_DATA: '', ...o.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
