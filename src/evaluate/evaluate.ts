@@ -351,10 +351,15 @@ export function evaluateGenerator(
 }
 
 /** Embeds the training set and prepares both search spaces (features may come from a cache). */
-export function trainReference(net: ResNet9, set: Cifar10Set, features?: Float32Array): TrainReference {
+export function trainReference(
+  net: ResNet9,
+  set: Cifar10Set,
+  features?: Float32Array,
+  onProgress?: (done: number) => void,
+): TrainReference {
   const pixels = new Float32Array(set.images.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = set.images[i]! / 127.5 - 1;
-  const f = features ?? embedImages(net, pixels).features;
+  const f = features ?? embedImages(net, pixels, onProgress === undefined ? {} : { onProgress }).features;
   const d = net.config.widths[3];
   const pr = rows(pixels, IMAGE);
   const fr = rows(f, d);
