@@ -1,11 +1,8 @@
 /**
- * metrics.jsonl of a diffusion run: one JSON line per logged update (the GAN's file has its own
- * fields; both are read with src/train/runFolder.ts's tolerant reader).
+ * The lines of a diffusion run's metrics.jsonl and the columns of its metrics.csv, one per logged
+ * update; both files are written by src/train/runFolder.ts's MetricsLog (the GAN's have their own
+ * fields).
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { METRICS_FILE } from '../train/runFolder.js';
-import { writeFileAtomic } from '../atomicWrite.js';
 
 export interface DiffusionMetricsLine {
   readonly step: number; // updates done
@@ -17,27 +14,5 @@ export interface DiffusionMetricsLine {
   readonly elapsedSeconds: number; // wall time of the run, summed over resumes
 }
 
-/** Appends metrics lines; on resume, first drops lines logged after the checkpoint's step. */
-export class DiffusionMetricsLog {
-  readonly path: string;
-
-  constructor(dir: string, resumeStep = 0) {
-    this.path = join(dir, METRICS_FILE);
-    if (existsSync(this.path)) {
-      const kept = readFileSync(this.path, 'utf8')
-        .split('\n')
-        .filter((l) => {
-          try {
-            return l.trim() !== '' && (JSON.parse(l) as { step: number }).step <= resumeStep;
-          } catch {
-            return false; // a torn last line of a killed run
-          }
-        });
-      writeFileAtomic(this.path, kept.map((l) => `${l}\n`).join(''));
-    }
-  }
-
-  append(line: DiffusionMetricsLine): void {
-    appendFileSync(this.path, `${JSON.stringify(line)}\n`);
-  }
-}
+/** The columns of a diffusion run's metrics.csv. */
+export const DIFFUSION_METRICS_COLUMNS = ['step', 'epoch', 'loss', 'gradNorm', 'lr', 'imagesPerSecond', 'elapsedSeconds'] as const;

@@ -13,7 +13,7 @@ import { Rng } from '../engine/index.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { CHECKPOINT_FILE, createRunFolder, SAMPLES_DIR } from './runFolder.js';
+import { CHECKPOINT_FILE, createRunFolder, MetricsLog, SAMPLES_DIR } from './runFolder.js';
 import {
   DIFFUSION_EMA_FILE,
   diffusionEmaContents,
@@ -23,7 +23,7 @@ import {
 } from '../diffusion/checkpoint.js';
 import { saveCheckpoints } from '../nn/index.js';
 import type { DiffusionRunConfig } from '../diffusion/config.js';
-import { DiffusionMetricsLog } from '../diffusion/metrics.js';
+import { DIFFUSION_METRICS_COLUMNS, type DiffusionMetricsLine } from '../diffusion/metrics.js';
 import { sampleDiffusion } from '../diffusion/sample.js';
 import { createDiffusionSession, diffusionTrainStep, emaNetwork, type DiffusionSession } from '../diffusion/trainStep.js';
 import { RunMonitor, runLoader, runTrainingLoop, type RunSessionOptions } from './loop.js';
@@ -82,7 +82,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
     // a run killed between the pair's two renames may hold a newer EMA file: put it back in step
     saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
   } else createRunFolder(runDir, config);
-  const metrics = new DiffusionMetricsLog(runDir, s.step);
+  const metrics = new MetricsLog<DiffusionMetricsLine>(runDir, s.step, DIFFUSION_METRICS_COLUMNS);
 
   const monitor = new RunMonitor(opts, t.steps, s.step, () => s.step, ['loss']);
   const wall = monitor.wall;

@@ -2,7 +2,7 @@
  * The run folder: everything one training run leaves behind.
  *
  *   runs/NAME/config.json          the resolved RunConfig (what decides the run)
- *   runs/NAME/metrics.jsonl        one JSON line per logged step
+ *   runs/NAME/metrics.jsonl        one JSON line per logged step (metrics.csv: the same as a table)
  *   runs/NAME/samples/step-XXXXXX.png  fixed-noise grids, one row per class (EMA generator)
  *   runs/NAME/checkpoint.pgc       everything needed to resume
  *   runs/NAME/generator-ema.pgc    the EMA generator alone, for sampling
@@ -20,6 +20,7 @@ import type { RunConfig } from './config.js';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
+export const METRICS_CSV_FILE = 'metrics.csv';
 export const CHECKPOINT_FILE = 'checkpoint.pgc';
 export const EMA_FILE = 'generator-ema.pgc';
 export const SAMPLES_DIR = 'samples';
@@ -74,20 +75,57 @@ export function readRunConfig<T = RunConfig>(dir: string): T {
   }
 }
 
-/** Appends metrics lines; on resume, first drops lines logged after the checkpoint's step. */
-export class MetricsLog {
-  readonly path: string;
+/** The columns of a GAN run's metrics.csv (a line leaves blank what it did not log). */
+export const GAN_METRICS_COLUMNS = [
+  'step',
+  'epoch',
+  'lossD',
+  'lossG',
+  'dReal',
+  'dFake',
+  'gradNormD',
+  'gradNormG',
+  'classCeReal',
+  'classCeFake',
+  'imagesPerSecond',
+  'elapsedSeconds',
+  'dTrain',
+  'dHeldOut',
+] as const;
 
-  constructor(dir: string, resumeStep = 0) {
+/**
+ * Appends metrics lines to metrics.jsonl and the same numbers to metrics.csv (for spreadsheets
+ * and pandas); on resume, first drops lines logged after the checkpoint's step from both. `T` is
+ * the line type (a GAN run's MetricsLine by default), `columns` the CSV's.
+ */
+export class MetricsLog<T extends { readonly step: number } = MetricsLine> {
+  readonly path: string;
+  readonly csvPath: string;
+
+  constructor(
+    dir: string,
+    resumeStep = 0,
+    readonly columns: readonly string[] = GAN_METRICS_COLUMNS,
+  ) {
     this.path = join(dir, METRICS_FILE);
-    if (existsSync(this.path)) {
-      const kept = readMetrics(this.path).filter((m) => m.step <= resumeStep);
-      writeFileAtomic(this.path, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
-    }
+    this.csvPath = join(dir, METRICS_CSV_FILE);
+    const kept = existsSync(this.path) ? readMetrics<T>(this.path).filter((m) => m.step <= resumeStep) : [];
+    if (existsSync(this.path)) writeFileAtomic(this.path, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    writeFileAtomic(this.csvPath, [columns.join(','), ...kept.map((m) => this.row(m))].map((l) => `${l}\n`).join(''));
   }
 
-  append(line: MetricsLine): void {
+  append(line: T): void {
     appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+    appendFileSync(this.csvPath, `${this.row(line)}\n`);
+  }
+
+  private row(line: T): string {
+    return this.columns
+      .map((c) => {
+        const v = (line as Record<string, unknown>)[c];
+        return typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
+      })
+      .join(',');
   }
 }
 

@@ -154,6 +154,19 @@ describe('hardening', () => {
     const r = pegasus(['train', '--resume', run, '--steps', '4', '--records-per-file', String(ws.fx.recordsPerFile)], { env: noData });
     assert.equal(r.status, 0, r.stderr);
     assert.equal((loadCheckpoint(join(run, 'checkpoint.pgc')).meta as { step: number }).step, 4);
+    // metrics.csv holds the same numbers as metrics.jsonl, one row per line, across the resume
+    const csv = readFileSync(join(run, 'metrics.csv'), 'utf8').trim().split('\n');
+    const jsonl = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const header = csv[0]!.split(',');
+    assert.deepEqual(header.slice(0, 4), ['step', 'epoch', 'lossD', 'lossG']);
+    assert.deepEqual(
+      csv.slice(1).map((r) => Number(r.split(',')[0])),
+      [1, 2, 3, 4],
+    );
+    assert.equal(Number(csv[4]!.split(',')[header.indexOf('lossD')]), jsonl[3]!['lossD']);
   });
 
   test('a damaged config.json is named with what to do', () => {
