@@ -17,6 +17,7 @@ import { diagramCommand } from './diagram.js';
 import { reportCommand } from './report.js';
 import { generateCommand } from './generate.js';
 import { serveCommand } from './serve.js';
+import { exportCommand, importCommand } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -45,6 +46,8 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(generateCommand());
   program.addCommand(serveCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(importCommand());
   applyToAll(program);
   return program;
 }
