@@ -31,6 +31,7 @@ export function serveCommand() {
     .addOption(recordsPerFileOption())
     .option('--cache <dir>', 'where training-set features are cached (shared with pegasus evaluate)', 'runs/.cache')
     .option('--gallery <dir>', 'output folder of `pegasus generate` whose chosen images the page shows', 'out')
+    .option('--runs <dir>', 'folder whose training runs the page lists, live while they train', 'runs')
     .option('--no-neighbours', 'do not load the training images (no nearest-neighbour search)')
     .action(async (opts, cmd) => {
       const { runServe } = await import('../web/serveCommand.js');

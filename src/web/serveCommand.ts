@@ -15,6 +15,7 @@ export interface ServeOptions {
   readonly cache: string;
   readonly neighbours: boolean;
   readonly gallery: string;
+  readonly runs: string;
 }
 
 /** Resolves when the server has closed (Ctrl-C or SIGTERM). */
@@ -36,7 +37,7 @@ export async function runServe(o: ServeOptions): Promise<void> {
     }
   }
   const compute = await startCompute(options);
-  const app = buildServer({ compute, savedFolder: o.gallery, host: o.host });
+  const app = buildServer({ compute, savedFolder: o.gallery, runsFolder: o.runs, host: o.host });
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });

@@ -6,6 +6,7 @@
  *   POST /api/render       { items: ImageSettings[] } → images with scores, and the best one
  *   POST /api/neighbours   { settings, k } → the image, its scores and its nearest training images
  *   GET  /api/saved        the images `pegasus generate` chose (saved.ts), when its folder exists
+ *   GET  /api/runs         the run folders under --runs: step, losses (SVG), newest sample grid (runs.ts)
  *
  * Every body is validated by schemas.ts (400 with a reason). This thread never runs the engine:
  * drawing, scoring and the search among the 50,000 training images run in the compute worker
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ComputeError, type Compute } from './compute.js';
 import { describeStatus } from './indexStatus.js';
+import { listRuns } from './runs.js';
 import { readSavedGallery } from './saved.js';
 import { ajvOptions, formatSchemaErrors, LIMITS, neighboursSchema, renderSchema } from './schemas.js';
 import type { ImageSettings } from './settings.js';
@@ -28,6 +30,8 @@ export interface ServerOptions {
   readonly compute: Compute;
   /** Output folder of `pegasus generate` shown beside the gallery (out). */
   readonly savedFolder?: string;
+  /** Folder whose run folders the page lists, live while they train (runs). */
+  readonly runsFolder?: string;
   /** Log each request (fastify's logger); off in tests. */
   readonly logger?: boolean;
   /** The address the server listens on (--host): requests must name it or localhost in their Host header. */
@@ -143,6 +147,11 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   app.get('/api/saved', async () => {
     const folder = o.savedFolder ?? 'out';
     return (await readSavedGallery(folder)) ?? { folder, images: [] };
+  });
+
+  app.get('/api/runs', async () => {
+    const folder = o.runsFolder ?? 'runs';
+    return { folder, runs: listRuns(folder) };
   });
 
   app.addHook('onClose', async () => compute.close());

@@ -75,10 +75,11 @@ describe('pegasus serve', () => {
       { file: 'batch/01.png', strategy: 'mix' },
     ];
     writeFileSync(join(out, 'pegasus.json'), JSON.stringify({ best: entries[0], batch: entries }));
-    app = buildServer({ compute, savedFolder: out });
+    app = buildServer({ compute, savedFolder: out, runsFolder: tmp });
     offApp = buildServer({
       compute: await startCompute({ generator, classifier, offReason: 'no CIFAR-10 data found' }),
       savedFolder: join(tmp, 'nowhere'),
+      runsFolder: join(tmp, 'nowhere'),
     });
     assert.equal((await compute.settled()).state, 'ready');
   });
@@ -347,6 +348,27 @@ describe('pegasus serve', () => {
     }
   });
 
+  test('the run folders are listed with their step, losses and newest sample grid', async () => {
+    const r = (await app.inject('/api/runs')).json() as {
+      runs: {
+        name: string;
+        model: string;
+        step: number;
+        steps: number;
+        training: boolean;
+        lossesSvg: string;
+        latestSample: { png: string };
+      }[];
+    };
+    assert.deepEqual(
+      r.runs.map((x) => [x.name, x.model, x.step, x.steps, x.training]),
+      [['gan', 'cgan', 1, 1, false]],
+    );
+    assert.match(r.runs[0]!.lossesSvg, /^<svg/);
+    assert.equal(decodePng(pngBytes(r.runs[0]!.latestSample.png)).channels, 3);
+    assert.deepEqual((await offApp.inject('/api/runs')).json().runs, []);
+  });
+
   test('the page, its script and stylesheet are served; nothing else from disk', async () => {
     const page = await app.inject('/');
     assert.equal(page.statusCode, 200);
@@ -480,6 +502,12 @@ describe('pegasus serve', () => {
       const [sheet] = await Promise.all([page.waitForEvent('download'), page.locator('#export-favourites-png').click()]);
       await sheet.saveAs(join(tmp, 'favourites.png'));
       assert.deepEqual([readPng(join(tmp, 'favourites.png')).width, readPng(join(tmp, 'favourites.png')).height], [128, 128]);
+    });
+
+    test('the training runs are shown with their losses and newest grid', async () => {
+      await page.locator('#runs-section').waitFor({ state: 'visible' });
+      assert.match((await page.locator('#runs .run p').first().textContent())!, /^gan: cgan, step 1 of 1$/);
+      assert.equal(await page.locator('#runs .run img').count(), 2);
     });
 
     test("pegasus generate's images are shown; clicking one shows its entry", async () => {

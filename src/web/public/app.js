@@ -478,4 +478,36 @@ async function loadSaved() {
   );
 }
 
+/** The run folders under --runs: each run's step, losses and newest sample grid, redrawn every 15 s. */
+async function loadRuns() {
+  const r = await api('/api/runs');
+  $('runs-section').hidden = r.runs.length === 0;
+  $('runs-folder').textContent = `(${r.folder}/)`;
+  $('runs').replaceChildren(
+    ...r.runs.map((run) => {
+      const div = document.createElement('div');
+      div.className = 'run';
+      const title = document.createElement('p');
+      title.textContent = `${run.name}: ${run.model}, step ${run.step} of ${run.steps}${run.training ? ' — training now' : ''}`;
+      div.append(title);
+      if (run.lossesSvg) {
+        const img = document.createElement('img');
+        img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(run.lossesSvg)}`;
+        img.alt = `losses of ${run.name}`;
+        div.append(img);
+      }
+      if (run.latestSample) {
+        const img = document.createElement('img');
+        img.src = run.latestSample.png;
+        img.alt = `${run.name} ${run.latestSample.file}`;
+        img.className = 'pixelated';
+        div.append(img);
+      }
+      return div;
+    }),
+  );
+}
+
 start().catch((e) => say(`could not start: ${e.message}`));
+loadRuns().catch(() => {});
+setInterval(() => loadRuns().catch(() => {}), 15_000);
