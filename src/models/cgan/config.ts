@@ -1,7 +1,7 @@
 /**
  * Configuration of the class-conditional GAN (generator + projection discriminator).
  *
- * One typed, read-only object per network (STYLE.md habit 6). Presets live in `src/train/presets/`; the
+ * One typed, read-only object per network (STYLE.md habit 6). Named sizes live in `presets.ts`, run presets in `src/train/presets/`; the
  * resolved config is written into every run folder and checkpoint, so a checkpoint can rebuild
  * its own networks without any other file.
  */

@@ -4,3 +4,4 @@ export * from './conditionalBatchNorm.js';
 export * from './generator.js';
 export * from './discriminator.js';
 export * from './diffAugment.js';
+export * from './presets.js';

@@ -13,15 +13,12 @@
  *   with nDis = 1 the discriminator gets the larger step (two time-scale update rule, Heusel et al.
  *   2017, as in SAGAN, Zhang et al. 2019, with β = (0, 0.9)).
  */
+import { CGAN_CPU } from '../../models/cgan/presets.js';
 import type { RunPreset } from './gan.js';
 
 export const cpu: RunPreset = {
   description: 'sized for 2 CPU cores and a few hours; airplane, bird, deer, horse',
-  cgan: {
-    imageSize: 32,
-    generator: { zDim: 128, embDim: 128, baseChannels: 128, blockChannels: [96, 48, 24] },
-    discriminator: { blockChannels: [32, 64, 64, 128], downsample: [true, true, true, false] },
-  },
+  cgan: CGAN_CPU,
   train: {
     classes: ['airplane', 'bird', 'deer', 'horse'],
     seed: 1,

@@ -2,7 +2,7 @@
  * Named run presets: an architecture plus a training schedule. `--preset NAME` picks one; flags
  * override single fields; `numClasses` follows from the class list at resolve time.
  */
-import type { CganConfig } from '../../models/cgan/config.js';
+import type { CganSize } from '../../models/cgan/presets.js';
 import type { TrainConfig } from '../config.js';
 import { cpu } from './cpu.js';
 import { cpuTtur } from './cpuTtur.js';
@@ -12,7 +12,8 @@ import { tiny } from './tiny.js';
 export interface RunPreset {
   /** One line for `--help`. */
   readonly description: string;
-  readonly cgan: Omit<CganConfig, 'numClasses'>;
+  /** The networks' size (src/models/cgan/presets.ts). */
+  readonly cgan: CganSize;
   readonly train: TrainConfig;
 }
 

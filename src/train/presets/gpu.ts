@@ -3,15 +3,12 @@
  * 128-channel discriminator; Brock et al. 2019 for the conditional batch norm and nDis = 4 with
  * β₁ = 0). Far too slow for a 2-core CPU; here for a bigger machine.
  */
+import { CGAN_GPU } from '../../models/cgan/presets.js';
 import type { RunPreset } from './gan.js';
 
 export const gpu: RunPreset = {
   description: 'SNGAN/BigGAN CIFAR-10 sizes; needs a much faster machine than 2 CPU cores',
-  cgan: {
-    imageSize: 32,
-    generator: { zDim: 128, embDim: 128, baseChannels: 256, blockChannels: [256, 256, 256] },
-    discriminator: { blockChannels: [128, 128, 128, 128], downsample: [true, true, false, false] },
-  },
+  cgan: CGAN_GPU,
   train: {
     classes: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
     seed: 1,

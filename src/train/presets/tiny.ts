@@ -1,13 +1,10 @@
 /** `tiny`: a few thousand parameters, for tests and smoke runs (seconds per step on any backend). */
+import { CGAN_TINY } from '../../models/cgan/presets.js';
 import type { RunPreset } from './gan.js';
 
 export const tiny: RunPreset = {
   description: 'a few thousand parameters; for tests and smoke runs',
-  cgan: {
-    imageSize: 32,
-    generator: { zDim: 8, embDim: 8, baseChannels: 8, blockChannels: [8, 8, 4] },
-    discriminator: { blockChannels: [4, 8], downsample: [true, true] },
-  },
+  cgan: CGAN_TINY,
   train: {
     classes: ['bird', 'horse'],
     seed: 0,
