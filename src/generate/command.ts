@@ -84,7 +84,8 @@ export interface GenerateCommandOptions {
 
 const log = (m: string) => console.error(`generate: ${m}`);
 
-function mustExist(path: string, flag: string, hint: string): void {
+/** Throws a UserError naming the flag and how to get the file when `path` does not exist. */
+export function mustExist(path: string, flag: string, hint: string): void {
   if (!existsSync(path)) throw new UserError(`${flag} ${path}: no such file (${hint})`);
 }
 

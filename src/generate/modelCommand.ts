@@ -22,7 +22,7 @@ import { imageFromChw, makeGrid, upscale, writePng, type Image } from '../image/
 import { loadClassifier, type ResNet9 } from '../models/classifier/index.js';
 import { loadGenerator } from '../sample/sampler.js';
 import { fingerprint, readChoice, recordedScoreConfig } from './choice.js';
-import { draw } from './command.js';
+import { draw, mustExist } from './command.js';
 import {
   assertPegasusClass,
   defaultModelGenerateConfig,
@@ -55,10 +55,6 @@ export interface ModelGenerateOptions {
 interface Tile {
   readonly label: string;
   readonly image: ModelImage;
-}
-
-function mustExist(path: string, flag: string, hint: string): void {
-  if (!existsSync(path)) throw new UserError(`${flag} ${path}: no such file (${hint})`);
 }
 
 /** The composed strategies' recorded best images, redrawn and scored like the model's; [] when the files are missing. */

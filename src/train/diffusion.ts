@@ -13,7 +13,7 @@ import { Rng } from '../engine/index.js';
 import { hashInts } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { imagesFromNchw, makeGrid, writePng } from '../image/index.js';
-import { CHECKPOINT_FILE, createRunFolder, MetricsLog, SAMPLES_DIR } from './runFolder.js';
+import { CHECKPOINT_FILE, createRunFolder, emaFileOutOfStep, MetricsLog, SAMPLES_DIR } from './runFolder.js';
 import {
   DIFFUSION_EMA_FILE,
   diffusionEmaContents,
@@ -79,8 +79,7 @@ export async function runDiffusionTraining(opts: DiffusionRunOptions): Promise<D
   let elapsedBefore = 0;
   if (opts.resume) {
     elapsedBefore = loadDiffusionTrainState(join(runDir, CHECKPOINT_FILE), s);
-    // a run killed between the pair's two renames may hold a newer EMA file: put it back in step
-    saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
+    if (emaFileOutOfStep(join(runDir, DIFFUSION_EMA_FILE), s.step)) saveDiffusionEma(join(runDir, DIFFUSION_EMA_FILE), s);
   } else createRunFolder(runDir, config);
   const metrics = new MetricsLog<DiffusionMetricsLine>(runDir, s.step, DIFFUSION_METRICS_COLUMNS);
 

@@ -18,13 +18,12 @@ import { Adam, EMA, saveCheckpoints } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 import { buildGanPair, type GanPair, type ImageGenerator } from './ganPair.js';
 import { gradNorm, setRequiresGrad } from './paramUtils.js';
-import { CHECKPOINT_FILE, EMA_FILE, MetricsLog, SAMPLES_DIR, createRunFolder, writeRunConfig } from './runFolder.js';
+import { CHECKPOINT_FILE, EMA_FILE, MetricsLog, SAMPLES_DIR, createRunFolder, emaFileOutOfStep, writeRunConfig } from './runFolder.js';
 import { HeldOutProbe } from './heldOut.js';
 import { lrScale, lrScaleG } from './lrSchedule.js';
 import { writeSampleGrid } from './sampleGrid.js';
 import { standingStats } from './standingStats.js';
 import {
-  checkpointStep,
   emaGeneratorContents,
   loadInitState,
   loadTrainState,
@@ -91,7 +90,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   if (opts.resume) {
     restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
     writeRunConfig(runDir, config); // the length (and any decay) this run now goes on with
-    repairEmaFile = !existsSync(join(runDir, EMA_FILE)) || checkpointStep(join(runDir, EMA_FILE)) !== s.step;
+    repairEmaFile = emaFileOutOfStep(join(runDir, EMA_FILE), s.step);
   } else if (t.initFrom !== undefined) {
     // a new run that goes on from another run's checkpoint (networks, optimiser states, step and
     // Rng) or from a generator file (G and its average; D and the optimisers stay new)
@@ -136,7 +135,6 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       { path: join(runDir, CHECKPOINT_FILE), contents: trainStateContents(config, snapshot(s, wall())) },
     ]);
   };
-  // a run killed between the pair's two renames holds an EMA file a little newer than its checkpoint
   if (repairEmaFile) saveEmaGenerator(join(runDir, EMA_FILE), config, emaGenerator().stateDict(), s.step);
   const sample = (): void => {
     writeSampleGrid(

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { resolveDataDir } from '../data/dataDir.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 import { UserError } from '../errors.js';
+import { loadCheckpointHeader } from '../nn/index.js';
 import type { RunConfig } from './config.js';
 
 export const CONFIG_FILE = 'config.json';
@@ -166,4 +167,18 @@ export function runDataDir(flag: string | undefined, runDir: string | undefined)
 /** Records the data folder a run trains on. */
 export function writeRunData(runDir: string, dataDir: string): void {
   writeFileAtomic(join(runDir, DATA_FILE), `${JSON.stringify({ data: resolve(dataDir) }, null, 2)}\n`);
+}
+
+/**
+ * Whether a run's EMA model file is missing or at another step than its checkpoint (`step`): a run
+ * killed between the pair's two renames holds an EMA file a little newer than its checkpoint,
+ * which a resume writes again from the checkpoint.
+ */
+export function emaFileOutOfStep(path: string, step: number): boolean {
+  if (!existsSync(path)) return true;
+  try {
+    return (loadCheckpointHeader(path).meta as { step?: unknown } | null)?.step !== step;
+  } catch {
+    return true; // damaged: the checkpoint's EMA weights replace it
+  }
 }

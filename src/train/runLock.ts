@@ -23,6 +23,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The pid of the living process that trains the run folder `dir` (its lock), or undefined when
+ * none does (no lock, a torn one, or one left by a process that is gone).
+ * @example const training = runLockHolder('runs/cgan-cpu') !== undefined;
+ */
+export function runLockHolder(dir: string): number | undefined {
+  const pid = holder(join(dir, LOCK_FILE));
+  return pid !== undefined && alive(pid) ? pid : undefined;
+}
+
 function holder(path: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);

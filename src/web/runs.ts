@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { plotLosses } from '../train/plotLosses.js';
 import { CONFIG_FILE, METRICS_FILE, readMetrics, SAMPLES_DIR, type MetricsLine } from '../train/runFolder.js';
-import { LOCK_FILE } from '../train/runLock.js';
+import { runLockHolder } from '../train/runLock.js';
 
 export interface RunSummary {
   readonly name: string;
@@ -27,15 +27,6 @@ export interface RunSummary {
 /** Most runs listed (the most recently changed first). */
 const MAX_RUNS = 24;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
-
 function summary(dir: string, name: string): RunSummary | null {
   let config: { model?: string; train?: { classes?: string[]; steps?: number } };
   try {
@@ -46,7 +37,6 @@ function summary(dir: string, name: string): RunSummary | null {
   const metricsPath = join(dir, METRICS_FILE);
   const metrics = existsSync(metricsPath) ? readMetrics<MetricsLine & { loss?: number }>(metricsPath) : [];
   const series = metrics.some((m) => typeof m.loss === 'number') ? ['loss'] : ['lossD', 'lossG'];
-  const lockPid = existsSync(join(dir, LOCK_FILE)) ? Number.parseInt(readFileSync(join(dir, LOCK_FILE), 'utf8'), 10) : NaN;
   const samples = existsSync(join(dir, SAMPLES_DIR)) ? readdirSync(join(dir, SAMPLES_DIR)).filter((f) => /^step-\d+\.png$/.test(f)) : [];
   const newest = samples.sort().at(-1);
   return {
@@ -55,7 +45,7 @@ function summary(dir: string, name: string): RunSummary | null {
     classes: config.train?.classes ?? [],
     step: metrics.at(-1)?.step ?? 0,
     steps: config.train?.steps ?? 0,
-    training: Number.isSafeInteger(lockPid) && lockPid > 0 && alive(lockPid),
+    training: runLockHolder(dir) !== undefined,
     lossesSvg:
       metrics.length === 0 ? null : plotLosses(metrics, { series: series as (keyof MetricsLine)[], title: name, width: 480, height: 260 }),
     latestSample:

@@ -16,6 +16,7 @@ import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from '../../src/nn/in
 import { fsErrorMessage } from '../../src/outPath.js';
 import { writeFolderAtomic } from '../../src/atomicWrite.js';
 import { resolveRunConfig } from '../../src/train/resolve.js';
+import { emaFileOutOfStep } from '../../src/train/runFolder.js';
 import { saveEmaGenerator } from '../../src/train/trainState.js';
 import { writeCifarFixture } from '../helpers/cifarFixture.js';
 import { cli, pegasus, repo, useCliWorkspace } from '../helpers/cli.js';
@@ -218,6 +219,10 @@ describe('hardening', () => {
       /disk gone/,
     );
     assert.equal((loadCheckpoint(a).meta as { step: number }).step, 1, 'the first file was not replaced alone');
+    // a resume compares a run's EMA file with its checkpoint's step and writes it again when they differ
+    assert.equal(emaFileOutOfStep(a, 1), false);
+    assert.equal(emaFileOutOfStep(a, 2), true);
+    assert.equal(emaFileOutOfStep(p('pair-missing.pgc'), 1), true);
     assert.deepEqual(
       readdirSync(ws.tmp).filter((f) => f.startsWith('pair-') && f.includes('.tmp-')),
       [],
