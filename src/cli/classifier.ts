@@ -48,7 +48,7 @@ function trainSub() {
     .addOption(recordsPerFileOption())
     .option('--out <dir>', 'output folder', 'runs/classifier')
     .option('--resume', 'continue from <out>/last.pgc when it exists', false)
-    .action((o) => {
+    .action(async (o) => {
       assertOutFolder(o.out, '--out');
       const dir = resolveDataDir(o.data);
       const recordsPerFile = o.recordsPerFile;
@@ -74,8 +74,9 @@ function trainSub() {
       );
       const tty = process.stderr.isTTY;
       let started = -1;
-      const result = trainClassifier(cfg, train, test, o.out, {
+      const result = await trainClassifier(cfg, train, test, o.out, {
         resume: o.resume,
+        resumeCommand: `pegasus classifier train --resume --out ${o.out}${o.data === undefined ? '' : ` --data ${o.data}`}`,
         hooks: {
           onStep(epoch, s, steps, loss, ips) {
             if (!tty) {
@@ -97,6 +98,11 @@ function trainSub() {
           },
         },
       });
+      if (tty) bar.stop();
+      if (result.test === null) {
+        process.exitCode = 130;
+        return;
+      }
       console.log(`test accuracy ${(100 * result.test.accuracy).toFixed(2)}% (flip TTA, ${result.test.count} images)`);
       console.log(formatConfusion(result.test));
       console.log(`wrote ${join(o.out, 'classifier.pgc')}, accuracy.json, train-log.json`);
@@ -144,24 +150,28 @@ function wingsSub() {
     .option('--data <dir>', 'CIFAR-10 folder (default: $PEGASUS_DATA or the cache)')
     .addOption(recordsPerFileOption())
     .option('--out <dir>', 'output folder', 'runs/wing-detector')
-    .action((o) => {
+    .option('--resume', 'continue from <out>/last.pgc when it exists', false)
+    .action(async (o) => {
       assertOutFolder(o.out, '--out');
       const pegasi = loadPegasi(o.pegasi);
       const cfg = { ...d, epochs: o.epochs, seed: o.seed };
       const t0 = performance.now();
-      const { heldOut } = trainWingDetector(
-        pegasi,
-        resolveDataDir(o.data),
-        o.out,
+      const { heldOut } = await trainWingDetector(pegasi, resolveDataDir(o.data), o.out, {
         cfg,
-        {
+        recordsPerFile: o.recordsPerFile,
+        resume: o.resume,
+        resumeCommand: `pegasus classifier wings --resume --pegasi ${o.pegasi} --out ${o.out}`,
+        hooks: {
           onEpoch: (log) =>
             console.log(
               `epoch ${log.epoch}/${cfg.epochs}: loss ${log.loss.toFixed(4)}, train acc ${(100 * log.trainAccuracy).toFixed(2)}%, ${log.seconds.toFixed(0)} s`,
             ),
         },
-        o.recordsPerFile,
-      );
+      });
+      if (heldOut === null) {
+        process.exitCode = 130;
+        return;
+      }
       console.log(
         `held-out horses: ${(100 * heldOut.accuracy).toFixed(2)}% right on ${heldOut.count} images (${(100 * heldOut.perClass[1]!).toFixed(1)}% of winged called winged, ${(100 * heldOut.perClass[0]!).toFixed(1)}% of unwinged called unwinged), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
       );

@@ -4,8 +4,9 @@
  * crops with reflection padding and flips, label smoothing, logits scaled by 1/8), and flip
  * test-time augmentation at evaluation (Page 2018; also airbench, Jordan 2024).
  *
- * Each epoch ends with a checkpoint (`last.pgc`: weights, momentum buffers, epoch) written
- * atomically, so an interrupted run resumes from the last finished epoch with the same data order.
+ * The run goes through the shared training loop (loop.ts): each epoch's end, a timer and a stop
+ * (Ctrl-C, SIGTERM) write a resume point (`last.pgc`: weights, momentum buffers, epoch and step)
+ * atomically, so an interrupted run resumes exactly, with the same data order.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,12 +18,11 @@ import { augmentBatch } from '../evaluate/classifier/augment.js';
 import { measureAccuracy, type AccuracyReport } from '../evaluate/classifier/accuracy.js';
 import { defaultWingTrainConfig, type ClassifierTrainConfig } from './presets/classifier.js';
 import { oneCycle } from '../evaluate/classifier/oneCycle.js';
+import { runTrainingLoop } from './loop.js';
 import { wingSets } from '../evaluate/wings.js';
 import type { PegasiSet } from '../pegasi/dataset.js';
 
 const RESUME_KIND = 'classifier-train';
-/** Steps between mid-epoch resume points. */
-const checkpointEvery = 40;
 
 /**
  * Cross-entropy against labels smoothed by ε (Szegedy et al. 2016):
@@ -49,109 +49,162 @@ export interface TrainHooks {
   onEpoch?(log: EpochLog): void;
 }
 
+export interface TrainOptions {
+  /** Continue from `out/last.pgc` when it exists. */
+  readonly resume?: boolean;
+  readonly hooks?: TrainHooks;
+  /** Stop cleanly on SIGINT/SIGTERM, keeping a resume point (default true). */
+  readonly handleSignals?: boolean;
+  /** Tests: stop as if interrupted once this many steps (over all epochs) are done. */
+  readonly stopAfterStep?: number;
+  /** Seconds between mid-epoch resume points (default 60). */
+  readonly checkpointEverySeconds?: number;
+  /** Printed when the run stops early: the command that continues it. */
+  readonly resumeCommand?: string;
+}
+
 export interface TrainResult {
   readonly net: ResNet9;
   readonly epochs: EpochLog[];
-  readonly test: AccuracyReport;
+  /** Accuracy on `test`; null when the run stopped before its last epoch. */
+  readonly test: AccuracyReport | null;
+  readonly interrupted: boolean;
+}
+
+/** Where a run stands: its epoch, the step inside it, and the epoch's running sums. */
+interface Position {
+  epoch: number;
+  step: number;
+  lossSum: number;
+  hits: number;
 }
 
 /**
  * Trains on `train`, measures on `test`, writes `out/classifier.pgc`, `out/accuracy.json` and
- * `out/train-log.json`; resumes from `out/last.pgc` when `resume` and it exists.
+ * `out/train-log.json`; resumes from `out/last.pgc` when `resume` and it exists. Runs on the
+ * shared training loop, so Ctrl-C keeps a resume point and returns `interrupted`.
  */
-export function trainClassifier(
+export async function trainClassifier(
   cfg: ClassifierTrainConfig,
   train: Cifar10Set,
   test: Cifar10Set,
   out: string,
-  opts: { resume?: boolean; hooks?: TrainHooks } = {},
-): TrainResult {
+  opts: TrainOptions = {},
+): Promise<TrainResult> {
   mkdirSync(out, { recursive: true });
   const net = new ResNet9(cfg.model, new Rng(cfg.seed));
   const params = net.parameters();
   // SGD with Nesterov momentum and L2 weight decay, as Page (2018) trains ResNet-9
   const opt = new SGD(params, { lr: 0, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: true });
   const lastPath = join(out, 'last.pgc');
-  let startEpoch = 0;
-  let startStep = 0;
-  let carried = { lossSum: 0, hits: 0 };
   const logs: EpochLog[] = [];
-  if (opts.resume && existsSync(lastPath)) {
-    const ck = loadCheckpoint(lastPath, { expectKind: RESUME_KIND });
-    const model: Record<string, Tensor> = {};
-    const buffers: Tensor[] = [];
-    for (const [k, t] of Object.entries(ck.tensors)) {
-      if (k.startsWith('model.')) model[k.slice(6)] = t;
-      else if (k.startsWith('momentum.')) buffers[Number(k.slice(9))] = t;
-    }
-    net.loadStateDict(model);
-    opt.loadStateDict({ started: params.map(() => true), buffers });
-    const meta = ck.meta as { epoch: number; step?: number; lossSum?: number; hits?: number; logs: EpochLog[] };
-    startEpoch = meta.epoch;
-    startStep = meta.step ?? 0;
-    carried = { lossSum: meta.lossSum ?? 0, hits: meta.hits ?? 0 };
-    logs.push(...meta.logs);
-  }
+  const at: Position = { epoch: 0, step: 0, lossSum: 0, hits: 0 };
+  if (opts.resume && existsSync(lastPath)) Object.assign(at, resumeFrom(lastPath, net, opt, logs));
   const steps = Math.floor(train.count / cfg.batchSize);
   const total = steps * cfg.epochs;
+  const save = () => {
+    const tensors: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(net.stateDict())) tensors[`model.${k}`] = t;
+    opt.stateDict().buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
+    saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta: { ...at, logs } });
+  };
+  let order = epochOrder(train.count, cfg.seed, at.epoch);
+  let epochStart = { wall: performance.now(), step: at.step };
   net.train();
-  for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
-    const order = epochOrder(train.count, cfg.seed, epoch);
-    const t0 = performance.now();
-    const first = epoch === startEpoch ? startStep : 0;
-    let lossSum = epoch === startEpoch ? carried.lossSum : 0;
-    let hits = epoch === startEpoch ? carried.hits : 0;
-    const save = (nextEpoch: number, nextStep: number) => {
-      const tensors: Record<string, Tensor> = {};
-      for (const [k, t] of Object.entries(net.stateDict())) tensors[`model.${k}`] = t;
-      opt.stateDict().buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
-      const meta = { epoch: nextEpoch, step: nextStep, lossSum: nextStep === 0 ? 0 : lossSum, hits: nextStep === 0 ? 0 : hits, logs };
-      saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta });
-    };
-    for (let s = first; s < steps; s++) {
-      const idx = order.subarray(s * cfg.batchSize, (s + 1) * cfg.batchSize);
-      const x = augmentBatch(train.images, idx, { pad: cfg.cropPad, flip: cfg.flip }, hashInts(cfg.seed, epoch, s));
-      const labels = new Int32Array(cfg.batchSize);
-      for (let i = 0; i < labels.length; i++) labels[i] = train.labels[idx[i]!]!;
-      opt.lr = oneCycle(cfg.lr, cfg.warmup, (epoch * steps + s) / total);
-      const loss = tidy(() => {
-        const logits = net.logits(tensor(x, [cfg.batchSize, 3, 32, 32]));
-        const l = smoothedCrossEntropy(logits, labels, cfg.labelSmoothing);
-        opt.zeroGrad();
-        l.backward();
-        opt.step();
-        const k = cfg.model.numClasses;
-        for (let i = 0; i < labels.length; i++) {
-          let best = 0;
-          for (let j = 1; j < k; j++) if (logits.data[i * k + j]! > logits.data[i * k + best]!) best = j;
-          if (best === labels[i]) hits++;
-        }
-        return l.item();
-      });
-      opt.zeroGrad();
-      lossSum += loss;
-      const secs = (performance.now() - t0) / 1000;
-      opts.hooks?.onStep?.(epoch, s + 1, steps, loss, ((s + 1 - first) * cfg.batchSize) / secs);
-      // NOTE: a resume point every `checkpointEvery` steps, so an interrupted epoch loses little
-      if ((s + 1) % checkpointEvery === 0 && s + 1 < steps) save(epoch, s + 1);
+  const oneStep = (): number => {
+    if (at.step === 0) {
+      order = epochOrder(train.count, cfg.seed, at.epoch);
+      epochStart = { wall: performance.now(), step: 0 };
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const log: EpochLog = {
-      epoch: epoch + 1,
-      loss: lossSum / steps,
-      trainAccuracy: hits / (steps * cfg.batchSize),
-      seconds,
-      imagesPerSecond: ((steps - first) * cfg.batchSize) / seconds,
-    };
-    logs.push(log);
-    opts.hooks?.onEpoch?.(log);
-    save(epoch + 1, 0);
-    writeFileSync(join(out, 'train-log.json'), JSON.stringify({ config: cfg, epochs: logs }, null, 2) + '\n');
-  }
+    const loss = sgdStep(net, opt, cfg, train, order, at, oneCycle(cfg.lr, cfg.warmup, (at.epoch * steps + at.step) / total));
+    at.step++;
+    const secs = (performance.now() - epochStart.wall) / 1000;
+    opts.hooks?.onStep?.(at.epoch, at.step, steps, loss, ((at.step - epochStart.step) * cfg.batchSize) / secs);
+    if (at.step === steps) {
+      const log: EpochLog = {
+        epoch: at.epoch + 1,
+        loss: at.lossSum / steps,
+        trainAccuracy: at.hits / (steps * cfg.batchSize),
+        seconds: secs,
+        imagesPerSecond: ((steps - epochStart.step) * cfg.batchSize) / secs,
+      };
+      logs.push(log);
+      Object.assign(at, { epoch: at.epoch + 1, step: 0, lossSum: 0, hits: 0 });
+      save();
+      writeFileSync(join(out, 'train-log.json'), JSON.stringify({ config: cfg, epochs: logs }, null, 2) + '\n');
+      opts.hooks?.onEpoch?.(log);
+    }
+    return at.epoch * steps + at.step;
+  };
+  const { interrupted } = await runTrainingLoop({
+    startStep: at.epoch * steps + at.step,
+    totalSteps: total,
+    wall: () => performance.now() / 1000,
+    step: oneStep,
+    checkpoint: save,
+    sample: () => {},
+    checkpointEverySeconds: opts.checkpointEverySeconds ?? 60,
+    sampleEverySeconds: Infinity,
+    sampleAtStart: false,
+    ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
+    ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
+    ...(opts.resumeCommand !== undefined && { resumeCommand: opts.resumeCommand }),
+  });
+  if (interrupted) return { net, epochs: logs, test: null, interrupted };
   const testReport = measureAccuracy(net, test, { flipTta: true });
   saveClassifier(join(out, 'classifier.pgc'), net, { epoch: cfg.epochs, testAccuracy: testReport.accuracy, train: cfg });
   writeFileSync(join(out, 'accuracy.json'), JSON.stringify(testReport, null, 2) + '\n');
-  return { net, epochs: logs, test: testReport };
+  return { net, epochs: logs, test: testReport, interrupted };
+}
+
+/** Loads weights and momentum from a resume point; returns its position and fills `logs`. */
+function resumeFrom(path: string, net: ResNet9, opt: SGD, logs: EpochLog[]): Position {
+  const ck = loadCheckpoint(path, { expectKind: RESUME_KIND });
+  const model: Record<string, Tensor> = {};
+  const buffers: Tensor[] = [];
+  for (const [k, t] of Object.entries(ck.tensors)) {
+    if (k.startsWith('model.')) model[k.slice(6)] = t;
+    else if (k.startsWith('momentum.')) buffers[Number(k.slice(9))] = t;
+  }
+  net.loadStateDict(model);
+  opt.loadStateDict({ started: net.parameters().map(() => true), buffers });
+  const meta = ck.meta as { epoch: number; step?: number; lossSum?: number; hits?: number; logs: EpochLog[] };
+  logs.push(...meta.logs);
+  return { epoch: meta.epoch, step: meta.step ?? 0, lossSum: meta.lossSum ?? 0, hits: meta.hits ?? 0 };
+}
+
+/** One SGD step on batch `at.step` of `order`; adds its loss and correct answers to `at`. */
+function sgdStep(
+  net: ResNet9,
+  opt: SGD,
+  cfg: ClassifierTrainConfig,
+  train: Cifar10Set,
+  order: Int32Array | Uint32Array,
+  at: Position,
+  lr: number,
+): number {
+  const idx = order.subarray(at.step * cfg.batchSize, (at.step + 1) * cfg.batchSize);
+  const x = augmentBatch(train.images, idx, { pad: cfg.cropPad, flip: cfg.flip }, hashInts(cfg.seed, at.epoch, at.step));
+  const labels = new Int32Array(cfg.batchSize);
+  for (let i = 0; i < labels.length; i++) labels[i] = train.labels[idx[i]!]!;
+  opt.lr = lr;
+  const loss = tidy(() => {
+    const logits = net.logits(tensor(x, [cfg.batchSize, 3, 32, 32]));
+    const l = smoothedCrossEntropy(logits, labels, cfg.labelSmoothing);
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
+    const k = cfg.model.numClasses;
+    for (let i = 0; i < labels.length; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logits.data[i * k + j]! > logits.data[i * k + best]!) best = j;
+      if (best === labels[i]) at.hits++;
+    }
+    return l.item();
+  });
+  opt.zeroGrad();
+  at.lossSum += loss;
+  return loss;
 }
 
 /** Loads train and test splits from a CIFAR-10 folder. */
@@ -161,17 +214,16 @@ export function loadSplits(dir: string): { train: Cifar10Set; test: Cifar10Set }
 
 /**
  * Trains the detector into `out` (classifier.pgc, accuracy.json on the held-out horses, train-log.json).
- * @example const { net, heldOut } = trainWingDetector(loadPegasi('runs/pegasi-test'), dataDir, 'models/wing-detector');
+ * @example const { net, heldOut } = await trainWingDetector(loadPegasi('runs/pegasi-test'), dataDir, 'models/wing-detector');
  */
-export function trainWingDetector(
+export async function trainWingDetector(
   pegasi: PegasiSet,
   dataDir: string,
   out: string,
-  cfg: ClassifierTrainConfig = defaultWingTrainConfig,
-  hooks?: TrainHooks,
-  recordsPerFile?: number,
-): { net: ResNet9; heldOut: AccuracyReport } {
+  o: TrainOptions & { readonly cfg?: ClassifierTrainConfig; readonly recordsPerFile?: number } = {},
+): Promise<{ net: ResNet9; heldOut: AccuracyReport | null; interrupted: boolean }> {
+  const { cfg = defaultWingTrainConfig, recordsPerFile, ...rest } = o;
   const { train, heldOut } = wingSets(pegasi, dataDir, cfg.seed, recordsPerFile);
-  const r = trainClassifier(cfg, train, heldOut, out, hooks === undefined ? {} : { hooks });
-  return { net: r.net, heldOut: r.test };
+  const r = await trainClassifier(cfg, train, heldOut, out, rest);
+  return { net: r.net, heldOut: r.test, interrupted: r.interrupted };
 }

@@ -1,5 +1,5 @@
 /**
- * The loop every training run shares (GAN and diffusion): run updates until the schedule ends or a
+ * The loop every training run shares (GAN, diffusion and classifier): run updates until the schedule ends or a
  * stop is asked for (Ctrl-C, SIGTERM, or `stopAfterStep` in tests), write sample grids and
  * checkpoints on wall-clock timers, and always end with a final checkpoint and grid, so that an
  * interrupted run loses nothing and `--resume` continues it.
@@ -32,8 +32,8 @@ export interface TrainingLoopOptions {
   readonly stopAfterStep?: number;
   /** Runs last, whatever happened (e.g. closing the progress bar). */
   readonly onFinally?: () => void;
-  /** When set, a stopped run prints how to continue it: `pegasus train --resume <resumeDir>`. */
-  readonly resumeDir?: string;
+  /** When set, a stopped run prints this command as the way to continue it. */
+  readonly resumeCommand?: string;
 }
 
 export interface TrainingLoopResult {
@@ -78,8 +78,7 @@ export async function runTrainingLoop(o: TrainingLoopOptions): Promise<TrainingL
     process.off('SIGTERM', onSignal);
   }
   const interrupted = step < o.totalSteps;
-  if (interrupted && o.resumeDir !== undefined)
-    console.error(`stopped at step ${step}; continue with: pegasus train --resume ${o.resumeDir}`);
+  if (interrupted && o.resumeCommand !== undefined) console.error(`stopped at step ${step}; continue with: ${o.resumeCommand}`);
   return { step, interrupted };
 }
 
@@ -174,13 +173,15 @@ export class RunMonitor {
   }
 
   /** The loop options that come from the run's options and this monitor. */
-  loopOptions(opts: RunSessionOptions): Pick<TrainingLoopOptions, 'wall' | 'handleSignals' | 'stopAfterStep' | 'onFinally' | 'resumeDir'> {
+  loopOptions(
+    opts: RunSessionOptions,
+  ): Pick<TrainingLoopOptions, 'wall' | 'handleSignals' | 'stopAfterStep' | 'onFinally' | 'resumeCommand'> {
     return {
       wall: this.wall,
       ...(opts.handleSignals !== undefined && { handleSignals: opts.handleSignals }),
       ...(opts.stopAfterStep !== undefined && { stopAfterStep: opts.stopAfterStep }),
       onFinally: () => this.progress?.stop(),
-      ...(opts.progress !== false && { resumeDir: opts.runDir }),
+      ...(opts.progress !== false && { resumeCommand: `pegasus train --resume ${opts.runDir}` }),
     };
   }
 }

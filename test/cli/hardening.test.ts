@@ -132,6 +132,22 @@ describe('hardening', () => {
     assert.ok(steps > at);
   });
 
+  test('classifier train: Ctrl-C keeps a resume point, exits 130 and says how to continue', async () => {
+    const out = p('clf-stopped');
+    const args = ['classifier', 'train', '--epochs', '1000', '--batch', '20', '--widths', '4,4,8,8', '--out', out, ...ws.data];
+    const child = spawn(process.execPath, [...cli, ...args], { cwd: repo, env: { ...process.env, PEGASUS_DATA: '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !existsSync(join(out, 'train-log.json')); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.match(stderr, /continue with: pegasus classifier train --resume --out /);
+    assert.ok(existsSync(join(out, 'last.pgc')) && !existsSync(join(out, 'classifier.pgc')));
+    const at = loadCheckpoint(join(out, 'last.pgc')).meta as { epoch: number; step: number };
+    assert.ok(at.epoch >= 1, `stopped at epoch ${at.epoch}`);
+  });
+
   test('a run stopped before its first checkpoint restarts, by --resume or into the same --out; --preset and --model are refused on resume', () => {
     const run = p('early');
     assert.equal(pegasus(['train', '--preset', 'tiny', '--steps', '2', '--out', run, ...ws.data]).status, 0);

@@ -66,11 +66,12 @@ describe('classifier', () => {
     assert.ok(Math.abs(oneCycle(1, 0.2, 0.1) - 0.5) < 1e-12 && oneCycle(1, 0.2, 1) === 0);
   });
 
-  test('reaches high accuracy on class-coloured images; checkpoint round-trips; resume continues the run', () => {
+  test('reaches high accuracy on class-coloured images; checkpoint round-trips; resume continues the run', async () => {
     const train = colouredSet(20, 3);
     const test = colouredSet(10, 4);
     const out = join(tmp, 'run');
-    const r = trainClassifier(tinyConfig, train, test, out);
+    const r = await trainClassifier(tinyConfig, train, test, out);
+    assert.ok(r.test !== null && !r.interrupted);
     assert.ok(r.test.accuracy >= 0.9, `test accuracy ${r.test.accuracy}`);
     assert.equal(
       r.test.confusion.flat().reduce((a, b) => a + b, 0),
@@ -84,17 +85,21 @@ describe('classifier', () => {
     const b = noGrad(() => net.logits(x)).toArray();
     assert.deepEqual(a, b);
     assert.equal(measureAccuracy(net, test, { flipTta: true }).accuracy, r.test.accuracy);
-    // interrupted during epoch 2, then resumed: the same weights as the uninterrupted run
+    // a real SIGINT during epoch 2 (8 steps per epoch): the loop stops, keeps a resume point and
+    // writes no classifier; resuming gives the same weights as the uninterrupted run
     const out2 = join(tmp, 'resumed');
     const stop = {
-      onEpoch: (l: { epoch: number }) => {
-        if (l.epoch === 2) throw new Error('interrupted');
+      onStep: (epoch: number, s: number) => {
+        if (epoch === 1 && s === 3) process.kill(process.pid, 'SIGINT');
       },
     };
-    assert.throws(() => trainClassifier(tinyConfig, train, test, out2, { hooks: stop }), /interrupted/);
+    const cut = await trainClassifier(tinyConfig, train, test, out2, { hooks: stop });
+    assert.ok(cut.interrupted && cut.test === null && cut.epochs.length === 1, `stopped after ${cut.epochs.length} epochs`);
     assert.ok(existsSync(join(out2, 'last.pgc')) && !existsSync(join(out2, 'classifier.pgc')));
-    const resumed = trainClassifier(tinyConfig, train, test, out2, { resume: true });
-    assert.equal(resumed.epochs.length, 6);
+    // a second stop inside the same epoch (after 12 of 48 steps) resumes from a mid-epoch point too
+    const again = await trainClassifier(tinyConfig, train, test, out2, { resume: true, stopAfterStep: 14 });
+    assert.ok(again.interrupted && again.epochs.length === 1);
+    const resumed = await trainClassifier(tinyConfig, train, test, out2, { resume: true });
     const w1 = r.net.stateDict();
     for (const [k, t] of Object.entries(resumed.net.stateDict())) assert.deepEqual(Array.from(t.data), Array.from(w1[k]!.data), k);
   });
