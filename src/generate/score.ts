@@ -106,7 +106,11 @@ export interface UniquenessThresholds {
   readonly feature: number;
 }
 
-/** What the classifier alone says about each candidate (cheap; computed for every candidate). */
+/**
+ * What the classifier alone says about each candidate (cheap; computed for every candidate).
+ * Stored as columns, so that features and probabilities stay matrices for the nearest-neighbour
+ * search; `scoreRow` reads one candidate's values as a row.
+ */
 export interface FirstScores {
   readonly n: number;
   readonly dim: number;
@@ -143,6 +147,38 @@ export const SCORE_ARRAYS = [
  */
 export function firstScoresOf(n: number, dim: number, make: (key: (typeof SCORE_ARRAYS)[number]) => Float32Array): FirstScores {
   return { n, dim, ...Object.fromEntries(SCORE_ARRAYS.map((key) => [key, make(key)])) } as unknown as FirstScores;
+}
+
+/** One candidate's first scores (`scoreRow`). */
+export interface ScoreRow {
+  readonly features: Float32Array;
+  readonly probs: Float32Array;
+  readonly pBody: number;
+  readonly pWings: number;
+  readonly pegasus: number;
+  readonly realismScore: number;
+  readonly partsPegasus: number;
+  readonly pDonor: number;
+  readonly wingVisibility: number;
+}
+
+/**
+ * Candidate `i` of `s` as a row (its feature and probability rows are views, not copies).
+ * @example const { pegasus, realismScore } = scoreRow(first, 3);
+ */
+export function scoreRow(s: FirstScores, i: number): ScoreRow {
+  const k = s.probs.length / Math.max(1, s.n);
+  return {
+    features: s.features.subarray(i * s.dim, (i + 1) * s.dim),
+    probs: s.probs.subarray(i * k, (i + 1) * k),
+    pBody: s.pBody[i]!,
+    pWings: s.pWings[i]!,
+    pegasus: s.pegasus[i]!,
+    realismScore: s.realismScore[i]!,
+    partsPegasus: s.partsPegasus[i]!,
+    pDonor: s.pDonor[i]!,
+    wingVisibility: s.wingVisibility[i]!,
+  };
 }
 
 /** Scores of one candidate, as pegasus.json records them. */
@@ -397,7 +433,8 @@ export function realismScores(x: Rows, m: RealManifold): Float32Array {
 
 /** The cheap part of the score, P · R^α, for ranking before the nearest-neighbour search. */
 export function preScore(s: FirstScores, i: number, c: ScoreConfig): number {
-  return s.pegasus[i]! * Math.min(1, s.realismScore[i]!) ** c.realismPower;
+  const r = scoreRow(s, i);
+  return r.pegasus * Math.min(1, r.realismScore) ** c.realismPower;
 }
 
 /**
@@ -414,35 +451,33 @@ export function fullScores(
 ): CandidateScores[] {
   const q = new Float32Array(idx.length * IMAGE);
   const qf = new Float32Array(idx.length * s.dim);
+  const cand = idx.map((i) => scoreRow(s, i));
   idx.forEach((i, j) => {
     q.set(images.subarray(i * IMAGE, (i + 1) * IMAGE), j * IMAGE);
-    qf.set(s.features.subarray(i * s.dim, (i + 1) * s.dim), j * s.dim);
+    qf.set(cand[j]!.features, j * s.dim);
   });
   const nnPix = kNearest(rows(q, IMAGE), ref.pixels, 1, { baseNorms: ref.pixelNorms });
   const nnFeat = kNearest(rows(qf, s.dim), ref.train.features, 1, { baseNorms: ref.train.norms });
-  const k = s.probs.length / s.n;
-  return idx.map((i, j) => {
+  return cand.map((r, j) => {
     const dPix = nnPix.distance[j]!;
     const dFeat = nnFeat.distance[j]!;
     const uniqueness = Math.min(1, dPix / tau.pixel) * Math.min(1, dFeat / tau.feature);
-    const realism = Math.min(1, s.realismScore[i]!);
+    const realism = Math.min(1, r.realismScore);
     let top = 0;
-    for (let t = 1; t < k; t++) if (s.probs[i * k + t]! > s.probs[i * k + top]!) top = t;
+    for (let t = 1; t < r.probs.length; t++) if (r.probs[t]! > r.probs[top]!) top = t;
     return {
-      score: s.pegasus[i]! * realism ** c.realismPower * uniqueness,
-      pegasus: s.pegasus[i]!,
-      pBody: s.pBody[i]!,
-      pWings: s.pWings[i]!,
+      score: r.pegasus * realism ** c.realismPower * uniqueness,
+      pegasus: r.pegasus,
+      pBody: r.pBody,
+      pWings: r.pWings,
       realism,
-      realismScore: s.realismScore[i]!,
+      realismScore: r.realismScore,
       uniqueness,
       nearestPixel: { distance: dPix, trainIndex: nnPix.index[j]! },
       nearestFeature: { distance: dFeat, trainIndex: ref.train.index[nnFeat.index[j]!]! },
-      top: { name: CLASS_NAMES[top] ?? String(top), p: s.probs[i * k + top]! },
-      ...(Number.isFinite(s.partsPegasus[i]!) && {
-        parts: { pegasus: s.partsPegasus[i]!, pDonor: s.pDonor[i]!, visibility: s.wingVisibility[i]! },
-      }),
-      judge: s.partsPegasus[i]! > pegasusness(s.pBody[i]!, s.pWings[i]!, c.bodyShare) ? 'parts' : 'image',
+      top: { name: CLASS_NAMES[top] ?? String(top), p: r.probs[top]! },
+      ...(Number.isFinite(r.partsPegasus) && { parts: { pegasus: r.partsPegasus, pDonor: r.pDonor, visibility: r.wingVisibility } }),
+      judge: r.partsPegasus > pegasusness(r.pBody, r.pWings, c.bodyShare) ? 'parts' : 'image',
     };
   });
 }

@@ -42,7 +42,7 @@ import {
   type RecombineRecipe,
 } from './recipe.js';
 import type { RealManifold } from './reference.js';
-import { firstScores, firstScoresOf, horseFound, preScore, wingParts, type FirstScores, type WingParts } from './score.js';
+import { firstScores, firstScoresOf, horseFound, preScore, scoreRow, wingParts, type FirstScores, type WingParts } from './score.js';
 import { IMAGE_BYTES as IMAGE } from '../data/cifar10Format.js';
 
 const CHUNK = 512;
@@ -302,15 +302,16 @@ function recombineStage(ctx: SearchContext, n: number): void {
       const part = parts.slice(s, s + CHUNK).map((p) => partRecipe(p.seed, p.weights, psi.truncation));
       const drawn = drawParts(g, part, cache);
       const f = firstScores(net, drawn, manifold, config.score);
-      const k = f.probs.length / f.n;
-      part.forEach((r, i) => cache.probs.set(partKey(r), f.probs.slice(i * k, (i + 1) * k)));
+      part.forEach((r, i) => cache.probs.set(partKey(r), scoreRow(f, i).probs.slice()));
       // with the parts judge, a horse must also be found by the segmentation (its back is where the wing goes)
       const found = (i: number) =>
         cls !== ctx.body ||
         config.score.parts === null ||
         horseFound(segmentForeground(drawn.subarray(i * IMAGE, (i + 1) * IMAGE), 3, 32, 32).data, config.score.parts.horseArea);
-      for (let i = 0; i < f.n; i++)
-        q.push(found(i) ? f.probs[i * k + c]! * Math.min(1, f.realismScore[i]!) ** config.score.realismPower : 0);
+      for (let i = 0; i < f.n; i++) {
+        const row = scoreRow(f, i);
+        q.push(found(i) ? row.probs[c]! * Math.min(1, row.realismScore) ** config.score.realismPower : 0);
+      }
       ctx.tick('recombine parts');
     }
     return q;
