@@ -1,6 +1,7 @@
 /**
- * `pegasus export` and `pegasus import`: model files in the safetensors format, which PyTorch, JAX
- * and other tools read, and back (see src/nn/safetensors.ts).
+ * `pegasus export` and `pegasus import`: model files in formats other tools read — ONNX (the
+ * generator or a classifier as a graph; src/export/onnx.ts) and safetensors (any model's tensors;
+ * src/nn/safetensors.ts) — and safetensors back.
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
@@ -9,20 +10,36 @@ import { UserError } from '../errors.js';
 import { loadCheckpoint, saveCheckpoint } from '../nn/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
 import { assertOutFile, type OutputKind } from '../outPath.js';
+import { exportOnnx } from '../export/onnx.js';
 
 /** A safetensors file starts with its header length and then the header's `{`. */
 const SAFETENSORS_OUTPUT: OutputKind = { name: 'a safetensors file', matches: (h) => h.length > 8 && h[8] === 0x7b };
+/** An ONNX file is a protocol buffer whose first field is ir_version (field 1, varint: byte 0x08). */
+const ONNX_OUTPUT: OutputKind = { name: 'an ONNX model', matches: (h) => h[0] === 0x08 };
 const PGC_OUTPUT: OutputKind = { name: 'a pegasus checkpoint', matches: (h) => h.toString('latin1').startsWith('PEGASUS') };
 
 export function exportCommand() {
   return new Command('export')
-    .description('Write a model file (.pgc) in a format other tools read: safetensors (tensors plus the config as metadata).')
+    .description(
+      'Write a model file (.pgc) in a format other tools read: ONNX (the cGAN generator or a classifier as a graph, for onnxruntime, ' +
+        'Netron, PyTorch) or safetensors (any model: its tensors plus the config as metadata).',
+    )
     .requiredOption('--checkpoint <file>', 'the model file, e.g. models/cgan-pegasus/generator-ema.pgc')
-    .addOption(new Option('--format <format>', 'the file format').choices(['safetensors'] as const).default('safetensors' as const))
-    .requiredOption('--out <file>', 'the file to write, e.g. pegasus.safetensors')
-    .option('--force', 'replace --out even when it is not a safetensors file', false)
+    .addOption(
+      new Option('--format <format>', 'the file format (default: from the --out extension)').choices(['onnx', 'safetensors'] as const),
+    )
+    .requiredOption('--out <file>', 'the file to write, e.g. pegasus.onnx or pegasus.safetensors')
+    .option('--force', 'replace --out even when it is a file of another kind', false)
     .action((o) => {
-      assertOutFile(o.out, '--out', SAFETENSORS_OUTPUT, o.force);
+      const format = o.format ?? (/\.onnx$/i.test(o.out) ? 'onnx' : /\.safetensors$/i.test(o.out) ? 'safetensors' : undefined);
+      if (format === undefined) throw new UserError(`--out ${o.out}: name a .onnx or .safetensors file, or give --format onnx|safetensors`);
+      assertOutFile(o.out, '--out', format === 'onnx' ? ONNX_OUTPUT : SAFETENSORS_OUTPUT, o.force);
+      if (format === 'onnx') {
+        const { bytes, summary } = exportOnnx(o.checkpoint);
+        writeFileAtomic(o.out, bytes);
+        console.error(`wrote ${o.out}: ONNX opset 13, ${summary}`);
+        return;
+      }
       const ck = loadCheckpoint(o.checkpoint);
       const metadata = {
         'pegasus.kind': ck.kind,
