@@ -26,6 +26,10 @@ export { resolveRunConfig } from './train/resolve.js';
 export { trainRun } from './train/gan.js';
 // images: grids and PNG files
 export { floatToUint8, imagesFromNchw, makeGrid, readPng, writePng, type Image } from './image/index.js';
-// model files
+// model files, and the formats other tools read
 export { loadCheckpoint, saveCheckpoint } from './nn/index.js';
+export { decodeSafetensors, encodeSafetensors } from './nn/safetensors.js';
+export { exportOnnx, type OnnxExport } from './export/onnx.js';
+// the static page that draws in the browser
+export { writeSite } from './site/site.js';
 export { UserError } from './errors.js';

@@ -18,6 +18,7 @@ import { reportCommand } from './report.js';
 import { generateCommand } from './generate.js';
 import { serveCommand } from './serve.js';
 import { exportCommand, importCommand } from './export.js';
+import { siteCommand } from './site.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(exportCommand());
   program.addCommand(importCommand());
+  program.addCommand(siteCommand());
   applyToAll(program);
   return program;
 }

@@ -2,7 +2,7 @@
 // from TypeScript (type-checked against the shipped declarations) and its command run from there.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -71,5 +71,10 @@ describe('the npm package', () => {
     assert.deepEqual([png.width, png.height], [70, 36]); // two 32×32 cells with the grid's 2-pixel padding
     // the command, from the project's folder
     assert.match(run('npx', ['--no-install', 'pegasus', '--help'], proj).stdout, /Usage: pegasus/);
+    // the installed package's own dependencies export ONNX (protobufjs) and bundle the page (esbuild)
+    run('npx', ['--no-install', 'pegasus', 'export', '--checkpoint', 'tiny.pgc', '--out', 'tiny.onnx'], proj);
+    assert.equal(readFileSync(join(proj, 'tiny.onnx'))[0], 0x08);
+    run('npx', ['--no-install', 'pegasus', 'site', '--checkpoint', 'tiny.pgc', '--out', 'site'], proj);
+    assert.deepEqual(readdirSync(join(proj, 'site')).sort(), ['generator.js', 'index.html', 'pegasus-site.js']);
   });
 });

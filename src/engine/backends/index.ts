@@ -1,11 +1,10 @@
 /**
  * Backend selection.
  *
- * At import time this module tries to load the native backend (`../native/index.js`, which exports
- * `loadNativeBackend(): Backend | null`). The import is asynchronous, so this module uses a
- * top-level `await`: by the time any code that imports the engine runs, the choice is made and
- * `getBackend()` is synchronous. `initBackend()` is kept for callers that want to await it
- * explicitly (it resolves immediately).
+ * At import time this module tries to load the native backend (`../native/index.js`,
+ * `loadNativeBackend(): Backend | null`, synchronous), so `getBackend()` is synchronous from the
+ * start. A browser build replaces that module with `../native/browser.ts` (no addon).
+ * `initBackend()` is kept for callers that want to await the choice (it resolves immediately).
  *
  * Choice: `PEGASUS_BACKEND=native|js`; by default native when it loaded, otherwise js with a single
  * warning "pegasus: native backend not available (reason); using the js backend".
@@ -13,13 +12,9 @@
 import type { Backend } from '../backend.js';
 import { formatProfile, type Profile, profileBackend } from '../profile.js';
 import { jsBackend } from './js.js';
+import { loadNativeBackend, nativeLoadError } from '../native/index.js';
 
 export type BackendName = 'js' | 'native';
-
-interface NativeModule {
-  loadNativeBackend?: () => Backend | null;
-  nativeLoadError?: () => string | null;
-}
 
 let native: Backend | null = null;
 let nativeReason = '';
@@ -38,15 +33,8 @@ if (requested !== undefined && requested !== 'js' && requested !== 'native') {
 if (requested === 'js') nativeReason = 'PEGASUS_BACKEND=js';
 else {
   try {
-    // NOTE: a variable specifier keeps bundlers and tsc from insisting that the file exists; the
-    // native helper's module may be absent in a checkout or a browser build.
-    const specifier = '../native/index.js';
-    const mod = (await import(specifier)) as NativeModule;
-    if (typeof mod.loadNativeBackend !== 'function') nativeReason = 'native/index.js exports no loadNativeBackend';
-    else {
-      native = mod.loadNativeBackend();
-      if (!native) nativeReason = mod.nativeLoadError?.() ?? 'the addon is not built';
-    }
+    native = loadNativeBackend();
+    if (!native) nativeReason = nativeLoadError() ?? 'the addon is not built';
   } catch (e) {
     nativeReason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
   }
@@ -74,7 +62,8 @@ if (requested === 'native' && !native) {
       'build it with `npm rebuild` or unset PEGASUS_BACKEND',
   );
 }
-if (requested === undefined && !native) {
+// a browser build (src/site) has no native backend by design: no warning there
+if (requested === undefined && !native && typeof process !== 'undefined') {
   console.warn(`pegasus: native backend not available (${nativeReason}); using the js backend`);
 }
 
