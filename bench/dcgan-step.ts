@@ -1,8 +1,8 @@
 /**
  * dcgan_step_b64 of ../shared/bench/workloads.md, run as its own process by bench/index.ts:
  * one discriminator update on a real and a fake batch, then one generator update, batch 64,
- * exactly as torch_reference.py's `dcgan_step`. Prints one JSON line: the median step time and
- * this process's peak RSS.
+ * exactly as torch_reference.py's `dcgan_step`. Prints one JSON line: the median step time, this
+ * process's peak RSS, and the convolutions and products of one step (for the oneDNN floor, floor.ts).
  *
  *   node --import tsx bench/dcgan-step.ts [threads]
  */
@@ -11,6 +11,7 @@ import { setNumThreads } from '../src/engine/native/index.js';
 import { Adam } from '../src/nn/index.js';
 import { dcganAdam, dcganDefaults, DcganDiscriminator, DcganGenerator } from '../src/models/dcgan.js';
 import { medianTime, stepTiming } from './timing.js';
+import { recordOps } from './floor.js';
 
 const threads = Number(process.argv[2] ?? '2');
 setNumThreads(threads);
@@ -42,5 +43,6 @@ console.log(
     backend: getBackend().name,
     median_s: medianS,
     maxrss_kib: process.resourceUsage().maxRSS,
+    ops: recordOps(dcganStep),
   }),
 );

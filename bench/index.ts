@@ -9,15 +9,20 @@
  *   npm run bench -- --no-diffusion    # skip the diffusion rows (bench/diffusion.ts), the slowest part
  *   npm run bench -- --rounds 5        # kernels and PyTorch alternate 5 times; ratio = median of paired ratios
  *
- * dcgan_step_b64 runs in its own child process (bench/dcgan-step.ts) so that its peak memory is
- * that of a whole process, like the Python side's.
+ * dcgan_step_b64 and cgan_update (one update of the committed Pegasus model's configuration) run in
+ * their own child processes (bench/dcgan-step.ts, bench/cgan-step.ts) so that peak memory is a
+ * whole process's, like the Python side's. For both, the convolutions and products of one step are
+ * also timed as bare oneDNN primitives (bench/floor.ts, bench/onednn_floor.cc): `floor_s`, our time
+ * over it (`floor_ratio`) and the GFLOP/s our step achieves on those ops (`gflops`).
  */
 import { parseArgs } from 'node:util';
 import { loadNativeBackend, nativeInfo, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
 import { benchKernels } from './kernels.js';
-import { runDcganChild } from './dcgan-child.js';
+import { runStepChild } from './step-child.js';
+import { oneDnnFloor } from './floor.js';
+import { readFileSync } from 'node:fs';
 import { benchDiffusion } from './diffusion.js';
-import { findTorchReference, runTorchReference, torchUnavailable, type TorchResult } from './torch.js';
+import { findTorchReference, runTorchReference, torchIdentity, torchUnavailable, type TorchResult } from './torch.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +55,10 @@ setNumThreads(threads);
 const log = (s: string): void => {
   if (!values.json) console.error(s);
 };
+const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
+const torchId = values['no-torch'] ? null : torchIdentity();
 log(`native backend: ${nativeInfo()}`);
+log(`CPU: ${cpu}; PyTorch reference: ${torchId ?? 'none'}`);
 
 interface Row {
   workload: string;
@@ -63,6 +71,10 @@ interface Row {
   note?: string;
   ours_images_per_s?: number;
   torch_images_per_s?: number;
+  floor_s?: number;
+  floor_ratio?: number;
+  gflops?: number;
+  floor_gflops?: number;
 }
 const rows: Row[] = [];
 
@@ -80,13 +92,44 @@ const ours = benchKernels('native');
 const oursRounds: Map<string, number>[] = [ours];
 let dcganNote: string | undefined;
 let oursPeakMiB: number | undefined;
+/** The oneDNN floor of each step workload (or why there is none). */
+const floors = new Map<string, { floor_s: number; floor_ratio: number; gflops: number; floor_gflops: number } | { note: string }>();
+const stepRows: Row[] = [];
+function floorOf(workload: string, medianS: number, ops: readonly string[]): void {
+  log(`timing the oneDNN floor of ${workload} (${ops.length} distinct ops) …`);
+  const f = oneDnnFloor(ops, threads);
+  if ('error' in f) floors.set(workload, { note: `no oneDNN floor: ${f.error}` });
+  else
+    floors.set(workload, {
+      floor_s: f.floorS,
+      floor_ratio: medianS / f.floorS,
+      gflops: f.flops / medianS / 1e9,
+      floor_gflops: f.flops / f.floorS / 1e9,
+    });
+}
 if (!values['no-dcgan']) {
   log('timing dcgan_step_b64 (child process) …');
-  const r = runDcganChild(threads);
+  const r = runStepChild('dcgan-step.ts', threads);
   if ('error' in r) dcganNote = r.error;
   else {
     ours.set('dcgan_step_b64', r.medianS);
     oursPeakMiB = r.peakMiB;
+    floorOf('dcgan_step_b64', r.medianS, r.ops);
+  }
+  log('timing cgan_update (child process) …');
+  const c = runStepChild('cgan-step.ts', threads);
+  if ('error' in c) stepRows.push({ workload: 'cgan_update', ours_s: null, torch_s: null, ratio: null, note: c.error });
+  else {
+    floorOf('cgan_update', c.medianS, c.ops);
+    stepRows.push({
+      workload: 'cgan_update',
+      ours_s: c.medianS,
+      torch_s: null,
+      ratio: null,
+      ours_peak_mib: Math.round(c.peakMiB),
+      ...(c.imagesPerS !== undefined && { ours_images_per_s: c.imagesPerS }),
+      ...floors.get('cgan_update'),
+    });
   }
 }
 
@@ -138,9 +181,11 @@ for (const workload of ['conv_fwd', 'conv_fwd_bwd', 'sgemm_1024', 'dcgan_step_b6
     if (torch) row.torch_peak_mib = Math.round(torch.peakMiB);
     if (oursPeakMiB !== undefined && torch) row.peak_ratio = oursPeakMiB / torch.peakMiB;
     if (dcganNote) row.note = dcganNote;
+    Object.assign(row, floors.get('dcgan_step_b64'));
   }
   rows.push(row);
 }
+rows.push(...stepRows);
 
 if (!values['no-diffusion']) {
   // The `cpu` diffusion U-Net, ours and the identical network in PyTorch (bench/diffusion_torch.py).
@@ -150,17 +195,21 @@ if (!values['no-diffusion']) {
 
 const fmt = (v: number | null | undefined, digits: number): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
 if (values.json) {
-  for (const r of rows) console.log(JSON.stringify(r));
+  for (const r of rows) console.log(JSON.stringify({ ...r, cpu, torch: torchId }));
 } else {
   console.log(
-    `\n${'workload'.padEnd(24)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(11)} ${'torch img/s'.padStart(11)}`,
+    `\n${'workload'.padEnd(24)} ${'ours (s)'.padStart(10)} ${'torch (s)'.padStart(10)} ${'ours/torch'.padStart(10)} ${'ours img/s'.padStart(11)} ${'torch img/s'.padStart(11)}` +
+      ` ${'floor (s)'.padStart(10)} ${'ours/floor'.padStart(10)} ${'GFLOP/s'.padStart(8)}`,
   );
   for (const r of rows) {
     console.log(
       `${r.workload.padEnd(24)} ${fmt(r.ours_s, 4).padStart(10)} ${fmt(r.torch_s, 4).padStart(10)} ${fmt(r.ratio, 2).padStart(10)} ` +
-        `${fmt(r.ours_images_per_s, 1).padStart(11)} ${fmt(r.torch_images_per_s, 1).padStart(11)}`,
+        `${fmt(r.ours_images_per_s, 1).padStart(11)} ${fmt(r.torch_images_per_s, 1).padStart(11)} ` +
+        `${fmt(r.floor_s, 4).padStart(10)} ${fmt(r.floor_ratio, 2).padStart(10)} ${fmt(r.gflops, 1).padStart(8)}`,
     );
   }
+  for (const [w, f] of floors) if ('note' in f) console.log(`${w}: ${f.note}`);
+  console.log(`CPU: ${cpu}; PyTorch reference: ${torchId ?? 'none'}`);
   const diffusionNote = rows.find((r) => r.workload.startsWith('diffusion_') && r.note !== undefined)?.note;
   if (diffusionNote) console.log(`diffusion rows: ${diffusionNote}`);
   const d = rows.find((r) => r.workload === 'dcgan_step_b64');

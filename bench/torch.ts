@@ -71,3 +71,16 @@ export function runTorchReference(script: string, threads: number): TorchResult 
   }
   return { medians, peakMiB };
 }
+
+/** "PyTorch 1.13.1 (BLAS: generic)": the version and the BLAS its build reports, or null without torch. */
+export function torchIdentity(): string | null {
+  const code =
+    'import torch, re\n' +
+    'c = torch.__config__.show()\n' +
+    'm = re.search(r"BLAS_INFO=([^,\\n]+)", c)\n' +
+    'print(torch.__version__, m.group(1) if m else ("MKL" if torch.backends.mkl.is_available() else "unknown"))';
+  const r = spawnSync(python, ['-c', code], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const [version, blas] = r.stdout.trim().split(' ');
+  return `PyTorch ${version} (BLAS: ${blas})`;
+}

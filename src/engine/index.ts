@@ -5,5 +5,5 @@ export * from './creation.js';
 export { Rng, type RngState } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { tidy, keep, memoryStats, clearPool } from './memory.js';
-export { getBackend, setBackend, initBackend, backendByName, nativeBackendStatus, type BackendName } from './backends/index.js';
+export { getBackend, setBackend, useBackend, initBackend, backendByName, nativeBackendStatus, type BackendName } from './backends/index.js';
 export * from './ops/index.js';

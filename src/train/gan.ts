@@ -74,18 +74,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const t = config.train;
   const { loader, toClass } = runLoader(opts, t);
 
-  const initRng = new Rng(t.seed);
-  const pair = buildGanPair(config, initRng);
-  const s: Session = {
-    pair,
-    ema: new EMA(pair.generator, t.emaDecay),
-    emaG: pair.newGenerator(initRng),
-    optG: new Adam(trainedGeneratorWeights(pair, t.trainG ?? 'all'), { lr: t.lrG, betas: [t.beta1, t.beta2] }),
-    optD: new Adam(pair.discriminator.parameters(), { lr: t.lrD, betas: [t.beta1, t.beta2] }),
-    rng: new Rng(hashInts(t.seed, TRAIN_STREAM)),
-    step: 0,
-    elapsedSeconds: 0,
-  };
+  const s = newSession(config);
+  const pair = s.pair;
   let repairEmaFile = false;
   if (opts.resume) {
     restore(s, loadTrainState(join(runDir, CHECKPOINT_FILE), config));
@@ -157,10 +147,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
           'start again with lower learning rates (--lr, --lr-d) or another --seed',
       );
     }
-    s.step++;
-    // Until emaStart the average just follows G: early weights are not worth averaging in.
-    if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
-    else s.ema.update();
+    advance(s, t);
     const probeNow = probe !== null && s.step % t.heldOutEvery! === 0;
     if (s.step % t.logEvery === 0 || s.step === t.steps || probeNow) {
       const imagesPerSecond = monitor.imagesPerSecond(s.step, t.batchSize * t.nDis);
@@ -197,6 +184,46 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   return { step: s.step, interrupted };
 }
 
+/** A new pair with its optimisers, average and random stream, at step 0. */
+function newSession(config: RunConfig): Session {
+  const t = config.train;
+  const initRng = new Rng(t.seed);
+  const pair = buildGanPair(config, initRng);
+  return {
+    pair,
+    ema: new EMA(pair.generator, t.emaDecay),
+    emaG: pair.newGenerator(initRng),
+    optG: new Adam(trainedGeneratorWeights(pair, t.trainG ?? 'all'), { lr: t.lrG, betas: [t.beta1, t.beta2] }),
+    optD: new Adam(pair.discriminator.parameters(), { lr: t.lrD, betas: [t.beta1, t.beta2] }),
+    rng: new Rng(hashInts(t.seed, TRAIN_STREAM)),
+    step: 0,
+    elapsedSeconds: 0,
+  };
+}
+
+/** Counts the update and moves the average (until emaStart it just follows G: early weights are not worth averaging in). */
+function advance(s: Session, t: RunConfig['train']): void {
+  s.step++;
+  if (s.step <= t.emaStart) s.ema.loadStateDict(s.pair.generator.stateDict());
+  else s.ema.update();
+}
+
+/**
+ * Updates of a new pair on batches from `batches`, as trainRun makes them (D's nDis updates, G's,
+ * the average) but without a run folder: what benchmarks time.
+ * @example const update = ganUpdater(resolveRunConfig('cgan', 'cpu-ttur', {}), randomBatches, toClass); update();
+ */
+export function ganUpdater(config: RunConfig, batches: BatchSource, toClass: Int32Array): () => void {
+  const s = newSession(config);
+  return () => {
+    trainStep(s, config, batches, toClass);
+    advance(s, config.train);
+  };
+}
+
+/** Where updates take their real images from (a DataLoader, or anything that gives batches by index). */
+export type BatchSource = Pick<DataLoader, 'batch'>;
+
 interface StepResult {
   readonly epoch: number;
   readonly lossD: number;
@@ -225,7 +252,7 @@ function trainedGeneratorWeights(pair: GanPair, which: 'all' | 'conditional'): T
 }
 
 /** nDis discriminator updates, then one generator update. */
-function trainStep(s: Session, config: RunConfig, loader: DataLoader, toClass: Int32Array): StepResult {
+function trainStep(s: Session, config: RunConfig, loader: BatchSource, toClass: Int32Array): StepResult {
   const t = config.train;
   const { pair, rng } = s;
   const G = pair.generator;

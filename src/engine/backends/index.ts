@@ -93,3 +93,14 @@ export function setBackend(name: BackendName): void {
   if (!b) throw new Error(`setBackend: the native backend is not available (${nativeReason})`);
   current = maybeProfiled(b);
 }
+
+/**
+ * Runs every later op on `b` and returns the backend it replaces: for tools that wrap a backend
+ * to record or time its calls (bench/floor.ts).
+ * @example const before = useBackend(recording(getBackend())); step(); useBackend(before);
+ */
+export function useBackend(b: Backend): Backend {
+  const before = current;
+  current = b;
+  return before;
+}

@@ -1,0 +1,82 @@
+/**
+ * The oneDNN floor of a training step (issue: speed measured against the hardware, not only
+ * against PyTorch): the convolutions and matrix products our engine runs in one step, recorded
+ * here, then timed as bare oneDNN primitives in their best layouts by bench/onednn_floor.cc.
+ * Our step time divided by that sum says how far the whole engine is from its kernels' floor.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getBackend, useBackend } from '../src/engine/index.js';
+import type { Backend, Conv2dGeometry } from '../src/engine/backend.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** One line of onednn_floor.cc's input per distinct op, with how often the step ran it. */
+export function recordOps(step: () => void): string[] {
+  const counts = new Map<string, number>();
+  const add = (line: string) => counts.set(line, (counts.get(line) ?? 0) + 1);
+  const geometry = (g: Conv2dGeometry) =>
+    [g.n, g.cIn, g.hIn, g.wIn, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, g.hOut, g.wOut].join(' ');
+  const base = getBackend();
+  const recording: Backend = {
+    ...base,
+    gemm(tA, tB, m, n, k, a, b, c, acc) {
+      add(`gemm ${Number(tA)} ${Number(tB)} ${m} ${n} ${k}`);
+      base.gemm(tA, tB, m, n, k, a, b, c, acc);
+    },
+    conv2d(g, x, w, bias, y) {
+      add(`conv_fwd ${geometry(g)} ${Number(bias !== null)}`);
+      base.conv2d(g, x, w, bias, y);
+    },
+    conv2dBackwardData(g, dy, w, dx) {
+      add(`conv_bwd_data ${geometry(g)} 0`);
+      base.conv2dBackwardData(g, dy, w, dx);
+    },
+    conv2dBackwardWeights(g, x, dy, dw, dbias) {
+      add(`conv_bwd_weights ${geometry(g)} ${Number(dbias !== null)}`);
+      base.conv2dBackwardWeights(g, x, dy, dw, dbias);
+    },
+  };
+  const before = useBackend(recording);
+  try {
+    step();
+  } finally {
+    useBackend(before);
+  }
+  return [...counts].map(([line, n]) => `${line} ${n}`);
+}
+
+export interface Floor {
+  readonly floorS: number;
+  /** Floating-point operations of the recorded convolutions and products. */
+  readonly flops: number;
+}
+
+/** The floor program, compiled on first use (and again when its source changes); null with the reason when it cannot be. */
+function floorBinary(): { path: string } | { error: string } {
+  const src = join(root, 'bench', 'onednn_floor.cc');
+  const bin = join(root, 'build', 'onednn_floor');
+  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return { path: bin };
+  mkdirSync(dirname(bin), { recursive: true });
+  const r = spawnSync('g++', ['-O3', '-std=c++17', '-fopenmp', src, '-ldnnl', '-o', bin], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0)
+    return { error: `cannot build bench/onednn_floor.cc (${(r.stderr || String(r.error)).split('\n')[0]})` };
+  return { path: bin };
+}
+
+/** Times the recorded ops as bare oneDNN primitives on `threads` threads. */
+export function oneDnnFloor(ops: readonly string[], threads: number): Floor | { error: string } {
+  const bin = floorBinary();
+  if ('error' in bin) return bin;
+  const r = spawnSync(bin.path, ['20'], {
+    input: ops.join('\n') + '\n',
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+  });
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !last.startsWith('{"floor_s"')) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n')[0]! };
+  const o = JSON.parse(last) as { floor_s: number; flops: number };
+  return { floorS: o.floor_s, flops: o.flops };
+}

@@ -1,0 +1,165 @@
+// The hardware's floor for a training step: the same convolutions and matrix products our engine
+// ran in that step (recorded by bench/floor.ts), each run as a bare oneDNN primitive with the
+// memory layouts oneDNN likes best (`format_tag::any`, blocked), no framework around it, inputs
+// already in place. The sum of their medians (times how often each ran) is a lower bound on what
+// the step can cost on these cores with these kernels: our time divided by it says how much goes
+// to layouts, element-wise code, batch norm, the optimiser and everything outside the kernels.
+//
+//   g++ -O3 -std=c++17 -fopenmp bench/onednn_floor.cc -ldnnl -o build/onednn_floor
+//   OMP_NUM_THREADS=2 build/onednn_floor [reps] < ops.txt
+//
+// Input, one op a line (as bench/floor.ts writes them; geometry as src/engine/backend.ts's):
+//   conv_fwd          n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut bias count
+//   conv_bwd_data     n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut 0 count
+//   conv_bwd_weights  n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut bias count
+//   gemm              transA transB m n k count
+// Output: one JSON line per op ({"op", "count", "median_s", "flops"}), then
+// {"floor_s": Σ count·median, "flops": Σ count·flops}.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+using dims = memory::dims;
+
+static engine eng(engine::kind::cpu, 0);
+static stream strm(eng);
+static int reps = 20;
+
+static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+static double medianTime(const std::function<void()>& fn) {
+  for (int i = 0; i < 3; ++i) fn();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    const double t0 = now();
+    fn();
+    strm.wait();
+    t.push_back(now() - t0);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+/** Memory of a primitive's chosen layout, filled with small values (no denormals). */
+static memory filled(const memory::desc& md) {
+  memory m(md, eng);
+  float* p = static_cast<float*>(m.get_data_handle());
+  const size_t n = md.get_size() / sizeof(float);
+  for (size_t i = 0; i < n; ++i) p[i] = float((i * 2654435761u) % 2000) / 1000.0f - 1.0f;
+  return m;
+}
+
+struct Conv {
+  long n, cIn, hIn, wIn, cOut, kH, kW, sH, sW, pH, pW, hOut, wOut;
+  bool bias;
+  memory::desc src() const { return {{n, cIn, hIn, wIn}, dt::f32, tag::any}; }
+  memory::desc wei() const { return {{cOut, cIn, kH, kW}, dt::f32, tag::any}; }
+  memory::desc dst() const { return {{n, cOut, hOut, wOut}, dt::f32, tag::any}; }
+  memory::desc bia() const { return bias ? memory::desc({cOut}, dt::f32, tag::x) : memory::desc(); }
+  dims strides() const { return {sH, sW}; }
+  dims padL() const { return {pH, pW}; }
+  // NOTE: right padding that gives exactly hOut × wOut (as our geometry's floor division does)
+  dims padR() const { return {(hOut - 1) * sH + kH - hIn - pH, (wOut - 1) * sW + kW - wIn - pW}; }
+  double flops() const { return 2.0 * n * cOut * hOut * wOut * cIn * kH * kW; }
+  convolution_forward::primitive_desc forwardPd() const {
+    return {convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src(), wei(), bia(), dst(), strides(),
+                                      padL(), padR()),
+            eng};
+  }
+};
+
+static double timeConvFwd(const Conv& c) {
+  auto pd = c.forwardPd();
+  convolution_forward p(pd);
+  memory s = filled(pd.src_desc()), w = filled(pd.weights_desc()), d = filled(pd.dst_desc());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, d}};
+  if (c.bias) args.insert({DNNL_ARG_BIAS, filled(pd.bias_desc())});
+  return medianTime([&] { p.execute(strm, args); });
+}
+
+static double timeConvBwdData(const Conv& c) {
+  auto hint = c.forwardPd();
+  convolution_backward_data::primitive_desc pd(
+      convolution_backward_data::desc(algorithm::convolution_direct, c.src(), c.wei(), c.dst(), c.strides(), c.padL(), c.padR()), eng, hint);
+  convolution_backward_data p(pd);
+  memory ds = filled(pd.diff_src_desc()), w = filled(pd.weights_desc()), dd = filled(pd.diff_dst_desc());
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_SRC, ds}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_DST, dd}};
+  return medianTime([&] { p.execute(strm, args); });
+}
+
+static double timeConvBwdWeights(const Conv& c) {
+  auto hint = c.forwardPd();
+  convolution_backward_weights::primitive_desc pd(
+      convolution_backward_weights::desc(algorithm::convolution_direct, c.src(), c.wei(), c.bia(), c.dst(), c.strides(), c.padL(), c.padR()),
+      eng, hint);
+  convolution_backward_weights p(pd);
+  memory s = filled(pd.src_desc()), dw = filled(pd.diff_weights_desc()), dd = filled(pd.diff_dst_desc());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s}, {DNNL_ARG_DIFF_WEIGHTS, dw}, {DNNL_ARG_DIFF_DST, dd}};
+  if (c.bias) args.insert({DNNL_ARG_DIFF_BIAS, filled(pd.diff_bias_desc())});
+  return medianTime([&] { p.execute(strm, args); });
+}
+
+/** C[m, n] = op(A)·op(B), op(A) [m, k], op(B) [k, n]; a transposed operand is read through strides. */
+static double timeGemm(bool tA, bool tB, long m, long n, long k) {
+  memory::desc a({m, k}, dt::f32, tA ? dims{1, m} : dims{k, 1});
+  memory::desc b({k, n}, dt::f32, tB ? dims{1, k} : dims{n, 1});
+  memory::desc c({m, n}, dt::f32, tag::ab);
+  matmul::primitive_desc pd(matmul::desc(a, b, c), eng);
+  matmul p(pd);
+  memory ma = filled(a), mb = filled(b), mc = filled(c);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
+  return medianTime([&] { p.execute(strm, args); });
+}
+
+int main(int argc, char** argv) {
+  if (argc > 1) reps = std::max(3, std::atoi(argv[1]));
+  double floorS = 0, flopsAll = 0;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream in(line);
+    std::string op;
+    if (!(in >> op)) continue;
+    double t = 0, flops = 0;
+    long count = 0;
+    if (op == "gemm") {
+      long tA, tB, m, n, k;
+      in >> tA >> tB >> m >> n >> k >> count;
+      t = timeGemm(tA != 0, tB != 0, m, n, k);
+      flops = 2.0 * m * n * k;
+    } else {
+      Conv c{};
+      long bias;
+      in >> c.n >> c.cIn >> c.hIn >> c.wIn >> c.cOut >> c.kH >> c.kW >> c.sH >> c.sW >> c.pH >> c.pW >> c.hOut >> c.wOut >> bias >> count;
+      c.bias = bias != 0;
+      flops = c.flops();
+      if (op == "conv_fwd") t = timeConvFwd(c);
+      else if (op == "conv_bwd_data") t = timeConvBwdData(c);
+      else if (op == "conv_bwd_weights") t = timeConvBwdWeights(c);
+      else {
+        std::fprintf(stderr, "onednn_floor: unknown op \"%s\"\n", op.c_str());
+        return 2;
+      }
+    }
+    if (!in) {
+      std::fprintf(stderr, "onednn_floor: cannot read the line \"%s\"\n", line.c_str());
+      return 2;
+    }
+    floorS += count * t;
+    flopsAll += count * flops;
+    std::printf("{\"op\": \"%s\", \"count\": %ld, \"median_s\": %.9g, \"flops\": %.6g}\n", line.c_str(), count, t, flops);
+  }
+  std::printf("{\"floor_s\": %.9g, \"flops\": %.9g}\n", floorS, flopsAll);
+  return 0;
+}
