@@ -48,7 +48,10 @@ export function reportCommand() {
       // the default folders are taken where they exist (a fresh clone has no runs/); named ones must exist
       const runs = cmd.getOptionValueSource('runs') === 'default' ? opts.runs.filter((dir) => existsSync(dir)) : opts.runs;
       for (const dir of runs) if (!existsSync(dir)) throw new UserError(`--runs: no folder ${dir}`);
+      const t0 = performance.now();
+      const stage = (what: string) => console.error(`report: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       const built = buildReport({
+        onSection: (title) => stage(title.toLowerCase()),
         title: opts.title,
         discussion: readFileSync(opts.discussion, 'utf8'),
         runs,
@@ -62,8 +65,9 @@ export function reportCommand() {
       if (built.words > WORD_LIMIT) console.error(`warning: the discussion has ${built.words} words, over the limit of ${WORD_LIMIT}`);
       if (built.unknownCitations.length > 0)
         console.error(`warning: unknown citation keys ${built.unknownCitations.join(', ')} (see src/report/references.ts)`);
+      if (opts.pdf) stage('printing the PDF with Chromium');
       const written = writeReport(built, opts.out, { pdf: opts.pdf });
       console.error(`discussion: ${built.words} words (limit ${WORD_LIMIT})`);
-      console.error(`wrote ${written.html}${written.pdf ? ` and ${written.pdf}` : ''}`);
+      console.error(`wrote ${written.html}${written.pdf ? ` and ${written.pdf}` : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     });
 }

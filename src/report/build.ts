@@ -46,6 +46,8 @@ export interface ReportOptions {
   readonly pegasusModel?: string;
   /** Folder of blind viewing tests (one subfolder each with result.json). */
   readonly blind?: string;
+  /** Called before each section is built, with its title (progress). */
+  readonly onSection?: (title: string) => void;
 }
 
 export interface BuiltReport {
@@ -147,40 +149,47 @@ export function buildReport(opts: ReportOptions): BuiltReport {
   const exps = findExperiments(opts.runs);
   const evals = [...new Set([...findEvaluations(opts.runs), ...findEvaluations([opts.generated])])];
 
-  const sections: [string, string, string][] = [
-    ['discussion', 'Discussion', `${discussion}\n<p class="words">Discussion: ${words} words (limit ${WORD_LIMIT}).</p>`],
-    ['architecture', 'Architecture', architecture(n, opts)],
-    ['experiments', 'Experiments', experimentsTable(n, exps)],
-    ['curves', 'Training curves', trainingCurves(n, exps)],
-    ['pegasus', 'The Pegasus', generatedSection(n, opts.generated)],
+  const parts: [string, string, () => string][] = [
+    ['discussion', 'Discussion', () => `${discussion}\n<p class="words">Discussion: ${words} words (limit ${WORD_LIMIT}).</p>`],
+    ['architecture', 'Architecture', () => architecture(n, opts)],
+    ['experiments', 'Experiments', () => experimentsTable(n, exps)],
+    ['curves', 'Training curves', () => trainingCurves(n, exps)],
+    ['pegasus', 'The Pegasus', () => generatedSection(n, opts.generated)],
     ...(opts.pegasusModel === undefined
       ? []
       : [
           [
             'pegasus-class',
             'The pegasus class',
-            pegasusClassSection(n, {
-              modelDir: opts.pegasusModel,
-              blindDir: opts.blind ?? 'docs/blind',
-              classes: pegasusClasses(opts.generator),
-            }),
-          ] as [string, string, string],
+            () =>
+              pegasusClassSection(n, {
+                modelDir: opts.pegasusModel!,
+                blindDir: opts.blind ?? 'docs/blind',
+                classes: pegasusClasses(opts.generator),
+              }),
+          ] as [string, string, () => string],
         ]),
     [
       'evaluation',
       'Evaluation',
-      [
-        ...evals.map((p) => evaluationTable(n, p)),
-        ...(evals.length === 0
-          ? [placeholder('evaluation figures', 'Run pegasus evaluate --checkpoint FILE --out DIR inside a folder passed with --runs.')]
-          : []),
-        existsSync(opts.classifierAccuracy)
-          ? classifierTable(n, opts.classifierAccuracy)
-          : placeholder('the classifier accuracy', `No ${opts.classifierAccuracy}.`),
-      ].join('\n'),
+      () =>
+        [
+          ...evals.map((p) => evaluationTable(n, p)),
+          ...(evals.length === 0
+            ? [placeholder('evaluation figures', 'Run pegasus evaluate --checkpoint FILE --out DIR inside a folder passed with --runs.')]
+            : []),
+          existsSync(opts.classifierAccuracy)
+            ? classifierTable(n, opts.classifierAccuracy)
+            : placeholder('the classifier accuracy', `No ${opts.classifierAccuracy}.`),
+        ].join('\n'),
     ],
-    ['references', 'References', referenceList(cited)],
+    ['references', 'References', () => referenceList(cited)],
   ];
+  // NOTE: built in order, so figure numbers and the citations the reference list needs come first
+  const sections = parts.map(([id, title, make]) => {
+    opts.onSection?.(title);
+    return [id, title, make()] as const;
+  });
   const body = sections.map(([id, title, html]) => `<section id="${id}">\n<h2>${esc(title)}</h2>\n${html}\n</section>`).join('\n');
   const html = [
     '<!DOCTYPE html>',

@@ -300,6 +300,9 @@ test('pegasus report CLI: flag checks, the word-limit warning, HTML only with --
   ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning: the discussion has 1001 words, over the limit of 1000/);
+  // progress: each section as it is built, with the time so far, and the true total
+  assert.match(r.stderr, /report: architecture \(\d+\.\d s\)\n(.*\n)*report: references \(\d+\.\d s\)/);
+  assert.match(r.stderr, /wrote .*r\.html \(\d+\.\d s\)/);
   assert.ok(existsSync(join(dir, 'cli', 'r.html')));
   assert.ok(!existsSync(join(dir, 'cli', 'r.pdf')));
   // without --runs: those of runs/, models/ and docs/runs/ that exist (here runs/ alone, as in a
