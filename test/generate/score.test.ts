@@ -156,7 +156,7 @@ describe('Pegasus score: the parts', () => {
     const m: RealManifold = { features: rows(new Float32Array(8), 8), radius2: Float32Array.of(1) };
     const s = firstScores(net, images, m, { ...defaultScoreConfig, bodyShare: 0.6 });
     const p = embedImages(net, images, { flipTta: true }).probs;
-    const [airplane, bird, horse] = ['airplane', 'bird', 'horse'].map((n) => CLASS_NAMES.indexOf(n));
+    const [airplane, bird, horse] = (['airplane', 'bird', 'horse'] as const).map((n) => CLASS_NAMES.indexOf(n));
     for (let i = 0; i < 3; i++) {
       close(s.pBody[i]!, p[i * 10 + horse!]!, `p_body ${i}`);
       close(s.pWings[i]!, p[i * 10 + bird!]! + p[i * 10 + airplane!]!, `p_wings ${i}`);
