@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as E from '../../src/engine/index.js';
 import type { Tensor } from '../../src/engine/index.js';
+import { requiresNative } from '../helpers/requires.js';
 
 const rng = new E.Rng(17);
 const f64 = { dtype: 'float64' as const };
@@ -198,31 +199,32 @@ test('NaN propagates through relu and max like in PyTorch (so divergence shows i
 // The intent of the classifier's former hand-written 2×2 max pool test: the op must equal the max
 // over reshaped windows, values and gradients, on both backends, with ties (rounded inputs) going
 // to the first maximum of each window.
+const nativeSkip = requiresNative();
 for (const backend of ['js', 'native'] as const) {
-  test(`maxPool2d equals max over reshaped windows, forward and backward, with ties (${backend})`, (t) => {
-    if (backend === 'native' && !E.nativeBackendStatus().available) {
-      t.skip('native backend not built');
-      return;
-    }
-    const before = E.getBackend().name;
-    E.setBackend(backend);
-    try {
-      for (const k of [2, 3]) {
-        const x = E.randn([2, 3, 6, 12], new E.Rng(k));
-        for (let i = 0; i < x.size; i++) x.data[i] = Math.round(x.data[i]!) + 0; // + 0: no −0, which max and maxPool2d may order differently
-        x.requiresGrad = true;
-        const proj = E.randn([2, 3, 6 / k, 12 / k], new E.Rng(9));
-        const a = E.maxPool2d(x, k);
-        E.sum(E.mul(a, proj)).backward();
-        const ga = Array.from(x.grad!.data);
-        x.grad = null;
-        const b = E.max(E.reshape(x, [2, 3, 6 / k, k, 12 / k, k]), [3, 5]);
-        E.sum(E.mul(b, proj)).backward();
-        assert.deepEqual(Array.from(a.data), Array.from(b.data), `k=${k}: values`);
-        assert.deepEqual(ga, Array.from(x.grad!.data), `k=${k}: gradients`);
+  test(
+    `maxPool2d equals max over reshaped windows, forward and backward, with ties (${backend})`,
+    { skip: backend === 'native' && nativeSkip },
+    () => {
+      const before = E.getBackend().name;
+      E.setBackend(backend);
+      try {
+        for (const k of [2, 3]) {
+          const x = E.randn([2, 3, 6, 12], new E.Rng(k));
+          for (let i = 0; i < x.size; i++) x.data[i] = Math.round(x.data[i]!) + 0; // + 0: no −0, which max and maxPool2d may order differently
+          x.requiresGrad = true;
+          const proj = E.randn([2, 3, 6 / k, 12 / k], new E.Rng(9));
+          const a = E.maxPool2d(x, k);
+          E.sum(E.mul(a, proj)).backward();
+          const ga = Array.from(x.grad!.data);
+          x.grad = null;
+          const b = E.max(E.reshape(x, [2, 3, 6 / k, k, 12 / k, k]), [3, 5]);
+          E.sum(E.mul(b, proj)).backward();
+          assert.deepEqual(Array.from(a.data), Array.from(b.data), `k=${k}: values`);
+          assert.deepEqual(ga, Array.from(x.grad!.data), `k=${k}: gradients`);
+        }
+      } finally {
+        E.setBackend(before);
       }
-    } finally {
-      E.setBackend(before);
-    }
-  });
+    },
+  );
 }

@@ -9,13 +9,14 @@ import { DIFFUSION_PRESETS } from '../../src/train/presets/diffusion.js';
 import { imageFromChw, writePng } from '../../src/image/index.js';
 import { saveCheckpoint } from '../../src/nn/index.js';
 import { buildReport, writeReport, type ReportOptions } from '../../src/report/build.js';
-import { countPdfPages, findChromium } from '../../src/report/chromium.js';
+import { countPdfPages } from '../../src/report/chromium.js';
 import { findEvaluations, findExperiments, readExperiment, readRecords, RECORDS_FILE } from '../../src/report/experiments.js';
 import { countWords, markdownToHtml } from '../../src/report/markdown.js';
 import { sliceSvg } from '../../src/report/sections.js';
 import { drawDiagram, subjectFromPreset } from '../../src/diagram/index.js';
 import { PRESETS } from '../../src/train/presets/gan.js';
 import { pegasus, repo } from '../helpers/cli.js';
+import { requiresChromium } from '../helpers/requires.js';
 
 test('markdown: headings (shifted), paragraphs, lists, tables, inline code, emphasis, links and citations', () => {
   const md = [
@@ -257,19 +258,15 @@ test('sliceSvg: a tall diagram is cut only between rows, into parts that togethe
   assert.deepEqual(sliceSvg(svg, 100), [svg]); // short enough: unchanged
 });
 
-test(
-  'pegasus report: HTML then a PDF with pages, printed by headless Chromium',
-  { skip: findChromium() === null ? 'chromium is not installed' : false },
-  () => {
-    const out = join(dir, 'print', 'report.pdf');
-    const written = writeReport(buildReport(opts), out, { pdf: true });
-    assert.equal(written.html, join(dir, 'print', 'report.html'));
-    const pdf = readFileSync(out);
-    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
-    const pages = countPdfPages(pdf);
-    assert.ok(pages >= 4, `expected the text page plus three diagram pages, got ${pages}`); // each diagram starts a page
-  },
-);
+test('pegasus report: HTML then a PDF with pages, printed by headless Chromium', { skip: requiresChromium() }, () => {
+  const out = join(dir, 'print', 'report.pdf');
+  const written = writeReport(buildReport(opts), out, { pdf: true });
+  assert.equal(written.html, join(dir, 'print', 'report.html'));
+  const pdf = readFileSync(out);
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  const pages = countPdfPages(pdf);
+  assert.ok(pages >= 4, `expected the text page plus three diagram pages, got ${pages}`); // each diagram starts a page
+});
 
 test('pegasus report CLI: flag checks, the word-limit warning, HTML only with --no-pdf', () => {
   const badOut = pegasus(['report', '--out', join(dir, 'r.html')]);
