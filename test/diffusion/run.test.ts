@@ -19,9 +19,11 @@ const quiet = { handleSignals: false, progress: false } as const;
 describe('diffusion training run', () => {
   let fx: Fixture;
   let tmp: string;
-  before(() => {
+  let full: Awaited<ReturnType<typeof run>>; // the 4-update run 'full' that every test reads or compares with
+  before(async () => {
     fx = writeCifarFixture(2);
     tmp = mkdtempSync(join(tmpdir(), 'pegasus-diffusion-'));
+    full = await run('full', 4);
   });
   after(() => {
     fx.cleanup();
@@ -40,7 +42,7 @@ describe('diffusion training run', () => {
     });
 
   test('a tiny run writes config, metrics, both checkpoints and a sample grid', async () => {
-    assert.deepEqual(await run('full', 4), { step: 4, interrupted: false });
+    assert.deepEqual(full, { step: 4, interrupted: false });
     const dir = join(tmp, 'full');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(config.model, 'diffusion');

@@ -6,8 +6,10 @@ import { test } from 'node:test';
 import * as E from '../../src/engine/index.js';
 import type { Tensor } from '../../src/engine/index.js';
 import { type OpCase, opCases } from '../helpers/opCases.js';
+import { requiresNative } from '../helpers/requires.js';
 
 const native = E.nativeBackendStatus();
+const skip = requiresNative();
 const tolerance = 1e-4;
 
 /** Larger cases in the shapes the DCGAN step uses (native kernels may take other code paths). */
@@ -104,11 +106,7 @@ function relErr(got: Float32Array, want: Float32Array): number {
 }
 
 for (const c of [...opCases('float32', 21), ...bigCases()]) {
-  test(`js and native agree: ${c[0]}`, (t) => {
-    if (!native.available) {
-      t.skip(`native backend not built: ${native.reason}`);
-      return;
-    }
+  test(`js and native agree: ${c[0]}`, { skip }, () => {
     const inputs = c[2]();
     const js = runOn('js', c, inputs);
     const nat = runOn('native', c, inputs);
@@ -122,11 +120,7 @@ for (const c of [...opCases('float32', 21), ...bigCases()]) {
   });
 }
 
-test('js and native agree: adam step (plain and decoupled weight decay)', (t) => {
-  if (!native.available) {
-    t.skip(`native backend not built: ${native.reason}`);
-    return;
-  }
+test('js and native agree: adam step (plain and decoupled weight decay)', { skip }, () => {
   const rng = new E.Rng(3);
   const make = () => E.randn([1000], rng).data as Float32Array;
   const [p0, g, m0, v0] = [make(), make(), make(), make().map((x) => x * x)];
@@ -140,11 +134,7 @@ test('js and native agree: adam step (plain and decoupled weight decay)', (t) =>
   }
 });
 
-test('native propagates NaN through relu, leakyRelu and sum like js (divergence must reach the loss)', (t) => {
-  if (!native.available) {
-    t.skip(`native backend not built: ${native.reason}`);
-    return;
-  }
+test('native propagates NaN through relu, leakyRelu and sum like js (divergence must reach the loss)', { skip }, () => {
   E.setBackend('native');
   try {
     const x = E.full([2, 4096], 1);
@@ -157,11 +147,7 @@ test('native propagates NaN through relu, leakyRelu and sum like js (divergence 
   }
 });
 
-test('native max over an axis containing NaN is NaN, like js and PyTorch', (t) => {
-  if (!native.available) {
-    t.skip(`native backend not built: ${native.reason}`);
-    return;
-  }
+test('native max over an axis containing NaN is NaN, like js and PyTorch', { skip }, () => {
   const x = E.full([2, 4096], 1);
   x.data[5] = NaN;
   assert.ok(Number.isNaN(E.max(x, 1).data[0]!));

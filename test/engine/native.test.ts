@@ -1,15 +1,16 @@
 // The native backend's kernels against the js backend (the reference) on random inputs: odd
 // sizes, stride 2, padding, bias and no bias, broadcasting. Relative error (max |Δ| / max |ref|)
-// must stay under 1e-4. Skipped, with the reason, when the addon is not built.
+// must stay under 1e-4. Skipped, with the reason, when the addon is not built (a failure in CI).
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Conv2dGeometry, Storage, UnaryOp } from '../../src/engine/backend.js';
 import { jsBackend as js } from '../../src/engine/backends/js.js';
 import { getNumThreads, loadNativeBackend, nativeLoadError, setNumThreads } from '../../src/engine/native/index.js';
+import { requires } from '../helpers/requires.js';
 
 const native = loadNativeBackend();
-const skip = native ? false : `native backend unavailable: ${nativeLoadError()}`;
+const skip = requires('the native backend', native ? null : nativeLoadError());
 const nb = native as Backend;
 
 /** Deterministic uniform numbers in [lo, hi) (mulberry32). */

@@ -10,9 +10,10 @@ import { jsBackend as js } from '../../src/engine/backends/js.js';
 import { Rng } from '../../src/engine/index.js';
 import { getNumThreads, loadNativeBackend, nativeLoadError, setNumThreads } from '../../src/engine/native/index.js';
 import { kernelsPresentIn } from '../../src/engine/native/kernels.js';
+import { requires } from '../helpers/requires.js';
 
 const native = loadNativeBackend();
-const skip = native ? false : `native backend unavailable: ${nativeLoadError()}`;
+const skip = requires('the native backend', native ? null : nativeLoadError());
 const nb = native as Backend;
 
 /** Normal samples; with `levels`, rounded to a few values so that windows contain ties. */

@@ -33,10 +33,17 @@ describe('the model-drawn Pegasus', () => {
       testAccuracy: null,
     });
     common = ['--classifier', p('c.pgc'), '--detector', p('det', 'classifier.pgc'), ...ws.data];
+    // the wing detector every generate run below uses
+    detector = pegasus(['classifier', 'wings', '--pegasi', p('test-pegasi'), '--epochs', '1', '--out', p('det'), ...ws.data]);
   });
+  let detector: ReturnType<typeof pegasus>;
+  // the output folder a, made by whichever test needs it first (the comparison sets read it too)
+  let generated: ReturnType<typeof pegasus> | undefined;
+  const generateA = () =>
+    (generated ??= pegasus(['generate', '--checkpoint', p('g.pgc'), '--candidates', '64', '--out', p('a'), ...common]));
 
   test('the wing detector trains on test-split composites and reports the held-out horses; train-split composites are refused', () => {
-    const r = pegasus(['classifier', 'wings', '--pegasi', p('test-pegasi'), '--epochs', '1', '--out', p('det'), ...ws.data]);
+    const r = detector;
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /held-out horses: [\d.]+% right on \d+ images/);
     const acc = JSON.parse(readFileSync(p('det', 'accuracy.json'), 'utf8')) as { classNames: string[]; count: number };
@@ -47,7 +54,7 @@ describe('the model-drawn Pegasus', () => {
   });
 
   test('generate: 64 seeded random samples, the best of the candidates, every file; a rerun is identical', () => {
-    const r = pegasus(['generate', '--checkpoint', p('g.pgc'), '--candidates', '64', '--out', p('a'), ...common]);
+    const r = generateA();
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /best: seed \d+, p\(winged\) [\d.]+, p\(horse\) [\d.]+, score -?[\d.]+ \(best of 64\)/);
     for (const f of ['pegasus.png', 'pegasus-x8.png', 'batch64.png', 'neighbours.png', 'strategies.png', 'pegasus.json', 'batch/63.png'])
@@ -119,6 +126,7 @@ describe('the model-drawn Pegasus', () => {
   });
 
   test('evaluate --pegasi scores the pegasus class beside horse samples, real horses and comparison sets', () => {
+    assert.equal(generateA().status, 0);
     const r = pegasus([
       'evaluate',
       '--checkpoint',

@@ -7,7 +7,8 @@
  *   ∂L/∂x ≈ (L(x + eps) − L(x − eps)) / (2·eps).
  * An element passes when |analytic − numeric| ≤ atol + rtol·|numeric|.
  */
-import { mul, noGrad, Rng, randn, sum, type Tensor, tidy } from '../../src/engine/index.js';
+import { keep, mul, noGrad, Rng, randn, sum, Tensor, tensor, tidy } from '../../src/engine/index.js';
+import { type Module, parameter } from '../../src/nn/index.js';
 
 export interface GradcheckOptions {
   /** Finite-difference step (1e-6: central differences in float64 are accurate to ~eps²). */
@@ -79,4 +80,23 @@ export function gradcheck(
     }
   });
   return { ok, message: worst.message };
+}
+
+/**
+ * Replaces every parameter and buffer of `m` and of its children by a float64 copy (parameters stay
+ * parameters), so a layer built in float32 can be checked by `gradcheck`. Call it before wrapping
+ * the layer (spectralNorm captures the weight it finds).
+ * @example const lin = toFloat64(new Linear(3, 2, { rng }));
+ */
+export function toFloat64<M extends Module>(m: M): M {
+  const params = new Set(m.parameters());
+  for (const mod of [m, ...m.namedModules().map(([, c]) => c)]) {
+    const fields = mod as unknown as Record<string, unknown>;
+    for (const [key, v] of Object.entries(mod)) {
+      if (!(v instanceof Tensor) || v.node !== null || v.dtype === 'float64') continue;
+      const t = keep(tensor(Float64Array.from(v.data), v.shape, { dtype: 'float64' }));
+      fields[key] = params.has(v) ? parameter(t) : t;
+    }
+  }
+  return m;
 }

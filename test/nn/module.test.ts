@@ -137,7 +137,7 @@ test('spectralNorm divides the weight by its largest singular value', () => {
   assert.equal(convT.weightU.shape[0], 3); // dim 1 for transposed convs, as PyTorch
 });
 
-test('spectralNorm: gradients reach weightOrig; eval mode keeps u fixed', () => {
+test('spectralNorm: gradients reach weightOrig (checked against finite differences in layers.test.ts); eval mode keeps u fixed', () => {
   const rng = new Rng(5);
   const lin = spectralNorm(new Linear(3, 2, { rng }), rng);
   sum(lin.forward(randn([4, 3], rng))).backward();

@@ -45,6 +45,16 @@ describe('GAN training loop', () => {
       ...(extra.stopAfterStep !== undefined && { stopAfterStep: extra.stopAfterStep }),
     });
 
+  // Runs that several tests compare with, trained once by whichever test needs them first, so that
+  // any test also runs alone (--test-name-pattern).
+  const shared = new Map<string, Promise<unknown>>();
+  const once = (name: string, make: () => Promise<unknown>) => {
+    if (!shared.has(name)) shared.set(name, make());
+    return shared.get(name)!;
+  };
+  const straight = () => once('straight', () => run('straight', 6)); // 6 updates at constant rates
+  const sourceRun = () => once('source', () => run('source', 6, { stopAfterStep: 3 })); // the same run stopped at update 3
+
   test('a tiny G and D train a few steps: losses move, run folder complete', async () => {
     const r = await run('losses', 6);
     assert.deepEqual(r, { step: 6, interrupted: false });
@@ -68,7 +78,7 @@ describe('GAN training loop', () => {
   });
 
   test('interrupted and resumed gives the same parameters as uninterrupted, bit for bit', async () => {
-    await run('straight', 6);
+    await straight();
     const first = await run('resumed', 6, { stopAfterStep: 3 });
     assert.deepEqual(first, { step: 3, interrupted: true });
     const second = await run('resumed', 6, { resume: true });
@@ -158,6 +168,7 @@ describe('GAN training loop', () => {
     await run('decayed', 6, { lrDecay: decay });
     await run('decay-added', 6, { stopAfterStep: 3 }); // a constant-rate run, stopped at update 3
     await run('decay-added', 6, { resume: true, lrDecay: decay });
+    await straight();
     const a = loadCheckpoint(join(tmp, 'decayed', 'checkpoint.pgc'));
     const b = loadCheckpoint(join(tmp, 'decay-added', 'checkpoint.pgc'));
     const constant = loadCheckpoint(join(tmp, 'straight', 'checkpoint.pgc')); // the same run without the decay
@@ -174,7 +185,8 @@ describe('GAN training loop', () => {
   });
 
   test("--init-from: a new run continues another run's networks; unchanged it equals the uninterrupted run, bit for bit", async () => {
-    await run('source', 6, { stopAfterStep: 3 });
+    await sourceRun();
+    await straight();
     const from = join(tmp, 'source', 'checkpoint.pgc');
     const fork = (name: string, augment?: AugmentPolicy[]) =>
       trainRun({
@@ -256,7 +268,8 @@ describe('GAN training loop', () => {
   });
 
   test('--init-from a generator file: G and its average start from it, D is new and G is held for the warm-up', async () => {
-    const file = join(tmp, 'source', 'generator-ema.pgc'); // written at update 3 by the test above
+    await sourceRun();
+    const file = join(tmp, 'source', 'generator-ema.pgc'); // written at update 3
     assert.equal(checkpointStep(file), 3);
     const weights = loadCheckpoint(file).tensors;
     const fork = (name: string, steps: number, holdGUntil?: number) =>

@@ -18,10 +18,12 @@ import { loadGenerator, sampleImages } from '../../src/sample/sampler.js';
 import { resolveRunConfig } from '../../src/train/resolve.js';
 import { trainRun } from '../../src/train/gan.js';
 import { UserError } from '../../src/errors.js';
+import { findChromium } from '../../src/report/chromium.js';
 import { startCompute, type Compute } from '../../src/web/compute.js';
 import { buildServer, hostAllowed } from '../../src/web/server.js';
 import { writeCifarFixture, type Fixture } from '../helpers/cifarFixture.js';
 import { cli, pegasus, repo } from '../helpers/cli.js';
+import { requiresChromium } from '../helpers/requires.js';
 
 interface Rendered {
   settings: { weights: Record<string, number>; seed: number };
@@ -425,13 +427,13 @@ describe('pegasus serve', () => {
     }
   });
 
-  describe('in headless Chromium', () => {
+  describe('in headless Chromium', { skip: requiresChromium() }, () => {
     let browser: Browser;
     let page: Page;
     let url: string;
     before(async () => {
       url = await app.listen({ port: 0, host: '127.0.0.1' });
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+      browser = await chromium.launch({ executablePath: findChromium()!, args: ['--no-sandbox'] });
       page = await browser.newPage({ acceptDownloads: true });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));

@@ -35,12 +35,28 @@ export function measureAccuracy(
   set: Cifar10Set,
   opts: { flipTta?: boolean; onProgress?: (done: number) => void } = {},
 ): AccuracyReport {
-  const k = net.config.numClasses;
-  const { probs } = embedImages(net, toFloat32(set.images), { flipTta: opts.flipTta ?? false, onProgress: opts.onProgress });
+  const flipTta = opts.flipTta ?? false;
+  const { probs } = embedImages(net, toFloat32(set.images), { flipTta, onProgress: opts.onProgress });
+  return accuracyOf(probs, net.config.numClasses, set.labels, set.classNames, flipTta);
+}
+
+/**
+ * Accuracy, confusion matrix and per-class accuracy of class probabilities `probs` [n, k] (the most
+ * probable class is the prediction) against the true `labels`.
+ * @example accuracyOf(Float32Array.of(0.9, 0.1, 0.3, 0.7), 2, [0, 0], ['cat', 'dog']).confusion // [[1, 1], [0, 0]]
+ */
+export function accuracyOf(
+  probs: Float32Array,
+  k: number,
+  labels: ArrayLike<number>,
+  classNames: readonly string[],
+  flipTta = false,
+): AccuracyReport {
+  const count = labels.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let hits = 0;
-  for (let i = 0; i < set.count; i++) {
-    const y = set.labels[i]!;
+  for (let i = 0; i < count; i++) {
+    const y = labels[i]!;
     const p = argmaxRow(probs, k, i);
     confusion[y]![p]!++;
     if (p === y) hits++;
@@ -49,7 +65,7 @@ export function measureAccuracy(
     const total = row.reduce((a, b) => a + b, 0);
     return total > 0 ? row[c]! / total : 0;
   });
-  return { accuracy: hits / set.count, count: set.count, flipTta: opts.flipTta ?? false, classNames: set.classNames, confusion, perClass };
+  return { accuracy: hits / count, count, flipTta, classNames, confusion, perClass };
 }
 
 /** The confusion matrix as aligned text, rows = true class, columns = predicted class. */
