@@ -1,7 +1,7 @@
 // `pegasus site`: the static page loads from the disk (file://, no server), draws with the bundled
 // engine, and shows the same pixels as the library draws in Node for the same classes, seed and ψ.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,11 +13,11 @@ import { Generator } from '../../src/models/cgan/index.js';
 import { loadGenerator, sampleImages } from '../../src/sample/sampler.js';
 import { resolveRunConfig } from '../../src/train/resolve.js';
 import { saveEmaGenerator } from '../../src/train/trainState.js';
+import { findChromium } from '../../src/report/chromium.js';
 import { pegasus } from '../helpers/cli.js';
+import { requiresChromium } from '../helpers/requires.js';
 
-const chromiumPath = process.env['PEGASUS_CHROMIUM'] ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-
-describe('static page', { skip: chromiumPath === undefined && process.env['CI'] !== 'true' ? 'no Chromium here' : false }, () => {
+describe('static page', { skip: requiresChromium() }, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'pegasus-site-'));
   let browser: Browser;
   const g = join(tmp, 'g.pgc');
@@ -25,7 +25,7 @@ describe('static page', { skip: chromiumPath === undefined && process.env['CI'] 
   before(async () => {
     const config = resolveRunConfig('cgan', 'tiny', { classes: ['bird', 'horse', 'pegasus'], pegasi: tmp });
     saveEmaGenerator(g, config, new Generator(config.cgan, new Rng(6)).stateDict(), 9);
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: findChromium()!, args: ['--no-sandbox'] });
   });
   after(async () => {
     await browser?.close();
