@@ -1,7 +1,7 @@
-// The classifier learns an easily separable fixture, checkpoints round-trip, and resuming continues
-// the same run (the CLI is tested in evaluate-cli.test.ts). Its max pooling is the engine's
-// maxPool2d, checked in engine-ops (against max over reshaped windows), engine-grad and
-// engine-backends.
+// The classifier's augmentation pixel by pixel, accuracy and the confusion matrix of planted
+// predictions, and training: it learns an easily separable fixture, checkpoints round-trip, and
+// resuming continues the same run (the CLI is tested in test/evaluate/cli.test.ts). Its max pooling
+// is the engine's maxPool2d, checked in test/engine/ops, grad and backends.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,13 +146,13 @@ describe('classifier', () => {
     const test = colouredSet(10, 4);
     const out = join(tmp, 'run');
     const r = await trainClassifier(tinyConfig, train, test, out);
-    assert.ok(r.test !== null && !r.interrupted);
+    assert.ok(r.test !== null && !r.interrupted, 'training finished with a test score');
     assert.ok(r.test.accuracy >= 0.9, `test accuracy ${r.test.accuracy}`);
     assert.equal(
       r.test.confusion.flat().reduce((a, b) => a + b, 0),
       40,
     );
-    assert.ok(r.epochs[5]!.loss < r.epochs[0]!.loss);
+    assert.ok(r.epochs[5]!.loss < r.epochs[0]!.loss, `loss ${r.epochs[0]!.loss} → ${r.epochs[5]!.loss}`);
     const { net, meta } = loadClassifier(join(out, 'classifier.pgc'));
     assert.equal(meta.testAccuracy, r.test.accuracy);
     const x = tensor(Float32Array.from(augmentBatch(test.images, [0, 1, 2], { pad: 0, flip: false }, 0)), [3, 3, 32, 32]);
@@ -181,10 +181,13 @@ describe('classifier', () => {
     };
     const cut = await trainClassifier(tinyConfig, train, test, out2, { hooks: stop });
     assert.ok(cut.interrupted && cut.test === null && cut.epochs.length === 1, `stopped after ${cut.epochs.length} epochs`);
-    assert.ok(existsSync(join(out2, 'last.pgc')) && !existsSync(join(out2, 'classifier.pgc')));
+    assert.ok(
+      existsSync(join(out2, 'last.pgc')) && !existsSync(join(out2, 'classifier.pgc')),
+      'a resume point (last.pgc) and no classifier.pgc',
+    );
     // a second stop inside the same epoch (after 12 of 48 steps) resumes from a mid-epoch point too
     const again = await trainClassifier(tinyConfig, train, test, out2, { resume: true, stopAfterStep: 14 });
-    assert.ok(again.interrupted && again.epochs.length === 1);
+    assert.ok(again.interrupted && again.epochs.length === 1, 'stopped again within the epoch');
     const resumed = await trainClassifier(tinyConfig, train, test, out2, { resume: true });
     const w1 = r.net.stateDict();
     for (const [k, t] of Object.entries(resumed.net.stateDict())) assert.deepEqual(Array.from(t.data), Array.from(w1[k]!.data), k);

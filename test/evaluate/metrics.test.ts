@@ -1,6 +1,8 @@
-// Evaluation metrics on cases with known answers: the matrix square root, Fréchet distances
-// against closed forms, KID's unbiasedness, exact nearest neighbours, precision/recall/density/
-// coverage at the extremes, pairwise distances and the baseline image sets.
+// Evaluation metrics on cases with known answers: the matrix square root; Fréchet distances against
+// closed forms and a float64 reference computed by another route; KID by hand, against a float64
+// reference and over subsets; exact nearest neighbours and planted copies; precision/recall/density/
+// coverage worked by hand on a line and against the papers' definitions; pairwise distances by hand;
+// the baseline image sets.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/engine/index.js';
@@ -150,7 +152,7 @@ describe('linear algebra', () => {
         assert.ok(Math.abs(av[i * d + j]! - v[i * d + j]! * values[j]!) < 1e-9, `A·v${j} ≠ λ·v${j}`);
         let dot = 0;
         for (let k = 0; k < d; k++) dot += v[k * d + i]! * v[k * d + j]!;
-        assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12);
+        assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12, `VᵀV[${i}][${j}] = ${dot}`);
       }
   });
 
@@ -180,7 +182,7 @@ describe('Fréchet distance', () => {
     const a = gaussian(null, 3, [0, 1, 2], [1, 0, 0, 0, 4, 0, 0, 0, 9]);
     const b = gaussian(null, 3, [1, 1, 0], [4, 0, 0, 0, 1, 0, 0, 0, 9]);
     const expected = 1 + 0 + 4 + (1 - 2) ** 2 + (2 - 1) ** 2 + 0;
-    assert.ok(Math.abs(frechetDistance(a, b) - expected) < 1e-10);
+    assert.ok(Math.abs(frechetDistance(a, b) - expected) < 1e-10, `FD ${frechetDistance(a, b)} vs ${expected}`);
   });
 
   test('closed form for non-commuting 2×2 covariances: Tr√(Σ₁Σ₂) = √(tr + 2√det)', () => {
@@ -211,7 +213,7 @@ describe('Fréchet distance', () => {
       // the first argument's cached square root must not leak into another pair
       assert.ok(Math.abs(frechetDistance(fy, fx) - want) < 1e-9 * (1 + want), 'FD is symmetric');
       assert.ok(Math.abs(frechetDistance(fx, fy) - want) < 1e-9 * (1 + want), 'the cached square root gives the same value');
-      assert.ok(Math.abs(frechetDistanceOf(x, y, d) - want) < 1e-9 * (1 + want));
+      assert.ok(Math.abs(frechetDistanceOf(x, y, d) - want) < 1e-9 * (1 + want), 'from the feature matrices');
       // rows picked by index: the same as gathering them first
       const pick = [4, 0, 2, 3, 1]; // more rows than the width: a full-rank covariance
       const gathered = Float32Array.from(pick.flatMap((r) => Array.from(x.subarray(r * d, (r + 1) * d))));
@@ -225,7 +227,7 @@ describe('Fréchet distance', () => {
     const rng = new Rng(3);
     const d = 16;
     const x = randomRows(2000, d, rng);
-    assert.ok(frechetDistanceOf(x, x, d) < 1e-8);
+    assert.ok(frechetDistanceOf(x, x, d) < 1e-8, 'a set against itself');
     let last = 0;
     for (const sigma of [0.1, 0.5, 1, 2]) {
       const noisy = x.map((v) => v + sigma * rng.normal());
@@ -322,7 +324,7 @@ describe('nearest neighbours', () => {
     const nn = kNearest(q, base, 3, { blockRows: 64 });
     assert.equal(nn.index[0], 17);
     assert.equal(nn.distance[0], 0);
-    assert.ok(nn.distance[1]! > 10);
+    assert.ok(nn.distance[1]! > 10, 'the second neighbour is another image');
   });
 
   test('memorisation: planted exact copies are found at 0 and near-copies at their known distance, among their neighbours', () => {
@@ -347,7 +349,10 @@ describe('nearest neighbours', () => {
     assert.ok(Math.abs(nn.distance[2]! - Math.sqrt(noiseNorm)) < 1e-4, `near-copy at ${nn.distance[2]}, planted ${Math.sqrt(noiseNorm)}`);
     assert.ok(nn.distance[2]! < 1 && nn.distance[4]! > 10, 'the new image is far from everything');
     // the second neighbour of a copy is another, distinct, training image; distances come nearest first
-    assert.ok(nn.index[1] !== 17 && nn.distance[1]! > 10 && nn.distance[1]! >= nn.distance[0]!);
+    assert.ok(
+      nn.index[1] !== 17 && nn.distance[1]! > 10 && nn.distance[1]! >= nn.distance[0]!,
+      'the second neighbour of a copy is another image, farther away',
+    );
   });
 
   test('kNearest agrees with brute force across block boundaries', () => {
@@ -364,7 +369,10 @@ describe('nearest neighbours', () => {
       }).sort((a, b) => a[0] - b[0]);
       for (let k = 0; k < 4; k++) {
         assert.equal(nn.index[i * 4 + k], all[k]![1]);
-        assert.ok(Math.abs(nn.distance[i * 4 + k]! - all[k]![0]) < 1e-4);
+        assert.ok(
+          Math.abs(nn.distance[i * 4 + k]! - all[k]![0]) < 1e-4,
+          `query ${i}, neighbour ${k}: distance ${nn.distance[i * 4 + k]} vs ${all[k]![0]}`,
+        );
       }
     }
     const r = kthNeighbourRadius(base, 1);
@@ -431,9 +439,9 @@ describe('precision, recall, density, coverage and diversity', () => {
         for (let t = 0; t < d; t++) q += (x.data[i * d + t]! - x.data[j * d + t]!) ** 2;
         s += Math.sqrt(q);
       }
-    assert.ok(Math.abs(meanPairwiseDistance(x) - s / 1225) < 1e-3);
+    assert.ok(Math.abs(meanPairwiseDistance(x) - s / 1225) < 1e-3, `mean pairwise ${meanPairwiseDistance(x)} vs ${s / 1225}`);
     const collapsed = rows(new Float32Array(30 * d).fill(0.5), d);
-    assert.ok(meanPairwiseDistance(collapsed) < 1e-3);
+    assert.ok(meanPairwiseDistance(collapsed) < 1e-3, 'a collapsed set has no spread');
   });
 
   test('diversity known by hand: a unit square gives (4 + 2√2)/6; the points 0..2000 on a line give (n + 1)/3 across blocks', () => {
@@ -452,22 +460,25 @@ describe('precision, recall, density, coverage and diversity', () => {
   test('recognition and concept mass', () => {
     const probs = Float32Array.from([0.9, 0.1, 0, 0.2, 0.7, 0.1, 0.6, 0.3, 0.1]);
     const r = recognise(probs, 3, 0, [0, 1, 2]);
-    assert.ok(Math.abs(r.meanProbability - (0.9 + 0.2 + 0.6) / 3) < 1e-6);
-    assert.ok(Math.abs(r.top1 - 2 / 3) < 1e-9);
+    assert.ok(Math.abs(r.meanProbability - (0.9 + 0.2 + 0.6) / 3) < 1e-6, `mean probability ${r.meanProbability}`);
+    assert.ok(Math.abs(r.top1 - 2 / 3) < 1e-9, `top-1 ${r.top1}, want 2/3`);
     const c = conceptMass(r.meanProbs, [0, 1]);
-    assert.ok(Math.abs(c.total - (1 - 0.2 / 3)) < 1e-6);
+    assert.ok(Math.abs(c.total - (1 - 0.2 / 3)) < 1e-6, `concept mass ${c.total}`);
   });
 });
 
 describe('baselines', () => {
   test('blurring keeps constant images and smooths a checkerboard; class mean without noise is the mean', () => {
     const flat = new Float32Array(3072).fill(0.25);
-    assert.ok(blurImages(flat).every((v) => Math.abs(v - 0.25) < 1e-6));
+    assert.ok(
+      blurImages(flat).every((v) => Math.abs(v - 0.25) < 1e-6),
+      'a flat image stays flat',
+    );
     const checker = Float32Array.from({ length: 3072 }, (_, i) => (((i % 32) + Math.floor(i / 32)) % 2 ? 1 : -1));
     const blurred = blurImages(checker, 1);
-    assert.ok(Math.abs(blurred[33 + 64]!) < 0.2);
+    assert.ok(Math.abs(blurred[33 + 64]!) < 0.2, `the checkerboard is smoothed: ${blurred[33 + 64]}`);
     const train = Float32Array.from({ length: 3 * 3072 }, (_, i) => (i < 3072 ? -1 : i < 6144 ? 0 : 1));
     const out = classMeanPlusNoise(train, [4, 4, 7], [4, 7], 0, 0);
-    assert.ok(Math.abs(out[0]! - -0.5) < 1e-6 && Math.abs(out[3072]! - 1) < 1e-6);
+    assert.ok(Math.abs(out[0]! - -0.5) < 1e-6 && Math.abs(out[3072]! - 1) < 1e-6, 'without noise each image is its class mean');
   });
 });

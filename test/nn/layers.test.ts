@@ -206,14 +206,14 @@ describe('normalisation layers: forward against the closed form, every row and g
 describe('averages over training: EMA and standing statistics', () => {
   test('EMA after three updates: θ = d³θ₀ + (1 − d)(d²θ₁ + dθ₂ + θ₃); buffers are copied as they are', () => {
     const bn = new BatchNorm2d(1);
-    const ema = new EMA(bn, 0.5);
+    const ema = new EMA(bn, 0.75); // not ½, where decay and 1 − decay would be confused unseen
     const theta = [4, 8, 16];
     for (const t of theta) {
       bn.weight!.data[0] = t;
       bn.runningMean.data[0] = t + 1;
       ema.update();
     }
-    const d = 0.5;
+    const d = 0.75;
     const want = d ** 3 * 1 + (1 - d) * (d * d * 4 + d * 8 + 16);
     assert.equal(ema.stateDict()['weight']!.data[0], want);
     assert.equal(ema.stateDict()['bias']!.data[0], 0);
@@ -246,7 +246,7 @@ describe('averages over training: EMA and standing statistics', () => {
     // 1 − (1 − μ)^K makes the weights sum to 1
     const w = [0, 1, 2].map((k) => 0.25 * 0.75 ** (2 - k));
     const total = w.reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(total - (1 - 0.75 ** 3)) < 1e-15);
+    assert.ok(Math.abs(total - (1 - 0.75 ** 3)) < 1e-15, 'the weights sum to 1 − (1 − μ)^K');
     const mean = means.reduce((a, m, k) => a + w[k]! * m, 0) / total;
     const variance = vars.reduce((a, v, k) => a + w[k]! * v, 0) / total;
     assert.ok(Math.abs(g.bn.runningMean.data[0]! - mean) < 1e-5, `mean ${g.bn.runningMean.data[0]} vs ${mean}`);

@@ -128,11 +128,11 @@ test('spectralNorm divides the weight by its largest singular value', () => {
   for (let i = 0; i < 20; i++) lin.forward(randn([2, 6], rng));
   const w = lin.weight;
   assert.ok(Math.abs(w.data[0]! - 1) < 1e-4, `top singular direction scaled to 1, got ${w.data[0]}`);
-  assert.ok(Math.abs(w.data[7]! - 2 / 3) < 1e-4);
+  assert.ok(Math.abs(w.data[7]! - 2 / 3) < 1e-4, `second singular direction scaled to 2/3, got ${w.data[7]}`);
   // Random weights: σ(W/σ) ≈ 1.
   const conv = spectralNorm(new Conv2d(3, 5, 3, { rng }), rng);
   conv.forward(randn([1, 3, 5, 5], rng));
-  assert.ok(Math.abs(sigmaMax(conv.weight, 5) - 1) < 1e-3);
+  assert.ok(Math.abs(sigmaMax(conv.weight, 5) - 1) < 1e-3, 'σ(W/σ) ≈ 1');
   const convT = spectralNorm(new ConvTranspose2d(4, 3, 2, { rng }), rng);
   assert.equal(convT.weightU.shape[0], 3); // dim 1 for transposed convs, as PyTorch
 });
@@ -141,7 +141,7 @@ test('spectralNorm: gradients reach weightOrig (checked against finite differenc
   const rng = new Rng(5);
   const lin = spectralNorm(new Linear(3, 2, { rng }), rng);
   sum(lin.forward(randn([4, 3], rng))).backward();
-  assert.ok(lin.weightOrig.grad && lin.weightOrig.grad.toArray().some((g) => g !== 0));
+  assert.ok(lin.weightOrig.grad && lin.weightOrig.grad.toArray().some((g) => g !== 0), 'weightOrig has a gradient');
   lin.eval();
   const u = Array.from(lin.weightU.data);
   lin.forward(tensor([1, 2, 3], [1, 3]));

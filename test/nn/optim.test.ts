@@ -144,11 +144,11 @@ test('clipGradNorm scales to the max norm and returns the original norm', () => 
   setGrad(a, [3, 0]);
   setGrad(b, [4]);
   const norm = clipGradNorm([a, b], 1);
-  assert.ok(Math.abs(norm - 5) < 1e-12);
+  assert.ok(Math.abs(norm - 5) < 1e-12, `norm ${norm}, want 5`);
   close(a.grad!.data, [3 / (5 + 1e-6), 0]);
   close(b.grad!.data, [4 / (5 + 1e-6)]);
   // Below the limit nothing changes.
-  assert.ok(Math.abs(clipGradNorm([a, b], 10) - 1) < 1e-5);
+  assert.ok(Math.abs(clipGradNorm([a, b], 10) - 1) < 1e-5, 'the clipped gradients have norm 1, under the limit 10');
   close(b.grad!.data, [4 / (5 + 1e-6)]);
 });
 
