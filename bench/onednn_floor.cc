@@ -28,38 +28,12 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "onednn_timing.h"
+
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 using dims = memory::dims;
-
-static engine eng(engine::kind::cpu, 0);
-static stream strm(eng);
-static int reps = 20;
-
-static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-static double medianTime(const std::function<void()>& fn) {
-  for (int i = 0; i < 3; ++i) fn();
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    const double t0 = now();
-    fn();
-    strm.wait();
-    t.push_back(now() - t0);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
-/** Memory of a primitive's chosen layout, filled with small values (no denormals). */
-static memory filled(const memory::desc& md) {
-  memory m(md, eng);
-  float* p = static_cast<float*>(m.get_data_handle());
-  const size_t n = md.get_size() / sizeof(float);
-  for (size_t i = 0; i < n; ++i) p[i] = float((i * 2654435761u) % 2000) / 1000.0f - 1.0f;
-  return m;
-}
 
 struct Conv {
   long n, cIn, hIn, wIn, cOut, kH, kW, sH, sW, pH, pW, hOut, wOut;
@@ -124,6 +98,8 @@ static double timeGemm(bool tA, bool tB, long m, long n, long k) {
 }
 
 int main(int argc, char** argv) {
+  cpuClock = false;  // several threads: wall time
+  reps = 20;
   if (argc > 1) reps = std::max(3, std::atoi(argv[1]));
   double floorS = 0, flopsAll = 0;
   std::string line;

@@ -20,44 +20,15 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "onednn_timing.h"
+
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-static engine eng(engine::kind::cpu, 0);
-static stream strm(eng);
-static int reps = 10;
-static bool cpuClock = true;  // process CPU time (std::clock), as bench/pool.ts; else wall time
-
-static double now() {
-  if (cpuClock) return double(std::clock()) / CLOCKS_PER_SEC;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-static double medianTime(const std::function<void()>& fn) {
-  for (int i = 0; i < 3; ++i) fn();
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    const double t0 = now();
-    fn();
-    t.push_back(now() - t0);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
 static void report(const std::string& name, double s) {
   std::printf("{\"workload\": \"%s\", \"median_s\": %.9g}\n", name.c_str(), s);
   std::fflush(stdout);
-}
-
-/** memory filled with values in [-1, 1). */
-static memory filled(const memory::desc& md) {
-  memory m(md, eng);
-  float* p = static_cast<float*>(m.get_data_handle());
-  const size_t n = md.get_size() / sizeof(float);
-  for (size_t i = 0; i < n; ++i) p[i] = float((i * 2654435761u) % 2000) / 1000.0f - 1.0f;
-  return m;
 }
 
 static void pooling(const std::string& name, algorithm alg, memory::dims src) {
