@@ -3,7 +3,7 @@
  * standing statistics) or a ResNet-9 classifier (the CIFAR-10 classifier, the wing detector). The
  * class names and the config travel in the model's metadata.
  */
-import { loadCheckpoint } from '../nn/index.js';
+import { loadCheckpointHeader } from '../nn/index.js';
 import { UserError } from '../errors.js';
 import { Generator } from '../models/cgan/index.js';
 import { generatorOnnx } from '../models/cgan/onnx.js';
@@ -24,7 +24,8 @@ export interface OnnxExport {
  * @example writeFileSync('pegasus.onnx', exportOnnx('models/cgan-pegasus/generator-ema.pgc').bytes);
  */
 export function exportOnnx(path: string): OnnxExport {
-  const kind = loadCheckpoint(path).kind;
+  // the header says which loader to use; that loader reads and verifies the whole file once
+  const kind = loadCheckpointHeader(path).kind;
   if (kind === GENERATOR_KIND || kind === TRAIN_KIND) {
     const g = loadGenerator(path);
     if (!(g.generator instanceof Generator))

@@ -138,9 +138,10 @@ export class OnnxGraph {
     return this.addWeight(name, INT64, [values.length], new Uint8Array(BigInt64Array.from(values, BigInt).buffer));
   }
 
-  /** Whether a weight of this name exists (layers that share one constant look it up). */
-  has(name: string): boolean {
-    return this.weightNames.has(name);
+  /** A float32 constant that several operators share: added the first time, its name after that. */
+  constant(name: string, values: readonly number[], shape: readonly number[]): string {
+    if (this.weightNames.has(name)) return name;
+    return this.weight(name, { data: Float32Array.from(values), shape });
   }
 
   /** Appends an operator; returns the name of its (first) output. */

@@ -37,8 +37,9 @@ export function onnxLinear(g: OnnxGraph, name: string, lin: Linear, x: string): 
 
 /** Nearest-neighbour 2× upsampling: out[y, x] = in[⌊y/2⌋, ⌊x/2⌋], as upsampleNearest2x. */
 export function onnxUpsample2x(g: OnnxGraph, x: string): string {
-  const scales = g.has('upsample2x.scales')
-    ? 'upsample2x.scales'
-    : g.weight('upsample2x.scales', { data: Float32Array.of(1, 1, 2, 2), shape: [4] });
-  return g.op('Resize', [x, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  return g.op('Resize', [x, '', g.constant('upsample2x.scales', [1, 1, 2, 2], [4])], {
+    mode: 'nearest',
+    coordinate_transformation_mode: 'asymmetric',
+    nearest_mode: 'floor',
+  });
 }

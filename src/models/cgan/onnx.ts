@@ -40,10 +40,8 @@ export function generatorOnnx(gen: Generator): OnnxGraph {
 /** BN(x)·(1 + γ(e)) + β(e), γ and β reshaped to [N, C, 1, 1]. */
 function conditionalBatchNorm(g: OnnxGraph, name: string, cbn: ConditionalBatchNorm2d, x: string, e: string): string {
   const shape = g.ints(`${name}.shape`, [-1, cbn.channels, 1, 1]);
-  const one = g.has('one') ? 'one' : g.weight('one', { data: Float32Array.of(1), shape: [] });
-  const gamma = g.op('MatMul', [e, g.op('Transpose', [g.weight(`${name}.gamma.weight`, cbn.gamma.weight)])]);
-  const scale = g.op('Reshape', [g.op('Add', [gamma, one]), shape]);
-  const beta = g.op('MatMul', [e, g.op('Transpose', [g.weight(`${name}.beta.weight`, cbn.beta.weight)])]);
-  const shift = g.op('Reshape', [beta, shape]);
+  const gamma = onnxLinear(g, `${name}.gamma`, cbn.gamma, e);
+  const scale = g.op('Reshape', [g.op('Add', [gamma, g.constant('one', [1], [])]), shape]);
+  const shift = g.op('Reshape', [onnxLinear(g, `${name}.beta`, cbn.beta, e), shape]);
   return g.op('Add', [g.op('Mul', [onnxBatchNorm2d(g, `${name}.bn`, cbn.bn, x), scale]), shift]);
 }

@@ -4,7 +4,7 @@
  * and `features` [N, widths[3]] (the penultimate layer that evaluation measures distances in).
  */
 import { OnnxGraph } from '../../nn/onnx.js';
-import { onnxBatchNorm2d, onnxConv2d } from '../../nn/onnxLayers.js';
+import { onnxBatchNorm2d, onnxConv2d, onnxLinear } from '../../nn/onnxLayers.js';
 import type { ConvBn, Layer, ResNet9 } from './resnet9.js';
 
 /**
@@ -20,9 +20,8 @@ export function classifierOnnx(net: ResNet9): OnnxGraph {
   h = layer(g, 'layer2', net.layer2, h);
   h = layer(g, 'layer3', net.layer3, h);
   const features = g.op('ReduceMax', [h], { axes: [2, 3], keepdims: { int: 0 } });
-  const fc = g.op('MatMul', [features, g.op('Transpose', [g.weight('fc.weight', net.fc.weight)])]);
-  const scale = g.weight('logitScale', { data: Float32Array.of(net.config.logitScale), shape: [] });
-  g.output(g.op('Mul', [fc, scale]), ['N', net.config.numClasses], 'logits');
+  const logits = g.op('Mul', [onnxLinear(g, 'fc', net.fc, features), g.constant('logitScale', [net.config.logitScale], [])]);
+  g.output(logits, ['N', net.config.numClasses], 'logits');
   g.output(features, ['N', net.config.widths[3]], 'features');
   return g;
 }
