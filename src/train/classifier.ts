@@ -102,19 +102,25 @@ export async function trainClassifier(
   if (opts.resume && existsSync(lastPath)) Object.assign(at, resumeFrom(lastPath, net, opt, logs));
   const steps = Math.floor(train.count / cfg.batchSize);
   const total = steps * cfg.epochs;
+  const position = () => at.epoch * steps + at.step;
+  // the loop's final checkpoint and its timer can fall on an epoch's end, which has just been saved
+  let savedAt = -1;
   const save = () => {
+    if (position() === savedAt) return;
+    savedAt = position();
     const tensors: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(net.stateDict())) tensors[`model.${k}`] = t;
     opt.stateDict().buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
     saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta: { ...at, logs } });
   };
-  let order = epochOrder(train.count, cfg.seed, at.epoch);
-  let epochStart = { wall: performance.now(), step: at.step };
+  /** The epoch's data order and where (wall clock, step) this session began it; set at its first step here. */
+  let order: Uint32Array | null = null;
+  let epochStart = { wall: 0, step: 0 };
   net.train();
   const oneStep = (): number => {
-    if (at.step === 0) {
+    if (order === null || at.step === 0) {
       order = epochOrder(train.count, cfg.seed, at.epoch);
-      epochStart = { wall: performance.now(), step: 0 };
+      epochStart = { wall: performance.now(), step: at.step };
     }
     const loss = sgdStep(net, opt, cfg, train, order, at, oneCycle(cfg.lr, cfg.warmup, (at.epoch * steps + at.step) / total));
     at.step++;
@@ -134,10 +140,10 @@ export async function trainClassifier(
       writeFileSync(join(out, 'train-log.json'), JSON.stringify({ config: cfg, epochs: logs }, null, 2) + '\n');
       opts.hooks?.onEpoch?.(log);
     }
-    return at.epoch * steps + at.step;
+    return position();
   };
   const { interrupted } = await runTrainingLoop({
-    startStep: at.epoch * steps + at.step,
+    startStep: position(),
     totalSteps: total,
     wall: () => performance.now() / 1000,
     step: oneStep,
@@ -179,7 +185,7 @@ function sgdStep(
   opt: SGD,
   cfg: ClassifierTrainConfig,
   train: Cifar10Set,
-  order: Int32Array | Uint32Array,
+  order: Uint32Array,
   at: Position,
   lr: number,
 ): number {
