@@ -48,17 +48,14 @@ export function loadGenerator(path: string): LoadedGenerator {
  * @example sampleImages(g, [{ name: 'horse', weight: 0.7 }, { name: 'bird', weight: 0.3 }], 16, 0)
  */
 export function sampleImages(g: LoadedGenerator, mix: readonly ClassWeight[], n: number, seed: number, truncation = Infinity): Tensor {
-  const rng = new Rng(seed);
   const gen = g.generator;
   if (!(gen instanceof Generator)) {
     if (mix.length > 0) throw new UserError(`this ${g.config.model} generator is unconditional; drop --class`);
-    const z = truncatedRandn([n, zDimOf(g.config)], rng, truncation);
+    const z = truncatedRandn([n, zDimOf(g.config)], new Rng(seed), truncation);
     return noGrad(() => gen.forward(z, new Int32Array(n)));
   }
   if (mix.length === 0) throw new UserError(`choose a class with --class (one of ${g.config.train.classes.join(', ')})`);
-  const weights = classWeights(mix, g.config.train.classes);
-  const z = truncatedRandn([n, g.config.cgan.generator.zDim], rng, truncation);
-  return noGrad(() => gen.forward(z, gen.mixEmbedding(weights, n)));
+  return gen.drawMixture(classWeights(mix, g.config.train.classes), n, seed, truncation);
 }
 
 function zDimOf(config: RunConfig): number {

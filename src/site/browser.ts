@@ -5,7 +5,7 @@
  * pegasus class on the visitor's machine: the same code and the same numbers as `pegasus sample`.
  */
 import { floatToUint8 } from '../image/image.js';
-import { Rng, noGrad, truncatedRandn } from '../engine/index.js';
+import { Rng } from '../engine/index.js';
 import { Generator, type CganConfig } from '../models/cgan/index.js';
 import { decodeSafetensors } from '../nn/safetensors.js';
 
@@ -33,7 +33,7 @@ export function loadSiteGenerator(bytes: Uint8Array): { generator: Generator; cl
 
 /**
  * n images as RGBA rows of a grid `cols` images wide (32 px each, no gaps): what the canvas shows.
- * z is drawn as `sampleImages` draws it, so the same seed gives the same images as the CLI.
+ * Drawn by `Generator.drawMixture`, as `sampleImages` draws, so a seed gives the CLI's images.
  */
 export function drawGrid(
   g: Generator,
@@ -42,8 +42,7 @@ export function drawGrid(
 ): { rgba: Uint8ClampedArray<ArrayBuffer>; width: number; height: number } {
   const k = g.config.numClasses;
   if (r.weights.length !== k) throw new Error(`drawGrid: ${r.weights.length} weights for ${k} classes`);
-  const z = truncatedRandn([r.n, g.config.generator.zDim], new Rng(r.seed), r.truncation);
-  const images = noGrad(() => g.forward(z, g.mixEmbedding(r.weights, r.n)));
+  const images = g.drawMixture(r.weights, r.n, r.seed, r.truncation);
   const px = floatToUint8(images.data);
   const rows = Math.ceil(r.n / cols);
   const width = cols * 32;
@@ -61,7 +60,6 @@ export function drawGrid(
     }
   }
   images.dispose();
-  z.dispose();
   return { rgba, width, height };
 }
 

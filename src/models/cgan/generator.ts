@@ -16,12 +16,14 @@
 import {
   add,
   matmul,
+  noGrad,
   relu,
+  Rng,
   reshape,
   tanh,
   tensor,
+  truncatedRandn,
   upsampleNearest2x,
-  type Rng,
   type Tensor,
 } from '../../engine/index.js';
 import { BatchNorm2d, Conv2d, Embedding, Linear, Module } from '../../nn/index.js';
@@ -104,6 +106,21 @@ export class Generator extends Module {
     const w = new Float32Array(n * k);
     for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) w[i * k + j] = weights[j]!;
     return matmul(tensor(w, [n, k]), this.embed.weight);
+  }
+
+  /**
+   * n images [n, 3, 32, 32] of the mixture `weights` (per class index) from the noise of Rng(seed),
+   * z truncated to [−ψ, ψ] (BigGAN's truncation trick; Infinity: none), without gradients: the one
+   * mapping from a seed to images that `pegasus sample` and the static page share.
+   * @example G.drawMixture(Float64Array.of(0, 0, 0, 0, 1), 16, 7) // 16 images of class 4
+   */
+  drawMixture(weights: ArrayLike<number>, n: number, seed: number, truncation = Infinity): Tensor {
+    const z = truncatedRandn([n, this.config.generator.zDim], new Rng(seed), truncation);
+    try {
+      return noGrad(() => this.forward(z, this.mixEmbedding(weights, n)));
+    } finally {
+      z.dispose();
+    }
   }
 
   /** z: [N, zDim] → images [N, 3, 32, 32] in [−1, 1]. */
