@@ -113,7 +113,7 @@ export async function trainClassifier(
     opt.stateDict().buffers.forEach((b, i) => (tensors[`momentum.${i}`] = b));
     saveCheckpoint(lastPath, { kind: RESUME_KIND, config: cfg, tensors, meta: { ...at, logs } });
   };
-  /** The epoch's data order and where (wall clock, step) this session began it; set at its first step here. */
+  /** The epoch's data order, and the wall clock and step at which this process began the epoch (mid-epoch after a resume). */
   let order: Uint32Array | null = null;
   let epochStart = { wall: 0, step: 0 };
   net.train();
