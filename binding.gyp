@@ -11,7 +11,8 @@
         "native/elementwise.cc",
         "native/layout.cc",
         "native/pool.cc",
-        "native/softmax.cc"
+        "native/softmax.cc",
+        "native/blocked.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, useBackend } from '../src/engine/index.js';
-import type { Backend, Conv2dGeometry } from '../src/engine/backend.js';
+import type { Backend, BlockedKernels, Conv2dGeometry } from '../src/engine/backend.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +39,26 @@ export function recordOps(step: () => void): string[] {
       base.conv2dBackwardWeights(g, x, dy, dw, dbias);
     },
   };
+  const blocked = base.blocked;
+  if (blocked) {
+    Object.assign(recording, {
+      blocked: {
+        ...blocked,
+        conv2dBlocked(g, x, xBlock, w, bias, y, yBlock) {
+          add(`conv_fwd ${geometry(g)} ${Number(bias !== null)}`);
+          blocked.conv2dBlocked(g, x, xBlock, w, bias, y, yBlock);
+        },
+        conv2dBackwardDataBlocked(g, dy, dyBlock, w, dx, dxBlock) {
+          add(`conv_bwd_data ${geometry(g)} 0`);
+          blocked.conv2dBackwardDataBlocked(g, dy, dyBlock, w, dx, dxBlock);
+        },
+        conv2dBackwardWeightsBlocked(g, x, xBlock, dy, dyBlock, dw, dbias) {
+          add(`conv_bwd_weights ${geometry(g)} ${Number(dbias !== null)}`);
+          blocked.conv2dBackwardWeightsBlocked(g, x, xBlock, dy, dyBlock, dw, dbias);
+        },
+      } satisfies BlockedKernels,
+    });
+  }
   const before = useBackend(recording);
   try {
     step();

@@ -123,6 +123,7 @@ int64_t parallelMin() {
 void clearPrimitiveCaches() {
   clearConvCache();
   clearGemmCache();
+  clearBlockedCache();
 }
 
 static napi_value trampoline(napi_env env, napi_callback_info info) {
@@ -212,6 +213,7 @@ static napi_value init(napi_env env, napi_value exports) {
   registerLayout(env, exports);
   registerPool(env, exports);
   registerSoftmax(env, exports);
+  registerBlocked(env, exports);
   return exports;
 }
 

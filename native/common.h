@@ -90,9 +90,11 @@ void registerElementwise(napi_env env, napi_value exports);
 void registerLayout(napi_env env, napi_value exports);
 void registerPool(napi_env env, napi_value exports);
 void registerSoftmax(napi_env env, napi_value exports);
+void registerBlocked(napi_env env, napi_value exports);
 
 /** Per-file cache reset hooks (see clearPrimitiveCaches). */
 void clearConvCache();
 void clearGemmCache();
+void clearBlockedCache();
 
 }  // namespace pegasus

@@ -47,9 +47,10 @@ struct Geometry {
     return k + (bias ? ",b" : "");
   }
 
-  size_t srcSize() const { return size_t(n * cIn * hIn * wIn); }
+  static int64_t padded(int64_t c, int64_t block) { return (c + block - 1) / block * block; }
+  size_t srcSize(int64_t block = 1) const { return size_t(n * padded(cIn, block) * hIn * wIn); }
   size_t weiSize() const { return size_t(cOut * cIn * kH * kW); }
-  size_t dstSize() const { return size_t(n * cOut * hOut * wOut); }
+  size_t dstSize(int64_t block = 1) const { return size_t(n * padded(cOut, block) * hOut * wOut); }
 
   memory::desc srcMd(tag t) const { return {{n, cIn, hIn, wIn}, dt::f32, t}; }
   memory::desc weiMd(tag t) const { return {{cOut, cIn, kH, kW}, dt::f32, t}; }
@@ -116,18 +117,23 @@ void checkLength(const F32& a, size_t want, const char* what) {
   if (a.length != want) throw ArgError(std::string("conv2d: ") + what + " has the wrong length");
 }
 
-}  // namespace
+/** The channel block of an activation's layout (1, 8, 16), read from argument `at`. */
+int64_t readBlock(const Args& a, size_t at) {
+  const int64_t b = a.i64(at);
+  if (b != 1 && b != 8 && b != 16) throw ArgError("conv2d: a block must be 1, 8 or 16");
+  return b;
+}
 
-// conv2d(13 geometry ints, x, w, bias | null, y)
-static void conv2d(Args& args) {
-  const Geometry g = Geometry::read(args, 0);
-  const F32 x = args.f32(13), w = args.f32(14), bias = args.f32OrNull(15), y = args.f32(16);
-  checkLength(x, g.srcSize(), "x");
-  checkLength(w, g.weiSize(), "w");
-  checkLength(y, g.dstSize(), "y");
-  const bool hasBias = bias.data != nullptr;
-  if (hasBias) checkLength(bias, size_t(g.cOut), "bias");
-  Forward& f = forwardCache.get(g.key("fwd", hasBias), [&] {
+/** 1, 8 or 16 when `md` is the activation `dims` in nchw, nChw8c or nChw16c; 0 otherwise. */
+int64_t blockOf(const memory::desc& md, const memory::dims& dims) {
+  for (int64_t b : {1, 8, 16}) {
+    if (md == memory::desc(dims, dt::f32, blockedTag(b))) return b;
+  }
+  return 0;
+}
+
+Forward& forwardFor(const Geometry& g, bool hasBias) {
+  return forwardCache.get(g.key("fwd", hasBias), [&] {
     auto pd = g.forwardPd(hasBias);
     return Forward{dnnl::convolution_forward(pd),
                    Operand(g.srcMd(tag::nchw), pd.src_desc(), kSlotA, false),
@@ -135,10 +141,19 @@ static void conv2d(Args& args) {
                    Operand(g.dstMd(tag::nchw), pd.dst_desc(), kSlotC, true),
                    hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory()};
   });
+}
+
+void runForward(const Geometry& g, F32 x, int64_t xBlock, F32 w, F32 bias, F32 y, int64_t yBlock) {
+  checkLength(x, g.srcSize(xBlock), "x");
+  checkLength(w, g.weiSize(), "w");
+  checkLength(y, g.dstSize(yBlock), "y");
+  const bool hasBias = bias.data != nullptr;
+  if (hasBias) checkLength(bias, size_t(g.cOut), "bias");
+  Forward& f = forwardFor(g, hasBias);
   dnnl::stream& s = cpuStream();
-  f.src.bind(x.data);
+  f.src.bind(x.data, xBlock);
   f.wei.bind(w.data);
-  f.dst.bind(y.data);
+  f.dst.bind(y.data, yBlock);
   f.src.load(s);
   f.wei.load(s);
   std::unordered_map<int, memory> io = {
@@ -152,13 +167,10 @@ static void conv2d(Args& args) {
   s.wait();
 }
 
-// conv2dBackwardData(13 geometry ints, dy, w, dx)
-static void conv2dBackwardData(Args& args) {
-  const Geometry g = Geometry::read(args, 0);
-  const F32 dy = args.f32(13), w = args.f32(14), dx = args.f32(15);
-  checkLength(dy, g.dstSize(), "dy");
+void runBackwardData(const Geometry& g, F32 dy, int64_t dyBlock, F32 w, F32 dx, int64_t dxBlock) {
+  checkLength(dy, g.dstSize(dyBlock), "dy");
   checkLength(w, g.weiSize(), "w");
-  checkLength(dx, g.srcSize(), "dx");
+  checkLength(dx, g.srcSize(dxBlock), "dx");
   BackwardData& b = backwardDataCache.get(g.key("bwd_data", false), [&] {
     dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct,
                                             g.srcMd(tag::any), g.weiMd(tag::any),
@@ -170,9 +182,9 @@ static void conv2dBackwardData(Args& args) {
                         Operand(g.srcMd(tag::nchw), pd.diff_src_desc(), kSlotC, true)};
   });
   dnnl::stream& s = cpuStream();
-  b.diffDst.bind(dy.data);
+  b.diffDst.bind(dy.data, dyBlock);
   b.wei.bind(w.data);
-  b.diffSrc.bind(dx.data);
+  b.diffSrc.bind(dx.data, dxBlock);
   b.diffDst.load(s);
   b.wei.load(s);
   b.prim.execute(s, {{DNNL_ARG_DIFF_DST, b.diffDst.inner()},
@@ -182,12 +194,10 @@ static void conv2dBackwardData(Args& args) {
   s.wait();
 }
 
-// conv2dBackwardWeights(13 geometry ints, x, dy, dw, dbias | null)
-static void conv2dBackwardWeights(Args& args) {
-  const Geometry g = Geometry::read(args, 0);
-  const F32 x = args.f32(13), dy = args.f32(14), dw = args.f32(15), dbias = args.f32OrNull(16);
-  checkLength(x, g.srcSize(), "x");
-  checkLength(dy, g.dstSize(), "dy");
+void runBackwardWeights(const Geometry& g, F32 x, int64_t xBlock, F32 dy, int64_t dyBlock, F32 dw,
+                        F32 dbias) {
+  checkLength(x, g.srcSize(xBlock), "x");
+  checkLength(dy, g.dstSize(dyBlock), "dy");
   checkLength(dw, g.weiSize(), "dw");
   const bool hasBias = dbias.data != nullptr;
   if (hasBias) checkLength(dbias, size_t(g.cOut), "dbias");
@@ -204,8 +214,8 @@ static void conv2dBackwardWeights(Args& args) {
         hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory()};
   });
   dnnl::stream& s = cpuStream();
-  b.src.bind(x.data);
-  b.diffDst.bind(dy.data);
+  b.src.bind(x.data, xBlock);
+  b.diffDst.bind(dy.data, dyBlock);
   b.diffWei.bind(dw.data);
   b.src.load(s);
   b.diffDst.load(s);
@@ -221,6 +231,58 @@ static void conv2dBackwardWeights(Args& args) {
   s.wait();
 }
 
+}  // namespace
+
+// conv2d(13 geometry ints, x, w, bias | null, y): plain NCHW in and out.
+static void conv2d(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  runForward(g, args.f32(13), 1, args.f32(14), args.f32OrNull(15), args.f32(16), 1);
+}
+
+// conv2dBackwardData(13 geometry ints, dy, w, dx)
+static void conv2dBackwardData(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  runBackwardData(g, args.f32(13), 1, args.f32(14), args.f32(15), 1);
+}
+
+// conv2dBackwardWeights(13 geometry ints, x, dy, dw, dbias | null)
+static void conv2dBackwardWeights(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  runBackwardWeights(g, args.f32(13), 1, args.f32(14), 1, args.f32(15), args.f32OrNull(16));
+}
+
+// convBlocks(13 geometry ints, out): out[0], out[1] = the channel block (1, 8, 16; 0 for another
+// layout) in which the forward primitive, left to choose (format_tag::any), wants src and dst.
+static void convBlocks(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  const F32 out = args.f32(13);
+  if (out.length != 2) throw ArgError("convBlocks: out must have 2 elements");
+  const Forward& f = forwardFor(g, false);
+  out.data[0] = float(blockOf(f.src.primitiveDesc(), {g.n, g.cIn, g.hIn, g.wIn}));
+  out.data[1] = float(blockOf(f.dst.primitiveDesc(), {g.n, g.cOut, g.hOut, g.wOut}));
+}
+
+// conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock)
+static void conv2dBlocked(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  runForward(g, args.f32(13), readBlock(args, 14), args.f32(15), args.f32OrNull(16), args.f32(17),
+             readBlock(args, 18));
+}
+
+// conv2dBackwardDataBlocked(13 geometry ints, dy, dyBlock, w, dx, dxBlock)
+static void conv2dBackwardDataBlocked(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  runBackwardData(g, args.f32(13), readBlock(args, 14), args.f32(15), args.f32(16),
+                  readBlock(args, 17));
+}
+
+// conv2dBackwardWeightsBlocked(13 geometry ints, x, xBlock, dy, dyBlock, dw, dbias | null)
+static void conv2dBackwardWeightsBlocked(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  runBackwardWeights(g, args.f32(13), readBlock(args, 14), args.f32(15), readBlock(args, 16),
+                     args.f32(17), args.f32OrNull(18));
+}
+
 void clearConvCache() {
   forwardCache.clear();
   backwardDataCache.clear();
@@ -231,6 +293,10 @@ void registerConv(napi_env env, napi_value exports) {
   exportKernel(env, exports, "conv2d", conv2d);
   exportKernel(env, exports, "conv2dBackwardData", conv2dBackwardData);
   exportKernel(env, exports, "conv2dBackwardWeights", conv2dBackwardWeights);
+  exportKernel(env, exports, "convBlocks", convBlocks);
+  exportKernel(env, exports, "conv2dBlocked", conv2dBlocked);
+  exportKernel(env, exports, "conv2dBackwardDataBlocked", conv2dBackwardDataBlocked);
+  exportKernel(env, exports, "conv2dBackwardWeightsBlocked", conv2dBackwardWeightsBlocked);
 }
 
 }  // namespace pegasus

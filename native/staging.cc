@@ -35,21 +35,31 @@ void* scratchSlot(int slot, size_t bytes) {
 
 Operand::Operand(const dnnl::memory::desc& plainMd, const dnnl::memory::desc& primMd, int slot,
                  bool isOutput)
-    : slot_(slot) {
-  user_ = dnnl::memory(plainMd, cpuEngine(), DNNL_MEMORY_NONE);
-  needsReorder_ = plainMd != primMd;
-  if (needsReorder_) {
-    inner_ = dnnl::memory(primMd, cpuEngine(), DNNL_MEMORY_NONE);
-    innerBytes_ = primMd.get_size();
-    reorder_ = isOutput ? dnnl::reorder(inner_, user_) : dnnl::reorder(user_, inner_);
-  } else {
-    inner_ = user_;
-  }
+    : plainMd_(plainMd), primMd_(primMd), isOutput_(isOutput), slot_(slot) {
+  inner_ = dnnl::memory(primMd, cpuEngine(), DNNL_MEMORY_NONE);
+  innerBytes_ = primMd.get_size();
 }
 
-void Operand::bind(float* data) {
-  user_.set_data_handle(data);
-  if (needsReorder_) inner_.set_data_handle(scratchSlot(slot_, innerBytes_));
+void Operand::bind(float* data, int64_t block) {
+  current_ = block == 1 ? 0 : block == 8 ? 1 : block == 16 ? 2 : -1;
+  if (current_ < 0) throw ArgError("a blocked operand's block must be 1, 8 or 16");
+  View& v = views_[current_];
+  if (!v.made) {
+    dnnl::memory::desc userMd = plainMd_;
+    if (block != 1) {
+      const dnnl::memory::dims dims = plainMd_.dims();
+      if (dims.size() != 4) throw ArgError("only 4-D activations can be blocked");
+      userMd = dnnl::memory::desc(dims, dnnl::memory::data_type::f32, blockedTag(block));
+    }
+    v.user = dnnl::memory(userMd, cpuEngine(), DNNL_MEMORY_NONE);
+    v.needsReorder = userMd != primMd_;
+    if (v.needsReorder) {
+      v.reorder = isOutput_ ? dnnl::reorder(inner_, v.user) : dnnl::reorder(v.user, inner_);
+    }
+    v.made = true;
+  }
+  v.user.set_data_handle(data);
+  if (v.needsReorder) inner_.set_data_handle(scratchSlot(slot_, innerBytes_));
 }
 
 /**
@@ -75,11 +85,11 @@ static void runReorder(const dnnl::reorder& r, dnnl::stream& s, dnnl::memory fro
 }
 
 void Operand::load(dnnl::stream& s) {
-  if (needsReorder_) runReorder(reorder_, s, user_, inner_, innerBytes_);
+  if (needsReorder()) runReorder(view().reorder, s, view().user, inner_, innerBytes_);
 }
 
 void Operand::store(dnnl::stream& s) {
-  if (needsReorder_) runReorder(reorder_, s, inner_, user_, innerBytes_);
+  if (needsReorder()) runReorder(view().reorder, s, inner_, view().user, innerBytes_);
 }
 
 }  // namespace pegasus

@@ -9,6 +9,7 @@
 import { getBackend } from './backends/index.js';
 import type { Tensor } from './tensor.js';
 import { emptyLike, sameShape, shapeStr, viewAs } from './tensor.js';
+import { blockedKernelsFor, emptyRawLike, rawIn, rawOf } from './blocked.js';
 
 /**
  * Local backward of one op: given ∂L/∂output, returns ∂L/∂input per input (null where `needs` is
@@ -89,15 +90,18 @@ function topoOrder(root: Tensor): Tensor[] {
 /** acc + g, in place when acc's buffer is exclusively owned; disposes what it no longer needs. */
 function accumulate(acc: Tensor, g: Tensor): Tensor {
   const be = getBackend();
-  const flat = [acc.size];
   const one = [1];
+  // NOTE: a channel-blocked gradient (blocked.ts) is summed in its own layout.
+  const a = rawOf(acc);
+  const gData = rawIn(g, a.block, blockedKernelsFor(acc));
+  const flat = [a.data.length];
   if (acc.buf!.refs === 1) {
-    be.binary('add', acc.data, one, g.data, one, acc.data, flat);
+    be.binary('add', a.data, one, gData, one, a.data, flat);
     g.dispose();
     return acc;
   }
-  const sum = emptyLike(acc);
-  be.binary('add', acc.data, one, g.data, one, sum.data, flat);
+  const sum = emptyRawLike(acc);
+  be.binary('add', a.data, one, gData, one, rawOf(sum).data, flat);
   acc.dispose();
   g.dispose();
   return sum;

@@ -48,6 +48,8 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 export interface Backend {
   readonly name: 'js' | 'native';
+  /** The channel-blocked kernels, on a backend that has them (native). */
+  readonly blocked?: BlockedKernels;
 
   /**
    * c[m×n] = op(a) · op(b)  (or c += … when `accumulate`), row-major.
@@ -169,4 +171,101 @@ export interface Backend {
    * zero elsewhere (PyTorch's max(dim) rule); dx overwritten.
    */
   reduceMaxBackward(x: Storage, y: Storage, dy: Storage, outer: number, axis: number, inner: number, dx: Storage): void;
+
+  /**
+   * y = x·scale[i, ch] + shift[i, ch] for x viewed as [n, c, hw] (scale, shift: [n, c]), then
+   * max(·, 0) when `relu`: conditional batch norm's per-sample affine and the ReLU after it in one
+   * pass. `block` is the layout of x and y (1: plain; 8, 16: channel-blocked, see `BlockedKernels`).
+   */
+  channelAffine(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Storage,
+    scale: Storage,
+    shift: Storage,
+    relu: boolean,
+    y: Storage,
+  ): void;
+  /**
+   * Backward of channelAffine; `y` is its output when it had the ReLU (dy passes where y > 0),
+   * else null. dx, dscale and dshift ([n, c]) are overwritten.
+   */
+  channelAffineBackward(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Storage,
+    scale: Storage,
+    y: Storage | null,
+    dy: Storage,
+    dx: Storage,
+    dscale: Storage,
+    dshift: Storage,
+  ): void;
+}
+
+/**
+ * Kernels over channel-blocked activations, which only the native backend has (float32 only).
+ *
+ * The layout, oneDNN's nChw{b}c with b = 8 or 16: x[n][⌈c/b⌉][h][w][b], the channels past c zero.
+ * Convolutions want their activations in it; keeping them in it between convolutions (and through
+ * the ReLU, batch norm, pooling and residual additions in between) saves a reorder in and out of
+ * every convolution. A block of 1 means plain NCHW wherever a block is passed. Arrays in a
+ * blocked layout hold n·⌈c/b⌉·b·h·w elements.
+ */
+export interface BlockedKernels {
+  /** [src, dst]: the blocks oneDNN's forward convolution wants for x and y (0: neither plain nor blocked). */
+  convBlocks(g: Conv2dGeometry): readonly [number, number];
+  conv2dBlocked(
+    g: Conv2dGeometry,
+    x: Float32Array,
+    xBlock: number,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    yBlock: number,
+  ): void;
+  conv2dBackwardDataBlocked(g: Conv2dGeometry, dy: Float32Array, dyBlock: number, w: Float32Array, dx: Float32Array, dxBlock: number): void;
+  conv2dBackwardWeightsBlocked(
+    g: Conv2dGeometry,
+    x: Float32Array,
+    xBlock: number,
+    dy: Float32Array,
+    dyBlock: number,
+    dw: Float32Array,
+    dbias: Float32Array | null,
+  ): void;
+  /** y (in block `toBlock`) = x (in block `fromBlock`), for an [n, c, h, w] activation. */
+  reorderBlocked(n: number, c: number, h: number, w: number, fromBlock: number, x: Float32Array, toBlock: number, y: Float32Array): void;
+  /** batchNorm without affine on a blocked x (training computes mean and invStd, as batchNorm). */
+  batchNormBlocked(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Float32Array,
+    eps: number,
+    training: boolean,
+    mean: Float32Array,
+    invStd: Float32Array,
+    y: Float32Array,
+  ): void;
+  batchNormBackwardBlocked(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Float32Array,
+    dy: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+  ): void;
+  /** pool2d over `planes` = n·⌈c/b⌉ planes of [h, w, b]. */
+  pool2dBlocked(planes: number, h: number, w: number, k: number, block: number, x: Float32Array, y: Float32Array, scale: number): void;
+  /** upsample2d over `planes` = n·⌈c/b⌉ planes of [h, w, b]. */
+  upsample2dBlocked(planes: number, h: number, w: number, k: number, block: number, x: Float32Array, y: Float32Array, scale: number): void;
 }

@@ -12,12 +12,38 @@
  * `tidy(fn)` (after tfjs): tensors created while `fn` runs and not reachable from its result are
  * disposed when it returns. Parameters, optimiser state and gradients escape with `keep`.
  */
-import type { DType, Storage } from './backend.js';
+import type { BlockedKernels, DType, Storage } from './backend.js';
+
+/** How a buffer holds an [n, c, h, w] activation in channel blocks (see BlockedKernels). */
+export interface BlockedLayout {
+  readonly block: number;
+  readonly dims: readonly [number, number, number, number];
+  /** The kernels that made it, which also turn it back into plain NCHW. */
+  readonly kernels: BlockedKernels;
+}
 
 /** A reference-counted typed array shared by a tensor and its views. */
 export class BufferRef {
   refs = 1;
-  constructor(readonly data: Storage) {}
+  /** Non-null while `data` holds a channel-blocked activation rather than plain row-major values. */
+  layout: BlockedLayout | null = null;
+  constructor(public data: Storage) {}
+}
+
+/**
+ * Rewrites a blocked buffer as plain NCHW in place (every tensor sharing it sees plain values).
+ * NOTE: the blocked array goes to the garbage collector rather than to the pool, so that nothing
+ * still holding it can ever see it reused.
+ */
+export function toPlain(ref: BufferRef): void {
+  const l = ref.layout;
+  if (l === null) return;
+  const [n, c, h, w] = l.dims;
+  const plain = takeArray('float32', n * c * h * w) as Float32Array;
+  l.kernels.reorderBlocked(n, c, h, w, l.block, ref.data as Float32Array, 1, plain);
+  liveBytes += plain.byteLength - ref.data.byteLength;
+  ref.data = plain;
+  ref.layout = null;
 }
 
 /** What `tidy` needs from a tensor (avoids importing tensor.ts here). */
@@ -37,11 +63,17 @@ let liveBuffers = 0;
 
 /** A buffer of `size` elements with unspecified contents (from the pool when one fits). */
 export function allocBuffer(dtype: DType, size: number): BufferRef {
+  return track(new BufferRef(takeArray(dtype, size)));
+}
+
+function takeArray(dtype: DType, size: number): Storage {
   const list = dtype === 'float32' ? free32.get(size) : free64.get(size);
-  let data: Storage | undefined = list?.pop();
-  if (data) pooledBytes -= data.byteLength;
-  else data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  return track(new BufferRef(data));
+  const data: Storage | undefined = list?.pop();
+  if (data) {
+    pooledBytes -= data.byteLength;
+    return data;
+  }
+  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
 }
 
 function track(ref: BufferRef): BufferRef {

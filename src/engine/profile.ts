@@ -24,30 +24,33 @@ export interface Profile {
 
 const now = (): number => performance.now();
 
-/** Wraps every method of `b` with a timer. */
+/** Wraps every method of `b` (and of its blocked kernels, named "blocked.…") with a timer. */
 export function profileBackend(b: Backend): Profile {
   const calls = new Map<string, { calls: number; ms: number }>();
   const start = now();
-  const wrapped: Record<string, unknown> = {};
-  for (const key of Object.keys(b) as (keyof Backend)[]) {
-    const v = b[key];
-    if (typeof v !== 'function') {
-      wrapped[key] = v;
-      continue;
-    }
-    const fn = v as (...args: unknown[]) => unknown;
-    const entry = { calls: 0, ms: 0 };
-    calls.set(key, entry);
-    wrapped[key] = (...args: unknown[]) => {
-      const t0 = now();
-      try {
-        return fn.apply(b, args);
-      } finally {
-        entry.ms += now() - t0;
-        entry.calls++;
+  const timed = (target: object, prefix: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(target)) {
+      if (typeof v !== 'function') {
+        out[key] = v !== null && typeof v === 'object' && key === 'blocked' ? timed(v as object, 'blocked.') : v;
+        continue;
       }
-    };
-  }
+      const fn = v as (...args: unknown[]) => unknown;
+      const entry = { calls: 0, ms: 0 };
+      calls.set(prefix + key, entry);
+      out[key] = (...args: unknown[]) => {
+        const t0 = now();
+        try {
+          return fn.apply(target, args);
+        } finally {
+          entry.ms += now() - t0;
+          entry.calls++;
+        }
+      };
+    }
+    return out;
+  };
+  const wrapped = timed(b, '');
   return {
     backend: wrapped as unknown as Backend,
     times: () =>

@@ -7,7 +7,7 @@
  */
 import type { DType, Storage } from './backend.js';
 import { type GradNode, recordOp, runBackward } from './autograd.js';
-import { allocBuffer, BufferRef, releaseBuffer, trackTensor } from './memory.js';
+import { allocBuffer, BufferRef, releaseBuffer, toPlain, trackTensor } from './memory.js';
 
 export type Shape = readonly number[];
 
@@ -57,10 +57,14 @@ export class Tensor {
     trackTensor(this);
   }
 
-  /** The elements, contiguous row-major. Throws after `dispose()`. */
+  /**
+   * The elements, contiguous row-major. Throws after `dispose()`. A tensor whose buffer holds a
+   * channel-blocked activation (see blocked.ts) is rewritten as plain on first access.
+   */
   get data(): Storage {
     const b = this.buf;
     if (b === null) throw new Error(`tensor of shape ${shapeStr(this.shape)} used after dispose()`);
+    if (b.layout !== null) toPlain(b);
     return b.data;
   }
 

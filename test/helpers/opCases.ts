@@ -97,6 +97,13 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
       () => [r([2, 2, 3, 3])],
     ],
     ['upsampleNearest2x', (a) => E.upsampleNearest2x(a!), () => [r([2, 3, 3, 5])]],
+    ['channelAffine', (x, s, t) => E.channelAffine(x!, s!, t!), () => [r([2, 3, 4, 5]), r([2, 3]), r([2, 3])]],
+    // x away from 0, scale ≥ 0.5 and a small shift keep every value away from ReLU's kink
+    [
+      'channelAffine relu',
+      (x, s, t) => E.channelAffine(x!, s!, t!, { relu: true }),
+      () => [awayFromZero([3, 2, 5]), pos([3, 2]), r([3, 2], 0.001)],
+    ],
     ['avgPool2d 2', (a) => E.avgPool2d(a!, 2), () => [r([2, 3, 4, 6])]],
     ['maxPool2d 2', (a) => E.maxPool2d(a!, 2), () => [r([2, 3, 4, 6])]],
     ['maxPool2d 3', (a) => E.maxPool2d(a!, 3), () => [r([1, 2, 6, 3])]],

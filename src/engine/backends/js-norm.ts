@@ -89,3 +89,73 @@ export function batchNormBackward(
     }
   }
 }
+
+/** Backend.channelAffine: y = x·scale[i,ch] + shift[i,ch] (then ReLU), in any channel block. */
+export function channelAffine(
+  n: number,
+  c: number,
+  hw: number,
+  block: number,
+  x: Storage,
+  scale: Storage,
+  shift: Storage,
+  relu: boolean,
+  y: Storage,
+): void {
+  const blocks = Math.ceil(c / block);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < blocks; k++) {
+      for (let l = 0; l < block; l++) {
+        const ch = k * block + l;
+        const real = ch < c;
+        const s = real ? scale[i * c + ch]! : 0;
+        const t = real ? shift[i * c + ch]! : 0;
+        for (let j = 0; j < hw; j++) {
+          const at = ((i * blocks + k) * hw + j) * block + l;
+          const v = x[at]! * s + t;
+          // NOTE: written so that NaN propagates, as in the unary relu
+          y[at] = relu && v < 0 ? 0 : v;
+        }
+      }
+    }
+  }
+}
+
+/** Backend.channelAffineBackward (see there). */
+export function channelAffineBackward(
+  n: number,
+  c: number,
+  hw: number,
+  block: number,
+  x: Storage,
+  scale: Storage,
+  y: Storage | null,
+  dy: Storage,
+  dx: Storage,
+  dscale: Storage,
+  dshift: Storage,
+): void {
+  const blocks = Math.ceil(c / block);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < blocks; k++) {
+      for (let l = 0; l < block; l++) {
+        const ch = k * block + l;
+        const real = ch < c;
+        const s = real ? scale[i * c + ch]! : 0;
+        let gs = 0;
+        let gt = 0;
+        for (let j = 0; j < hw; j++) {
+          const at = ((i * blocks + k) * hw + j) * block + l;
+          const g = y === null || y[at]! > 0 ? dy[at]! : 0;
+          gs += g * x[at]!;
+          gt += g;
+          dx[at] = g * s;
+        }
+        if (real) {
+          dscale[i * c + ch] = gs;
+          dshift[i * c + ch] = gt;
+        }
+      }
+    }
+  }
+}

@@ -9,7 +9,7 @@
 import type { Backend } from '../backend.js';
 import { jsBackend } from '../backends/js.js';
 import { addonLoadError, loadAddon } from './addon.js';
-import { kernelsPresentIn, nativeKernels } from './kernels.js';
+import { blockedKernels, kernelsPresentIn, nativeKernels } from './kernels.js';
 
 let backend: Backend | null | undefined;
 
@@ -24,7 +24,10 @@ export function loadNativeBackend(): Backend | null {
       `pegasus: the native addon is older than the sources (no ${missing.join(', ')}; those run on js); rebuild it: npm rebuild`,
     );
   }
-  backend = { ...jsBackend, ...kernels, name: 'native' };
+  // Activations stay channel-blocked between convolutions unless PEGASUS_BLOCKED=0 (plain NCHW
+  // everywhere, the layout before this existed: for comparisons) or the addon predates it.
+  const useBlocked = process.env.PEGASUS_BLOCKED !== '0' && typeof addon.reorderBlocked === 'function';
+  backend = { ...jsBackend, ...kernels, name: 'native', ...(useBlocked && { blocked: blockedKernels(addon) }) };
   return backend;
 }
 

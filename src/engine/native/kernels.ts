@@ -2,7 +2,7 @@
  * The native backend's kernels: each sends float32 work to the addon and anything else (float64,
  * used by the gradient checks) to the js kernel of the same name, as backend.ts requires.
  */
-import type { Backend, Conv2dGeometry, Storage } from '../backend.js';
+import type { Backend, BlockedKernels, Conv2dGeometry, Storage } from '../backend.js';
 import type { GeometryArgs, NativeAddon } from './addon.js';
 
 /** The kernels the addon implements; everything else the native backend takes from js. */
@@ -27,6 +27,8 @@ export type NativeKernels = Pick<
   | 'maxPool2dBackward'
   | 'softmax'
   | 'softmaxBackward'
+  | 'channelAffine'
+  | 'channelAffineBackward'
 >;
 
 function f32(a: Storage): a is Float32Array {
@@ -198,6 +200,64 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
         addon.softmaxBackward(log, y as Float32Array, dy as Float32Array, outer, axis, inner, dx as Float32Array);
       } else js.softmaxBackward(log, y, dy, outer, axis, inner, dx);
     },
+    channelAffine(n, c, hw, block, x, scale, shift, relu, y) {
+      if (allF32(x, scale, shift, y)) {
+        addon.channelAffine(n, c, hw, block, x as Float32Array, scale as Float32Array, shift as Float32Array, relu, y as Float32Array);
+      } else js.channelAffine(n, c, hw, block, x, scale, shift, relu, y);
+    },
+    channelAffineBackward(n, c, hw, block, x, scale, y, dy, dx, dscale, dshift) {
+      if (allF32(x, scale, y, dy, dx, dscale, dshift)) {
+        addon.channelAffineBackward(
+          n,
+          c,
+          hw,
+          block,
+          x as Float32Array,
+          scale as Float32Array,
+          y as Float32Array | null,
+          dy as Float32Array,
+          dx as Float32Array,
+          dscale as Float32Array,
+          dshift as Float32Array,
+        );
+      } else js.channelAffineBackward(n, c, hw, block, x, scale, y, dy, dx, dscale, dshift);
+    },
+  };
+}
+
+/** The addon's kernels over channel-blocked activations (float32 only; see BlockedKernels). */
+export function blockedKernels(addon: NativeAddon): BlockedKernels {
+  const blocks = new Map<string, readonly [number, number]>();
+  const out = new Float32Array(2);
+  return {
+    convBlocks(g) {
+      const args = geometryArgs(g);
+      const key = args.join(',');
+      let b = blocks.get(key);
+      if (b === undefined) {
+        try {
+          addon.convBlocks(...args, out);
+          b = [out[0]!, out[1]!];
+        } catch (e) {
+          if (!isOneDnnRefusal(e)) throw e;
+          b = [0, 0];
+        }
+        blocks.set(key, b);
+      }
+      return b;
+    },
+    conv2dBlocked: (g, x, xBlock, w, bias, y, yBlock) => addon.conv2dBlocked(...geometryArgs(g), x, xBlock, w, bias, y, yBlock),
+    conv2dBackwardDataBlocked: (g, dy, dyBlock, w, dx, dxBlock) =>
+      addon.conv2dBackwardDataBlocked(...geometryArgs(g), dy, dyBlock, w, dx, dxBlock),
+    conv2dBackwardWeightsBlocked: (g, x, xBlock, dy, dyBlock, dw, dbias) =>
+      addon.conv2dBackwardWeightsBlocked(...geometryArgs(g), x, xBlock, dy, dyBlock, dw, dbias),
+    reorderBlocked: (n, c, h, w, fromBlock, x, toBlock, y) => addon.reorderBlocked(n, c, h, w, fromBlock, x, toBlock, y),
+    batchNormBlocked: (n, c, hw, block, x, eps, training, mean, invStd, y) =>
+      addon.batchNormBlocked(n, c, hw, block, x, eps, training, mean, invStd, y),
+    batchNormBackwardBlocked: (n, c, hw, block, x, dy, mean, invStd, dx) =>
+      addon.batchNormBackwardBlocked(n, c, hw, block, x, dy, mean, invStd, dx),
+    pool2dBlocked: (planes, h, w, k, block, x, y, scale) => addon.pool2dBlocked(planes, h, w, k, block, x, y, scale),
+    upsample2dBlocked: (planes, h, w, k, block, x, y, scale) => addon.upsample2dBlocked(planes, h, w, k, block, x, y, scale),
   };
 }
 

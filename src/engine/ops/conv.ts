@@ -7,6 +7,7 @@ import type { Conv2dGeometry, Storage } from '../backend.js';
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, shapeStr, type Tensor } from '../tensor.js';
+import { blockedKernelsFor, emptyBlocked, outputBlock, rawOf } from '../blocked.js';
 import { checkDtypes, pair } from './util.js';
 
 export interface Conv2dOptions {
@@ -59,6 +60,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const wOut = Math.floor((wIn + 2 * padW - kW) / strideW) + 1;
   if (hOut < 1 || wOut < 1) throw new Error(`conv2d: input ${shapeStr(x.shape)} is smaller than the kernel ${shapeStr(w.shape)}`);
   const g: Conv2dGeometry = { n, cIn, hIn, wIn, cOut, kH, kW, strideH, strideW, padH, padW, hOut, wOut };
+  const blocked = conv2dBlocked(g, x, w, b ?? null);
+  if (blocked) return blocked;
   const be = getBackend();
   const y = empty([n, cOut, hOut, wOut], x.dtype);
   be.conv2d(g, x.data, w.data, b ? b.data : null, y.data);
@@ -74,6 +77,60 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
       dw = empty(w.shape, w.dtype);
       db = needs[2] ? empty([cOut], x.dtype) : null;
       be.conv2dBackwardWeights(g, x.data, dy.data, dw.data, db ? db.data : null);
+      if (!needs[1]) {
+        dw.dispose();
+        dw = null;
+      }
+    }
+    return [dx, dw, db];
+  });
+}
+
+/**
+ * conv2d with its activations in the layouts oneDNN's kernels want (blocked.ts): x and the
+ * incoming gradient are read in whatever layout they are, y and dx are written blocked. Null when
+ * the backend has no blocked kernels or oneDNN wants neither layout.
+ */
+function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
+  const bk = blockedKernelsFor(x);
+  if (bk === null) return null;
+  const [srcBlock, dstBlock] = bk.convBlocks(g);
+  if (srcBlock === 0 || dstBlock === 0) return null;
+  const yBlock = outputBlock(g.cOut, dstBlock);
+  const dxBlock = outputBlock(g.cIn, srcBlock);
+  const xr = rawOf(x);
+  const y = emptyBlocked([g.n, g.cOut, g.hOut, g.wOut], yBlock, bk);
+  bk.conv2dBlocked(
+    g,
+    xr.data as Float32Array,
+    xr.block,
+    w.data as Float32Array,
+    b ? (b.data as Float32Array) : null,
+    rawOf(y).data as Float32Array,
+    yBlock,
+  );
+  return recordOp(y, 'conv2d', [x, w, b], (dy, needs) => {
+    const dyr = rawOf(dy);
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = emptyBlocked(x.shape, dxBlock, bk);
+      bk.conv2dBackwardDataBlocked(g, dyr.data as Float32Array, dyr.block, w.data as Float32Array, rawOf(dx).data as Float32Array, dxBlock);
+    }
+    if (needs[1] || needs[2]) {
+      const xr2 = rawOf(x);
+      dw = empty(w.shape, w.dtype);
+      db = needs[2] ? empty([g.cOut], x.dtype) : null;
+      bk.conv2dBackwardWeightsBlocked(
+        g,
+        xr2.data as Float32Array,
+        xr2.block,
+        dyr.data as Float32Array,
+        dyr.block,
+        dw.data as Float32Array,
+        db ? (db.data as Float32Array) : null,
+      );
       if (!needs[1]) {
         dw.dispose();
         dw = null;

@@ -6,6 +6,7 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, sameShape, type Shape, type Tensor } from '../tensor.js';
+import { blockedKernelsFor, emptyRawLike, rawIn, rawOf } from '../blocked.js';
 import { binaryInto, broadcastShapes, checkDtypes, type Operand, scalar } from './util.js';
 import { sumTo } from './reduce.js';
 
@@ -17,7 +18,20 @@ function asTensors(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
   return [a, b];
 }
 
+/** Ops that map zeros to zero, so they may run over a blocked layout's padding as they are. */
+const keepsZero = new Set<string>(['add', 'sub', 'mul', 'neg', 'abs', 'relu', 'leakyRelu', 'tanh']);
+
 function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  if (keepsZero.has(op) && sameShape(a.shape, b.shape)) {
+    const ra = rawOf(a);
+    const rb = rawOf(b);
+    if (ra.block > 1 && ra.block === rb.block) {
+      const out = emptyRawLike(a);
+      const flat = [ra.data.length];
+      getBackend().binary(op, ra.data, [1], rb.data, [1], rawOf(out).data, flat);
+      return out;
+    }
+  }
   const outShape: Shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
   const out = empty(outShape, a.dtype);
   binaryInto(op, a, b, out);
@@ -86,8 +100,15 @@ export function div(a: Operand, b: Operand): Tensor {
 
 /** f(x) on the kernel; `consume` disposes x (for temporaries inside backward). */
 function unaryForward(op: UnaryOp, x: Tensor, alpha: number, consume = false): Tensor {
-  const y = emptyLike(x);
-  getBackend().unary(op, x.data, y.data, alpha);
+  let y: Tensor;
+  if (keepsZero.has(op) && rawOf(x).block > 1) {
+    // a blocked activation stays blocked (its zero padding stays zero)
+    y = emptyRawLike(x);
+    getBackend().unary(op, rawOf(x).data, rawOf(y).data, alpha);
+  } else {
+    y = emptyLike(x);
+    getBackend().unary(op, x.data, y.data, alpha);
+  }
   if (consume) x.dispose();
   return y;
 }
@@ -95,6 +116,13 @@ function unaryForward(op: UnaryOp, x: Tensor, alpha: number, consume = false): T
 function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   const y = unaryForward(op, x, alpha);
   return recordOp(y, op, [x], (dy) => {
+    const block = rawOf(y).block;
+    if (block > 1 && rawOf(x).block === block) {
+      const dx = emptyRawLike(y);
+      const dyIn = rawIn(dy, block, blockedKernelsFor(x));
+      getBackend().unaryBackward(op, rawOf(x).data, rawOf(y).data, dyIn, rawOf(dx).data, alpha);
+      return [dx];
+    }
     const dx = emptyLike(x);
     getBackend().unaryBackward(op, x.data, y.data, dy.data, dx.data, alpha);
     return [dx];

@@ -10,7 +10,9 @@
 import { noGrad, recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, type Shape, shapeSize, shapeStr, type Tensor } from '../tensor.js';
+import { blockedKernelsFor, emptyRawLike, rawIn, rawOf } from '../blocked.js';
 import { add, mul } from './elementwise.js';
+import { broadcastTo } from './reduce.js';
 import { reshape } from './shape.js';
 import { checkDtypes } from './util.js';
 
@@ -59,18 +61,14 @@ export function batchNorm2d(
   const be = getBackend();
   const meanT = empty([c], x.dtype);
   const invStd = empty([c], x.dtype);
+  const blocked = batchNormBlocked(x, gamma, beta, eps, meanT, invStd);
+  if (blocked) {
+    updateRunning(runningMean, runningVar, meanT, invStd, momentum, eps, count, opts.training);
+    return blocked;
+  }
   const y = emptyLike(x);
   be.batchNorm(n, c, hw, x.data, gamma?.data ?? null, beta?.data ?? null, eps, true, meanT.data, invStd.data, y.data);
-  if (opts.training && runningMean && runningVar) {
-    const rm = runningMean.data;
-    const rv = runningVar.data;
-    for (let ch = 0; ch < c; ch++) {
-      const is = invStd.data[ch]!;
-      const unbiased = (1 / (is * is) - eps) * (count / (count - 1));
-      rm[ch] = (1 - momentum) * rm[ch]! + momentum * meanT.data[ch]!;
-      rv[ch] = (1 - momentum) * rv[ch]! + momentum * unbiased;
-    }
-  }
+  updateRunning(runningMean, runningVar, meanT, invStd, momentum, eps, count, opts.training);
   return recordOp(y, 'batchNorm2d', [x, gamma, beta], (dy, needs) => {
     const dx = emptyLike(x);
     const dgamma = needs[1] ? empty([c], x.dtype) : null;
@@ -89,6 +87,103 @@ export function batchNorm2d(
       dbeta?.data ?? null,
     );
     return [dx, dgamma, dbeta];
+  });
+}
+
+/** Training mode: the running averages move towards the batch's mean and unbiased variance. */
+function updateRunning(
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  meanT: Tensor,
+  invStd: Tensor,
+  momentum: number,
+  eps: number,
+  count: number,
+  training: boolean,
+): void {
+  if (!training || !runningMean || !runningVar) return;
+  const rm = runningMean.data;
+  const rv = runningVar.data;
+  for (let ch = 0; ch < rm.length; ch++) {
+    const is = invStd.data[ch]!;
+    const unbiased = (1 / (is * is) - eps) * (count / (count - 1));
+    rm[ch] = (1 - momentum) * rm[ch]! + momentum * meanT.data[ch]!;
+    rv[ch] = (1 - momentum) * rv[ch]! + momentum * unbiased;
+  }
+}
+
+/**
+ * Training-mode batch norm of a channel-blocked x (blocked.ts), staying blocked: the statistics
+ * on the blocked kernel, then γ and β (when given) through channelAffine. Null when x is not
+ * blocked.
+ */
+function batchNormBlocked(x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, meanT: Tensor, invStd: Tensor): Tensor | null {
+  const bk = blockedKernelsFor(x);
+  const xr = rawOf(x);
+  if (bk === null || xr.block === 1 || x.ndim !== 4) return null;
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const block = xr.block;
+  const f32 = (t: Tensor) => rawOf(t).data as Float32Array;
+  const y = emptyRawLike(x);
+  bk.batchNormBlocked(n, c, h * w, block, xr.data as Float32Array, eps, true, f32(meanT), f32(invStd), f32(y));
+  const normalised = recordOp(y, 'batchNorm2d', [x], (dy) => {
+    const dx = emptyRawLike(x);
+    const xNow = rawIn(x, block, bk) as Float32Array;
+    bk.batchNormBackwardBlocked(n, c, h * w, block, xNow, rawIn(dy, block, bk) as Float32Array, f32(meanT), f32(invStd), f32(dx));
+    return [dx];
+  });
+  if (!gamma && !beta) return normalised;
+  const perSample = (t: Tensor | null, fill: number) => {
+    if (t) return broadcastTo(reshape(t, [1, c]), [n, c]);
+    const constant = empty([n, c], x.dtype);
+    constant.data.fill(fill);
+    return constant;
+  };
+  return channelAffine(normalised, perSample(gamma, 1), perSample(beta, 0));
+}
+
+/**
+ * y = x·scale[i, ch] + shift[i, ch] for x [N, C, ...] and scale, shift [N, C], then max(y, 0)
+ * when `relu`: a per-sample, per-channel affine (conditional batch norm's scale and shift, de
+ * Vries et al. 2017, Dumoulin et al. 2017) fused with the ReLU that follows it in a generator
+ * block. Works on plain and channel-blocked x alike; y has x's layout.
+ * @example channelAffine(batchNorm2d(h, null, null, rm, rv, { training }), scale, shift, { relu: true })
+ */
+export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: { readonly relu?: boolean } = {}): Tensor {
+  checkDtypes('channelAffine', x, scale, shift);
+  const n = x.shape[0] ?? 0;
+  const c = x.shape[1] ?? 0;
+  for (const t of [scale, shift]) {
+    if (x.ndim < 2 || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== c) {
+      throw new Error(`channelAffine: input ${shapeStr(x.shape)} needs scale and shift [${n},${c}], got ${shapeStr(t.shape)}`);
+    }
+  }
+  const relu = opts.relu ?? false;
+  const hw = shapeSize(x.shape.slice(2));
+  const be = getBackend();
+  const xr = rawOf(x);
+  const y = emptyRawLike(x);
+  be.channelAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, rawOf(y).data);
+  return recordOp(y, 'channelAffine', [x, scale, shift], (dy) => {
+    const block = rawOf(x).block;
+    const yIn = relu ? rawIn(y, block, blockedKernelsFor(x)) : null;
+    const dx = emptyRawLike(x);
+    const dscale = empty([n, c], x.dtype);
+    const dshift = empty([n, c], x.dtype);
+    be.channelAffineBackward(
+      n,
+      c,
+      hw,
+      block,
+      rawOf(x).data,
+      scale.data,
+      yIn,
+      rawIn(dy, block, blockedKernelsFor(x)),
+      rawOf(dx).data,
+      dscale.data,
+      dshift.data,
+    );
+    return [dx, dscale, dshift];
   });
 }
 

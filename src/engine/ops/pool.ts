@@ -6,6 +6,7 @@
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, shapeStr, type Tensor } from '../tensor.js';
+import { blockedKernelsFor, emptyBlocked, rawIn, rawOf } from '../blocked.js';
 
 function nchw(op: string, x: Tensor): [number, number, number, number] {
   if (x.ndim !== 4) throw new Error(`${op}: expects NCHW input, got shape ${shapeStr(x.shape)}`);
@@ -15,6 +16,8 @@ function nchw(op: string, x: Tensor): [number, number, number, number] {
 /** Each pixel becomes a 2×2 block (the upsampling of most GAN and U-Net decoders). */
 export function upsampleNearest2x(x: Tensor): Tensor {
   const [n, c, h, w] = nchw('upsampleNearest2x', x);
+  const blocked = resampleBlocked(x, 2, 'up');
+  if (blocked) return blocked;
   const y = empty([n, c, 2 * h, 2 * w], x.dtype);
   getBackend().upsample2d(n * c, h, w, 2, x.data, y.data, 1);
   return recordOp(y, 'upsampleNearest2x', [x], (dy) => {
@@ -30,12 +33,39 @@ export function avgPool2d(x: Tensor, k: number): Tensor {
   if (!Number.isInteger(k) || k < 1 || h % k !== 0 || w % k !== 0) {
     throw new Error(`avgPool2d: kernel ${k} does not tile the input ${shapeStr(x.shape)}`);
   }
+  const blocked = resampleBlocked(x, k, 'down');
+  if (blocked) return blocked;
   const scale = 1 / (k * k);
   const y = empty([n, c, h / k, w / k], x.dtype);
   getBackend().pool2d(n * c, h, w, k, x.data, y.data, scale);
   return recordOp(y, 'avgPool2d', [x], (dy) => {
     const dx = empty(x.shape, x.dtype);
     getBackend().upsample2d(n * c, h / k, w / k, k, dy.data, dx.data, scale);
+    return [dx];
+  });
+}
+
+/**
+ * Nearest upsampling by k ('up') or average pooling over k×k ('down') of a channel-blocked x
+ * (blocked.ts), giving a blocked result; null when x is not blocked.
+ */
+function resampleBlocked(x: Tensor, k: number, dir: 'up' | 'down'): Tensor | null {
+  const bk = blockedKernelsFor(x);
+  const xr = rawOf(x);
+  if (bk === null || xr.block === 1) return null;
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const block = xr.block;
+  const planes = n * Math.ceil(c / block);
+  const [ho, wo] = dir === 'up' ? [h * k, w * k] : [h / k, w / k];
+  const scale = dir === 'up' ? 1 : 1 / (k * k);
+  const y = emptyBlocked([n, c, ho, wo], block, bk);
+  const forward = dir === 'up' ? bk.upsample2dBlocked : bk.pool2dBlocked;
+  const backward = dir === 'up' ? bk.pool2dBlocked : bk.upsample2dBlocked;
+  forward(planes, h, w, k, block, xr.data as Float32Array, rawOf(y).data as Float32Array, scale);
+  return recordOp(y, dir === 'up' ? 'upsampleNearest2x' : 'avgPool2d', [x], (dy) => {
+    const dx = emptyBlocked(x.shape, block, bk);
+    const dyIn = rawIn(dy, block, bk) as Float32Array;
+    backward(planes, ho, wo, k, block, dyIn, rawOf(dx).data as Float32Array, scale);
     return [dx];
   });
 }

@@ -19,7 +19,7 @@
  * everywhere, bird/airplane above the back". The mask is given at image resolution and averaged
  * down to each layer's.
  */
-import { add, avgPool2d, mul, reshape, sub, type Rng, type Tensor } from '../../engine/index.js';
+import { add, avgPool2d, channelAffine, mul, relu, reshape, sub, type Rng, type Tensor } from '../../engine/index.js';
 import { BatchNorm2d, Linear, Module } from '../../nn/index.js';
 
 /** Two conditions blended over the image by `mask` (see the file comment). */
@@ -55,14 +55,17 @@ export class ConditionalBatchNorm2d extends Module {
     this.beta = new Linear(embDim, channels, { bias: false, rng });
   }
 
-  /** x: [N, C, H, W]; e: [N, embDim] class embeddings (or mixtures of them), or a region condition. */
-  forward(x: Tensor, e: LayerCondition): Tensor {
-    if (isRegionCondition(e)) return this.forwardRegion(x, e);
-    const n = x.shape[0]!;
-    const c = this.channels;
-    const scale = reshape(add(this.gamma.forward(e), 1), [n, c, 1, 1]);
-    const shift = reshape(this.beta.forward(e), [n, c, 1, 1]);
-    return add(mul(this.bn.forward(x), scale), shift);
+  /**
+   * x: [N, C, H, W]; e: [N, embDim] class embeddings (or mixtures of them), or a region condition.
+   * With `withRelu`, the ReLU that follows in a generator block is applied too (fused with the
+   * affine when the condition is per sample).
+   */
+  forward(x: Tensor, e: LayerCondition, withRelu = false): Tensor {
+    if (isRegionCondition(e)) {
+      const y = this.forwardRegion(x, e);
+      return withRelu ? relu(y) : y;
+    }
+    return channelAffine(this.bn.forward(x), add(this.gamma.forward(e), 1), this.beta.forward(e), { relu: withRelu });
   }
 
   private forwardRegion(x: Tensor, r: RegionCondition): Tensor {

@@ -53,9 +53,9 @@ export class GBlock extends Module {
   }
 
   forward(x: Tensor, e1: LayerCondition, e2: LayerCondition): Tensor {
-    let h = upsampleNearest2x(relu(this.bn1.forward(x, e1)));
+    let h = upsampleNearest2x(this.bn1.forward(x, e1, true));
     h = this.conv1.forward(h);
-    h = this.conv2.forward(relu(this.bn2.forward(h, e2)));
+    h = this.conv2.forward(this.bn2.forward(h, e2, true));
     return add(h, this.shortcut.forward(upsampleNearest2x(x)));
   }
 }

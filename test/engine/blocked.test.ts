@@ -1,0 +1,134 @@
+// Channel-blocked activations (src/engine/blocked.ts, native/blocked.cc): a small network whose
+// ops cover every blocked path — convolution in and out, batch norm with and without affine,
+// the conditional affine with ReLU, upsampling, average pooling, residual addition, ReLU, leaky
+// ReLU, tanh, a tensor used twice (gradient accumulation) and a reshape of a blocked tensor —
+// run on the native backend with and without its blocked kernels: same outputs and gradients,
+// activations really blocked, padded channels zero. Skipped, with the reason, without the addon.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from '../../src/engine/index.js';
+import type { Backend } from '../../src/engine/backend.js';
+import { rawOf } from '../../src/engine/blocked.js';
+import { loadNativeBackend, nativeLoadError } from '../../src/engine/native/index.js';
+import { requires } from '../helpers/requires.js';
+
+const native = loadNativeBackend();
+const skip = requires('the native backend', native ? null : nativeLoadError());
+
+interface Run {
+  readonly out: Float32Array;
+  readonly grads: Float32Array[];
+  /** The first convolution's output as the kernels left it, and its layout's block. */
+  readonly firstRaw: Float32Array;
+  readonly firstBlock: number;
+  readonly flatValues: Float32Array;
+}
+
+/** The network of the file comment on backend `be`, from fixed random parameters. */
+function run(be: Backend): Run {
+  const before = E.useBackend(be);
+  try {
+    const rng = new E.Rng(5);
+    const leaf = (shape: number[], scale = 0.3) => {
+      const t = E.randn(shape, rng);
+      for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale;
+      t.requiresGrad = true;
+      return t;
+    };
+    const n = 4;
+    // 20 channels: the last block is padded for both 8 and 16
+    const x = leaf([n, 3, 8, 8], 1);
+    const w1 = leaf([20, 3, 3, 3]);
+    const gamma = leaf([16]);
+    const beta = leaf([16]);
+    const scale = leaf([n, 20]);
+    const shift = leaf([n, 20]);
+    const w2 = leaf([16, 20, 3, 3]);
+    const b2 = leaf([16]);
+    const ws = leaf([16, 20, 1, 1]);
+    const w3 = leaf([20, 16, 3, 3]);
+    const w4 = leaf([3, 20, 3, 3]);
+    const params = [x, w1, gamma, beta, scale, shift, w2, b2, ws, w3, w4];
+
+    const h1 = E.conv2d(x, w1, null, { padding: 1 });
+    const first = rawOf(h1);
+    const firstRaw = Float32Array.from(first.data);
+    const a = E.channelAffine(E.batchNorm2d(h1, null, null, null, null, { training: true }), scale, shift, { relu: true });
+    const up = E.upsampleNearest2x(a);
+    let h = E.relu(E.conv2d(up, w2, b2, { padding: 1 }));
+    h = E.avgPool2d(h, 2);
+    h = E.add(h, E.conv2d(a, ws)); // `a` used twice: its gradients are summed
+    h = E.batchNorm2d(h, gamma, beta, null, null, { training: true });
+    h = E.conv2d(E.leakyRelu(h, 0.2), w3, null, { padding: 1 });
+    const flat = E.reshape(h, [n, 20 * 64]); // a reshape reads the values as plain
+    const flatValues = Float32Array.from(flat.data);
+    const out = E.tanh(E.conv2d(E.relu(h), w4, null, { padding: 1 }));
+    const r = E.randn(out.shape, new E.Rng(9));
+    E.add(E.sum(E.mul(out, r)), E.mul(E.sum(flat), 0.01)).backward();
+    return {
+      out: Float32Array.from(out.data),
+      grads: params.map((p) => Float32Array.from(p.grad!.data)),
+      firstRaw,
+      firstBlock: first.block,
+      flatValues,
+    };
+  } finally {
+    E.useBackend(before);
+  }
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    ref = Math.max(ref, Math.abs(b[i]!));
+  }
+  return diff / Math.max(ref, 1e-12);
+}
+
+test('blocked activations give the plain layout’s outputs and gradients', { skip }, () => {
+  const nb = native as Backend;
+  assert.ok(nb.blocked, 'the native backend has blocked kernels');
+  const blocked = run(nb);
+  const plain = run({ ...nb, blocked: undefined });
+  assert.equal(plain.firstBlock, 1);
+  assert.ok(blocked.firstBlock === 8 || blocked.firstBlock === 16, `first conv output block ${blocked.firstBlock}`);
+  // padded channels (20..23 or 20..31 of the last block) hold zeros
+  const b = blocked.firstBlock;
+  const blocks = Math.ceil(20 / b);
+  assert.equal(blocked.firstRaw.length, 4 * blocks * b * 64);
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 64; j++) {
+      for (let l = 20 % b; l < b; l++) assert.equal(blocked.firstRaw[((i * blocks + blocks - 1) * 64 + j) * b + l], 0);
+    }
+  }
+  assert.ok(relError(blocked.flatValues, plain.flatValues) < 1e-5, 'a reshaped blocked tensor reads as plain');
+  assert.ok(relError(blocked.out, plain.out) < 1e-5, `outputs differ by ${relError(blocked.out, plain.out)}`);
+  blocked.grads.forEach((g, i) => {
+    const e = relError(g, plain.grads[i]!);
+    assert.ok(e < 1e-4, `gradient of input ${i} differs by ${e}`);
+  });
+});
+
+test('Tensor.data turns a blocked buffer into plain values once, for every view', { skip }, () => {
+  const nb = native as Backend;
+  const before = E.useBackend(nb);
+  try {
+    const rng = new E.Rng(1);
+    const x = E.randn([2, 3, 5, 5], rng);
+    const w = E.randn([32, 3, 3, 3], rng);
+    const y = E.conv2d(x, w, null, { padding: 1 });
+    const view = E.reshape(y, [2, 32 * 25]);
+    assert.notEqual(y.buf!.layout, null);
+    const values = Float32Array.from(view.data);
+    assert.equal(y.buf!.layout, null, 'the shared buffer is plain now');
+    assert.equal(y.data.length, 2 * 32 * 25);
+    const plain = E.useBackend({ ...nb, blocked: undefined });
+    const reference = E.conv2d(x, w, null, { padding: 1 });
+    E.useBackend(plain);
+    assert.ok(relError(values, reference.data as Float32Array) < 1e-6);
+  } finally {
+    E.useBackend(before);
+  }
+});
