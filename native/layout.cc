@@ -92,6 +92,10 @@ void binaryLoop(const float* a, const float* b, float* out, const Strided& s) {
       const float va = *pa;
 #pragma omp simd
       for (int64_t i = 0; i < inner; ++i) po[i] = apply<op>(va, pb[i]);
+    } else if (sa == 0 && sb == 0) {
+      // a value repeated along the row (the backward of a sum broadcasts dy back this way)
+      const float v = apply<op>(*pa, *pb);
+      std::fill(po, po + inner, v);
     } else {
       for (int64_t i = 0; i < inner; ++i) po[i] = apply<op>(pa[i * sa], pb[i * sb]);
     }

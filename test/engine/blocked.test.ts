@@ -1,5 +1,5 @@
 // Channel-blocked activations (src/engine/blocked.ts, native/blocked.cc): a small network whose
-// ops cover every blocked path — convolution in and out, batch norm with and without affine,
+// ops cover every blocked path — convolution and transposed convolution in and out, batch norm with and without affine,
 // the conditional affine with ReLU, upsampling, average pooling, residual addition, ReLU, leaky
 // ReLU, tanh, a tensor used twice (gradient accumulation) and a reshape of a blocked tensor —
 // run on the native backend with and without its blocked kernels: same outputs and gradients,
@@ -22,6 +22,8 @@ interface Run {
   readonly firstRaw: Float32Array;
   readonly firstBlock: number;
   readonly flatValues: Float32Array;
+  /** The block of the transposed convolution's output. */
+  readonly transposedBlock: number;
 }
 
 /** The network of the file comment on backend `be`, from fixed random parameters. */
@@ -48,7 +50,10 @@ function run(be: Backend): Run {
     const ws = leaf([16, 20, 1, 1]);
     const w3 = leaf([20, 16, 3, 3]);
     const w4 = leaf([3, 20, 3, 3]);
-    const params = [x, w1, gamma, beta, scale, shift, w2, b2, ws, w3, w4];
+    const wt1 = leaf([20, 16, 4, 4]);
+    const wt2 = leaf([16, 3, 4, 4]);
+    const bt2 = leaf([3]);
+    const params = [x, w1, gamma, beta, scale, shift, w2, b2, ws, w3, w4, wt1, wt2, bt2];
 
     const h1 = E.conv2d(x, w1, null, { padding: 1 });
     const first = rawOf(h1);
@@ -62,7 +67,10 @@ function run(be: Backend): Run {
     h = E.conv2d(E.leakyRelu(h, 0.2), w3, null, { padding: 1 });
     const flat = E.reshape(h, [n, 20 * 64]); // a reshape reads the values as plain
     const flatValues = Float32Array.from(flat.data);
-    const out = E.tanh(E.conv2d(E.relu(h), w4, null, { padding: 1 }));
+    const t = E.convTranspose2d(E.relu(h), wt1, null, { stride: 2, padding: 1 }); // [n, 16, 16, 16]
+    const transposedBlock = rawOf(t).block;
+    const t2 = E.convTranspose2d(t, wt2, bt2, { stride: 2, padding: 1 }); // [n, 3, 32, 32], with bias
+    const out = E.add(E.tanh(E.conv2d(E.relu(h), w4, null, { padding: 1 })), E.avgPool2d(t2, 4));
     const r = E.randn(out.shape, new E.Rng(9));
     E.add(E.sum(E.mul(out, r)), E.mul(E.sum(flat), 0.01)).backward();
     return {
@@ -71,6 +79,7 @@ function run(be: Backend): Run {
       firstRaw,
       firstBlock: first.block,
       flatValues,
+      transposedBlock,
     };
   } finally {
     E.useBackend(before);
@@ -93,6 +102,7 @@ test('blocked activations give the plain layout’s outputs and gradients', { sk
   const blocked = run(nb);
   const plain = run({ ...nb, blocked: undefined });
   assert.equal(plain.firstBlock, 1);
+  assert.equal(blocked.transposedBlock, blocked.firstBlock, 'the transposed convolution’s output is blocked too');
   assert.ok(blocked.firstBlock === 8 || blocked.firstBlock === 16, `first conv output block ${blocked.firstBlock}`);
   // padded channels (20..23 or 20..31 of the last block) hold zeros
   const b = blocked.firstBlock;

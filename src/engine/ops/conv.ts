@@ -174,6 +174,8 @@ export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: C
     hOut: h,
     wOut: wd,
   };
+  const blocked = convTranspose2dBlocked(g, x, w, b ?? null);
+  if (blocked) return blocked;
   const be = getBackend();
   const y = empty([n, cOut, hOut, wOut], x.dtype);
   be.conv2dBackwardData(g, x.data, w.data, y.data);
@@ -190,5 +192,47 @@ export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: C
       be.conv2dBackwardWeights(g, dy.data, x.data, dw.data, null);
     }
     return [dx, dw, needs[2] ? biasGrad(dy, n, cOut, hOut * wOut) : null];
+  });
+}
+
+/**
+ * convTranspose2d (given the geometry `g` of its equivalent conv) with blocked activations, as
+ * conv2dBlocked; null where that does not apply. A bias is added on plain output only, so an
+ * output with a bias stays plain.
+ */
+function convTranspose2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
+  const bk = blockedKernelsFor(x);
+  if (bk === null) return null;
+  const [srcBlock, dstBlock] = bk.convBlocks(g);
+  if (srcBlock === 0 || dstBlock === 0) return null;
+  // our y is the equivalent conv's input (src), our x its output (dst)
+  const yBlock = b ? 1 : outputBlock(g.cIn, srcBlock);
+  const dxBlock = outputBlock(g.cOut, dstBlock);
+  const xr = rawOf(x);
+  const y = emptyBlocked([g.n, g.cIn, g.hIn, g.wIn], yBlock, bk);
+  bk.conv2dBackwardDataBlocked(g, xr.data as Float32Array, xr.block, w.data as Float32Array, rawOf(y).data as Float32Array, yBlock);
+  if (b) addBias(y.data, b.data, g.n, g.cIn, g.hIn * g.wIn);
+  return recordOp(y, 'convTranspose2d', [x, w, b], (dy, needs) => {
+    const dyr = rawOf(dy);
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (needs[0]) {
+      dx = emptyBlocked(x.shape, dxBlock, bk);
+      bk.conv2dBlocked(g, dyr.data as Float32Array, dyr.block, w.data as Float32Array, null, rawOf(dx).data as Float32Array, dxBlock);
+    }
+    if (needs[1]) {
+      const xr2 = rawOf(x);
+      dw = empty(w.shape, w.dtype);
+      bk.conv2dBackwardWeightsBlocked(
+        g,
+        dyr.data as Float32Array,
+        dyr.block,
+        xr2.data as Float32Array,
+        xr2.block,
+        dw.data as Float32Array,
+        null,
+      );
+    }
+    return [dx, dw, needs[2] ? biasGrad(dy, g.n, g.cIn, g.hIn * g.wIn) : null];
   });
 }

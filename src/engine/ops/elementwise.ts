@@ -116,11 +116,12 @@ function unaryForward(op: UnaryOp, x: Tensor, alpha: number, consume = false): T
 function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   const y = unaryForward(op, x, alpha);
   return recordOp(y, op, [x], (dy) => {
-    const block = rawOf(y).block;
-    if (block > 1 && rawOf(x).block === block) {
-      const dx = emptyRawLike(y);
-      const dyIn = rawIn(dy, block, blockedKernelsFor(x));
-      getBackend().unaryBackward(op, rawOf(x).data, rawOf(y).data, dyIn, rawOf(dx).data, alpha);
+    // x blocked means y was made blocked too (unaryForward); either may have turned plain since
+    const block = Math.max(rawOf(x).block, rawOf(y).block);
+    if (block > 1) {
+      const bk = blockedKernelsFor(x);
+      const dx = emptyRawLike(rawOf(x).block === block ? x : y);
+      getBackend().unaryBackward(op, rawIn(x, block, bk), rawIn(y, block, bk), rawIn(dy, block, bk), rawOf(dx).data, alpha);
       return [dx];
     }
     const dx = emptyLike(x);

@@ -15,7 +15,7 @@
  *
  * Images are [N, C, H, W] in [−1, 1]. Randomness comes from `rng`, so a resumed run replays it.
  */
-import { add, mean, mul, pad, slice, sub, tensor, type Rng, type Tensor } from '../../engine/index.js';
+import { add, mean, mul, sub, tensor, translate2d, type Rng, type Tensor } from '../../engine/index.js';
 
 /** The transforms of the paper's policy string "color,translation,cutout", in the order they are applied. */
 export const AUGMENT_POLICIES = ['color', 'translation', 'cutout'] as const;
@@ -42,28 +42,6 @@ export function randContrast(x: Tensor, rng: Rng): Tensor {
   return add(mul(sub(x, m), perSample(rng, x.shape[0]!, 0.5, 1.5)), m);
 }
 
-/**
- * Shifts every image along `axis` (2 = rows, 3 = columns) by its own amount in [−s, s], filling
- * with zeros: the batch is padded once, and for each distinct shift d a window of the padded batch
- * is cut and kept only for the images whose shift is d (a 0/1 mask per image).
- *
- * NOTE: at most 2s + 1 whole-batch slices, so forward and backward cost O((2s + 1)·batch); cutting
- * one window per image instead would give each image's backward a full-batch zero gradient.
- */
-function shiftAxis(x: Tensor, shifts: readonly number[], s: number, axis: 2 | 3): Tensor {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const padded = pad(x, axis === 2 ? [[s, s], [0, 0]] : [[s, s]]);
-  let out: Tensor | null = null;
-  for (const d of new Set(shifts)) {
-    // Output index i reads input index i − d, which is padded index i − d + s.
-    const window = axis === 2 ? slice(padded, [0, 0, s - d, 0], [n, c, s - d + h, w]) : slice(padded, [0, 0, 0, s - d], [n, c, h, s - d + w]);
-    const mask = tensor(Float32Array.from(shifts, (v) => (v === d ? 1 : 0)), [n, 1, 1, 1]);
-    const part = mul(window, mask);
-    out = out === null ? part : add(out, part);
-  }
-  return out ?? x;
-}
-
 /** Shifts each image by its own (dy, dx) ∈ [−s, s]², s = round(side/8), filling with zeros. */
 export function randTranslation(x: Tensor, rng: Rng, ratio = 0.125): Tensor {
   const [n, , h, w] = x.shape as [number, number, number, number];
@@ -75,7 +53,7 @@ export function randTranslation(x: Tensor, rng: Rng, ratio = 0.125): Tensor {
     dy.push(rng.int(2 * sy + 1) - sy);
     dx.push(rng.int(2 * sx + 1) - sx);
   }
-  return shiftAxis(shiftAxis(x, dx, sx, 3), dy, sy, 2);
+  return translate2d(x, dy, dx);
 }
 
 /** Zeroes a (H/2)×(W/2) square per image at a uniformly random centre (clipped at the borders). */
