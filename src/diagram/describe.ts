@@ -43,7 +43,7 @@ export function describeLayer(m: Module): string {
   }
   if (m instanceof Linear) return `${sn}linear ${m.inFeatures}→${m.outFeatures}`;
   if (m instanceof Embedding) return `${sn}embedding ${m.num}×${m.dim}`;
-  if (m instanceof ConditionalBatchNorm2d) return `CBN ${m.channels}`;
+  if (m instanceof ConditionalBatchNorm2d) return `CBN ${m.channels}${m.relu ? ' → relu' : ''}`;
   if (m instanceof BatchNorm2d) return `BN ${m.numFeatures}`;
   if (m instanceof GroupNorm) return `GN(${m.numGroups}, ${m.numChannels})`;
   if (m instanceof LayerNorm) return 'LN';

@@ -44,28 +44,32 @@ export class ConditionalBatchNorm2d extends Module {
   readonly gamma: Linear;
   readonly beta: Linear;
 
+  /** Whether a ReLU follows (fused with the affine): the generator block's use. */
+  readonly relu: boolean;
+
   constructor(
     readonly channels: number,
     embDim: number,
     rng: Rng,
+    opts: { readonly relu?: boolean } = {},
   ) {
     super();
     this.bn = new BatchNorm2d(channels, { affine: false });
     this.gamma = new Linear(embDim, channels, { bias: false, rng });
     this.beta = new Linear(embDim, channels, { bias: false, rng });
+    this.relu = opts.relu ?? false;
   }
 
   /**
    * x: [N, C, H, W]; e: [N, embDim] class embeddings (or mixtures of them), or a region condition.
-   * With `withRelu`, the ReLU that follows in a generator block is applied too (fused with the
-   * affine when the condition is per sample).
+   * With `relu` (constructor), max(·, 0) follows, fused with the affine for a per-sample condition.
    */
-  forward(x: Tensor, e: LayerCondition, withRelu = false): Tensor {
+  forward(x: Tensor, e: LayerCondition): Tensor {
     if (isRegionCondition(e)) {
       const y = this.forwardRegion(x, e);
-      return withRelu ? relu(y) : y;
+      return this.relu ? relu(y) : y;
     }
-    return channelAffine(this.bn.forward(x), add(this.gamma.forward(e), 1), this.beta.forward(e), { relu: withRelu });
+    return channelAffine(this.bn.forward(x), add(this.gamma.forward(e), 1), this.beta.forward(e), { relu: this.relu });
   }
 
   private forwardRegion(x: Tensor, r: RegionCondition): Tensor {

@@ -30,7 +30,7 @@ export function generatorOnnx(gen: Generator): OnnxGraph {
     r = onnxConv2d(g, `${p}.conv1`, b.conv1, onnxUpsample2x(g, r));
     r = g.op('Relu', [conditionalBatchNorm(g, `${p}.bn2`, b.bn2, r, e)]);
     r = onnxConv2d(g, `${p}.conv2`, b.conv2, r);
-    h = g.op('Add', [r, onnxConv2d(g, `${p}.shortcut`, b.shortcut, onnxUpsample2x(g, h))]);
+    h = g.op('Add', [r, onnxUpsample2x(g, onnxConv2d(g, `${p}.shortcut`, b.shortcut, h))]);
   });
   h = g.op('Relu', [onnxBatchNorm2d(g, 'bnOut', gen.bnOut, h)]);
   g.output(g.op('Tanh', [onnxConv2d(g, 'convOut', gen.convOut, h)]), ['N', 3, gen.config.imageSize, gen.config.imageSize], 'images');
