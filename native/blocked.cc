@@ -8,10 +8,11 @@
 // formula is plain NCHW, so channelAffine serves both layouts.
 //
 // - reorderBlocked: plain ↔ blocked (a cached oneDNN reorder).
-// - batchNormBlocked / batchNormBackwardBlocked: batch.cc's batch norm on the blocked layout.
 // - channelAffine / channelAffineBackward: y = x·scale[i,ch] + shift[i,ch], optionally followed
 //   by ReLU — conditional batch norm's per-sample scale and shift (de Vries et al. 2017, Dumoulin
 //   et al. 2017) and the ReLU after it, in one pass instead of three.
+// - batchNormAffine / batchNormAffineBackward: training-mode batch norm followed by a per-sample
+//   affine (and optionally ReLU) in two passes each way: conditional batch norm as one op.
 // - pool2dBlocked / upsample2dBlocked: pool.cc's window sum and nearest upsampling per plane,
 //   with the b channels of a block as the innermost, vectorised, dimension.
 #include <omp.h>
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -86,126 +88,6 @@ static void reorderBlocked(Args& args) {
 
 void clearBlockedCache() { reorders.clear(); }
 
-// batchNormBlocked(n, c, hw, block, x, eps, training, mean, invStd, y): no affine (a following
-// channelAffine or the plain op's own scale supplies it); padded channels of y are zero.
-static void batchNormBlocked(Args& args) {
-  const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
-  const int64_t b = readBlock(args, 3, "batchNormBlocked");
-  const F32 x = args.f32(4);
-  const double eps = args.f64(5);
-  const bool training = args.boolean(6);
-  const F32 mean = args.f32(7), invStd = args.f32(8), y = args.f32(9);
-  const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
-  needLength(x, total, "batchNormBlocked", "x");
-  needLength(y, total, "batchNormBlocked", "y");
-  needLength(mean, c, "batchNormBlocked", "mean");
-  needLength(invStd, c, "batchNormBlocked", "invStd");
-  const double count = double(n * hw);
-#pragma omp parallel for schedule(static) if (total >= parallelMin())
-  for (int64_t k = 0; k < cb; ++k) {
-    const int64_t lanes = std::min<int64_t>(b, c - k * b);
-    float scale[16], shift[16];
-    if (training) {
-      double s[16] = {0}, sq[16] = {0};
-      for (int64_t i = 0; i < n; ++i) {
-        const float* p = x.data + (i * cb + k) * hw * b;
-        float part[16] = {0};
-        for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-          for (int64_t l = 0; l < b; ++l) part[l] += p[j * b + l];
-        }
-        for (int64_t l = 0; l < b; ++l) s[l] += part[l];
-      }
-      float m[16];
-      for (int64_t l = 0; l < b; ++l) m[l] = float(s[l] / count);
-      for (int64_t i = 0; i < n; ++i) {
-        const float* p = x.data + (i * cb + k) * hw * b;
-        float part[16] = {0};
-        for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-          for (int64_t l = 0; l < b; ++l) part[l] += (p[j * b + l] - m[l]) * (p[j * b + l] - m[l]);
-        }
-        for (int64_t l = 0; l < b; ++l) sq[l] += part[l];
-      }
-      for (int64_t l = 0; l < lanes; ++l) {
-        mean.data[k * b + l] = m[l];
-        invStd.data[k * b + l] = float(1.0 / std::sqrt(sq[l] / count + eps));
-      }
-    }
-    for (int64_t l = 0; l < b; ++l) {
-      const bool real = l < lanes;
-      scale[l] = real ? invStd.data[k * b + l] : 0.0f;
-      shift[l] = real ? -mean.data[k * b + l] * scale[l] : 0.0f;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const float* p = x.data + (i * cb + k) * hw * b;
-      float* q = y.data + (i * cb + k) * hw * b;
-      for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-        for (int64_t l = 0; l < b; ++l) q[j * b + l] = p[j * b + l] * scale[l] + shift[l];
-      }
-    }
-  }
-}
-
-// batchNormBackwardBlocked(n, c, hw, block, x, dy, mean, invStd, dx): training mode, no affine.
-static void batchNormBackwardBlocked(Args& args) {
-  const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
-  const int64_t b = readBlock(args, 3, "batchNormBackwardBlocked");
-  const F32 x = args.f32(4), dy = args.f32(5), mean = args.f32(6), invStd = args.f32(7);
-  const F32 dx = args.f32(8);
-  const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
-  needLength(x, total, "batchNormBackwardBlocked", "x");
-  needLength(dy, total, "batchNormBackwardBlocked", "dy");
-  needLength(dx, total, "batchNormBackwardBlocked", "dx");
-  needLength(mean, c, "batchNormBackwardBlocked", "mean");
-  needLength(invStd, c, "batchNormBackwardBlocked", "invStd");
-  const double count = double(n * hw);
-#pragma omp parallel for schedule(static) if (total >= parallelMin())
-  for (int64_t k = 0; k < cb; ++k) {
-    const int64_t lanes = std::min<int64_t>(b, c - k * b);
-    float mu[16], is[16];
-    for (int64_t l = 0; l < b; ++l) {
-      mu[l] = l < lanes ? mean.data[k * b + l] : 0.0f;
-      is[l] = l < lanes ? invStd.data[k * b + l] : 0.0f;
-    }
-    double sumDy[16] = {0}, sumDyX[16] = {0};
-    for (int64_t i = 0; i < n; ++i) {
-      const float* px = x.data + (i * cb + k) * hw * b;
-      const float* pd = dy.data + (i * cb + k) * hw * b;
-      float a[16] = {0}, e[16] = {0};
-      for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-        for (int64_t l = 0; l < b; ++l) {
-          a[l] += pd[j * b + l];
-          e[l] += pd[j * b + l] * (px[j * b + l] - mu[l]);
-        }
-      }
-      for (int64_t l = 0; l < b; ++l) {
-        sumDy[l] += a[l];
-        sumDyX[l] += e[l];
-      }
-    }
-    // dx = invStd·(dy − mean(dy) − x̂·mean(dy·x̂)), x̂ = (x − μ)·invStd; zero on padded lanes
-    float meanDy[16], coef[16];
-    for (int64_t l = 0; l < b; ++l) {
-      meanDy[l] = float(sumDy[l] / count);
-      coef[l] = float(sumDyX[l] * is[l] / count) * is[l];
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const float* px = x.data + (i * cb + k) * hw * b;
-      const float* pd = dy.data + (i * cb + k) * hw * b;
-      float* q = dx.data + (i * cb + k) * hw * b;
-      for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-        for (int64_t l = 0; l < b; ++l) {
-          q[j * b + l] = is[l] * (pd[j * b + l] - meanDy[l] - (px[j * b + l] - mu[l]) * coef[l]);
-        }
-      }
-    }
-  }
-}
-
 namespace {
 
 /** Runs body(i, k) for every (image, channel block), split across the team when large. */
@@ -213,6 +95,84 @@ template <typename Body>
 void forImageBlocks(int64_t n, int64_t cb, int64_t total, Body body) {
 #pragma omp parallel for schedule(static) if (total >= parallelMin())
   for (int64_t ik = 0; ik < n * cb; ++ik) body(ik / cb, ik % cb);
+}
+
+/** Calls f(std::integral_constant<int64_t, B>) for the block b, so that B is known at compile time. */
+template <typename F>
+void withBlock(int64_t b, F f) {
+  if (b == 16) f(std::integral_constant<int64_t, 16>());
+  else if (b == 8) f(std::integral_constant<int64_t, 8>());
+  else f(std::integral_constant<int64_t, 1>());
+}
+
+/**
+ * One plane of B lanes × hw positions (p[j·B + l]): per lane Σ g and Σ g·x with g = dy, or 0
+ * where y ≤ 0 (a ReLU's mask) when y is given.
+ */
+template <int64_t B>
+void maskedSums(const float* px, const float* pd, const float* py, int64_t hw, float* g1, float* gx) {
+  if constexpr (B == 1) {
+    float a = 0, e = 0;
+    if (py == nullptr) {
+#pragma omp simd reduction(+ : a, e)
+      for (int64_t j = 0; j < hw; ++j) {
+        a += pd[j];
+        e += pd[j] * px[j];
+      }
+    } else {
+#pragma omp simd reduction(+ : a, e)
+      for (int64_t j = 0; j < hw; ++j) {
+        const float g = py[j] > 0 ? pd[j] : 0.0f;
+        a += g;
+        e += g * px[j];
+      }
+    }
+    g1[0] = a;
+    gx[0] = e;
+  } else {
+    float a[B] = {0}, e[B] = {0};
+    for (int64_t j = 0; j < hw; ++j) {
+#pragma omp simd
+      for (int64_t l = 0; l < B; ++l) {
+        const float g = (py == nullptr || py[j * B + l] > 0) ? pd[j * B + l] : 0.0f;
+        a[l] += g;
+        e[l] += g * px[j * B + l];
+      }
+    }
+    for (int64_t l = 0; l < B; ++l) {
+      g1[l] = a[l];
+      gx[l] = e[l];
+    }
+  }
+}
+
+/** One plane: q = max(p·a[l] + t[l], floor). */
+template <int64_t B>
+void affinePlane(const float* p, float* q, int64_t hw, const float* a, const float* t, float floor) {
+  if constexpr (B == 1) {
+    const float a0 = a[0], t0 = t[0];
+#pragma omp simd
+    for (int64_t j = 0; j < hw; ++j) q[j] = std::max(p[j] * a0 + t0, floor);
+  } else {
+    float av[B], tv[B];
+    for (int64_t l = 0; l < B; ++l) {
+      av[l] = a[l];
+      tv[l] = t[l];
+    }
+    for (int64_t j = 0; j < hw; ++j) {
+#pragma omp simd
+      for (int64_t l = 0; l < B; ++l) q[j * B + l] = std::max(p[j * B + l] * av[l] + tv[l], floor);
+    }
+  }
+}
+
+/** Per-lane values of [n, c] array `v` for image i and channel block k (0 on padded lanes). */
+template <int64_t B>
+void lanesOf(const float* v, int64_t i, int64_t c, int64_t k, float* out) {
+  for (int64_t l = 0; l < B; ++l) {
+    const int64_t ch = k * B + l;
+    out[l] = ch < c ? v[i * c + ch] : 0.0f;
+  }
 }
 
 }  // namespace
@@ -231,24 +191,15 @@ static void channelAffine(Args& args) {
   needLength(scale, n * c, "channelAffine", "scale");
   needLength(shift, n * c, "channelAffine", "shift");
   const float floor = relu ? 0.0f : -INFINITY;
-  forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
-    const int64_t lanes = std::min<int64_t>(b, c - k * b);
-    float s[16], t[16];
-    for (int64_t l = 0; l < b; ++l) {
-      s[l] = l < lanes ? scale.data[i * c + k * b + l] : 0.0f;
-      t[l] = l < lanes ? shift.data[i * c + k * b + l] : 0.0f;
-    }
-    const float* p = x.data + (i * cb + k) * hw * b;
-    float* q = y.data + (i * cb + k) * hw * b;
-    if (b == 1) {
-#pragma omp simd
-      for (int64_t j = 0; j < hw; ++j) q[j] = std::max(p[j] * s[0] + t[0], floor);
-      return;
-    }
-    for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-      for (int64_t l = 0; l < b; ++l) q[j * b + l] = std::max(p[j * b + l] * s[l] + t[l], floor);
-    }
+  withBlock(b, [&](auto block) {
+    constexpr int64_t B = decltype(block)::value;
+    forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
+      float s[B], t[B];
+      lanesOf<B>(scale.data, i, c, k, s);
+      lanesOf<B>(shift.data, i, c, k, t);
+      const int64_t at = (i * cb + k) * hw * B;
+      affinePlane<B>(x.data + at, y.data + at, hw, s, t, floor);
+    });
   });
 }
 
@@ -268,29 +219,165 @@ static void channelAffineBackward(Args& args) {
   needLength(scale, n * c, "channelAffineBackward", "scale");
   needLength(dscale, n * c, "channelAffineBackward", "dscale");
   needLength(dshift, n * c, "channelAffineBackward", "dshift");
-  forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
-    const int64_t lanes = std::min<int64_t>(b, c - k * b);
-    float s[16];
-    for (int64_t l = 0; l < b; ++l) s[l] = l < lanes ? scale.data[i * c + k * b + l] : 0.0f;
-    const int64_t at = (i * cb + k) * hw * b;
-    const float* px = x.data + at;
-    const float* pd = dy.data + at;
-    const float* py = y.data ? y.data + at : nullptr;
-    float* q = dx.data + at;
-    float gs[16] = {0}, gt[16] = {0};
-    for (int64_t j = 0; j < hw; ++j) {
+  withBlock(b, [&](auto block) {
+    constexpr int64_t B = decltype(block)::value;
+    forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
+      const int64_t lanes = std::min<int64_t>(B, c - k * B);
+      float s[B], g1[B], gx[B], zero[B] = {0};
+      lanesOf<B>(scale.data, i, c, k, s);
+      const int64_t at = (i * cb + k) * hw * B;
+      const float* py = y.data ? y.data + at : nullptr;
+      maskedSums<B>(x.data + at, dy.data + at, py, hw, g1, gx);
+      // dx = g·scale: the affine of the masked gradient (the mask again from y)
+      if (py == nullptr) {
+        affinePlane<B>(dy.data + at, dx.data + at, hw, s, zero, -INFINITY);
+      } else {
+        const float* pd = dy.data + at;
+        float* q = dx.data + at;
+        for (int64_t j = 0; j < hw; ++j) {
 #pragma omp simd
-      for (int64_t l = 0; l < b; ++l) {
-        const float g = (py == nullptr || py[j * b + l] > 0) ? pd[j * b + l] : 0.0f;
-        gs[l] += g * px[j * b + l];
-        gt[l] += g;
-        q[j * b + l] = g * s[l];
+          for (int64_t l = 0; l < B; ++l) q[j * B + l] = py[j * B + l] > 0 ? pd[j * B + l] * s[l] : 0.0f;
+        }
+      }
+      for (int64_t l = 0; l < lanes; ++l) {
+        dscale.data[i * c + k * B + l] = gx[l];
+        dshift.data[i * c + k * B + l] = g1[l];
+      }
+    });
+  });
+}
+
+// batchNormAffine(n, c, hw, block, x, scale, shift, relu, eps, mean, invStd, y): the batch's
+// per-channel mean and 1/sqrt(var + eps) (biased variance, from Σx and Σx² in double in one pass)
+// into mean and invStd, then y = x̂·scale[i,ch] + shift[i,ch] (then max(·, 0) when relu), x̂ the
+// normalised x, in a second pass; any block, 1 meaning plain NCHW. Padded channels of y are zero.
+static void batchNormAffine(Args& args) {
+  const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
+  const int64_t b = readBlock(args, 3, "batchNormAffine");
+  const F32 x = args.f32(4), scale = args.f32(5), shift = args.f32(6);
+  const bool relu = args.boolean(7);
+  const double eps = args.f64(8);
+  const F32 mean = args.f32(9), invStd = args.f32(10), y = args.f32(11);
+  const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
+  needLength(x, total, "batchNormAffine", "x");
+  needLength(y, total, "batchNormAffine", "y");
+  needLength(scale, n * c, "batchNormAffine", "scale");
+  needLength(shift, n * c, "batchNormAffine", "shift");
+  needLength(mean, c, "batchNormAffine", "mean");
+  needLength(invStd, c, "batchNormAffine", "invStd");
+  const double count = double(n * hw);
+  const float floor = relu ? 0.0f : -INFINITY;
+  withBlock(b, [&](auto block) {
+    constexpr int64_t B = decltype(block)::value;
+    // pass 1: Σx and Σx² per channel (float within an image's plane, double across images)
+#pragma omp parallel for schedule(static) if (total >= parallelMin())
+    for (int64_t k = 0; k < cb; ++k) {
+      const int64_t lanes = std::min<int64_t>(B, c - k * B);
+      double s[B] = {0}, sq[B] = {0};
+      for (int64_t i = 0; i < n; ++i) {
+        const float* p = x.data + (i * cb + k) * hw * B;
+        float ps[B], pq[B];
+        // Σ 1·x and Σ x·x: maskedSums with dy = x gives both
+        maskedSums<B>(p, p, nullptr, hw, ps, pq);
+        for (int64_t l = 0; l < B; ++l) {
+          s[l] += ps[l];
+          sq[l] += pq[l];
+        }
+      }
+      for (int64_t l = 0; l < lanes; ++l) {
+        const double mu = s[l] / count;
+        const double var = std::max(sq[l] / count - mu * mu, 0.0);
+        mean.data[k * B + l] = float(mu);
+        invStd.data[k * B + l] = float(1.0 / std::sqrt(var + eps));
       }
     }
-    for (int64_t l = 0; l < lanes; ++l) {
-      dscale.data[i * c + k * b + l] = gs[l];
-      dshift.data[i * c + k * b + l] = gt[l];
+    // pass 2: y = x·a + t with a = invStd·scale, t = shift − mean·a
+    forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
+      const int64_t lanes = std::min<int64_t>(B, c - k * B);
+      float a[B], t[B];
+      for (int64_t l = 0; l < B; ++l) {
+        const int64_t ch = k * B + l;
+        const bool real = l < lanes;
+        a[l] = real ? invStd.data[ch] * scale.data[i * c + ch] : 0.0f;
+        t[l] = real ? shift.data[i * c + ch] - mean.data[ch] * a[l] : 0.0f;
+      }
+      const int64_t at = (i * cb + k) * hw * B;
+      affinePlane<B>(x.data + at, y.data + at, hw, a, t, floor);
+    });
+  });
+}
+
+// batchNormAffineBackward(n, c, hw, block, x, scale, y | null, dy, mean, invStd, dx, dscale,
+// dshift): with y (the forward had the ReLU) dy passes only where y > 0; g is that gradient.
+// dshift[i,ch] = Σ g, dscale[i,ch] = Σ g·x̂, and with dx̂ = g·scale, per channel
+// dx = invStd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) — all from Σ g and Σ g·x per (image, channel).
+static void batchNormAffineBackward(Args& args) {
+  const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
+  const int64_t b = readBlock(args, 3, "batchNormAffineBackward");
+  const F32 x = args.f32(4), scale = args.f32(5), y = args.f32OrNull(6), dy = args.f32(7);
+  const F32 mean = args.f32(8), invStd = args.f32(9), dx = args.f32(10);
+  const F32 dscale = args.f32(11), dshift = args.f32(12);
+  const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
+  needLength(x, total, "batchNormAffineBackward", "x");
+  needLength(dy, total, "batchNormAffineBackward", "dy");
+  needLength(dx, total, "batchNormAffineBackward", "dx");
+  if (y.data) needLength(y, total, "batchNormAffineBackward", "y");
+  needLength(scale, n * c, "batchNormAffineBackward", "scale");
+  needLength(dscale, n * c, "batchNormAffineBackward", "dscale");
+  needLength(dshift, n * c, "batchNormAffineBackward", "dshift");
+  needLength(mean, c, "batchNormAffineBackward", "mean");
+  needLength(invStd, c, "batchNormAffineBackward", "invStd");
+  const double count = double(n * hw);
+  std::vector<float> meanDxh(static_cast<size_t>(c)), meanDxhXh(static_cast<size_t>(c));
+  withBlock(b, [&](auto block) {
+    constexpr int64_t B = decltype(block)::value;
+    // pass 1: Σ g and Σ g·x per (image, channel); dscale becomes Σ g·x̂ = invStd·(Σ g·x − μ·Σ g)
+    forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
+      const int64_t lanes = std::min<int64_t>(B, c - k * B);
+      const int64_t at = (i * cb + k) * hw * B;
+      float g1[B], gx[B];
+      maskedSums<B>(x.data + at, dy.data + at, y.data ? y.data + at : nullptr, hw, g1, gx);
+      for (int64_t l = 0; l < lanes; ++l) {
+        const int64_t ch = k * B + l;
+        dshift.data[i * c + ch] = g1[l];
+        dscale.data[i * c + ch] = invStd.data[ch] * (gx[l] - mean.data[ch] * g1[l]);
+      }
+    });
+    // per channel: mean(dx̂) and mean(dx̂·x̂)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      double a = 0, e = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        a += double(scale.data[i * c + ch]) * dshift.data[i * c + ch];
+        e += double(scale.data[i * c + ch]) * dscale.data[i * c + ch];
+      }
+      meanDxh[size_t(ch)] = float(a / count);
+      meanDxhXh[size_t(ch)] = float(e / count);
     }
+    // pass 2: dx = invStd·(g·scale − mean(dx̂)) − (x − μ)·invStd²·mean(dx̂·x̂)
+    forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
+      const int64_t lanes = std::min<int64_t>(B, c - k * B);
+      float gs[B], xs[B], t[B];
+      for (int64_t l = 0; l < B; ++l) {
+        const int64_t ch = k * B + l;
+        const bool real = l < lanes;
+        const float is = real ? invStd.data[ch] : 0.0f;
+        gs[l] = real ? is * scale.data[i * c + ch] : 0.0f;
+        xs[l] = real ? -is * is * meanDxhXh[size_t(ch)] : 0.0f;
+        t[l] = real ? -is * meanDxh[size_t(ch)] - mean.data[ch] * xs[l] : 0.0f;
+      }
+      const int64_t at = (i * cb + k) * hw * B;
+      const float* px = x.data + at;
+      const float* pd = dy.data + at;
+      const float* py = y.data ? y.data + at : nullptr;
+      float* q = dx.data + at;
+      for (int64_t j = 0; j < hw; ++j) {
+#pragma omp simd
+        for (int64_t l = 0; l < B; ++l) {
+          const float g = (py == nullptr || py[j * B + l] > 0) ? pd[j * B + l] : 0.0f;
+          q[j * B + l] = g * gs[l] + px[j * B + l] * xs[l] + t[l];
+        }
+      }
+    });
   });
 }
 
@@ -306,24 +393,27 @@ static void pool2dBlocked(Args& args) {
   const int64_t ho = h / k, wo = w / k;
   needLength(x, planes * h * w * b, "pool2dBlocked", "x");
   needLength(y, planes * ho * wo * b, "pool2dBlocked", "y");
-#pragma omp parallel for schedule(static) if (planes * h * w * b >= parallelMin())
-  for (int64_t p = 0; p < planes; ++p) {
-    for (int64_t i = 0; i < ho; ++i) {
-      for (int64_t j = 0; j < wo; ++j) {
-        float acc[16] = {0};
-        for (int64_t a = 0; a < k; ++a) {
-          const float* r = x.data + ((p * h + i * k + a) * w + j * k) * b;
-          for (int64_t e = 0; e < k; ++e) {
+  withBlock(b, [&](auto block) {
+    constexpr int64_t B = decltype(block)::value;
+#pragma omp parallel for schedule(static) if (planes * h * w * B >= parallelMin())
+    for (int64_t p = 0; p < planes; ++p) {
+      for (int64_t i = 0; i < ho; ++i) {
+        for (int64_t j = 0; j < wo; ++j) {
+          float acc[B] = {0};
+          for (int64_t a = 0; a < k; ++a) {
+            const float* r = x.data + ((p * h + i * k + a) * w + j * k) * B;
+            for (int64_t e = 0; e < k; ++e) {
 #pragma omp simd
-            for (int64_t l = 0; l < b; ++l) acc[l] += r[e * b + l];
+              for (int64_t l = 0; l < B; ++l) acc[l] += r[e * B + l];
+            }
           }
-        }
-        float* out = y.data + ((p * ho + i) * wo + j) * b;
+          float* out = y.data + ((p * ho + i) * wo + j) * B;
 #pragma omp simd
-        for (int64_t l = 0; l < b; ++l) out[l] = acc[l] * scale;
+          for (int64_t l = 0; l < B; ++l) out[l] = acc[l] * scale;
+        }
       }
     }
-  }
+  });
 }
 
 // upsample2dBlocked(planes, h, w, k, block, x, y, scale): y[p, h·k, w·k, b] = scale·x[p, i/k, j/k].
@@ -336,26 +426,29 @@ static void upsample2dBlocked(Args& args) {
   const int64_t ho = h * k, wo = w * k;
   needLength(x, planes * h * w * b, "upsample2dBlocked", "x");
   needLength(y, planes * ho * wo * b, "upsample2dBlocked", "y");
-#pragma omp parallel for schedule(static) if (planes * ho * wo * b >= parallelMin())
-  for (int64_t p = 0; p < planes; ++p) {
-    for (int64_t i = 0; i < ho; ++i) {
-      const float* r = x.data + (p * h + i / k) * w * b;
-      float* out = y.data + (p * ho + i) * wo * b;
-      for (int64_t j = 0; j < wo; ++j) {
-        const float* v = r + (j / k) * b;
+  withBlock(b, [&](auto block) {
+    constexpr int64_t B = decltype(block)::value;
+#pragma omp parallel for schedule(static) if (planes * ho * wo * B >= parallelMin())
+    for (int64_t p = 0; p < planes; ++p) {
+      for (int64_t i = 0; i < ho; ++i) {
+        const float* r = x.data + (p * h + i / k) * w * B;
+        float* out = y.data + (p * ho + i) * wo * B;
+        for (int64_t j = 0; j < wo; ++j) {
+          const float* v = r + (j / k) * B;
 #pragma omp simd
-        for (int64_t l = 0; l < b; ++l) out[j * b + l] = v[l] * scale;
+          for (int64_t l = 0; l < B; ++l) out[j * B + l] = v[l] * scale;
+        }
       }
     }
-  }
+  });
 }
 
 void registerBlocked(napi_env env, napi_value exports) {
   exportKernel(env, exports, "reorderBlocked", reorderBlocked);
-  exportKernel(env, exports, "batchNormBlocked", batchNormBlocked);
-  exportKernel(env, exports, "batchNormBackwardBlocked", batchNormBackwardBlocked);
   exportKernel(env, exports, "channelAffine", channelAffine);
   exportKernel(env, exports, "channelAffineBackward", channelAffineBackward);
+  exportKernel(env, exports, "batchNormAffine", batchNormAffine);
+  exportKernel(env, exports, "batchNormAffineBackward", batchNormAffineBackward);
   exportKernel(env, exports, "pool2dBlocked", pool2dBlocked);
   exportKernel(env, exports, "upsample2dBlocked", upsample2dBlocked);
 }

@@ -205,6 +205,42 @@ export interface Backend {
     dscale: Storage,
     dshift: Storage,
   ): void;
+  /**
+   * Training-mode batch norm followed by a per-sample affine, and ReLU when `relu`:
+   * y = x̂·scale[i, ch] + shift[i, ch] with x̂ = (x − mean)·invStd (batch statistics, biased
+   * variance, written to `mean` and `invStd`); x viewed as [n, c, hw] in channel block `block`.
+   * Conditional batch norm (and batch norm with γ, β repeated per sample) in two passes.
+   */
+  batchNormAffine(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Storage,
+    scale: Storage,
+    shift: Storage,
+    relu: boolean,
+    eps: number,
+    mean: Storage,
+    invStd: Storage,
+    y: Storage,
+  ): void;
+  /** Backward of batchNormAffine (y: its output when it had the ReLU, else null); dx, dscale, dshift overwritten. */
+  batchNormAffineBackward(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Storage,
+    scale: Storage,
+    y: Storage | null,
+    dy: Storage,
+    mean: Storage,
+    invStd: Storage,
+    dx: Storage,
+    dscale: Storage,
+    dshift: Storage,
+  ): void;
 }
 
 /**
@@ -240,30 +276,6 @@ export interface BlockedKernels {
   ): void;
   /** y (in block `toBlock`) = x (in block `fromBlock`), for an [n, c, h, w] activation. */
   reorderBlocked(n: number, c: number, h: number, w: number, fromBlock: number, x: Float32Array, toBlock: number, y: Float32Array): void;
-  /** batchNorm without affine on a blocked x (training computes mean and invStd, as batchNorm). */
-  batchNormBlocked(
-    n: number,
-    c: number,
-    hw: number,
-    block: number,
-    x: Float32Array,
-    eps: number,
-    training: boolean,
-    mean: Float32Array,
-    invStd: Float32Array,
-    y: Float32Array,
-  ): void;
-  batchNormBackwardBlocked(
-    n: number,
-    c: number,
-    hw: number,
-    block: number,
-    x: Float32Array,
-    dy: Float32Array,
-    mean: Float32Array,
-    invStd: Float32Array,
-    dx: Float32Array,
-  ): void;
   /** pool2d over `planes` = n·⌈c/b⌉ planes of [h, w, b]. */
   pool2dBlocked(planes: number, h: number, w: number, k: number, block: number, x: Float32Array, y: Float32Array, scale: number): void;
   /** upsample2d over `planes` = n·⌈c/b⌉ planes of [h, w, b]. */

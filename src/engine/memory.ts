@@ -31,9 +31,10 @@ export class BufferRef {
 }
 
 /**
- * Rewrites a blocked buffer as plain NCHW in place (every tensor sharing it sees plain values).
- * NOTE: the blocked array goes to the garbage collector rather than to the pool, so that nothing
- * still holding it can ever see it reused.
+ * Rewrites a blocked buffer as plain NCHW in place (every tensor sharing it sees plain values);
+ * the blocked array goes back to the pool.
+ * NOTE: so an op must not hold a buffer's array across a call that may make that buffer plain
+ * (blocked.ts's helpers hand arrays straight to a kernel call).
  */
 export function toPlain(ref: BufferRef): void {
   const l = ref.layout;
@@ -41,9 +42,11 @@ export function toPlain(ref: BufferRef): void {
   const [n, c, h, w] = l.dims;
   const plain = takeArray('float32', n * c * h * w) as Float32Array;
   l.kernels.reorderBlocked(n, c, h, w, l.block, ref.data as Float32Array, 1, plain);
-  liveBytes += plain.byteLength - ref.data.byteLength;
+  const blocked = ref.data;
+  liveBytes += plain.byteLength - blocked.byteLength;
   ref.data = plain;
   ref.layout = null;
+  pool(blocked);
 }
 
 /** What `tidy` needs from a tensor (avoids importing tensor.ts here). */
@@ -88,6 +91,11 @@ export function releaseBuffer(ref: BufferRef): void {
   const data = ref.data;
   liveBytes -= data.byteLength;
   liveBuffers--;
+  pool(data);
+}
+
+/** Keeps an array no tensor uses for a later allocBuffer of its size (up to maxPooledBytes). */
+function pool(data: Storage): void {
   if (pooledBytes + data.byteLength > maxPooledBytes) return;
   const map = data instanceof Float32Array ? free32 : free64;
   let list = map.get(data.length) as Storage[] | undefined;

@@ -1,15 +1,20 @@
 /**
  * Small whole-module helpers the training loop needs: gradient norms and switching gradients off.
  */
+import { getBackend } from '../engine/index.js';
 import type { Module } from '../nn/index.js';
 
 /** √(Σ g²) over every parameter gradient of `module` (0 where a gradient is missing). */
 export function gradNorm(module: Module): number {
+  const be = getBackend();
   let acc = 0;
   for (const p of module.parameters()) {
     const g = p.grad?.data;
     if (g === undefined) continue;
-    for (let i = 0; i < g.length; i++) acc += g[i]! * g[i]!;
+    // Σ g² as the 1×1 product gᵀg: one kernel call per parameter instead of a JavaScript loop
+    const out = g instanceof Float32Array ? new Float32Array(1) : new Float64Array(1);
+    be.gemm(false, false, 1, 1, g.length, g, g, out, false);
+    acc += out[0]!;
   }
   return Math.sqrt(acc);
 }

@@ -1,6 +1,6 @@
 // Channel-blocked activations (src/engine/blocked.ts, native/blocked.cc): a small network whose
 // ops cover every blocked path — convolution and transposed convolution in and out, batch norm with and without affine,
-// the conditional affine with ReLU, upsampling, average pooling, residual addition, ReLU, leaky
+// the conditional affine with ReLU, the fused batch norm + affine + ReLU, upsampling, average pooling, residual addition, ReLU, leaky
 // ReLU, tanh, a tensor used twice (gradient accumulation) and a reshape of a blocked tensor —
 // run on the native backend with and without its blocked kernels: same outputs and gradients,
 // activations really blocked, padded channels zero. Skipped, with the reason, without the addon.
@@ -59,7 +59,8 @@ function run(be: Backend): Run {
     const first = rawOf(h1);
     const firstRaw = Float32Array.from(first.data);
     const a = E.channelAffine(E.batchNorm2d(h1, null, null, null, null, { training: true }), scale, shift, { relu: true });
-    const up = E.upsampleNearest2x(a);
+    const a2 = E.batchNormAffine2d(h1, scale, shift, null, null, { training: true, relu: true });
+    const up = E.upsampleNearest2x(E.add(a, a2));
     let h = E.relu(E.conv2d(up, w2, b2, { padding: 1 }));
     h = E.avgPool2d(h, 2);
     h = E.add(h, E.conv2d(a, ws)); // `a` used twice: its gradients are summed

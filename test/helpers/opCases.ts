@@ -29,6 +29,13 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     return t;
   }
 
+  /** ±size in a fixed pattern, a leaf that requires grad. */
+  function signs(shape: number[], size: number): Tensor {
+    const t = r(shape);
+    for (let i = 0; i < t.size; i++) t.data[i] = (i % 3 === 1 ? -1 : 1) * size;
+    return t;
+  }
+
   /** Values bounded away from 0 (for kinks at 0: relu, abs). */
   function awayFromZero(shape: number[]): Tensor {
     const t = r(shape);
@@ -97,6 +104,17 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
       () => [r([2, 2, 3, 3])],
     ],
     ['upsampleNearest2x', (a) => E.upsampleNearest2x(a!), () => [r([2, 3, 3, 5])]],
+    [
+      'batchNormAffine2d training',
+      (x, s, t) => E.batchNormAffine2d(x!, s!, t!, E.zeros([3], dt), E.ones([3], dt), { training: true }),
+      () => [r([4, 3, 2, 3], 2, 1), r([4, 3]), r([4, 3])],
+    ],
+    // a ReLU after the normalisation: shifts far from 0 (±2) keep every value away from its kink
+    [
+      'batchNormAffine2d relu',
+      (x, s, t) => E.batchNormAffine2d(x!, s!, t!, null, null, { training: true, relu: true }),
+      () => [r([3, 2, 5]), r([3, 2], 0.1), signs([3, 2], 2)],
+    ],
     ['translate2d', (a) => E.translate2d(a!, [1, -2, 0], [-1, 3, 7]), () => [r([3, 2, 4, 5])]],
     ['channelAffine', (x, s, t) => E.channelAffine(x!, s!, t!), () => [r([2, 3, 4, 5]), r([2, 3]), r([2, 3])]],
     // x away from 0, scale ≥ 0.5 and a small shift keep every value away from ReLU's kink

@@ -159,3 +159,94 @@ export function channelAffineBackward(
     }
   }
 }
+
+/** Backend.batchNormAffine: batch statistics, then x̂·scale[i,ch] + shift[i,ch] (then ReLU). */
+export function batchNormAffine(
+  n: number,
+  c: number,
+  hw: number,
+  block: number,
+  x: Storage,
+  scale: Storage,
+  shift: Storage,
+  relu: boolean,
+  eps: number,
+  mean: Storage,
+  invStd: Storage,
+  y: Storage,
+): void {
+  const blocks = Math.ceil(c / block);
+  const at = (i: number, ch: number, j: number) => ((i * blocks + Math.floor(ch / block)) * hw + j) * block + (ch % block);
+  const count = n * hw;
+  for (let ch = 0; ch < c; ch++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) s += x[at(i, ch, j)]!;
+    const mu = s / count;
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < hw; j++) {
+        const d = x[at(i, ch, j)]! - mu;
+        v += d * d;
+      }
+    }
+    mean[ch] = mu;
+    invStd[ch] = 1 / Math.sqrt(v / count + eps);
+  }
+  // x̂ into y, then the affine (and ReLU) in place: channelAffine's rule, padding included
+  y.fill(0);
+  for (let ch = 0; ch < c; ch++) {
+    for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) y[at(i, ch, j)] = (x[at(i, ch, j)]! - mean[ch]!) * invStd[ch]!;
+  }
+  channelAffine(n, c, hw, block, y, scale, shift, relu, y);
+}
+
+/** Backend.batchNormAffineBackward (see there). */
+export function batchNormAffineBackward(
+  n: number,
+  c: number,
+  hw: number,
+  block: number,
+  x: Storage,
+  scale: Storage,
+  y: Storage | null,
+  dy: Storage,
+  mean: Storage,
+  invStd: Storage,
+  dx: Storage,
+  dscale: Storage,
+  dshift: Storage,
+): void {
+  const blocks = Math.ceil(c / block);
+  const at = (i: number, ch: number, j: number) => ((i * blocks + Math.floor(ch / block)) * hw + j) * block + (ch % block);
+  const count = n * hw;
+  dx.fill(0);
+  for (let ch = 0; ch < c; ch++) {
+    const is = invStd[ch]!;
+    const mu = mean[ch]!;
+    const g = (i: number, j: number) => (y === null || y[at(i, ch, j)]! > 0 ? dy[at(i, ch, j)]! : 0);
+    // dx̂ = g·scale; Σ dx̂ and Σ dx̂·x̂ over the channel
+    let sumDxh = 0;
+    let sumDxhXh = 0;
+    for (let i = 0; i < n; i++) {
+      const s = scale[i * c + ch]!;
+      let g1 = 0;
+      let gxh = 0;
+      for (let j = 0; j < hw; j++) {
+        const v = g(i, j);
+        g1 += v;
+        gxh += v * (x[at(i, ch, j)]! - mu) * is;
+      }
+      dshift[i * c + ch] = g1;
+      dscale[i * c + ch] = gxh;
+      sumDxh += s * g1;
+      sumDxhXh += s * gxh;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = scale[i * c + ch]!;
+      for (let j = 0; j < hw; j++) {
+        const xh = (x[at(i, ch, j)]! - mu) * is;
+        dx[at(i, ch, j)] = is * (g(i, j) * s - sumDxh / count - (xh * sumDxhXh) / count);
+      }
+    }
+  }
+}

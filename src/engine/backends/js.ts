@@ -11,7 +11,7 @@
 import type { Backend, BinaryOp, Storage, UnaryOp } from '../backend.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardWeights } from './js-conv.js';
 import { gemm } from './js-gemm.js';
-import { batchNorm, batchNormBackward, channelAffine, channelAffineBackward } from './js-norm.js';
+import { batchNorm, batchNormAffine, batchNormAffineBackward, batchNormBackward, channelAffine, channelAffineBackward } from './js-norm.js';
 import { poolKernels } from './js-pool.js';
 import { axisKernels } from './js-axis.js';
 
@@ -285,6 +285,8 @@ export const jsBackend: Backend = {
   batchNormBackward,
   channelAffine,
   channelAffineBackward,
+  batchNormAffine,
+  batchNormAffineBackward,
   unary,
   unaryBackward,
   binary,

@@ -123,6 +123,35 @@ export interface NativeAddon {
     dscale: Float32Array,
     dshift: Float32Array,
   ): void;
+  batchNormAffine(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Float32Array,
+    scale: Float32Array,
+    shift: Float32Array,
+    relu: boolean,
+    eps: number,
+    mean: Float32Array,
+    invStd: Float32Array,
+    y: Float32Array,
+  ): void;
+  batchNormAffineBackward(
+    n: number,
+    c: number,
+    hw: number,
+    block: number,
+    x: Float32Array,
+    scale: Float32Array,
+    y: Float32Array | null,
+    dy: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    dscale: Float32Array,
+    dshift: Float32Array,
+  ): void;
   convBlocks(...args: [...GeometryArgs, Float32Array]): void;
   conv2dBlocked(...args: [...GeometryArgs, Float32Array, number, Float32Array, Float32Array | null, Float32Array, number]): void;
   conv2dBackwardDataBlocked(...args: [...GeometryArgs, Float32Array, number, Float32Array, Float32Array, number]): void;
@@ -130,29 +159,6 @@ export interface NativeAddon {
     ...args: [...GeometryArgs, Float32Array, number, Float32Array, number, Float32Array, Float32Array | null]
   ): void;
   reorderBlocked(n: number, c: number, h: number, w: number, fromBlock: number, x: Float32Array, toBlock: number, y: Float32Array): void;
-  batchNormBlocked(
-    n: number,
-    c: number,
-    hw: number,
-    block: number,
-    x: Float32Array,
-    eps: number,
-    training: boolean,
-    mean: Float32Array,
-    invStd: Float32Array,
-    y: Float32Array,
-  ): void;
-  batchNormBackwardBlocked(
-    n: number,
-    c: number,
-    hw: number,
-    block: number,
-    x: Float32Array,
-    dy: Float32Array,
-    mean: Float32Array,
-    invStd: Float32Array,
-    dx: Float32Array,
-  ): void;
   pool2dBlocked(planes: number, h: number, w: number, k: number, block: number, x: Float32Array, y: Float32Array, scale: number): void;
   upsample2dBlocked(planes: number, h: number, w: number, k: number, block: number, x: Float32Array, y: Float32Array, scale: number): void;
 }

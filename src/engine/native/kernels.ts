@@ -29,6 +29,8 @@ export type NativeKernels = Pick<
   | 'softmaxBackward'
   | 'channelAffine'
   | 'channelAffineBackward'
+  | 'batchNormAffine'
+  | 'batchNormAffineBackward'
 >;
 
 function f32(a: Storage): a is Float32Array {
@@ -222,6 +224,32 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
         );
       } else js.channelAffineBackward(n, c, hw, block, x, scale, y, dy, dx, dscale, dshift);
     },
+    batchNormAffine(n, c, hw, block, x, scale, shift, relu, eps, mean, invStd, y) {
+      if (allF32(x, scale, shift, mean, invStd, y)) {
+        const f = (a: Storage) => a as Float32Array;
+        addon.batchNormAffine(n, c, hw, block, f(x), f(scale), f(shift), relu, eps, f(mean), f(invStd), f(y));
+      } else js.batchNormAffine(n, c, hw, block, x, scale, shift, relu, eps, mean, invStd, y);
+    },
+    batchNormAffineBackward(n, c, hw, block, x, scale, y, dy, mean, invStd, dx, dscale, dshift) {
+      if (allF32(x, scale, y, dy, mean, invStd, dx, dscale, dshift)) {
+        const f = (a: Storage) => a as Float32Array;
+        addon.batchNormAffineBackward(
+          n,
+          c,
+          hw,
+          block,
+          f(x),
+          f(scale),
+          y as Float32Array | null,
+          f(dy),
+          f(mean),
+          f(invStd),
+          f(dx),
+          f(dscale),
+          f(dshift),
+        );
+      } else js.batchNormAffineBackward(n, c, hw, block, x, scale, y, dy, mean, invStd, dx, dscale, dshift);
+    },
   };
 }
 
@@ -252,10 +280,6 @@ export function blockedKernels(addon: NativeAddon): BlockedKernels {
     conv2dBackwardWeightsBlocked: (g, x, xBlock, dy, dyBlock, dw, dbias) =>
       addon.conv2dBackwardWeightsBlocked(...geometryArgs(g), x, xBlock, dy, dyBlock, dw, dbias),
     reorderBlocked: (n, c, h, w, fromBlock, x, toBlock, y) => addon.reorderBlocked(n, c, h, w, fromBlock, x, toBlock, y),
-    batchNormBlocked: (n, c, hw, block, x, eps, training, mean, invStd, y) =>
-      addon.batchNormBlocked(n, c, hw, block, x, eps, training, mean, invStd, y),
-    batchNormBackwardBlocked: (n, c, hw, block, x, dy, mean, invStd, dx) =>
-      addon.batchNormBackwardBlocked(n, c, hw, block, x, dy, mean, invStd, dx),
     pool2dBlocked: (planes, h, w, k, block, x, y, scale) => addon.pool2dBlocked(planes, h, w, k, block, x, y, scale),
     upsample2dBlocked: (planes, h, w, k, block, x, y, scale) => addon.upsample2dBlocked(planes, h, w, k, block, x, y, scale),
   };

@@ -113,33 +113,90 @@ function updateRunning(
 }
 
 /**
- * Training-mode batch norm of a channel-blocked x (blocked.ts), staying blocked: the statistics
- * on the blocked kernel, then γ and β (when given) through channelAffine. Null when x is not
- * blocked.
+ * Training-mode batch norm of a channel-blocked x (blocked.ts), staying blocked: batchNormAffine2d
+ * with γ and β (or 1 and 0) repeated per sample. Null when x is not blocked.
  */
 function batchNormBlocked(x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, meanT: Tensor, invStd: Tensor): Tensor | null {
-  const bk = blockedKernelsFor(x);
-  const xr = rawOf(x);
-  if (bk === null || xr.block === 1 || x.ndim !== 4) return null;
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const block = xr.block;
-  const f32 = (t: Tensor) => rawOf(t).data as Float32Array;
-  const y = emptyRawLike(x);
-  bk.batchNormBlocked(n, c, h * w, block, xr.data as Float32Array, eps, true, f32(meanT), f32(invStd), f32(y));
-  const normalised = recordOp(y, 'batchNorm2d', [x], (dy) => {
-    const dx = emptyRawLike(x);
-    const xNow = rawIn(x, block, bk) as Float32Array;
-    bk.batchNormBackwardBlocked(n, c, h * w, block, xNow, rawIn(dy, block, bk) as Float32Array, f32(meanT), f32(invStd), f32(dx));
-    return [dx];
-  });
-  if (!gamma && !beta) return normalised;
+  if (blockedKernelsFor(x) === null || rawOf(x).block === 1 || x.ndim !== 4) return null;
+  const [n, c] = x.shape as [number, number];
   const perSample = (t: Tensor | null, fill: number) => {
     if (t) return broadcastTo(reshape(t, [1, c]), [n, c]);
     const constant = empty([n, c], x.dtype);
     constant.data.fill(fill);
     return constant;
   };
-  return channelAffine(normalised, perSample(gamma, 1), perSample(beta, 0));
+  return batchNormAffineCore(x, perSample(gamma, 1), perSample(beta, 0), false, eps, meanT, invStd);
+}
+
+/** The kernel call and graph node of batchNormAffine2d's training mode (statistics into meanT, invStd). */
+function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: boolean, eps: number, meanT: Tensor, invStd: Tensor): Tensor {
+  const n = x.shape[0]!;
+  const c = x.shape[1]!;
+  const hw = shapeSize(x.shape.slice(2));
+  const be = getBackend();
+  const xr = rawOf(x);
+  const y = emptyRawLike(x);
+  be.batchNormAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, eps, meanT.data, invStd.data, rawOf(y).data);
+  return recordOp(y, 'batchNorm2d', [x, scale, shift], (dy) => {
+    const block = rawOf(x).block;
+    const bk = blockedKernelsFor(x);
+    const dx = emptyRawLike(x);
+    const dscale = empty([n, c], x.dtype);
+    const dshift = empty([n, c], x.dtype);
+    be.batchNormAffineBackward(
+      n,
+      c,
+      hw,
+      block,
+      rawOf(x).data,
+      scale.data,
+      relu ? rawIn(y, block, bk) : null,
+      rawIn(dy, block, bk),
+      meanT.data,
+      invStd.data,
+      rawOf(dx).data,
+      dscale.data,
+      dshift.data,
+    );
+    return [dx, dscale, dshift];
+  });
+}
+
+/**
+ * Batch normalisation of x [N, C, ...] followed by a per-sample affine, y = x̂·scale[i, ch] +
+ * shift[i, ch] (scale, shift: [N, C]), then max(y, 0) when `relu`: conditional batch norm (de
+ * Vries et al. 2017, Dumoulin et al. 2017) and the ReLU after it as one op, two passes over x
+ * each way in training mode. Running statistics as batchNorm2d; y has x's layout (blocked.ts).
+ * @example batchNormAffine2d(h, add(gamma(e), 1), beta(e), runMean, runVar, { training: true, relu: true })
+ */
+export function batchNormAffine2d(
+  x: Tensor,
+  scale: Tensor,
+  shift: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions & { readonly relu?: boolean },
+): Tensor {
+  checkDtypes('batchNormAffine2d', x, scale, shift);
+  const n = x.shape[0] ?? 0;
+  const c = x.shape[1] ?? 0;
+  for (const t of [scale, shift]) {
+    if (x.ndim < 2 || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== c) {
+      throw new Error(`batchNormAffine2d: input ${shapeStr(x.shape)} needs scale and shift [${n},${c}], got ${shapeStr(t.shape)}`);
+    }
+  }
+  const relu = opts.relu ?? false;
+  const eps = opts.eps ?? 1e-5;
+  if (!opts.training && runningMean && runningVar) {
+    return channelAffine(batchNormEval(x, null, null, runningMean, runningVar, eps), scale, shift, { relu });
+  }
+  const count = n * shapeSize(x.shape.slice(2));
+  if (count < 2) throw new Error(`batchNormAffine2d: training needs more than one value per channel, got ${shapeStr(x.shape)}`);
+  const meanT = empty([c], x.dtype);
+  const invStd = empty([c], x.dtype);
+  const y = batchNormAffineCore(x, scale, shift, relu, eps, meanT, invStd);
+  updateRunning(runningMean, runningVar, meanT, invStd, opts.momentum ?? 0.1, eps, count, opts.training);
+  return y;
 }
 
 /**

@@ -215,26 +215,28 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
   });
 }
 
-/** y[i, c, r, col] = x[i, c, r − dy[i], col − dx[i]], zero where that falls outside x. */
+/** y[i, c, r, col] = x[i, c, r − sign·dy[i], col − sign·dx[i]], zero where that falls outside x. */
 function translateInto(x: Storage, y: Storage, shape: Shape, dy: ArrayLike<number>, dx: ArrayLike<number>, sign: number): void {
   const [n, c, h, w] = shape as [number, number, number, number];
   for (let i = 0; i < n; i++) {
     const sy = sign * dy[i]!;
     const sx = sign * dx[i]!;
-    const c0 = Math.max(0, sx);
-    const c1 = Math.min(w, w + sx);
+    // columns [c0, c1) of each row read from columns [c0 − sx, c1 − sx) of row r − sy
+    const c0 = Math.min(w, Math.max(0, sx));
+    const c1 = Math.max(c0, Math.min(w, w + sx));
     for (let ch = 0; ch < c; ch++) {
       const plane = (i * c + ch) * h * w;
       for (let r = 0; r < h; r++) {
         const out = plane + r * w;
         const from = r - sy;
-        if (from < 0 || from >= h || c0 >= c1) {
-          y.fill(0, out, out + w);
+        if (from < 0 || from >= h) {
+          for (let col = 0; col < w; col++) y[out + col] = 0;
           continue;
         }
-        y.fill(0, out, out + c0);
-        y.set(x.subarray(plane + from * w + c0 - sx, plane + from * w + c1 - sx), out + c0);
-        y.fill(0, out + c1, out + w);
+        const src = plane + from * w - sx;
+        for (let col = 0; col < c0; col++) y[out + col] = 0;
+        for (let col = c0; col < c1; col++) y[out + col] = x[src + col]!;
+        for (let col = c1; col < w; col++) y[out + col] = 0;
       }
     }
   }

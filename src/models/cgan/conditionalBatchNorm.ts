@@ -19,7 +19,7 @@
  * everywhere, bird/airplane above the back". The mask is given at image resolution and averaged
  * down to each layer's.
  */
-import { add, avgPool2d, channelAffine, mul, relu, reshape, sub, type Rng, type Tensor } from '../../engine/index.js';
+import { add, avgPool2d, batchNormAffine2d, mul, relu, reshape, sub, type Rng, type Tensor } from '../../engine/index.js';
 import { BatchNorm2d, Linear, Module } from '../../nn/index.js';
 
 /** Two conditions blended over the image by `mask` (see the file comment). */
@@ -69,7 +69,13 @@ export class ConditionalBatchNorm2d extends Module {
       const y = this.forwardRegion(x, e);
       return this.relu ? relu(y) : y;
     }
-    return channelAffine(this.bn.forward(x), add(this.gamma.forward(e), 1), this.beta.forward(e), { relu: this.relu });
+    const bn = this.bn;
+    return batchNormAffine2d(x, add(this.gamma.forward(e), 1), this.beta.forward(e), bn.runningMean, bn.runningVar, {
+      training: bn.training,
+      momentum: bn.momentum,
+      eps: bn.eps,
+      relu: this.relu,
+    });
   }
 
   private forwardRegion(x: Tensor, r: RegionCondition): Tensor {
