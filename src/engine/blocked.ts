@@ -13,7 +13,7 @@
  */
 import type { BlockedKernels, Storage } from './backend.js';
 import { getBackend } from './backends/index.js';
-import { allocBuffer, toPlain } from './memory.js';
+import { allocBuffer, toBlocked, toPlain } from './memory.js';
 import { sameShape, type Shape, Tensor } from './tensor.js';
 
 /** A tensor's buffer as it is: its array and channel block (1 = plain row-major). */
@@ -38,15 +38,16 @@ export function rawOf(x: Tensor): Raw {
   return { data: b.data, block: b.layout?.block ?? 1 };
 }
 
-/** x's values in channel block `block` (1 = plain): its own buffer when it already is, else a copy. */
+/**
+ * x's values in channel block `block` (1 = plain): its buffer, rewritten in that layout first when
+ * it is in another (for every tensor sharing it; see memory.ts toPlain and toBlocked).
+ */
 export function rawIn(x: Tensor, block: number, kernels: BlockedKernels | null): Storage {
   const r = rawOf(x);
   if (r.block === block) return r.data;
   if (block === 1) return x.data;
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const out = new Float32Array(blockedSize(x.shape, block));
-  kernels!.reorderBlocked(n, c, h, w, r.block, r.data as Float32Array, block, out);
-  return out;
+  toBlocked(x.buf!, { block, dims: x.shape as [number, number, number, number], kernels: kernels! });
+  return x.buf!.data;
 }
 
 /** Elements of an [n, c, h, w] activation in channel block `block` (padded channels included). */

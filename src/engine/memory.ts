@@ -49,6 +49,23 @@ export function toPlain(ref: BufferRef): void {
   pool(blocked);
 }
 
+/**
+ * Rewrites a plain [n, c, h, w] buffer in channel blocks of `layout.block` in place (the inverse
+ * of toPlain; tensors of another shape sharing it will read it as plain again); the plain array
+ * goes back to the pool.
+ */
+export function toBlocked(ref: BufferRef, layout: BlockedLayout): void {
+  toPlain(ref);
+  const [n, c, h, w] = layout.dims;
+  const blocked = takeArray('float32', n * Math.ceil(c / layout.block) * layout.block * h * w) as Float32Array;
+  layout.kernels.reorderBlocked(n, c, h, w, 1, ref.data as Float32Array, layout.block, blocked);
+  const plain = ref.data;
+  liveBytes += blocked.byteLength - plain.byteLength;
+  ref.data = blocked;
+  ref.layout = layout;
+  pool(plain);
+}
+
 /** What `tidy` needs from a tensor (avoids importing tensor.ts here). */
 export interface Disposable {
   dispose(): void;
