@@ -50,6 +50,8 @@ const LAYERS = 'test/nn/layers.test.ts';
 const MODULE = 'test/nn/module.test.ts';
 const OPTIM = 'test/nn/optim.test.ts';
 const SCORE = 'test/generate/score.test.ts';
+const GRAD = 'test/engine/grad.test.ts';
+const BLOCKED = 'test/engine/blocked.test.ts';
 
 const MUTATIONS: readonly Mutation[] = [
   // the three bugs of issue 29, which the suite used to miss
@@ -307,6 +309,38 @@ const MUTATIONS: readonly Mutation[] = [
     tests: [MODULE, LAYERS],
   },
   {
+    id: 'translate-backward-same-way',
+    file: 'src/engine/ops/shape.ts',
+    find: 'translateInto(g.data, gx.data, x.shape, dy, dx, -1);',
+    replace: 'translateInto(g.data, gx.data, x.shape, dy, dx, 1);',
+    what: "translate2d's gradient moved the same way as the images instead of back",
+    tests: [GRAD],
+  },
+  {
+    id: 'bn-affine-no-projection',
+    file: 'src/engine/backends/js-norm.ts',
+    find: 'dx[at(i, ch, j)] = is * (g(i, j) * s - sumDxh / count - (xh * sumDxhXh) / count);',
+    replace: 'dx[at(i, ch, j)] = is * (g(i, j) * s - sumDxh / count);',
+    what: "batchNormAffine's input gradient without the x̂·mean(dx̂·x̂) term",
+    tests: [GRAD],
+  },
+  {
+    id: 'accumulate-ignores-layout',
+    file: 'src/engine/autograd.ts',
+    find: 'const gData = rawIn(g, a.block, blockedKernelsFor(acc));',
+    replace: 'const gData = g.data;',
+    what: 'gradient sums add a plain gradient to a channel-blocked one element by element',
+    tests: [BLOCKED],
+  },
+  {
+    id: 'pool-blocked-backward-scale',
+    file: 'src/engine/ops/pool.ts',
+    find: "const scale = dir === 'up' ? 1 : 1 / (k * k);",
+    replace: "const scale = dir === 'up' ? 1 / (k * k) : 1 / (k * k);",
+    what: 'nearest upsampling of blocked activations scaled like average pooling',
+    tests: [BLOCKED],
+  },
+  {
     id: 'bn-momentum',
     file: 'src/nn/norm.ts',
     find: 'this.momentum = opts.momentum ?? 0.1;',
@@ -423,8 +457,8 @@ const MUTATIONS: readonly Mutation[] = [
   {
     id: 'cbn-no-identity-scale',
     file: 'src/models/cgan/conditionalBatchNorm.ts',
-    find: 'const scale = reshape(add(this.gamma.forward(e), 1), [n, c, 1, 1]);',
-    replace: 'const scale = reshape(this.gamma.forward(e), [n, c, 1, 1]);',
+    find: 'return batchNormAffine2d(x, add(this.gamma.forward(e), 1), this.beta.forward(e),',
+    replace: 'return batchNormAffine2d(x, this.gamma.forward(e), this.beta.forward(e),',
     what: "conditional batch norm's scale without the 1 +",
     tests: [LAYERS],
   },
