@@ -1,7 +1,7 @@
 /**
  * Convolution layers (PyTorch's nn.Conv2d and nn.ConvTranspose2d, same layouts and initialisation).
  */
-import { conv2d, convTranspose2d, type Rng, type Tensor } from '../engine/index.js';
+import { conv2d, convTranspose2d, type Rng, type Tensor, upsampleConv2d } from '../engine/index.js';
 import { defaultBound, uniform } from './init.js';
 import { Module, parameter } from './module.js';
 
@@ -14,6 +14,11 @@ export interface Conv2dOptions {
   readonly padding?: number;
   /** Learn a per-channel bias (true). */
   readonly bias?: boolean;
+  /**
+   * Nearest 2× upsampling of the input first (false): a generator's "up → conv" in one op
+   * (engine `upsampleConv2d`), the same function at under half the cost for a 3×3 kernel.
+   */
+  readonly upsample?: boolean;
 }
 
 /**
@@ -25,6 +30,7 @@ export class Conv2d extends Module {
   readonly bias: Tensor | null;
   readonly stride: number;
   readonly padding: number;
+  readonly upsample: boolean;
 
   constructor(
     readonly inChannels: number,
@@ -35,17 +41,22 @@ export class Conv2d extends Module {
     super();
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
+    this.upsample = opts.upsample ?? false;
+    if (this.upsample && (this.stride !== 1 || this.padding !== 1 || kernelSize !== 3)) {
+      throw new Error('Conv2d: upsample needs a 3×3 kernel with stride 1 and padding 1');
+    }
     const bound = defaultBound(inChannels * kernelSize * kernelSize);
     this.weight = parameter(uniform([outChannels, inChannels, kernelSize, kernelSize], bound, opts.rng));
     this.bias = opts.bias === false ? null : parameter(uniform([outChannels], bound, opts.rng));
   }
 
   forward(x: Tensor): Tensor {
+    if (this.upsample) return upsampleConv2d(x, this.weight, this.bias);
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
 }
 
-export interface ConvTranspose2dOptions extends Conv2dOptions {
+export interface ConvTranspose2dOptions extends Omit<Conv2dOptions, 'upsample'> {
   /** Extra rows/columns at the bottom/right of the output (0). */
   readonly outputPadding?: number;
 }

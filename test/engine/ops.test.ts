@@ -81,6 +81,15 @@ test('convTranspose2d matches the scatter definition, including outputPadding', 
   close(y, naiveConvT(x, w, 2, 1, 1));
 });
 
+test('upsampleConv2d is nearest 2× upsampling then a 3×3 convolution with padding 1', () => {
+  const x = r([2, 3, 3, 5]);
+  const w = r([4, 3, 3, 3]);
+  const b = r([4]);
+  const y = E.upsampleConv2d(x, w, b);
+  assert.deepEqual(y.shape, [2, 4, 6, 10]);
+  close(y, naiveConv(E.upsampleNearest2x(x), w, b, 1, 1));
+});
+
 test('matmul and linear match naive products', () => {
   const a = r([2, 3, 4]);
   const b = r([2, 4, 5]);

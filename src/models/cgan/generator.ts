@@ -34,7 +34,8 @@ export type GeneratorCondition = Int32Array | Tensor | readonly LayerCondition[]
 
 /**
  * Residual up-block (Miyato et al. 2018, Fig. 8a; He et al. 2016 for the residual form):
- * h = conv3(relu(CBN(conv3(up(relu(CBN(x))))))) + conv1(up(x)), the shortcut computed as up(conv1(x)).
+ * h = conv3(relu(CBN(conv3(up(relu(CBN(x))))))) + conv1(up(x)), the first up + conv3 as one
+ * transposed convolution and the shortcut as up(conv1(x)) (the same function, less work).
  */
 export class GBlock extends Module {
   readonly bn1: ConditionalBatchNorm2d;
@@ -46,15 +47,15 @@ export class GBlock extends Module {
   constructor(cIn: number, cOut: number, embDim: number, rng: Rng) {
     super();
     this.bn1 = new ConditionalBatchNorm2d(cIn, embDim, rng, { relu: true });
-    this.conv1 = new Conv2d(cIn, cOut, 3, { padding: 1, rng });
+    this.conv1 = new Conv2d(cIn, cOut, 3, { padding: 1, upsample: true, rng });
     this.bn2 = new ConditionalBatchNorm2d(cOut, embDim, rng, { relu: true });
     this.conv2 = new Conv2d(cOut, cOut, 3, { padding: 1, rng });
     this.shortcut = new Conv2d(cIn, cOut, 1, { rng });
   }
 
   forward(x: Tensor, e1: LayerCondition, e2: LayerCondition): Tensor {
-    let h = upsampleNearest2x(this.bn1.forward(x, e1));
-    h = this.conv1.forward(h);
+    // conv1 upsamples its input first (Conv2d's `upsample`: one transposed convolution)
+    let h = this.conv1.forward(this.bn1.forward(x, e1));
     h = this.conv2.forward(this.bn2.forward(h, e2));
     // NOTE: conv1×1(up(x)) = up(conv1×1(x)) (nearest upsampling copies pixels, a 1×1 conv maps
     // each pixel alone): the shortcut convolves the smaller map and never builds up(x).
