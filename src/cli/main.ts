@@ -61,6 +61,7 @@ Environment:
   PEGASUS_THREADS=N        CPU threads of the native backend (as --threads; else OMP_NUM_THREADS, else every core)
   PEGASUS_BACKEND=native|js  the compute backend (default: native when its addon is built, else js)
   PEGASUS_PROFILE=1        print where the time of each op goes when the command ends
+  PEGASUS_BLOCKED=0        keep activations in plain NCHW (default: channel-blocked between convolutions)
   PEGASUS_CHROMIUM=PATH    the headless Chromium for PDFs and PNG diagrams (default: found on PATH)`;
 
 /** Usage errors are one line: what is wrong, and where to read more. */

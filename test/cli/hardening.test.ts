@@ -76,7 +76,15 @@ describe('hardening', () => {
 
   test('--help lists the environment variables and --threads; --threads is checked and applies to every command', () => {
     const help = pegasus(['--help']).stdout;
-    for (const v of ['PEGASUS_DATA', 'PEGASUS_THREADS', 'PEGASUS_BACKEND', 'PEGASUS_PROFILE', 'PEGASUS_CHROMIUM', '--threads <n>'])
+    for (const v of [
+      'PEGASUS_DATA',
+      'PEGASUS_THREADS',
+      'PEGASUS_BACKEND',
+      'PEGASUS_PROFILE',
+      'PEGASUS_BLOCKED',
+      'PEGASUS_CHROMIUM',
+      '--threads <n>',
+    ])
       assert.ok(help.includes(v), v);
     assert.match(pegasus(['train', '--help']).stdout, /Global Options:[\s\S]*--threads <n>/);
     const bad = pegasus(['sample', '--threads', '0', '--checkpoint', tinyG(), '--out', p('t.png')]);
