@@ -162,6 +162,19 @@ function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: bool
   });
 }
 
+/** [N, C] of x [N, C, ...], after checking that scale and shift are [N, C] of x's dtype. */
+function checkPerSample(op: string, x: Tensor, scale: Tensor, shift: Tensor): [number, number] {
+  checkDtypes(op, x, scale, shift);
+  const n = x.shape[0] ?? 0;
+  const c = x.shape[1] ?? 0;
+  for (const t of [scale, shift]) {
+    if (x.ndim < 2 || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== c) {
+      throw new Error(`${op}: input ${shapeStr(x.shape)} needs scale and shift [${n},${c}], got ${shapeStr(t.shape)}`);
+    }
+  }
+  return [n, c];
+}
+
 /**
  * Batch normalisation of x [N, C, ...] followed by a per-sample affine, y = x̂·scale[i, ch] +
  * shift[i, ch] (scale, shift: [N, C]), then max(y, 0) when `relu`: conditional batch norm (de
@@ -177,14 +190,7 @@ export function batchNormAffine2d(
   runningVar: Tensor | null,
   opts: BatchNormOptions & { readonly relu?: boolean },
 ): Tensor {
-  checkDtypes('batchNormAffine2d', x, scale, shift);
-  const n = x.shape[0] ?? 0;
-  const c = x.shape[1] ?? 0;
-  for (const t of [scale, shift]) {
-    if (x.ndim < 2 || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== c) {
-      throw new Error(`batchNormAffine2d: input ${shapeStr(x.shape)} needs scale and shift [${n},${c}], got ${shapeStr(t.shape)}`);
-    }
-  }
+  const [n, c] = checkPerSample('batchNormAffine2d', x, scale, shift);
   const relu = opts.relu ?? false;
   const eps = opts.eps ?? 1e-5;
   if (!opts.training && runningMean && runningVar) {
@@ -207,14 +213,7 @@ export function batchNormAffine2d(
  * @example channelAffine(batchNorm2d(h, null, null, rm, rv, { training }), scale, shift, { relu: true })
  */
 export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: { readonly relu?: boolean } = {}): Tensor {
-  checkDtypes('channelAffine', x, scale, shift);
-  const n = x.shape[0] ?? 0;
-  const c = x.shape[1] ?? 0;
-  for (const t of [scale, shift]) {
-    if (x.ndim < 2 || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== c) {
-      throw new Error(`channelAffine: input ${shapeStr(x.shape)} needs scale and shift [${n},${c}], got ${shapeStr(t.shape)}`);
-    }
-  }
+  const [n, c] = checkPerSample('channelAffine', x, scale, shift);
   const relu = opts.relu ?? false;
   const hw = shapeSize(x.shape.slice(2));
   const be = getBackend();
