@@ -13,7 +13,7 @@ export function gradNorm(module: Module): number {
     if (g === undefined) continue;
     // Σ g² as the 1×1 product gᵀg: one kernel call per parameter instead of a JavaScript loop
     const out = g instanceof Float32Array ? new Float32Array(1) : new Float64Array(1);
-    be.gemm(false, false, 1, 1, g.length, g, g, out, false);
+    be.gemm(false, true, 1, 1, g.length, g, g, out, false);
     acc += out[0]!;
   }
   return Math.sqrt(acc);
