@@ -327,7 +327,7 @@ const MUTATIONS: readonly Mutation[] = [
   {
     id: 'accumulate-ignores-layout',
     file: 'src/engine/autograd.ts',
-    find: 'const gData = rawIn(g, a.block, blockedKernelsFor(acc));',
+    find: 'const gData = rawIn(g, a.block, kernelsOf(acc));',
     replace: 'const gData = g.data;',
     what: 'gradient sums add a plain gradient to a channel-blocked one element by element',
     tests: [BLOCKED],

@@ -9,7 +9,7 @@
 import { getBackend } from './backends/index.js';
 import type { Tensor } from './tensor.js';
 import { emptyLike, sameShape, shapeStr, viewAs } from './tensor.js';
-import { blockedKernelsFor, emptyRawLike, rawIn, rawOf } from './blocked.js';
+import { emptyRawLike, kernelsOf, rawIn, rawOf } from './blocked.js';
 
 /**
  * Local backward of one op: given ∂L/∂output, returns ∂L/∂input per input (null where `needs` is
@@ -93,7 +93,7 @@ function accumulate(acc: Tensor, g: Tensor): Tensor {
   const one = [1];
   // NOTE: a channel-blocked gradient (blocked.ts) is summed in its own layout.
   const a = rawOf(acc);
-  const gData = rawIn(g, a.block, blockedKernelsFor(acc));
+  const gData = rawIn(g, a.block, kernelsOf(acc));
   const flat = [a.data.length];
   if (acc.buf!.refs === 1) {
     be.binary('add', a.data, one, gData, one, a.data, flat);

@@ -28,6 +28,15 @@ export function blockedKernelsFor(x: Tensor): BlockedKernels | null {
 }
 
 /**
+ * The kernels that can convert to and from the layout of `ref`: those that made its buffer, else
+ * the current backend's. (A blocked tensor made on the native backend stays convertible after a
+ * switch to the js backend.)
+ */
+export function kernelsOf(ref: Tensor): BlockedKernels | null {
+  return ref.buf?.layout?.kernels ?? blockedKernelsFor(ref);
+}
+
+/**
  * x's buffer without any conversion. A view whose shape is not the activation's (a reshape of a
  * blocked tensor) is made plain first, since the block only means something for [n, c, h, w].
  */
@@ -40,7 +49,8 @@ export function rawOf(x: Tensor): Raw {
 
 /**
  * x's values in channel block `block` (1 = plain): its buffer, rewritten in that layout first when
- * it is in another (for every tensor sharing it; see memory.ts toPlain and toBlocked).
+ * it is in another (for every tensor sharing it; see memory.ts toPlain and toBlocked). `kernels`:
+ * kernelsOf the tensor whose layout x must match.
  */
 export function rawIn(x: Tensor, block: number, kernels: BlockedKernels | null): Storage {
   const r = rawOf(x);

@@ -143,3 +143,32 @@ test('Tensor.data turns a blocked buffer into plain values once, for every view'
     E.useBackend(before);
   }
 });
+
+test('blocked tensors made on the native backend stay usable after a switch to js', { skip }, () => {
+  const nb = native as Backend;
+  const js = E.backendByName('js')!;
+  const before = E.useBackend(nb);
+  try {
+    const run = (switchToJs: boolean) => {
+      E.useBackend(nb);
+      const rng = new E.Rng(3);
+      const x = E.randn([2, 3, 6, 6], rng);
+      x.requiresGrad = true;
+      const w = E.randn([20, 3, 3, 3], rng);
+      const y = E.conv2d(x, w, null, { padding: 1 });
+      if (switchToJs) E.useBackend(js);
+      // y used twice (its gradients summed); the loss's gradient arrives plain and must be made blocked
+      const z = E.add(E.relu(y), E.leakyRelu(y, 0.1));
+      const scale = E.randn([2, 20], rng);
+      const out = E.batchNormAffine2d(z, scale, E.zeros([2, 20]), null, null, { training: true, relu: true });
+      E.sum(E.mul(out, E.randn(out.shape, rng))).backward();
+      return { out: Float32Array.from(out.data), grad: Float32Array.from(x.grad!.data) };
+    };
+    const all = run(false);
+    const switched = run(true);
+    assert.ok(relError(switched.out, all.out) < 1e-5);
+    assert.ok(relError(switched.grad, all.grad) < 1e-4);
+  } finally {
+    E.useBackend(before);
+  }
+});

@@ -6,7 +6,7 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, sameShape, type Shape, type Tensor } from '../tensor.js';
-import { blockedKernelsFor, emptyRawLike, rawIn, rawOf } from '../blocked.js';
+import { emptyRawLike, kernelsOf, rawIn, rawOf } from '../blocked.js';
 import { binaryInto, broadcastShapes, checkDtypes, type Operand, scalar } from './util.js';
 import { sumTo } from './reduce.js';
 
@@ -119,8 +119,9 @@ function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
     // x blocked means y was made blocked too (unaryForward); either may have turned plain since
     const block = Math.max(rawOf(x).block, rawOf(y).block);
     if (block > 1) {
-      const bk = blockedKernelsFor(x);
-      const dx = emptyRawLike(rawOf(x).block === block ? x : y);
+      const like = rawOf(x).block === block ? x : y;
+      const bk = kernelsOf(like);
+      const dx = emptyRawLike(like);
       getBackend().unaryBackward(op, rawIn(x, block, bk), rawIn(y, block, bk), rawIn(dy, block, bk), rawOf(dx).data, alpha);
       return [dx];
     }

@@ -10,7 +10,7 @@
 import { noGrad, recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, type Shape, shapeSize, shapeStr, type Tensor } from '../tensor.js';
-import { blockedKernelsFor, emptyRawLike, rawIn, rawOf } from '../blocked.js';
+import { blockedKernelsFor, emptyRawLike, kernelsOf, rawIn, rawOf } from '../blocked.js';
 import { add, mul } from './elementwise.js';
 import { broadcastTo } from './reduce.js';
 import { reshape } from './shape.js';
@@ -139,7 +139,7 @@ function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: bool
   be.batchNormAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, eps, meanT.data, invStd.data, rawOf(y).data);
   return recordOp(y, 'batchNorm2d', [x, scale, shift], (dy) => {
     const block = rawOf(x).block;
-    const bk = blockedKernelsFor(x);
+    const bk = kernelsOf(x);
     const dx = emptyRawLike(x);
     const dscale = empty([n, c], x.dtype);
     const dshift = empty([n, c], x.dtype);
@@ -222,7 +222,7 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: { r
   be.channelAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, rawOf(y).data);
   return recordOp(y, 'channelAffine', [x, scale, shift], (dy) => {
     const block = rawOf(x).block;
-    const yIn = relu ? rawIn(y, block, blockedKernelsFor(x)) : null;
+    const yIn = relu ? rawIn(y, block, kernelsOf(x)) : null;
     const dx = emptyRawLike(x);
     const dscale = empty([n, c], x.dtype);
     const dshift = empty([n, c], x.dtype);
@@ -234,7 +234,7 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: { r
       rawOf(x).data,
       scale.data,
       yIn,
-      rawIn(dy, block, blockedKernelsFor(x)),
+      rawIn(dy, block, kernelsOf(x)),
       rawOf(dx).data,
       dscale.data,
       dshift.data,
