@@ -67,7 +67,13 @@ function runStep(dir: string, file: string, imagesPerStep: number): Step {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-const sha = git('rev-parse', '--short', commit);
+let sha: string;
+try {
+  sha = git('rev-parse', '--short', '--verify', `${commit}^{commit}`);
+} catch {
+  console.error(`bench:compare: "${commit}" is not a commit of this repository (try a hash from git log)`);
+  process.exit(2);
+}
 const dir = mkdtempSync(join(tmpdir(), `pegasus-${sha}-`));
 try {
   console.log(`checking out ${sha} into ${dir} …`);
@@ -101,6 +107,9 @@ try {
     }
     console.log(`${name}: images/s ×${median(speedups).toFixed(2)} over ${sha} (median of ${rounds} paired rounds, ${threads} threads)`);
   }
+} catch (e) {
+  console.error(`bench:compare: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
 } finally {
   spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd: root });
   rmSync(dir, { recursive: true, force: true });
