@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runStepChild } from './step-child.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -50,19 +51,11 @@ interface Step {
   readonly imagesPerS: number;
 }
 
-/** One run of a step benchmark in `dir` (its own process, as bench/index.ts runs them). */
+/** One run of a step benchmark in checkout `dir` (its own process, as bench/index.ts runs them). */
 function runStep(dir: string, file: string, imagesPerStep: number): Step {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', file), String(threads)], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, PEGASUS_BACKEND: 'native', PEGASUS_THREADS: String(threads) },
-    maxBuffer: 1 << 24,
-  });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || line === undefined)
-    throw new Error(`${dir}: bench/${file} failed: ${(r.stderr || r.stdout).trim().split('\n').at(-1)}`);
-  const o = JSON.parse(line) as { median_s: number; images_per_s?: number };
-  return { medianS: o.median_s, imagesPerS: o.images_per_s ?? imagesPerStep / o.median_s };
+  const r = runStepChild(file, threads, dir);
+  if ('error' in r) throw new Error(`${dir}: bench/${file} failed: ${r.error}`);
+  return { medianS: r.medianS, imagesPerS: r.imagesPerS ?? imagesPerStep / r.medianS };
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;

@@ -12,13 +12,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export type StepResult = { medianS: number; peakMiB: number; ops: string[]; imagesPerS?: number } | { error: string };
 
-/** @example runStepChild('dcgan-step.ts', 2) */
-export function runStepChild(file: string, threads: number): StepResult {
-  const script = join(here, file);
+/**
+ * `dir`: the checkout whose bench/`file` runs (this one by default; bench/compare.ts passes an
+ * earlier commit's worktree).
+ * @example runStepChild('dcgan-step.ts', 2)
+ */
+export function runStepChild(file: string, threads: number, dir = join(here, '..')): StepResult {
+  const script = join(dir, 'bench', file);
   if (!existsSync(script)) return { error: `bench/${file} missing` };
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(threads)], {
     encoding: 'utf8',
-    cwd: join(here, '..'),
+    cwd: dir,
     env: { ...process.env, PEGASUS_BACKEND: 'native', PEGASUS_THREADS: String(threads) },
     maxBuffer: 1 << 24,
   });
