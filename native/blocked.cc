@@ -34,25 +34,10 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-memory::format_tag blockedTag(int64_t block) {
-  if (block == 1) return tag::nchw;
-  if (block == 8) return tag::nChw8c;
-  if (block == 16) return tag::nChw16c;
-  throw ArgError("blocked layout: block must be 1, 8 or 16");
-}
-
 namespace {
-
-int64_t blocksOf(int64_t c, int64_t b) { return (c + b - 1) / b; }
 
 void needLength(const F32& a, int64_t want, const char* op, const char* what) {
   if (a.length != size_t(want)) throw ArgError(std::string(op) + ": " + what + " has the wrong length");
-}
-
-int64_t readBlock(const Args& a, size_t at, const char* op) {
-  const int64_t b = a.i64(at);
-  if (b != 1 && b != 8 && b != 16) throw ArgError(std::string(op) + ": block must be 1, 8 or 16");
-  return b;
 }
 
 std::unordered_map<std::string, std::unique_ptr<dnnl::reorder>> reorders;

@@ -47,7 +47,7 @@ struct Geometry {
     return k + (bias ? ",b" : "");
   }
 
-  static int64_t padded(int64_t c, int64_t block) { return (c + block - 1) / block * block; }
+  static int64_t padded(int64_t c, int64_t block) { return blocksOf(c, block) * block; }
   size_t srcSize(int64_t block = 1) const { return size_t(n * padded(cIn, block) * hIn * wIn); }
   size_t weiSize() const { return size_t(cOut * cIn * kH * kW); }
   size_t dstSize(int64_t block = 1) const { return size_t(n * padded(cOut, block) * hOut * wOut); }
@@ -115,13 +115,6 @@ Cache<BackwardWeights> backwardWeightsCache;
 
 void checkLength(const F32& a, size_t want, const char* what) {
   if (a.length != want) throw ArgError(std::string("conv2d: ") + what + " has the wrong length");
-}
-
-/** The channel block of an activation's layout (1, 8, 16), read from argument `at`. */
-int64_t readBlock(const Args& a, size_t at) {
-  const int64_t b = a.i64(at);
-  if (b != 1 && b != 8 && b != 16) throw ArgError("conv2d: a block must be 1, 8 or 16");
-  return b;
 }
 
 /** 1, 8 or 16 when `md` is the activation `dims` in nchw, nChw8c or nChw16c; 0 otherwise. */
@@ -265,22 +258,26 @@ static void convBlocks(Args& args) {
 // conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock)
 static void conv2dBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
-  runForward(g, args.f32(13), readBlock(args, 14), args.f32(15), args.f32OrNull(16), args.f32(17),
-             readBlock(args, 18));
+  const int64_t xBlock = readBlock(args, 14, "conv2dBlocked");
+  const int64_t yBlock = readBlock(args, 18, "conv2dBlocked");
+  runForward(g, args.f32(13), xBlock, args.f32(15), args.f32OrNull(16), args.f32(17), yBlock);
 }
 
 // conv2dBackwardDataBlocked(13 geometry ints, dy, dyBlock, w, dx, dxBlock)
 static void conv2dBackwardDataBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
-  runBackwardData(g, args.f32(13), readBlock(args, 14), args.f32(15), args.f32(16),
-                  readBlock(args, 17));
+  const int64_t dyBlock = readBlock(args, 14, "conv2dBackwardDataBlocked");
+  const int64_t dxBlock = readBlock(args, 17, "conv2dBackwardDataBlocked");
+  runBackwardData(g, args.f32(13), dyBlock, args.f32(15), args.f32(16), dxBlock);
 }
 
 // conv2dBackwardWeightsBlocked(13 geometry ints, x, xBlock, dy, dyBlock, dw, dbias | null)
 static void conv2dBackwardWeightsBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
-  runBackwardWeights(g, args.f32(13), readBlock(args, 14), args.f32(15), readBlock(args, 16),
-                     args.f32(17), args.f32OrNull(18));
+  const int64_t xBlock = readBlock(args, 14, "conv2dBackwardWeightsBlocked");
+  const int64_t dyBlock = readBlock(args, 16, "conv2dBackwardWeightsBlocked");
+  runBackwardWeights(g, args.f32(13), xBlock, args.f32(15), dyBlock, args.f32(17),
+                     args.f32OrNull(18));
 }
 
 void clearConvCache() {

@@ -33,6 +33,20 @@ void* scratchSlot(int slot, size_t bytes) {
   return s.ptr;
 }
 
+dnnl::memory::format_tag blockedTag(int64_t block) {
+  using tag = dnnl::memory::format_tag;
+  if (block == 1) return tag::nchw;
+  if (block == 8) return tag::nChw8c;
+  if (block == 16) return tag::nChw16c;
+  throw ArgError("blocked layout: block must be 1, 8 or 16");
+}
+
+int64_t readBlock(const Args& a, size_t at, const char* op) {
+  const int64_t b = a.i64(at);
+  if (b != 1 && b != 8 && b != 16) throw ArgError(std::string(op) + ": block must be 1, 8 or 16");
+  return b;
+}
+
 Operand::Operand(const dnnl::memory::desc& plainMd, const dnnl::memory::desc& primMd, int slot,
                  bool isOutput)
     : plainMd_(plainMd), primMd_(primMd), isOutput_(isOutput), slot_(slot) {

@@ -18,6 +18,12 @@ void* scratchSlot(int slot, size_t bytes);
 /** oneDNN's tag for activations in channel blocks of `block` (1: plain nchw; 8, 16: nChw8c, nChw16c). */
 dnnl::memory::format_tag blockedTag(int64_t block);
 
+/** The channel block (1, 8 or 16) at argument `at`; ArgError naming `op` for anything else. */
+int64_t readBlock(const Args& a, size_t at, const char* op);
+
+/** Blocks of `b` channels that hold c channels (the last one padded). */
+inline int64_t blocksOf(int64_t c, int64_t b) { return (c + b - 1) / b; }
+
 /**
  * One operand of a primitive: the user's memory and, when the primitive wants another layout, a
  * copy in a scratch slot plus the reorder between the two. An activation's user memory may be
