@@ -138,28 +138,48 @@ function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: bool
   const y = emptyRawLike(x);
   be.batchNormAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, eps, meanT.data, invStd.data, rawOf(y).data);
   return recordOp(y, 'batchNorm2d', [x, scale, shift], (dy) => {
-    const block = rawOf(x).block;
-    const bk = kernelsOf(x);
-    const dx = emptyRawLike(x);
-    const dscale = empty([n, c], x.dtype);
-    const dshift = empty([n, c], x.dtype);
+    const g = affineGradients(x, y, dy, relu);
     be.batchNormAffineBackward(
       n,
       c,
       hw,
-      block,
-      rawOf(x).data,
+      g.block,
+      g.x,
       scale.data,
-      relu ? rawIn(y, block, bk) : null,
-      rawIn(dy, block, bk),
+      g.y,
+      g.dy,
       meanT.data,
       invStd.data,
-      rawOf(dx).data,
-      dscale.data,
-      dshift.data,
+      g.dxData,
+      g.dscale.data,
+      g.dshift.data,
     );
-    return [dx, dscale, dshift];
+    return [g.dx, g.dscale, g.dshift];
   });
+}
+
+/**
+ * What the backward of a per-sample affine (batchNormAffine2d, channelAffine) hands its kernel:
+ * x's layout and values, its output y (when a ReLU followed) and dy in that layout, and a new dx
+ * in it with new dscale, dshift [N, C].
+ */
+function affineGradients(x: Tensor, y: Tensor, dy: Tensor, relu: boolean) {
+  const [n, c] = x.shape as [number, number];
+  const block = rawOf(x).block;
+  const bk = kernelsOf(x);
+  const yIn = relu ? rawIn(y, block, bk) : null;
+  const dyIn = rawIn(dy, block, bk);
+  const dx = emptyRawLike(x);
+  return {
+    block,
+    x: rawOf(x).data,
+    y: yIn,
+    dy: dyIn,
+    dx,
+    dxData: rawOf(dx).data,
+    dscale: empty([n, c], x.dtype),
+    dshift: empty([n, c], x.dtype),
+  };
 }
 
 /** [N, C] of x [N, C, ...], after checking that scale and shift are [N, C] of x's dtype. */
@@ -221,25 +241,9 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: { r
   const y = emptyRawLike(x);
   be.channelAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, rawOf(y).data);
   return recordOp(y, 'channelAffine', [x, scale, shift], (dy) => {
-    const block = rawOf(x).block;
-    const yIn = relu ? rawIn(y, block, kernelsOf(x)) : null;
-    const dx = emptyRawLike(x);
-    const dscale = empty([n, c], x.dtype);
-    const dshift = empty([n, c], x.dtype);
-    be.channelAffineBackward(
-      n,
-      c,
-      hw,
-      block,
-      rawOf(x).data,
-      scale.data,
-      yIn,
-      rawIn(dy, block, kernelsOf(x)),
-      rawOf(dx).data,
-      dscale.data,
-      dshift.data,
-    );
-    return [dx, dscale, dshift];
+    const g = affineGradients(x, y, dy, relu);
+    be.channelAffineBackward(n, c, hw, g.block, g.x, scale.data, g.y, g.dy, g.dxData, g.dscale.data, g.dshift.data);
+    return [g.dx, g.dscale, g.dshift];
   });
 }
 
