@@ -19,7 +19,12 @@ export function recordOps(step: () => void): string[] {
   const add = (line: string) => counts.set(line, (counts.get(line) ?? 0) + 1);
   const geometry = (g: Conv2dGeometry) =>
     [g.n, g.cIn, g.hIn, g.wIn, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, g.hOut, g.wOut].join(' ');
+  // one line per op, whichever entry point (plain or blocked) ran it
+  const fwd = (g: Conv2dGeometry, bias: unknown) => add(`conv_fwd ${geometry(g)} ${Number(bias !== null)}`);
+  const bwdData = (g: Conv2dGeometry) => add(`conv_bwd_data ${geometry(g)} 0`);
+  const bwdWeights = (g: Conv2dGeometry, dbias: unknown) => add(`conv_bwd_weights ${geometry(g)} ${Number(dbias !== null)}`);
   const base = getBackend();
+  const blocked = base.blocked;
   const recording: Backend = {
     ...base,
     gemm(tA, tB, m, n, k, a, b, c, acc) {
@@ -27,38 +32,35 @@ export function recordOps(step: () => void): string[] {
       base.gemm(tA, tB, m, n, k, a, b, c, acc);
     },
     conv2d(g, x, w, bias, y) {
-      add(`conv_fwd ${geometry(g)} ${Number(bias !== null)}`);
+      fwd(g, bias);
       base.conv2d(g, x, w, bias, y);
     },
     conv2dBackwardData(g, dy, w, dx) {
-      add(`conv_bwd_data ${geometry(g)} 0`);
+      bwdData(g);
       base.conv2dBackwardData(g, dy, w, dx);
     },
     conv2dBackwardWeights(g, x, dy, dw, dbias) {
-      add(`conv_bwd_weights ${geometry(g)} ${Number(dbias !== null)}`);
+      bwdWeights(g, dbias);
       base.conv2dBackwardWeights(g, x, dy, dw, dbias);
     },
-  };
-  const blocked = base.blocked;
-  if (blocked) {
-    Object.assign(recording, {
+    ...(blocked && {
       blocked: {
         ...blocked,
         conv2dBlocked(g, x, xBlock, w, bias, y, yBlock) {
-          add(`conv_fwd ${geometry(g)} ${Number(bias !== null)}`);
+          fwd(g, bias);
           blocked.conv2dBlocked(g, x, xBlock, w, bias, y, yBlock);
         },
         conv2dBackwardDataBlocked(g, dy, dyBlock, w, dx, dxBlock) {
-          add(`conv_bwd_data ${geometry(g)} 0`);
+          bwdData(g);
           blocked.conv2dBackwardDataBlocked(g, dy, dyBlock, w, dx, dxBlock);
         },
         conv2dBackwardWeightsBlocked(g, x, xBlock, dy, dyBlock, dw, dbias) {
-          add(`conv_bwd_weights ${geometry(g)} ${Number(dbias !== null)}`);
+          bwdWeights(g, dbias);
           blocked.conv2dBackwardWeightsBlocked(g, x, xBlock, dy, dyBlock, dw, dbias);
         },
       } satisfies BlockedKernels,
-    });
-  }
+    }),
+  };
   const before = useBackend(recording);
   try {
     step();
