@@ -9,10 +9,11 @@
 //
 // - reorderBlocked: plain ↔ blocked (a cached oneDNN reorder).
 // - channelAffine / channelAffineBackward: y = x·scale[i,ch] + shift[i,ch], optionally followed
-//   by ReLU — conditional batch norm's per-sample scale and shift (de Vries et al. 2017, Dumoulin
-//   et al. 2017) and the ReLU after it, in one pass instead of three.
+//   by a ReLU or leaky ReLU — conditional batch norm's per-sample scale and shift (de Vries et al.
+//   2017, Dumoulin et al. 2017) and the activation after it, in one pass instead of three.
 // - batchNormAffine / batchNormAffineBackward: training-mode batch norm followed by a per-sample
-//   affine (and optionally ReLU) in two passes each way: conditional batch norm as one op.
+//   affine (and optionally the activation) in two passes each way: conditional batch norm, or
+//   batch norm + (leaky) ReLU, as one op.
 // - pool2dBlocked / upsample2dBlocked: pool.cc's window sum and nearest upsampling per plane,
 //   with the b channels of a block as the innermost, vectorised, dimension.
 #include <omp.h>
@@ -38,6 +39,13 @@ namespace {
 
 void needLength(const F32& a, int64_t want, const char* op, const char* what) {
   if (a.length != size_t(want)) throw ArgError(std::string(op) + ": " + what + " has the wrong length");
+}
+
+/** The activation's negative slope at argument `at`, in [0, 1] (ArgError naming `op` otherwise). */
+float readSlope(const Args& a, size_t at, const char* op) {
+  const double v = a.f64(at);
+  if (!(v >= 0.0 && v <= 1.0)) throw ArgError(std::string(op) + ": slope must be in [0, 1]");
+  return float(v);
 }
 
 std::unordered_map<std::string, std::unique_ptr<dnnl::reorder>> reorders;
@@ -90,27 +98,46 @@ void withBlock(int64_t b, F f) {
   else f(std::integral_constant<int64_t, 1>());
 }
 
+/** The activation after an affine, v ↦ max(v, slope·v): 0 is ReLU (exact zeros), 1 none. */
+inline float activate(float v, float slope) { return std::max(v, slope == 0.0f ? 0.0f : v * slope); }
+
+
+/** What followed an affine, as far as its backward is concerned. */
+enum class Act { None, Relu, Leaky };
+
 /**
- * One plane of B lanes × hw positions (p[j·B + l]): per lane Σ g and Σ g·x with g = dy, or 0
- * where y ≤ 0 (a ReLU's mask) when y is given.
+ * The gradient at i that reaches the affine: dy; through a ReLU (y its output) dy where y > 0 and
+ * exactly 0 elsewhere; through a leaky ReLU slope·dy where y ≤ 0. A template parameter rather
+ * than tests in the loop, which kept the loops from vectorising (up to 10× slower).
  */
-template <int64_t B>
-void maskedSums(const float* px, const float* pd, const float* py, int64_t hw, float* g1, float* gx) {
+template <Act A>
+inline float gradAt(const float* py, const float* pd, int64_t i, float slope) {
+  // NOTE: d is loaded unconditionally: a load inside the select became a masked load (slow on AMD)
+  const float d = pd[i];
+  if constexpr (A == Act::Relu) return py[i] > 0 ? d : 0.0f;
+  else if constexpr (A == Act::Leaky) return py[i] > 0 ? d : d * slope;
+  else return d;
+}
+
+/** Calls f(std::integral_constant<Act, A>) for the activation of y (null: none) and slope. */
+template <typename F>
+void withActivation(const float* py, float slope, F f) {
+  if (py == nullptr) f(std::integral_constant<Act, Act::None>());
+  else if (slope == 0.0f) f(std::integral_constant<Act, Act::Relu>());
+  else f(std::integral_constant<Act, Act::Leaky>());
+}
+
+/** One plane of B lanes × hw positions (p[j·B + l]): per lane Σ g and Σ g·x, g = gradAt<A>. */
+template <int64_t B, Act A>
+void maskedSums(const float* px, const float* pd, const float* py, float slope, int64_t hw,
+                float* g1, float* gx) {
   if constexpr (B == 1) {
     float a = 0, e = 0;
-    if (py == nullptr) {
 #pragma omp simd reduction(+ : a, e)
-      for (int64_t j = 0; j < hw; ++j) {
-        a += pd[j];
-        e += pd[j] * px[j];
-      }
-    } else {
-#pragma omp simd reduction(+ : a, e)
-      for (int64_t j = 0; j < hw; ++j) {
-        const float g = py[j] > 0 ? pd[j] : 0.0f;
-        a += g;
-        e += g * px[j];
-      }
+    for (int64_t j = 0; j < hw; ++j) {
+      const float g = gradAt<A>(py, pd, j, slope);
+      a += g;
+      e += g * px[j];
     }
     g1[0] = a;
     gx[0] = e;
@@ -119,7 +146,7 @@ void maskedSums(const float* px, const float* pd, const float* py, int64_t hw, f
     for (int64_t j = 0; j < hw; ++j) {
 #pragma omp simd
       for (int64_t l = 0; l < B; ++l) {
-        const float g = (py == nullptr || py[j * B + l] > 0) ? pd[j * B + l] : 0.0f;
+        const float g = gradAt<A>(py, pd, j * B + l, slope);
         a[l] += g;
         e[l] += g * px[j * B + l];
       }
@@ -131,13 +158,41 @@ void maskedSums(const float* px, const float* pd, const float* py, int64_t hw, f
   }
 }
 
-/** One plane: q = max(p·a[l] + t[l], floor). */
+/**
+ * One plane of an affine's dx: q = g·gs[l] + x·xs[l] + t[l] with g = gradAt<A>; without px (xs, t
+ * null) q = g·gs[l]. The lane factors are copied to locals so that the loop vectorises.
+ */
+template <int64_t B, Act A>
+void gradPlane(const float* px, const float* py, const float* pd, float slope, int64_t hw,
+               const float* gs, const float* xs, const float* t, float* q) {
+  float g[B], x[B], c[B];
+  for (int64_t l = 0; l < B; ++l) {
+    g[l] = gs[l];
+    x[l] = px ? xs[l] : 0.0f;
+    c[l] = px ? t[l] : 0.0f;
+  }
+  if (px == nullptr) {
+    for (int64_t j = 0; j < hw; ++j) {
+#pragma omp simd
+      for (int64_t l = 0; l < B; ++l) q[j * B + l] = gradAt<A>(py, pd, j * B + l, slope) * g[l];
+    }
+    return;
+  }
+  for (int64_t j = 0; j < hw; ++j) {
+#pragma omp simd
+    for (int64_t l = 0; l < B; ++l) {
+      q[j * B + l] = gradAt<A>(py, pd, j * B + l, slope) * g[l] + px[j * B + l] * x[l] + c[l];
+    }
+  }
+}
+
+/** One plane: q = activate(p·a[l] + t[l], slope). */
 template <int64_t B>
-void affinePlane(const float* p, float* q, int64_t hw, const float* a, const float* t, float floor) {
+void affinePlane(const float* p, float* q, int64_t hw, const float* a, const float* t, float slope) {
   if constexpr (B == 1) {
     const float a0 = a[0], t0 = t[0];
 #pragma omp simd
-    for (int64_t j = 0; j < hw; ++j) q[j] = std::max(p[j] * a0 + t0, floor);
+    for (int64_t j = 0; j < hw; ++j) q[j] = activate(p[j] * a0 + t0, slope);
   } else {
     float av[B], tv[B];
     for (int64_t l = 0; l < B; ++l) {
@@ -146,7 +201,7 @@ void affinePlane(const float* p, float* q, int64_t hw, const float* a, const flo
     }
     for (int64_t j = 0; j < hw; ++j) {
 #pragma omp simd
-      for (int64_t l = 0; l < B; ++l) q[j * B + l] = std::max(p[j * B + l] * av[l] + tv[l], floor);
+      for (int64_t l = 0; l < B; ++l) q[j * B + l] = activate(p[j * B + l] * av[l] + tv[l], slope);
     }
   }
 }
@@ -162,20 +217,20 @@ void lanesOf(const float* v, int64_t i, int64_t c, int64_t k, float* out) {
 
 }  // namespace
 
-// channelAffine(n, c, hw, block, x, scale, shift, relu, y): y = x·scale[i,ch] + shift[i,ch]
-// (then max(·, 0) when relu); scale and shift are [n, c]; padded channels of y are zero.
+// channelAffine(n, c, hw, block, x, scale, shift, slope, y): y = activate(x·scale[i,ch] +
+// shift[i,ch], slope) (slope 0: ReLU, 1: none); scale and shift are [n, c]; padded channels of y
+// are zero.
 static void channelAffine(Args& args) {
   const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
   const int64_t b = readBlock(args, 3, "channelAffine");
   const F32 x = args.f32(4), scale = args.f32(5), shift = args.f32(6);
-  const bool relu = args.boolean(7);
+  const float slope = readSlope(args, 7, "channelAffine");
   const F32 y = args.f32(8);
   const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
   needLength(x, total, "channelAffine", "x");
   needLength(y, total, "channelAffine", "y");
   needLength(scale, n * c, "channelAffine", "scale");
   needLength(shift, n * c, "channelAffine", "shift");
-  const float floor = relu ? 0.0f : -INFINITY;
   withBlock(b, [&](auto block) {
     constexpr int64_t B = decltype(block)::value;
     forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
@@ -183,19 +238,20 @@ static void channelAffine(Args& args) {
       lanesOf<B>(scale.data, i, c, k, s);
       lanesOf<B>(shift.data, i, c, k, t);
       const int64_t at = (i * cb + k) * hw * B;
-      affinePlane<B>(x.data + at, y.data + at, hw, s, t, floor);
+      affinePlane<B>(x.data + at, y.data + at, hw, s, t, slope);
     });
   });
 }
 
-// channelAffineBackward(n, c, hw, block, x, scale, y | null, dy, dx, dscale, dshift): with y
-// given, the affine was followed by ReLU and dy passes only where y > 0. dscale[i,ch] = Σ g·x,
-// dshift[i,ch] = Σ g, dx = g·scale (g the gradient after the ReLU).
+// channelAffineBackward(n, c, hw, block, x, scale, y | null, slope, dy, dx, dscale, dshift): with
+// y given, the affine was followed by activate(·, slope) and g = activationGrad(y, dy, slope),
+// else g = dy. dscale[i,ch] = Σ g·x, dshift[i,ch] = Σ g, dx = g·scale.
 static void channelAffineBackward(Args& args) {
   const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
   const int64_t b = readBlock(args, 3, "channelAffineBackward");
-  const F32 x = args.f32(4), scale = args.f32(5), y = args.f32OrNull(6), dy = args.f32(7);
-  const F32 dx = args.f32(8), dscale = args.f32(9), dshift = args.f32(10);
+  const F32 x = args.f32(4), scale = args.f32(5), y = args.f32OrNull(6);
+  const float slope = readSlope(args, 7, "channelAffineBackward");
+  const F32 dy = args.f32(8), dx = args.f32(9), dscale = args.f32(10), dshift = args.f32(11);
   const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
   needLength(x, total, "channelAffineBackward", "x");
   needLength(dy, total, "channelAffineBackward", "dy");
@@ -208,22 +264,15 @@ static void channelAffineBackward(Args& args) {
     constexpr int64_t B = decltype(block)::value;
     forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
       const int64_t lanes = std::min<int64_t>(B, c - k * B);
-      float s[B], g1[B], gx[B], zero[B] = {0};
+      float s[B], g1[B], gx[B];
       lanesOf<B>(scale.data, i, c, k, s);
       const int64_t at = (i * cb + k) * hw * B;
       const float* py = y.data ? y.data + at : nullptr;
-      maskedSums<B>(x.data + at, dy.data + at, py, hw, g1, gx);
-      // dx = g·scale: the affine of the masked gradient (the mask again from y)
-      if (py == nullptr) {
-        affinePlane<B>(dy.data + at, dx.data + at, hw, s, zero, -INFINITY);
-      } else {
-        const float* pd = dy.data + at;
-        float* q = dx.data + at;
-        for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-          for (int64_t l = 0; l < B; ++l) q[j * B + l] = py[j * B + l] > 0 ? pd[j * B + l] * s[l] : 0.0f;
-        }
-      }
+      withActivation(py, slope, [&](auto act) {
+        constexpr Act A = decltype(act)::value;
+        maskedSums<B, A>(x.data + at, dy.data + at, py, slope, hw, g1, gx);
+        gradPlane<B, A>(nullptr, py, dy.data + at, slope, hw, s, nullptr, nullptr, dx.data + at);
+      });
       for (int64_t l = 0; l < lanes; ++l) {
         dscale.data[i * c + k * B + l] = gx[l];
         dshift.data[i * c + k * B + l] = g1[l];
@@ -232,15 +281,15 @@ static void channelAffineBackward(Args& args) {
   });
 }
 
-// batchNormAffine(n, c, hw, block, x, scale, shift, relu, eps, mean, invStd, y): the batch's
+// batchNormAffine(n, c, hw, block, x, scale, shift, slope, eps, mean, invStd, y): the batch's
 // per-channel mean and 1/sqrt(var + eps) (biased variance, from Σx and Σx² in double in one pass)
-// into mean and invStd, then y = x̂·scale[i,ch] + shift[i,ch] (then max(·, 0) when relu), x̂ the
+// into mean and invStd, then y = activate(x̂·scale[i,ch] + shift[i,ch], slope), x̂ the
 // normalised x, in a second pass; any block, 1 meaning plain NCHW. Padded channels of y are zero.
 static void batchNormAffine(Args& args) {
   const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
   const int64_t b = readBlock(args, 3, "batchNormAffine");
   const F32 x = args.f32(4), scale = args.f32(5), shift = args.f32(6);
-  const bool relu = args.boolean(7);
+  const float slope = readSlope(args, 7, "batchNormAffine");
   const double eps = args.f64(8);
   const F32 mean = args.f32(9), invStd = args.f32(10), y = args.f32(11);
   const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
@@ -251,7 +300,6 @@ static void batchNormAffine(Args& args) {
   needLength(mean, c, "batchNormAffine", "mean");
   needLength(invStd, c, "batchNormAffine", "invStd");
   const double count = double(n * hw);
-  const float floor = relu ? 0.0f : -INFINITY;
   withBlock(b, [&](auto block) {
     constexpr int64_t B = decltype(block)::value;
     // pass 1: Σx and Σx² per channel (float within an image's plane, double across images)
@@ -263,7 +311,7 @@ static void batchNormAffine(Args& args) {
         const float* p = x.data + (i * cb + k) * hw * B;
         float ps[B], pq[B];
         // Σ 1·x and Σ x·x: maskedSums with dy = x gives both
-        maskedSums<B>(p, p, nullptr, hw, ps, pq);
+        maskedSums<B, Act::None>(p, p, nullptr, 1.0f, hw, ps, pq);
         for (int64_t l = 0; l < B; ++l) {
           s[l] += ps[l];
           sq[l] += pq[l];
@@ -287,21 +335,23 @@ static void batchNormAffine(Args& args) {
         t[l] = real ? shift.data[i * c + ch] - mean.data[ch] * a[l] : 0.0f;
       }
       const int64_t at = (i * cb + k) * hw * B;
-      affinePlane<B>(x.data + at, y.data + at, hw, a, t, floor);
+      affinePlane<B>(x.data + at, y.data + at, hw, a, t, slope);
     });
   });
 }
 
-// batchNormAffineBackward(n, c, hw, block, x, scale, y | null, dy, mean, invStd, dx, dscale,
-// dshift): with y (the forward had the ReLU) dy passes only where y > 0; g is that gradient.
+// batchNormAffineBackward(n, c, hw, block, x, scale, y | null, slope, dy, mean, invStd, dx,
+// dscale, dshift): g = activationGrad(y, dy, slope) when y is given (the forward had an
+// activation), else dy.
 // dshift[i,ch] = Σ g, dscale[i,ch] = Σ g·x̂, and with dx̂ = g·scale, per channel
 // dx = invStd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) — all from Σ g and Σ g·x per (image, channel).
 static void batchNormAffineBackward(Args& args) {
   const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
   const int64_t b = readBlock(args, 3, "batchNormAffineBackward");
-  const F32 x = args.f32(4), scale = args.f32(5), y = args.f32OrNull(6), dy = args.f32(7);
-  const F32 mean = args.f32(8), invStd = args.f32(9), dx = args.f32(10);
-  const F32 dscale = args.f32(11), dshift = args.f32(12);
+  const F32 x = args.f32(4), scale = args.f32(5), y = args.f32OrNull(6);
+  const float slope = readSlope(args, 7, "batchNormAffineBackward");
+  const F32 dy = args.f32(8), mean = args.f32(9), invStd = args.f32(10), dx = args.f32(11);
+  const F32 dscale = args.f32(12), dshift = args.f32(13);
   const int64_t cb = blocksOf(c, b), total = n * cb * hw * b;
   needLength(x, total, "batchNormAffineBackward", "x");
   needLength(dy, total, "batchNormAffineBackward", "dy");
@@ -321,7 +371,10 @@ static void batchNormAffineBackward(Args& args) {
       const int64_t lanes = std::min<int64_t>(B, c - k * B);
       const int64_t at = (i * cb + k) * hw * B;
       float g1[B], gx[B];
-      maskedSums<B>(x.data + at, dy.data + at, y.data ? y.data + at : nullptr, hw, g1, gx);
+      const float* py = y.data ? y.data + at : nullptr;
+      withActivation(py, slope, [&](auto act) {
+        maskedSums<B, decltype(act)::value>(x.data + at, dy.data + at, py, slope, hw, g1, gx);
+      });
       for (int64_t l = 0; l < lanes; ++l) {
         const int64_t ch = k * B + l;
         dshift.data[i * c + ch] = g1[l];
@@ -354,14 +407,9 @@ static void batchNormAffineBackward(Args& args) {
       const float* px = x.data + at;
       const float* pd = dy.data + at;
       const float* py = y.data ? y.data + at : nullptr;
-      float* q = dx.data + at;
-      for (int64_t j = 0; j < hw; ++j) {
-#pragma omp simd
-        for (int64_t l = 0; l < B; ++l) {
-          const float g = (py == nullptr || py[j * B + l] > 0) ? pd[j * B + l] : 0.0f;
-          q[j * B + l] = g * gs[l] + px[j * B + l] * xs[l] + t[l];
-        }
-      }
+      withActivation(py, slope, [&](auto act) {
+        gradPlane<B, decltype(act)::value>(px, py, pd, slope, hw, gs, xs, t, dx.data + at);
+      });
     });
   });
 }

@@ -174,8 +174,9 @@ export interface Backend {
 
   /**
    * y = x·scale[i, ch] + shift[i, ch] for x viewed as [n, c, hw] (scale, shift: [n, c]), then
-   * max(·, 0) when `relu`: conditional batch norm's per-sample affine and the ReLU after it in one
-   * pass. `block` is the layout of x and y (1: plain; 8, 16: channel-blocked, see `BlockedKernels`).
+   * v ↦ max(v, slope·v): conditional batch norm's per-sample affine and the activation after it in
+   * one pass. `slope` is that activation as a leaky ReLU's negative slope in [0, 1]: 0 is ReLU, 1
+   * none. `block` is the layout of x and y (1: plain; 8, 16: channel-blocked, see `BlockedKernels`).
    */
   channelAffine(
     n: number,
@@ -185,12 +186,13 @@ export interface Backend {
     x: Storage,
     scale: Storage,
     shift: Storage,
-    relu: boolean,
+    slope: number,
     y: Storage,
   ): void;
   /**
-   * Backward of channelAffine; `y` is its output when it had the ReLU (dy passes where y > 0),
-   * else null. dx, dscale and dshift ([n, c]) are overwritten.
+   * Backward of channelAffine; `y` is its output when it had an activation (slope < 1: dy passes
+   * where y > 0 and is scaled by `slope` elsewhere), else null. dx, dscale and dshift ([n, c]) are
+   * overwritten.
    */
   channelAffineBackward(
     n: number,
@@ -200,13 +202,14 @@ export interface Backend {
     x: Storage,
     scale: Storage,
     y: Storage | null,
+    slope: number,
     dy: Storage,
     dx: Storage,
     dscale: Storage,
     dshift: Storage,
   ): void;
   /**
-   * Training-mode batch norm followed by a per-sample affine, and ReLU when `relu`:
+   * Training-mode batch norm followed by a per-sample affine and v ↦ max(v, slope·v) (channelAffine's `slope`):
    * y = x̂·scale[i, ch] + shift[i, ch] with x̂ = (x − mean)·invStd (batch statistics, biased
    * variance, written to `mean` and `invStd`); x viewed as [n, c, hw] in channel block `block`.
    * Conditional batch norm (and batch norm with γ, β repeated per sample) in two passes.
@@ -219,13 +222,13 @@ export interface Backend {
     x: Storage,
     scale: Storage,
     shift: Storage,
-    relu: boolean,
+    slope: number,
     eps: number,
     mean: Storage,
     invStd: Storage,
     y: Storage,
   ): void;
-  /** Backward of batchNormAffine (y: its output when it had the ReLU, else null); dx, dscale, dshift overwritten. */
+  /** Backward of batchNormAffine (y, slope: as channelAffineBackward); dx, dscale, dshift overwritten. */
   batchNormAffineBackward(
     n: number,
     c: number,
@@ -234,6 +237,7 @@ export interface Backend {
     x: Storage,
     scale: Storage,
     y: Storage | null,
+    slope: number,
     dy: Storage,
     mean: Storage,
     invStd: Storage,

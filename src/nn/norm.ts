@@ -2,7 +2,7 @@
  * Normalisation layers: BatchNorm2d (Ioffe & Szegedy 2015), GroupNorm (Wu & He 2018) and
  * LayerNorm (Ba et al. 2016), initialised as in PyTorch (γ = 1, β = 0).
  */
-import { batchNorm2d, groupNorm, keep, layerNorm, ones, type Tensor, zeros } from '../engine/index.js';
+import { batchNorm2d, groupNorm, keep, layerNorm, ones, type FusedActivation, type Tensor, zeros } from '../engine/index.js';
 import { Module, parameter } from './module.js';
 
 export interface BatchNorm2dOptions {
@@ -37,11 +37,13 @@ export class BatchNorm2d extends Module {
     this.runningVar = keep(ones([numFeatures]));
   }
 
-  forward(x: Tensor): Tensor {
+  /** Batch norm of x, then `activation` (a ReLU or leaky ReLU) when given, as one op. */
+  forward(x: Tensor, activation: FusedActivation = {}): Tensor {
     return batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, {
       training: this.training,
       momentum: this.momentum,
       eps: this.eps,
+      ...activation,
     });
   }
 }

@@ -1,7 +1,7 @@
 // Channel-blocked activations (src/engine/blocked.ts, native/blocked.cc): a small network whose
 // ops cover every blocked path — convolution and transposed convolution in and out, batch norm with and without affine,
-// the conditional affine with ReLU, the fused batch norm + affine + ReLU, upsampling, average pooling, residual addition, ReLU, leaky
-// ReLU, tanh, a tensor used twice (gradient accumulation) and a reshape of a blocked tensor —
+// the conditional affine with ReLU, the fused batch norm + affine + ReLU, batch norm + leaky ReLU, upsampling, average pooling,
+// residual addition, ReLU, leaky ReLU, tanh, a tensor used twice (gradient accumulation) and a reshape of a blocked tensor —
 // run on the native backend with and without its blocked kernels: same outputs and gradients,
 // activations really blocked, padded channels zero. Skipped, with the reason, without the addon.
 import { test } from 'node:test';
@@ -64,14 +64,14 @@ function run(be: Backend): Run {
     let h = E.relu(E.conv2d(up, w2, b2, { padding: 1 }));
     h = E.avgPool2d(h, 2);
     h = E.add(h, E.conv2d(a, ws)); // `a` used twice: its gradients are summed
-    h = E.batchNorm2d(h, gamma, beta, null, null, { training: true });
-    h = E.conv2d(E.leakyRelu(h, 0.2), w3, null, { padding: 1 });
+    h = E.batchNorm2d(h, gamma, beta, null, null, { training: true, relu: true, negativeSlope: 0.2 });
+    h = E.conv2d(h, w3, null, { padding: 1 });
     const flat = E.reshape(h, [n, 20 * 64]); // a reshape reads the values as plain
     const flatValues = Float32Array.from(flat.data);
     const t = E.convTranspose2d(E.relu(h), wt1, null, { stride: 2, padding: 1 }); // [n, 16, 16, 16]
     const transposedBlock = rawOf(t).block;
     const t2 = E.convTranspose2d(t, wt2, bt2, { stride: 2, padding: 1 }); // [n, 3, 32, 32], with bias
-    const out = E.add(E.tanh(E.conv2d(E.relu(h), w4, null, { padding: 1 })), E.avgPool2d(t2, 4));
+    const out = E.add(E.tanh(E.conv2d(E.leakyRelu(h, 0.1), w4, null, { padding: 1 })), E.avgPool2d(t2, 4));
     const r = E.randn(out.shape, new E.Rng(9));
     E.add(E.sum(E.mul(out, r)), E.mul(E.sum(flat), 0.01)).backward();
     return {

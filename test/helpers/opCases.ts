@@ -115,6 +115,17 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
       (x, s, t) => E.batchNormAffine2d(x!, s!, t!, null, null, { training: true, relu: true }),
       () => [r([3, 2, 5]), r([3, 2], 0.1), signs([3, 2], 2)],
     ],
+    [
+      'batchNormAffine2d leaky relu',
+      (x, s, t) => E.batchNormAffine2d(x!, s!, t!, null, null, { training: true, relu: true, negativeSlope: 0.2 }),
+      () => [r([3, 2, 5]), r([3, 2], 0.1), signs([3, 2], 2)],
+    ],
+    // batch norm with γ, β and a leaky ReLU as one op (plain x: the fused path of batchNorm2d)
+    [
+      'batchNorm2d leaky relu',
+      (x, g, b) => E.batchNorm2d(x!, g!, b!, null, null, { training: true, relu: true, negativeSlope: 0.2 }),
+      () => [r([3, 2, 5]), r([2], 0.1), signs([2], 2)],
+    ],
     ['upsampleConv2d', (x, w, b) => E.upsampleConv2d(x!, w!, b!), () => [r([2, 3, 3, 4]), r([4, 3, 3, 3]), r([4])]],
     ['translate2d', (a) => E.translate2d(a!, [1, -2, 0], [-1, 3, 7]), () => [r([3, 2, 4, 5])]],
     ['channelAffine', (x, s, t) => E.channelAffine(x!, s!, t!), () => [r([2, 3, 4, 5]), r([2, 3]), r([2, 3])]],
@@ -122,6 +133,11 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     [
       'channelAffine relu',
       (x, s, t) => E.channelAffine(x!, s!, t!, { relu: true }),
+      () => [awayFromZero([3, 2, 5]), pos([3, 2]), r([3, 2], 0.001)],
+    ],
+    [
+      'channelAffine leaky relu',
+      (x, s, t) => E.channelAffine(x!, s!, t!, { relu: true, negativeSlope: 0.3 }),
       () => [awayFromZero([3, 2, 5]), pos([3, 2]), r([3, 2], 0.001)],
     ],
     ['avgPool2d 2', (a) => E.avgPool2d(a!, 2), () => [r([2, 3, 4, 6])]],

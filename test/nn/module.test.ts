@@ -1,8 +1,8 @@
 // Module discovery, state dicts, modes and spectral normalisation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, randn, relu, sum, type Tensor, tensor, zeros } from '../../src/engine/index.js';
-import { BatchNorm2d, Conv2d, ConvTranspose2d, Linear, Module, ReLU, Sequential, spectralNorm } from '../../src/nn/index.js';
+import { Rng, mul, randn, relu, sum, type Tensor, tensor, zeros } from '../../src/engine/index.js';
+import { BatchNorm2d, Conv2d, ConvTranspose2d, LeakyReLU, Linear, Module, ReLU, Sequential, spectralNorm } from '../../src/nn/index.js';
 
 class Block extends Module {
   readonly conv: Conv2d;
@@ -92,6 +92,63 @@ test('Sequential names its layers layers.i and runs them in order', () => {
     ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias'],
   );
   assert.deepEqual(seq.forward(randn([4, 3], rng)).shape, [4, 2]);
+});
+
+test('Sequential runs batch norm + ReLU / leaky ReLU as one op, with the values of the layers one by one', () => {
+  const rng = new Rng(4);
+  const seq = new Sequential(
+    new Conv2d(3, 6, 3, { padding: 1, rng }),
+    new BatchNorm2d(6),
+    new LeakyReLU(0.2),
+    new Conv2d(6, 5, 3, { padding: 1, rng }),
+    new BatchNorm2d(5),
+    new ReLU(),
+  );
+  // non-trivial γ, β so that both signs reach the activations
+  for (const [name, p] of seq.namedParameters()) {
+    if (/^layers\.[14]\./.test(name))
+      for (let i = 0; i < p.size; i++) p.data[i] = name.endsWith('weight') ? 0.5 + 0.1 * i : 0.3 * (i % 3) - 0.3;
+  }
+  const x = randn([4, 3, 6, 6], rng);
+  const r = randn([4, 5, 6, 6], rng);
+  const run = (forward: (x: Tensor) => Tensor) => {
+    for (const p of seq.parameters()) p.grad = null;
+    const y = forward(x);
+    sum(mul(y, r)).backward();
+    return { y: Float32Array.from(y.data), grads: seq.parameters().map((p) => Float32Array.from(p.grad!.data)) };
+  };
+  // the graph's ops from the output back to x
+  const chain = (y: Tensor) => {
+    const ops: string[] = [];
+    for (let t: Tensor | null = y; t?.node; t = t.node.inputs[0] ?? null) ops.push(t.node.op);
+    return ops;
+  };
+  let fusedOps: string[] = [];
+  let layeredOps: string[] = [];
+  const fused = run((h) => {
+    const y = seq.forward(h);
+    fusedOps = chain(y);
+    return y;
+  });
+  const layered = run((h) => {
+    const y = seq.layers.reduce((a, layer) => layer.forward(a), h);
+    layeredOps = chain(y);
+    return y;
+  });
+  assert.ok(!fusedOps.includes('relu') && !fusedOps.includes('leakyRelu'), `fused: ${fusedOps.join(' ← ')}`);
+  assert.ok(layeredOps.includes('relu') && layeredOps.includes('leakyRelu'), `layered: ${layeredOps.join(' ← ')}`);
+  const close = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]!) <= 1e-5 * (1 + Math.abs(b[i]!)));
+  assert.ok(close(fused.y, layered.y));
+  fused.grads.forEach((g, i) => assert.ok(close(g, layered.grads[i]!), `gradient ${i}`));
+  assert.ok(fused.y.some((v) => v < 0) === false, 'the last ReLU ran');
+  // a forward replaced on the instance (a trace, a hook) is called, not fused away
+  const relu = seq.layers[5]!;
+  let calls = 0;
+  const own = relu.forward.bind(relu);
+  Object.defineProperty(relu, 'forward', { value: (t: Tensor) => (calls++, own(t)), configurable: true });
+  seq.forward(x);
+  delete (relu as unknown as Record<string, unknown>)['forward'];
+  assert.equal(calls, 1);
 });
 
 /** Largest singular value by many power iterations on WᵀW (reference, in float64). */

@@ -90,7 +90,16 @@ export function batchNormBackward(
   }
 }
 
-/** Backend.channelAffine: y = x·scale[i,ch] + shift[i,ch] (then ReLU), in any channel block. */
+/**
+ * The gradient through max(v, slope·v) at `at`: dy where the output y > 0, slope·dy elsewhere
+ * (exactly 0 for a ReLU); dy itself when there was no activation (y null).
+ */
+function activationGrad(y: Storage | null, slope: number, dy: Storage, at: number): number {
+  if (y === null || y[at]! > 0) return dy[at]!;
+  return slope === 0 ? 0 : slope * dy[at]!;
+}
+
+/** Backend.channelAffine: y = x·scale[i,ch] + shift[i,ch], then max(y, slope·y), in any channel block. */
 export function channelAffine(
   n: number,
   c: number,
@@ -99,7 +108,7 @@ export function channelAffine(
   x: Storage,
   scale: Storage,
   shift: Storage,
-  relu: boolean,
+  slope: number,
   y: Storage,
 ): void {
   const blocks = Math.ceil(c / block);
@@ -113,8 +122,8 @@ export function channelAffine(
         for (let j = 0; j < hw; j++) {
           const at = ((i * blocks + k) * hw + j) * block + l;
           const v = x[at]! * s + t;
-          // NOTE: written so that NaN propagates, as in the unary relu
-          y[at] = relu && v < 0 ? 0 : v;
+          // NOTE: written so that NaN propagates, as in the unary relu and leakyRelu
+          y[at] = v < 0 ? (slope === 0 ? 0 : v * slope) : v;
         }
       }
     }
@@ -130,6 +139,7 @@ export function channelAffineBackward(
   x: Storage,
   scale: Storage,
   y: Storage | null,
+  slope: number,
   dy: Storage,
   dx: Storage,
   dscale: Storage,
@@ -146,7 +156,7 @@ export function channelAffineBackward(
         let gt = 0;
         for (let j = 0; j < hw; j++) {
           const at = ((i * blocks + k) * hw + j) * block + l;
-          const g = y === null || y[at]! > 0 ? dy[at]! : 0;
+          const g = activationGrad(y, slope, dy, at);
           gs += g * x[at]!;
           gt += g;
           dx[at] = g * s;
@@ -160,7 +170,7 @@ export function channelAffineBackward(
   }
 }
 
-/** Backend.batchNormAffine: batch statistics, then x̂·scale[i,ch] + shift[i,ch] (then ReLU). */
+/** Backend.batchNormAffine: batch statistics, then x̂·scale[i,ch] + shift[i,ch], then max(·, slope·(·)). */
 export function batchNormAffine(
   n: number,
   c: number,
@@ -169,7 +179,7 @@ export function batchNormAffine(
   x: Storage,
   scale: Storage,
   shift: Storage,
-  relu: boolean,
+  slope: number,
   eps: number,
   mean: Storage,
   invStd: Storage,
@@ -192,12 +202,12 @@ export function batchNormAffine(
     mean[ch] = mu;
     invStd[ch] = 1 / Math.sqrt(v / count + eps);
   }
-  // x̂ into y, then the affine (and ReLU) in place: channelAffine's rule, padding included
+  // x̂ into y, then the affine (and activation) in place: channelAffine's rule, padding included
   y.fill(0);
   for (let ch = 0; ch < c; ch++) {
     for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) y[at(i, ch, j)] = (x[at(i, ch, j)]! - mean[ch]!) * invStd[ch]!;
   }
-  channelAffine(n, c, hw, block, y, scale, shift, relu, y);
+  channelAffine(n, c, hw, block, y, scale, shift, slope, y);
 }
 
 /** Backend.batchNormAffineBackward (see there). */
@@ -209,6 +219,7 @@ export function batchNormAffineBackward(
   x: Storage,
   scale: Storage,
   y: Storage | null,
+  slope: number,
   dy: Storage,
   mean: Storage,
   invStd: Storage,
@@ -223,7 +234,7 @@ export function batchNormAffineBackward(
   for (let ch = 0; ch < c; ch++) {
     const is = invStd[ch]!;
     const mu = mean[ch]!;
-    const g = (i: number, j: number) => (y === null || y[at(i, ch, j)]! > 0 ? dy[at(i, ch, j)]! : 0);
+    const g = (i: number, j: number) => activationGrad(y, slope, dy, at(i, ch, j));
     // dx̂ = g·scale; Σ dx̂ and Σ dx̂·x̂ over the channel
     let sumDxh = 0;
     let sumDxhXh = 0;

@@ -107,7 +107,7 @@ export interface NativeAddon {
     x: Float32Array,
     scale: Float32Array,
     shift: Float32Array,
-    relu: boolean,
+    slope: number,
     y: Float32Array,
   ): void;
   channelAffineBackward(
@@ -118,6 +118,7 @@ export interface NativeAddon {
     x: Float32Array,
     scale: Float32Array,
     y: Float32Array | null,
+    slope: number,
     dy: Float32Array,
     dx: Float32Array,
     dscale: Float32Array,
@@ -131,7 +132,7 @@ export interface NativeAddon {
     x: Float32Array,
     scale: Float32Array,
     shift: Float32Array,
-    relu: boolean,
+    slope: number,
     eps: number,
     mean: Float32Array,
     invStd: Float32Array,
@@ -145,6 +146,7 @@ export interface NativeAddon {
     x: Float32Array,
     scale: Float32Array,
     y: Float32Array | null,
+    slope: number,
     dy: Float32Array,
     mean: Float32Array,
     invStd: Float32Array,

@@ -202,12 +202,12 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
         addon.softmaxBackward(log, y as Float32Array, dy as Float32Array, outer, axis, inner, dx as Float32Array);
       } else js.softmaxBackward(log, y, dy, outer, axis, inner, dx);
     },
-    channelAffine(n, c, hw, block, x, scale, shift, relu, y) {
+    channelAffine(n, c, hw, block, x, scale, shift, slope, y) {
       if (allF32(x, scale, shift, y)) {
-        addon.channelAffine(n, c, hw, block, x as Float32Array, scale as Float32Array, shift as Float32Array, relu, y as Float32Array);
-      } else js.channelAffine(n, c, hw, block, x, scale, shift, relu, y);
+        addon.channelAffine(n, c, hw, block, x as Float32Array, scale as Float32Array, shift as Float32Array, slope, y as Float32Array);
+      } else js.channelAffine(n, c, hw, block, x, scale, shift, slope, y);
     },
-    channelAffineBackward(n, c, hw, block, x, scale, y, dy, dx, dscale, dshift) {
+    channelAffineBackward(n, c, hw, block, x, scale, y, slope, dy, dx, dscale, dshift) {
       if (allF32(x, scale, y, dy, dx, dscale, dshift)) {
         addon.channelAffineBackward(
           n,
@@ -217,20 +217,21 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
           x as Float32Array,
           scale as Float32Array,
           y as Float32Array | null,
+          slope,
           dy as Float32Array,
           dx as Float32Array,
           dscale as Float32Array,
           dshift as Float32Array,
         );
-      } else js.channelAffineBackward(n, c, hw, block, x, scale, y, dy, dx, dscale, dshift);
+      } else js.channelAffineBackward(n, c, hw, block, x, scale, y, slope, dy, dx, dscale, dshift);
     },
-    batchNormAffine(n, c, hw, block, x, scale, shift, relu, eps, mean, invStd, y) {
+    batchNormAffine(n, c, hw, block, x, scale, shift, slope, eps, mean, invStd, y) {
       if (allF32(x, scale, shift, mean, invStd, y)) {
         const f = (a: Storage) => a as Float32Array;
-        addon.batchNormAffine(n, c, hw, block, f(x), f(scale), f(shift), relu, eps, f(mean), f(invStd), f(y));
-      } else js.batchNormAffine(n, c, hw, block, x, scale, shift, relu, eps, mean, invStd, y);
+        addon.batchNormAffine(n, c, hw, block, f(x), f(scale), f(shift), slope, eps, f(mean), f(invStd), f(y));
+      } else js.batchNormAffine(n, c, hw, block, x, scale, shift, slope, eps, mean, invStd, y);
     },
-    batchNormAffineBackward(n, c, hw, block, x, scale, y, dy, mean, invStd, dx, dscale, dshift) {
+    batchNormAffineBackward(n, c, hw, block, x, scale, y, slope, dy, mean, invStd, dx, dscale, dshift) {
       if (allF32(x, scale, y, dy, mean, invStd, dx, dscale, dshift)) {
         const f = (a: Storage) => a as Float32Array;
         addon.batchNormAffineBackward(
@@ -241,6 +242,7 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
           f(x),
           f(scale),
           y as Float32Array | null,
+          slope,
           f(dy),
           f(mean),
           f(invStd),
@@ -248,7 +250,7 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
           f(dscale),
           f(dshift),
         );
-      } else js.batchNormAffineBackward(n, c, hw, block, x, scale, y, dy, mean, invStd, dx, dscale, dshift);
+      } else js.batchNormAffineBackward(n, c, hw, block, x, scale, y, slope, dy, mean, invStd, dx, dscale, dshift);
     },
   };
 }

@@ -11,7 +11,7 @@ import { noGrad, recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, type Shape, shapeSize, shapeStr, type Tensor } from '../tensor.js';
 import { blockedKernelsFor, emptyRawLike, kernelsOf, rawIn, rawOf } from '../blocked.js';
-import { add, mul } from './elementwise.js';
+import { add, leakyRelu, mul, relu } from './elementwise.js';
 import { broadcastTo } from './reduce.js';
 import { reshape } from './shape.js';
 import { checkDtypes } from './util.js';
@@ -28,8 +28,10 @@ export interface BatchNormOptions {
 /**
  * Batch normalisation over N and the spatial dimensions, per channel of x [N, C, ...].
  * Training mode normalises with the batch statistics and updates `runningMean`/`runningVar` in
- * place (unbiased variance, like PyTorch); eval mode uses the running statistics.
- * @example batchNorm2d(h, gamma, beta, runMean, runVar, { training: true })
+ * place (unbiased variance, like PyTorch); eval mode uses the running statistics. With `relu`
+ * (FusedActivation) the ReLU or leaky ReLU that follows is part of the op: the same values as
+ * relu(batchNorm2d(…)) with one pass less each way.
+ * @example batchNorm2d(h, gamma, beta, runMean, runVar, { training: true, relu: true, negativeSlope: 0.2 })
  */
 export function batchNorm2d(
   x: Tensor,
@@ -37,7 +39,7 @@ export function batchNorm2d(
   beta: Tensor | null,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
-  opts: BatchNormOptions,
+  opts: BatchNormOptions & FusedActivation,
 ): Tensor {
   checkDtypes('batchNorm2d', x, gamma, beta);
   const momentum = opts.momentum ?? 0.1;
@@ -55,16 +57,20 @@ export function batchNorm2d(
       throw new Error(`batchNorm2d: input ${shapeStr(x.shape)} and ${name} ${t ? shapeStr(t.shape) : ''} do not match`);
     }
   }
-  if (!opts.training && runningMean && runningVar) return batchNormEval(x, gamma, beta, runningMean, runningVar, eps);
+  const slope = slopeOf('batchNorm2d', opts);
+  if (!opts.training && runningMean && runningVar) {
+    const y = batchNormEval(x, gamma, beta, runningMean, runningVar, eps);
+    return slope === 1 ? y : slope === 0 ? relu(y) : leakyRelu(y, slope);
+  }
   const count = n * hw;
   if (count < 2 && opts.training) throw new Error(`batchNorm2d: training needs more than one value per channel, got ${shapeStr(x.shape)}`);
   const be = getBackend();
   const meanT = empty([c], x.dtype);
   const invStd = empty([c], x.dtype);
-  const blocked = batchNormBlocked(x, gamma, beta, eps, meanT, invStd);
-  if (blocked) {
+  const fused = batchNormAsAffine(x, gamma, beta, eps, meanT, invStd, slope);
+  if (fused) {
     updateRunning(runningMean, runningVar, meanT, invStd, momentum, eps, count, opts.training);
-    return blocked;
+    return fused;
   }
   const y = emptyLike(x);
   be.batchNorm(n, c, hw, x.data, gamma?.data ?? null, beta?.data ?? null, eps, true, meanT.data, invStd.data, y.data);
@@ -113,11 +119,21 @@ function updateRunning(
 }
 
 /**
- * Training-mode batch norm of a channel-blocked x (blocked.ts), staying blocked: batchNormAffine2d
- * with γ and β (or 1 and 0) repeated per sample. Null when x is not blocked.
+ * Training-mode batch norm as batchNormAffine2d's kernel, γ and β (or 1 and 0) repeated per
+ * sample: for a channel-blocked x (blocked.ts), which stays blocked, and whenever an activation
+ * is fused (slope < 1). Null otherwise (the plain batchNorm kernels serve).
  */
-function batchNormBlocked(x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, meanT: Tensor, invStd: Tensor): Tensor | null {
-  if (blockedKernelsFor(x) === null || rawOf(x).block === 1 || x.ndim !== 4) return null;
+function batchNormAsAffine(
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  eps: number,
+  meanT: Tensor,
+  invStd: Tensor,
+  slope: number,
+): Tensor | null {
+  const blocked = blockedKernelsFor(x) !== null && rawOf(x).block !== 1 && x.ndim === 4;
+  if (!blocked && slope === 1) return null;
   const [n, c] = x.shape as [number, number];
   const perSample = (t: Tensor | null, fill: number) => {
     if (t) return broadcastTo(reshape(t, [1, c]), [n, c]);
@@ -125,20 +141,20 @@ function batchNormBlocked(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
     constant.data.fill(fill);
     return constant;
   };
-  return batchNormAffineCore(x, perSample(gamma, 1), perSample(beta, 0), false, eps, meanT, invStd);
+  return batchNormAffineCore(x, perSample(gamma, 1), perSample(beta, 0), slope, eps, meanT, invStd);
 }
 
 /** The kernel call and graph node of batchNormAffine2d's training mode (statistics into meanT, invStd). */
-function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: boolean, eps: number, meanT: Tensor, invStd: Tensor): Tensor {
+function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, slope: number, eps: number, meanT: Tensor, invStd: Tensor): Tensor {
   const n = x.shape[0]!;
   const c = x.shape[1]!;
   const hw = shapeSize(x.shape.slice(2));
   const be = getBackend();
   const xr = rawOf(x);
   const y = emptyRawLike(x);
-  be.batchNormAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, eps, meanT.data, invStd.data, rawOf(y).data);
+  be.batchNormAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, slope, eps, meanT.data, invStd.data, rawOf(y).data);
   return recordOp(y, 'batchNorm2d', [x, scale, shift], (dy) => {
-    const g = affineGradients(x, y, dy, relu);
+    const g = affineGradients(x, y, dy, slope);
     be.batchNormAffineBackward(
       n,
       c,
@@ -147,6 +163,7 @@ function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: bool
       g.x,
       scale.data,
       g.y,
+      slope,
       g.dy,
       meanT.data,
       invStd.data,
@@ -160,14 +177,14 @@ function batchNormAffineCore(x: Tensor, scale: Tensor, shift: Tensor, relu: bool
 
 /**
  * What the backward of a per-sample affine (batchNormAffine2d, channelAffine) hands its kernel:
- * x's layout and values, its output y (when a ReLU followed) and dy in that layout, and a new dx
- * in it with new dscale, dshift [N, C].
+ * x's layout and values, its output y (when an activation followed: slope < 1) and dy in that
+ * layout, and a new dx in it with new dscale, dshift [N, C].
  */
-function affineGradients(x: Tensor, y: Tensor, dy: Tensor, relu: boolean) {
+function affineGradients(x: Tensor, y: Tensor, dy: Tensor, slope: number) {
   const [n, c] = x.shape as [number, number];
   const block = rawOf(x).block;
   const bk = kernelsOf(x);
-  const yIn = relu ? rawIn(y, block, bk) : null;
+  const yIn = slope < 1 ? rawIn(y, block, bk) : null;
   const dyIn = rawIn(dy, block, bk);
   const dx = emptyRawLike(x);
   return {
@@ -180,6 +197,25 @@ function affineGradients(x: Tensor, y: Tensor, dy: Tensor, relu: boolean) {
     dscale: empty([n, c], x.dtype),
     dshift: empty([n, c], x.dtype),
   };
+}
+
+/** The activation fused after an affine: ReLU, or a leaky ReLU (Maas et al. 2013) of `negativeSlope`. */
+export interface FusedActivation {
+  /** Follow the affine with max(y, 0), or max(y, negativeSlope·y) when negativeSlope is given. */
+  readonly relu?: boolean;
+  /** The leaky ReLU's slope for y < 0, in [0, 1) (0: ReLU); only with `relu`. */
+  readonly negativeSlope?: number;
+}
+
+/** The backend's `slope` for `opts`: 1 (no activation), 0 (ReLU) or the leaky ReLU's slope. */
+function slopeOf(op: string, opts: FusedActivation): number {
+  if (!opts.relu) {
+    if (opts.negativeSlope !== undefined) throw new Error(`${op}: negativeSlope needs relu: true`);
+    return 1;
+  }
+  const s = opts.negativeSlope ?? 0;
+  if (!(s >= 0 && s < 1)) throw new Error(`${op}: negativeSlope must be in [0, 1), got ${s}`);
+  return s;
 }
 
 /** [N, C] of x [N, C, ...], after checking that scale and shift are [N, C] of x's dtype. */
@@ -197,9 +233,10 @@ function checkPerSample(op: string, x: Tensor, scale: Tensor, shift: Tensor): [n
 
 /**
  * Batch normalisation of x [N, C, ...] followed by a per-sample affine, y = x̂·scale[i, ch] +
- * shift[i, ch] (scale, shift: [N, C]), then max(y, 0) when `relu`: conditional batch norm (de
- * Vries et al. 2017, Dumoulin et al. 2017) and the ReLU after it as one op, two passes over x
- * each way in training mode. Running statistics as batchNorm2d; y has x's layout (blocked.ts).
+ * shift[i, ch] (scale, shift: [N, C]), then max(y, 0) when `relu` (or a leaky ReLU, see
+ * FusedActivation): conditional batch norm (de Vries et al. 2017, Dumoulin et al. 2017) and the
+ * activation after it as one op, two passes over x each way in training mode. Running statistics
+ * as batchNorm2d; y has x's layout (blocked.ts).
  * @example batchNormAffine2d(h, add(gamma(e), 1), beta(e), runMean, runVar, { training: true, relu: true })
  */
 export function batchNormAffine2d(
@@ -208,41 +245,42 @@ export function batchNormAffine2d(
   shift: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
-  opts: BatchNormOptions & { readonly relu?: boolean },
+  opts: BatchNormOptions & FusedActivation,
 ): Tensor {
   const [n, c] = checkPerSample('batchNormAffine2d', x, scale, shift);
-  const relu = opts.relu ?? false;
+  const slope = slopeOf('batchNormAffine2d', opts);
   const eps = opts.eps ?? 1e-5;
   if (!opts.training && runningMean && runningVar) {
-    return channelAffine(batchNormEval(x, null, null, runningMean, runningVar, eps), scale, shift, { relu });
+    return channelAffine(batchNormEval(x, null, null, runningMean, runningVar, eps), scale, shift, opts);
   }
   const count = n * shapeSize(x.shape.slice(2));
   if (count < 2) throw new Error(`batchNormAffine2d: training needs more than one value per channel, got ${shapeStr(x.shape)}`);
   const meanT = empty([c], x.dtype);
   const invStd = empty([c], x.dtype);
-  const y = batchNormAffineCore(x, scale, shift, relu, eps, meanT, invStd);
+  const y = batchNormAffineCore(x, scale, shift, slope, eps, meanT, invStd);
   updateRunning(runningMean, runningVar, meanT, invStd, opts.momentum ?? 0.1, eps, count, opts.training);
   return y;
 }
 
 /**
  * y = x·scale[i, ch] + shift[i, ch] for x [N, C, ...] and scale, shift [N, C], then max(y, 0)
- * when `relu`: a per-sample, per-channel affine (conditional batch norm's scale and shift, de
- * Vries et al. 2017, Dumoulin et al. 2017) fused with the ReLU that follows it in a generator
- * block. Works on plain and channel-blocked x alike; y has x's layout.
+ * when `relu` (or a leaky ReLU, see FusedActivation): a per-sample, per-channel affine
+ * (conditional batch norm's scale and shift, de Vries et al. 2017, Dumoulin et al. 2017) fused
+ * with the ReLU that follows it in a generator block. Works on plain and channel-blocked x alike;
+ * y has x's layout.
  * @example channelAffine(batchNorm2d(h, null, null, rm, rv, { training }), scale, shift, { relu: true })
  */
-export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: { readonly relu?: boolean } = {}): Tensor {
+export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, opts: FusedActivation = {}): Tensor {
   const [n, c] = checkPerSample('channelAffine', x, scale, shift);
-  const relu = opts.relu ?? false;
+  const slope = slopeOf('channelAffine', opts);
   const hw = shapeSize(x.shape.slice(2));
   const be = getBackend();
   const xr = rawOf(x);
   const y = emptyRawLike(x);
-  be.channelAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, relu, rawOf(y).data);
+  be.channelAffine(n, c, hw, xr.block, xr.data, scale.data, shift.data, slope, rawOf(y).data);
   return recordOp(y, 'channelAffine', [x, scale, shift], (dy) => {
-    const g = affineGradients(x, y, dy, relu);
-    be.channelAffineBackward(n, c, hw, g.block, g.x, scale.data, g.y, g.dy, g.dxData, g.dscale.data, g.dshift.data);
+    const g = affineGradients(x, y, dy, slope);
+    be.channelAffineBackward(n, c, hw, g.block, g.x, scale.data, g.y, slope, g.dy, g.dxData, g.dscale.data, g.dshift.data);
     return [g.dx, g.dscale, g.dshift];
   });
 }
