@@ -22,8 +22,9 @@ interface Run {
   readonly firstRaw: Float32Array;
   readonly firstBlock: number;
   readonly flatValues: Float32Array;
-  /** The block of the transposed convolution's output. */
+  /** The block of the transposed convolution's output, and that output as the kernels left it. */
   readonly transposedBlock: number;
+  readonly transposedRaw: Float32Array;
 }
 
 /** The network of the file comment on backend `be`, from fixed random parameters. */
@@ -50,10 +51,11 @@ function run(be: Backend): Run {
     const ws = leaf([16, 20, 1, 1]);
     const w3 = leaf([20, 16, 3, 3]);
     const w4 = leaf([3, 20, 3, 3]);
-    const wt1 = leaf([20, 16, 4, 4]);
-    const wt2 = leaf([16, 3, 4, 4]);
+    const wt1 = leaf([20, 20, 4, 4]);
+    const bt1 = leaf([20]);
+    const wt2 = leaf([20, 3, 4, 4]);
     const bt2 = leaf([3]);
-    const params = [x, w1, gamma, beta, scale, shift, w2, b2, ws, w3, w4, wt1, wt2, bt2];
+    const params = [x, w1, gamma, beta, scale, shift, w2, b2, ws, w3, w4, wt1, bt1, wt2, bt2];
 
     const h1 = E.conv2d(x, w1, null, { padding: 1 });
     const first = rawOf(h1);
@@ -68,8 +70,10 @@ function run(be: Backend): Run {
     h = E.conv2d(h, w3, null, { padding: 1 });
     const flat = E.reshape(h, [n, 20 * 64]); // a reshape reads the values as plain
     const flatValues = Float32Array.from(flat.data);
-    const t = E.convTranspose2d(E.relu(h), wt1, null, { stride: 2, padding: 1 }); // [n, 16, 16, 16]
+    // [n, 20, 16, 16], with a bias added to the blocked output (its padded channels must stay zero)
+    const t = E.convTranspose2d(E.relu(h), wt1, bt1, { stride: 2, padding: 1 });
     const transposedBlock = rawOf(t).block;
+    const transposedRaw = Float32Array.from(rawOf(t).data);
     const t2 = E.convTranspose2d(t, wt2, bt2, { stride: 2, padding: 1 }); // [n, 3, 32, 32], with bias
     const out = E.add(E.tanh(E.conv2d(E.leakyRelu(h, 0.1), w4, null, { padding: 1 })), E.avgPool2d(t2, 4));
     const r = E.randn(out.shape, new E.Rng(9));
@@ -81,6 +85,7 @@ function run(be: Backend): Run {
       firstBlock: first.block,
       flatValues,
       transposedBlock,
+      transposedRaw,
     };
   } finally {
     E.useBackend(before);
@@ -108,12 +113,16 @@ test('blocked activations give the plain layout’s outputs and gradients', { sk
   // padded channels (20..23 or 20..31 of the last block) hold zeros
   const b = blocked.firstBlock;
   const blocks = Math.ceil(20 / b);
-  assert.equal(blocked.firstRaw.length, 4 * blocks * b * 64);
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 64; j++) {
-      for (let l = 20 % b; l < b; l++) assert.equal(blocked.firstRaw[((i * blocks + blocks - 1) * 64 + j) * b + l], 0);
+  const paddingIsZero = (raw: Float32Array, hw: number) => {
+    assert.equal(raw.length, 4 * blocks * b * hw);
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < hw; j++) {
+        for (let l = 20 % b; l < b; l++) assert.equal(raw[((i * blocks + blocks - 1) * hw + j) * b + l], 0);
+      }
     }
-  }
+  };
+  paddingIsZero(blocked.firstRaw, 64);
+  paddingIsZero(blocked.transposedRaw, 256);
   assert.ok(relError(blocked.flatValues, plain.flatValues) < 1e-5, 'a reshaped blocked tensor reads as plain');
   assert.ok(relError(blocked.out, plain.out) < 1e-5, `outputs differ by ${relError(blocked.out, plain.out)}`);
   blocked.grads.forEach((g, i) => {

@@ -3,7 +3,7 @@
  * (conv: [cOut, cIn, kH, kW]; transposed: [cIn, cOut, kH, kW]). Groups and dilation are not
  * supported (no model here needs them).
  */
-import type { Conv2dGeometry, Storage } from '../backend.js';
+import type { Conv2dGeometry, DType, Storage } from '../backend.js';
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, shapeStr, type Tensor } from '../tensor.js';
@@ -23,19 +23,33 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
   readonly outputPadding?: number | readonly [number, number];
 }
 
-/** y[n,c,hw] += bias[c], in place. */
-function addBias(y: Storage, bias: Storage, n: number, c: number, hw: number): void {
-  getBackend().binary('add', y, [c * hw, hw, 1], bias, [0, 1, 0], y, [n, c, hw]);
+/**
+ * y[n,c,hw] += bias[c], in place; y in channel blocks of `block` (blocked.ts; 1: plain NCHW), as
+ * [n, ⌈c/block⌉, hw, block], whose padded channels stay zero.
+ */
+function addBias(y: Storage, bias: Storage, n: number, c: number, hw: number, block = 1): void {
+  const cb = Math.ceil(c / block);
+  let b = bias;
+  if (cb * block !== c) {
+    b = new Float32Array(cb * block); // blocked means float32; the padding's bias is 0
+    b.set(bias);
+  }
+  getBackend().binary('add', y, [cb * hw * block, hw * block, block, 1], b, [0, block, 0, 1], y, [n, cb, hw, block]);
 }
 
-/** db[c] = Σ over n and hw of dy[n,c,hw]. */
-function biasGrad(dy: Tensor, n: number, c: number, hw: number): Tensor {
+/** db[c] = Σ over n and hw of dy[n,c,hw], dy's values `raw` in channel blocks of `block` (as addBias). */
+function biasGrad(raw: Storage, dtype: DType, n: number, c: number, hw: number, block = 1): Tensor {
   const be = getBackend();
-  const perImage = empty([n * c], dy.dtype);
-  be.reduce('sum', dy.data, n * c, hw, 1, perImage.data);
-  const db = empty([c], dy.dtype);
-  be.reduce('sum', perImage.data, 1, n, c, db.data);
+  const cb = Math.ceil(c / block);
+  const perImage = empty([n * cb * block], dtype);
+  be.reduce('sum', raw, n * cb, hw, block, perImage.data);
+  const sums = empty([cb * block], dtype);
+  be.reduce('sum', perImage.data, 1, n, cb * block, sums.data);
   perImage.dispose();
+  if (cb * block === c) return sums;
+  const db = empty([c], dtype);
+  db.data.set(sums.data.subarray(0, c));
+  sums.dispose();
   return db;
 }
 
@@ -192,14 +206,14 @@ export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: C
       dw = empty(w.shape, w.dtype);
       be.conv2dBackwardWeights(g, dy.data, x.data, dw.data, null);
     }
-    return [dx, dw, needs[2] ? biasGrad(dy, n, cOut, hOut * wOut) : null];
+    return [dx, dw, needs[2] ? biasGrad(dy.data, dy.dtype, n, cOut, hOut * wOut) : null];
   });
 }
 
 /**
  * convTranspose2d (given the geometry `g` of its equivalent conv) with blocked activations, as
- * conv2dBlocked; null where that does not apply. A bias is added on plain output only, so an
- * output with a bias stays plain.
+ * conv2dBlocked; null where that does not apply. oneDNN's backward-data primitive has no bias:
+ * it is added, and its gradient summed, on the blocked values.
  */
 function convTranspose2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
   const bk = blockedKernelsFor(x);
@@ -207,12 +221,12 @@ function convTranspose2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tens
   const [srcBlock, dstBlock] = bk.convBlocks(g);
   if (srcBlock === 0 || dstBlock === 0) return null;
   // our y is the equivalent conv's input (src), our x its output (dst)
-  const yBlock = b ? 1 : outputBlock(g.cIn, srcBlock);
+  const yBlock = outputBlock(g.cIn, srcBlock);
   const dxBlock = outputBlock(g.cOut, dstBlock);
   const xr = rawOf(x);
   const y = emptyBlocked([g.n, g.cIn, g.hIn, g.wIn], yBlock, bk);
   bk.conv2dBackwardDataBlocked(g, xr.data as Float32Array, xr.block, w.data as Float32Array, rawOf(y).data as Float32Array, yBlock);
-  if (b) addBias(y.data, b.data, g.n, g.cIn, g.hIn * g.wIn);
+  if (b) addBias(rawOf(y).data, b.data, g.n, g.cIn, g.hIn * g.wIn, yBlock);
   return recordOp(y, 'convTranspose2d', [x, w, b], (dy, needs) => {
     const dyr = rawOf(dy);
     let dx: Tensor | null = null;
@@ -234,7 +248,8 @@ function convTranspose2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tens
         null,
       );
     }
-    return [dx, dw, needs[2] ? biasGrad(dy, g.n, g.cIn, g.hIn * g.wIn) : null];
+    const dyNow = rawOf(dy);
+    return [dx, dw, needs[2] ? biasGrad(dyNow.data, dy.dtype, g.n, g.cIn, g.hIn * g.wIn, dyNow.block) : null];
   });
 }
 
