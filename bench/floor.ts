@@ -46,9 +46,9 @@ export function recordOps(step: () => void): string[] {
     ...(blocked && {
       blocked: {
         ...blocked,
-        conv2dBlocked(g, x, xBlock, w, bias, y, yBlock) {
+        conv2dBlocked(g, x, xBlock, w, bias, y, yBlock, slope) {
           fwd(g, bias);
-          blocked.conv2dBlocked(g, x, xBlock, w, bias, y, yBlock);
+          blocked.conv2dBlocked(g, x, xBlock, w, bias, y, yBlock, slope);
         },
         conv2dBackwardDataBlocked(g, dy, dyBlock, w, dx, dxBlock) {
           bwdData(g);

@@ -1,5 +1,5 @@
-// 2-D convolution for the native backend: forward, backward data, backward weights (+bias), over
-// oneDNN convolution primitives.
+// 2-D convolution for the native backend: forward (optionally with a ReLU or leaky ReLU as a
+// post-op), backward data, backward weights (+bias), over oneDNN convolution primitives.
 //
 // Each primitive is created with `format_tag::any`, so oneDNN picks its fastest (blocked) layout;
 // the plain NCHW/OIHW arrays from TypeScript are reordered into it and back inside the call, as
@@ -63,12 +63,22 @@ struct Geometry {
     return {(hOut - 1) * strideH + kH - hIn - padH, (wOut - 1) * strideW + kW - wIn - padW};
   }
 
-  dnnl::convolution_forward::primitive_desc forwardPd(bool bias) const {
+  /**
+   * The forward primitive; with slope < 1 the output goes through max(v, slope·v) (ReLU, or a
+   * leaky ReLU) as an eltwise post-op, while the convolution's output is still in the cache.
+   */
+  dnnl::convolution_forward::primitive_desc forwardPd(bool bias, float slope = 1.0f) const {
     dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, srcMd(tag::any),
         weiMd(tag::any), bias ? biasMd() : memory::desc(), dstMd(tag::any), strides(), padL(),
         padR());
-    return {d, cpuEngine()};
+    dnnl::primitive_attr attr;
+    if (slope < 1.0f) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, slope, 0.0f);
+      attr.set_post_ops(ops);
+    }
+    return {d, attr, cpuEngine()};
   }
 };
 
@@ -125,9 +135,10 @@ int64_t blockOf(const memory::desc& md, const memory::dims& dims) {
   return 0;
 }
 
-Forward& forwardFor(const Geometry& g, bool hasBias) {
-  return forwardCache.get(g.key("fwd", hasBias), [&] {
-    auto pd = g.forwardPd(hasBias);
+Forward& forwardFor(const Geometry& g, bool hasBias, float slope = 1.0f) {
+  const std::string key = g.key("fwd", hasBias) + (slope < 1.0f ? ",act" + std::to_string(slope) : "");
+  return forwardCache.get(key, [&] {
+    auto pd = g.forwardPd(hasBias, slope);
     return Forward{dnnl::convolution_forward(pd),
                    Operand(g.srcMd(tag::nchw), pd.src_desc(), kSlotA, false),
                    Operand(g.weiMd(tag::oihw), pd.weights_desc(), kSlotB, false),
@@ -136,13 +147,14 @@ Forward& forwardFor(const Geometry& g, bool hasBias) {
   });
 }
 
-void runForward(const Geometry& g, F32 x, int64_t xBlock, F32 w, F32 bias, F32 y, int64_t yBlock) {
+void runForward(const Geometry& g, F32 x, int64_t xBlock, F32 w, F32 bias, F32 y, int64_t yBlock,
+                float slope = 1.0f) {
   checkLength(x, g.srcSize(xBlock), "x");
   checkLength(w, g.weiSize(), "w");
   checkLength(y, g.dstSize(yBlock), "y");
   const bool hasBias = bias.data != nullptr;
   if (hasBias) checkLength(bias, size_t(g.cOut), "bias");
-  Forward& f = forwardFor(g, hasBias);
+  Forward& f = forwardFor(g, hasBias, slope);
   dnnl::stream& s = cpuStream();
   f.src.bind(x.data, xBlock);
   f.wei.bind(w.data);
@@ -255,12 +267,16 @@ static void convBlocks(Args& args) {
   out.data[1] = float(blockOf(f.dst.primitiveDesc(), {g.n, g.cOut, g.hOut, g.wOut}));
 }
 
-// conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock)
+// conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock, slope): slope < 1 puts
+// max(v, slope·v) on the output (0: ReLU); 1 leaves it as it is.
 static void conv2dBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
   const int64_t xBlock = readBlock(args, 14, "conv2dBlocked");
   const int64_t yBlock = readBlock(args, 18, "conv2dBlocked");
-  runForward(g, args.f32(13), xBlock, args.f32(15), args.f32OrNull(16), args.f32(17), yBlock);
+  const double slope = args.f64(19);
+  if (!(slope >= 0.0 && slope <= 1.0)) throw ArgError("conv2dBlocked: slope must be in [0, 1]");
+  runForward(g, args.f32(13), xBlock, args.f32(15), args.f32OrNull(16), args.f32(17), yBlock,
+             float(slope));
 }
 
 // conv2dBackwardDataBlocked(13 geometry ints, dy, dyBlock, w, dx, dxBlock)

@@ -259,6 +259,7 @@ export interface Backend {
 export interface BlockedKernels {
   /** [src, dst]: the blocks oneDNN's forward convolution wants for x and y (0: neither plain nor blocked). */
   convBlocks(g: Conv2dGeometry): readonly [number, number];
+  /** The forward convolution; `slope` < 1 applies max(v, slope·v) to y as part of it (0: ReLU; 1: none). */
   conv2dBlocked(
     g: Conv2dGeometry,
     x: Float32Array,
@@ -267,6 +268,7 @@ export interface BlockedKernels {
     bias: Float32Array | null,
     y: Float32Array,
     yBlock: number,
+    slope: number,
   ): void;
   conv2dBackwardDataBlocked(g: Conv2dGeometry, dy: Float32Array, dyBlock: number, w: Float32Array, dx: Float32Array, dxBlock: number): void;
   conv2dBackwardWeightsBlocked(

@@ -1,7 +1,7 @@
 /**
  * Convolution layers (PyTorch's nn.Conv2d and nn.ConvTranspose2d, same layouts and initialisation).
  */
-import { conv2d, convTranspose2d, type Rng, type Tensor, upsampleConv2d } from '../engine/index.js';
+import { activation, conv2d, convTranspose2d, type FusedActivation, type Rng, type Tensor, upsampleConv2d } from '../engine/index.js';
 import { defaultBound, uniform } from './init.js';
 import { Module, parameter } from './module.js';
 
@@ -50,9 +50,10 @@ export class Conv2d extends Module {
     this.bias = opts.bias === false ? null : parameter(uniform([outChannels], bound, opts.rng));
   }
 
-  forward(x: Tensor): Tensor {
-    if (this.upsample) return upsampleConv2d(x, this.weight, this.bias);
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  /** The convolution of x, then `act` (a ReLU or leaky ReLU) when given, fused where the backend can. */
+  forward(x: Tensor, act: FusedActivation = {}): Tensor {
+    if (this.upsample) return activation(upsampleConv2d(x, this.weight, this.bias), act);
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, ...act });
   }
 }
 

@@ -5,6 +5,7 @@
 import { flatten, leakyRelu, relu, sigmoid, silu, tanh, type FusedActivation, type Tensor } from '../engine/index.js';
 import { Module } from './module.js';
 import { BatchNorm2d } from './norm.js';
+import { Conv2d } from './conv.js';
 
 /** A module whose forward takes and returns one tensor. */
 export interface TensorModule extends Module {
@@ -14,10 +15,10 @@ export interface TensorModule extends Module {
 /**
  * Runs its layers in order; they are named `layers.0`, `layers.1`, … in state dicts.
  *
- * A BatchNorm2d followed by a ReLU or LeakyReLU runs as one op (batchNorm2d's fused activation:
- * the same values, one pass over the activations less each way), unless either module's forward
- * has been replaced on the instance (a trace or a hook), so that whoever watches the layers sees
- * each of them called.
+ * A BatchNorm2d or Conv2d followed by a ReLU or LeakyReLU runs as one op (their fused activation:
+ * the same values, one pass over the activations less), unless either module's forward has been
+ * replaced on the instance (a trace, a hook, spectral normalisation), so that whoever watches the
+ * layers sees each of them called.
  * @example new Sequential(new Linear(2, 16, { rng }), new ReLU(), new Linear(16, 1, { rng }))
  */
 export class Sequential extends Module {
@@ -33,9 +34,10 @@ export class Sequential extends Module {
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) {
       const layer = layers[i]!;
-      const activation = layer instanceof BatchNorm2d ? fusableActivation(layer, layers[i + 1]) : null;
-      if (activation) {
-        h = (layer as BatchNorm2d).forward(h, activation);
+      const fusable = layer instanceof BatchNorm2d || layer instanceof Conv2d ? layer : null;
+      const activation = fusable ? fusableActivation(fusable, layers[i + 1]) : null;
+      if (fusable && activation) {
+        h = fusable.forward(h, activation);
         i++;
       } else h = layer.forward(h);
     }
@@ -43,9 +45,9 @@ export class Sequential extends Module {
   }
 }
 
-/** The activation `next` applies, when batch norm `bn` can run it as part of its own op. */
-function fusableActivation(bn: BatchNorm2d, next: TensorModule | undefined): FusedActivation | null {
-  if (Object.hasOwn(bn, 'forward') || next === undefined || Object.hasOwn(next, 'forward')) return null;
+/** The activation `next` applies, when `layer` can run it as part of its own op. */
+function fusableActivation(layer: BatchNorm2d | Conv2d, next: TensorModule | undefined): FusedActivation | null {
+  if (Object.hasOwn(layer, 'forward') || next === undefined || Object.hasOwn(next, 'forward')) return null;
   if (next instanceof ReLU) return { relu: true };
   if (next instanceof LeakyReLU && next.negativeSlope >= 0 && next.negativeSlope < 1)
     return { relu: true, negativeSlope: next.negativeSlope };

@@ -1,6 +1,7 @@
 // Channel-blocked activations (src/engine/blocked.ts, native/blocked.cc): a small network whose
 // ops cover every blocked path — convolution and transposed convolution in and out, batch norm with and without affine,
-// the conditional affine with ReLU, the fused batch norm + affine + ReLU, batch norm + leaky ReLU, upsampling, average pooling,
+// convolution + ReLU and + leaky ReLU as post-ops, the conditional affine with ReLU, the fused batch norm + affine + ReLU,
+// batch norm + leaky ReLU, upsampling, average pooling,
 // residual addition, ReLU, leaky ReLU, tanh, a tensor used twice (gradient accumulation) and a reshape of a blocked tensor —
 // run on the native backend with and without its blocked kernels: same outputs and gradients,
 // activations really blocked, padded channels zero. Skipped, with the reason, without the addon.
@@ -63,11 +64,11 @@ function run(be: Backend): Run {
     const a = E.channelAffine(E.batchNorm2d(h1, null, null, null, null, { training: true }), scale, shift, { relu: true });
     const a2 = E.batchNormAffine2d(h1, scale, shift, null, null, { training: true, relu: true });
     const up = E.upsampleNearest2x(E.add(a, a2));
-    let h = E.relu(E.conv2d(up, w2, b2, { padding: 1 }));
+    let h = E.conv2d(up, w2, b2, { padding: 1, relu: true }); // the ReLU as the convolution's post-op
     h = E.avgPool2d(h, 2);
     h = E.add(h, E.conv2d(a, ws)); // `a` used twice: its gradients are summed
     h = E.batchNorm2d(h, gamma, beta, null, null, { training: true, relu: true, negativeSlope: 0.2 });
-    h = E.conv2d(h, w3, null, { padding: 1 });
+    h = E.conv2d(h, w3, null, { padding: 1, relu: true, negativeSlope: 0.3 });
     const flat = E.reshape(h, [n, 20 * 64]); // a reshape reads the values as plain
     const flatValues = Float32Array.from(flat.data);
     // [n, 20, 16, 16], with a bias added to the blocked output (its padded channels must stay zero)

@@ -126,6 +126,12 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
       (x, g, b) => E.batchNorm2d(x!, g!, b!, null, null, { training: true, relu: true, negativeSlope: 0.2 }),
       () => [r([3, 2, 5]), r([2], 0.1), signs([2], 2)],
     ],
+    ['conv2d relu', (x, w, b) => E.conv2d(x!, w!, b!, { padding: 1, relu: true }), () => [r([2, 3, 4, 4]), r([4, 3, 3, 3]), r([4])]],
+    [
+      'conv2d leaky relu',
+      (x, w, b) => E.conv2d(x!, w!, b!, { stride: 2, padding: 1, relu: true, negativeSlope: 0.2 }),
+      () => [r([2, 3, 5, 4]), r([4, 3, 3, 3]), r([4])],
+    ],
     ['upsampleConv2d', (x, w, b) => E.upsampleConv2d(x!, w!, b!), () => [r([2, 3, 3, 4]), r([4, 3, 3, 3]), r([4])]],
     ['translate2d', (a) => E.translate2d(a!, [1, -2, 0], [-1, 3, 7]), () => [r([3, 2, 4, 5])]],
     ['channelAffine', (x, s, t) => E.channelAffine(x!, s!, t!), () => [r([2, 3, 4, 5]), r([2, 3]), r([2, 3])]],

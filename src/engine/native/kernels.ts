@@ -276,7 +276,8 @@ export function blockedKernels(addon: NativeAddon): BlockedKernels {
       }
       return b;
     },
-    conv2dBlocked: (g, x, xBlock, w, bias, y, yBlock) => addon.conv2dBlocked(...geometryArgs(g), x, xBlock, w, bias, y, yBlock),
+    conv2dBlocked: (g, x, xBlock, w, bias, y, yBlock, slope) =>
+      addon.conv2dBlocked(...geometryArgs(g), x, xBlock, w, bias, y, yBlock, slope),
     conv2dBackwardDataBlocked: (g, dy, dyBlock, w, dx, dxBlock) =>
       addon.conv2dBackwardDataBlocked(...geometryArgs(g), dy, dyBlock, w, dx, dxBlock),
     conv2dBackwardWeightsBlocked: (g, x, xBlock, dy, dyBlock, dw, dbias) =>

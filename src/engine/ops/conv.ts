@@ -7,8 +7,9 @@ import type { Conv2dGeometry, DType, Storage } from '../backend.js';
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, shapeStr, type Tensor } from '../tensor.js';
-import { blockedKernelsFor, emptyBlocked, outputBlock, rawOf } from '../blocked.js';
-import { checkDtypes, pair } from './util.js';
+import { blockedKernelsFor, emptyBlocked, emptyRawLike, kernelsOf, outputBlock, rawIn, rawOf } from '../blocked.js';
+import { checkDtypes, type FusedActivation, pair, slopeOf } from './util.js';
+import { activation } from './elementwise.js';
 import { upsampleNearest2x } from './pool.js';
 
 export interface Conv2dOptions {
@@ -65,8 +66,9 @@ function check4d(op: string, x: Tensor, w: Tensor, b: Tensor | null | undefined,
  * Cross-correlation, as torch.nn.functional.conv2d.
  * @example conv2d(x, w, b, { stride: 2, padding: 1 }) // DCGAN discriminator block
  */
-export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions & FusedActivation = {}): Tensor {
   check4d('conv2d', x, w, b, 1);
+  const slope = slopeOf('conv2d', opts);
   const [strideH, strideW] = pair('conv2d', 'stride', opts.stride ?? 1, 1);
   const [padH, padW] = pair('conv2d', 'padding', opts.padding ?? 0, 0);
   const [n, cIn, hIn, wIn] = x.shape as [number, number, number, number];
@@ -75,12 +77,12 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const wOut = Math.floor((wIn + 2 * padW - kW) / strideW) + 1;
   if (hOut < 1 || wOut < 1) throw new Error(`conv2d: input ${shapeStr(x.shape)} is smaller than the kernel ${shapeStr(w.shape)}`);
   const g: Conv2dGeometry = { n, cIn, hIn, wIn, cOut, kH, kW, strideH, strideW, padH, padW, hOut, wOut };
-  const blocked = conv2dBlocked(g, x, w, b ?? null);
+  const blocked = conv2dBlocked(g, x, w, b ?? null, slope);
   if (blocked) return blocked;
   const be = getBackend();
   const y = empty([n, cOut, hOut, wOut], x.dtype);
   be.conv2d(g, x.data, w.data, b ? b.data : null, y.data);
-  return recordOp(y, 'conv2d', [x, w, b ?? null], (dy, needs) => {
+  const conv = recordOp(y, 'conv2d', [x, w, b ?? null], (dy, needs) => {
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
@@ -99,14 +101,17 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
     }
     return [dx, dw, db];
   });
+  return activation(conv, opts);
 }
 
 /**
  * conv2d with its activations in the layouts oneDNN's kernels want (blocked.ts): x and the
- * incoming gradient are read in whatever layout they are, y and dx are written blocked. Null when
- * the backend has no blocked kernels or oneDNN wants neither layout.
+ * incoming gradient are read in whatever layout they are, y and dx are written blocked. With
+ * slope < 1 the ReLU or leaky ReLU runs inside the convolution (a oneDNN post-op) and its
+ * gradient, from y, at the start of the backward. Null when the backend has no blocked kernels or
+ * oneDNN wants neither layout.
  */
-function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
+function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null, slope: number): Tensor | null {
   const bk = blockedKernelsFor(x);
   if (bk === null) return null;
   const [srcBlock, dstBlock] = bk.convBlocks(g);
@@ -123,8 +128,10 @@ function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null
     b ? (b.data as Float32Array) : null,
     rawOf(y).data as Float32Array,
     yBlock,
+    slope,
   );
-  return recordOp(y, 'conv2d', [x, w, b], (dy, needs) => {
+  return recordOp(y, 'conv2d', [x, w, b], (dyIn, needs) => {
+    const dy = slope < 1 ? activationGrad(y, dyIn, slope) : dyIn;
     const dyr = rawOf(dy);
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
@@ -151,8 +158,19 @@ function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null
         dw = null;
       }
     }
+    if (dy !== dyIn) dy.dispose();
     return [dx, dw, db];
   });
+}
+
+/** The gradient through max(v, slope·v) given its output y (whose sign is v's): dy where y > 0, slope·dy elsewhere. */
+function activationGrad(y: Tensor, dy: Tensor, slope: number): Tensor {
+  const block = rawOf(y).block;
+  const bk = kernelsOf(y);
+  const g = emptyRawLike(y);
+  const yData = rawIn(y, block, bk);
+  getBackend().unaryBackward(slope === 0 ? 'relu' : 'leakyRelu', yData, yData, rawIn(dy, block, bk), rawOf(g).data, slope);
+  return g;
 }
 
 /**
@@ -233,7 +251,7 @@ function convTranspose2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tens
     let dw: Tensor | null = null;
     if (needs[0]) {
       dx = emptyBlocked(x.shape, dxBlock, bk);
-      bk.conv2dBlocked(g, dyr.data as Float32Array, dyr.block, w.data as Float32Array, null, rawOf(dx).data as Float32Array, dxBlock);
+      bk.conv2dBlocked(g, dyr.data as Float32Array, dyr.block, w.data as Float32Array, null, rawOf(dx).data as Float32Array, dxBlock, 1);
     }
     if (needs[1]) {
       const xr2 = rawOf(x);

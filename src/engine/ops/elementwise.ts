@@ -7,7 +7,7 @@ import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, sameShape, type Shape, type Tensor } from '../tensor.js';
 import { emptyRawLike, kernelsOf, rawIn, rawOf } from '../blocked.js';
-import { binaryInto, broadcastShapes, checkDtypes, type Operand, scalar } from './util.js';
+import { binaryInto, broadcastShapes, checkDtypes, type FusedActivation, type Operand, scalar, slopeOf } from './util.js';
 import { sumTo } from './reduce.js';
 
 function asTensors(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
@@ -143,6 +143,14 @@ export function relu(x: Tensor): Tensor {
 /** max(x, 0) + slope·min(x, 0); DCGAN uses slope 0.2. */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   return unaryOp('leakyRelu', x, slope);
+}
+/**
+ * x followed by the ReLU or leaky ReLU `opts` names (x itself without one): the unfused form of
+ * an op's FusedActivation, for the paths that have no fused kernel.
+ */
+export function activation(x: Tensor, opts: FusedActivation): Tensor {
+  const slope = slopeOf('activation', opts);
+  return slope === 1 ? x : slope === 0 ? relu(x) : leakyRelu(x, slope);
 }
 export function tanh(x: Tensor): Tensor {
   return unaryOp('tanh', x);

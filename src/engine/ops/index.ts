@@ -8,4 +8,4 @@ export * from './conv.js';
 export * from './norm.js';
 export * from './loss.js';
 export * from './misc.js';
-export type { Operand } from './util.js';
+export type { Operand, FusedActivation } from './util.js';

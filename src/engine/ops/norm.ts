@@ -11,10 +11,10 @@ import { noGrad, recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, emptyLike, type Shape, shapeSize, shapeStr, type Tensor } from '../tensor.js';
 import { blockedKernelsFor, emptyRawLike, kernelsOf, rawIn, rawOf } from '../blocked.js';
-import { add, leakyRelu, mul, relu } from './elementwise.js';
+import { activation, add, mul } from './elementwise.js';
 import { broadcastTo } from './reduce.js';
 import { reshape } from './shape.js';
-import { checkDtypes } from './util.js';
+import { checkDtypes, slopeOf, type FusedActivation } from './util.js';
 
 export interface BatchNormOptions {
   /** Batch statistics (and running-stat updates) when true; running statistics when false. */
@@ -59,8 +59,7 @@ export function batchNorm2d(
   }
   const slope = slopeOf('batchNorm2d', opts);
   if (!opts.training && runningMean && runningVar) {
-    const y = batchNormEval(x, gamma, beta, runningMean, runningVar, eps);
-    return slope === 1 ? y : slope === 0 ? relu(y) : leakyRelu(y, slope);
+    return activation(batchNormEval(x, gamma, beta, runningMean, runningVar, eps), opts);
   }
   const count = n * hw;
   if (count < 2 && opts.training) throw new Error(`batchNorm2d: training needs more than one value per channel, got ${shapeStr(x.shape)}`);
@@ -197,25 +196,6 @@ function affineGradients(x: Tensor, y: Tensor, dy: Tensor, slope: number) {
     dscale: empty([n, c], x.dtype),
     dshift: empty([n, c], x.dtype),
   };
-}
-
-/** The activation fused after an affine: ReLU, or a leaky ReLU (Maas et al. 2013) of `negativeSlope`. */
-export interface FusedActivation {
-  /** Follow the affine with max(y, 0), or max(y, negativeSlope·y) when negativeSlope is given. */
-  readonly relu?: boolean;
-  /** The leaky ReLU's slope for y < 0, in [0, 1) (0: ReLU); only with `relu`. */
-  readonly negativeSlope?: number;
-}
-
-/** The backend's `slope` for `opts`: 1 (no activation), 0 (ReLU) or the leaky ReLU's slope. */
-function slopeOf(op: string, opts: FusedActivation): number {
-  if (!opts.relu) {
-    if (opts.negativeSlope !== undefined) throw new Error(`${op}: negativeSlope needs relu: true`);
-    return 1;
-  }
-  const s = opts.negativeSlope ?? 0;
-  if (!(s >= 0 && s < 1)) throw new Error(`${op}: negativeSlope must be in [0, 1), got ${s}`);
-  return s;
 }
 
 /** [N, C] of x [N, C, ...], after checking that scale and shift are [N, C] of x's dtype. */

@@ -113,3 +113,22 @@ export function pair(op: string, name: string, v: number | readonly [number, num
   }
   return p;
 }
+
+/** The activation fused into an op (after a convolution or an affine): ReLU, or a leaky ReLU (Maas et al. 2013) of `negativeSlope`. */
+export interface FusedActivation {
+  /** Follow the op with max(y, 0), or max(y, negativeSlope·y) when negativeSlope is given. */
+  readonly relu?: boolean;
+  /** The leaky ReLU's slope for y < 0, in [0, 1) (0: ReLU); only with `relu`. */
+  readonly negativeSlope?: number;
+}
+
+/** The backend's `slope` for `opts`: 1 (no activation), 0 (ReLU) or the leaky ReLU's slope. */
+export function slopeOf(op: string, opts: FusedActivation): number {
+  if (!opts.relu) {
+    if (opts.negativeSlope !== undefined) throw new Error(`${op}: negativeSlope needs relu: true`);
+    return 1;
+  }
+  const s = opts.negativeSlope ?? 0;
+  if (!(s >= 0 && s < 1)) throw new Error(`${op}: negativeSlope must be in [0, 1), got ${s}`);
+  return s;
+}

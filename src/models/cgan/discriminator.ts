@@ -43,8 +43,9 @@ export class DBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = this.conv1.forward(this.first ? x : relu(x));
-    h = this.conv2.forward(relu(h));
+    // the ReLU between the convolutions runs inside conv1 (a oneDNN post-op where available)
+    let h = this.conv1.forward(this.first ? x : relu(x), { relu: true });
+    h = this.conv2.forward(h);
     if (this.down) h = avgPool2d(h, 2);
     let s = x;
     if (this.first) {
