@@ -24,6 +24,7 @@
 #include <sstream>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -54,47 +55,50 @@ struct Conv {
   }
 };
 
-static double timeConvFwd(const Conv& c) {
-  auto pd = c.forwardPd();
-  convolution_forward p(pd);
-  memory s = filled(pd.src_desc()), w = filled(pd.weights_desc()), d = filled(pd.dst_desc());
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, d}};
-  if (c.bias) args.insert({DNNL_ARG_BIAS, filled(pd.bias_desc())});
-  return medianTime([&] { p.execute(strm, args); });
+/** One recorded op, ready to run: its primitive and its own memory, kept alive by the closure. */
+using Runner = std::function<void()>;
+
+template <typename Prim>
+static Runner runner(Prim p, std::unordered_map<int, memory> args) {
+  return [p, args]() mutable { p.execute(strm, args); };
 }
 
-static double timeConvBwdData(const Conv& c) {
+static Runner convFwd(const Conv& c) {
+  auto pd = c.forwardPd();
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, filled(pd.src_desc())}, {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())}, {DNNL_ARG_DST, filled(pd.dst_desc())}};
+  if (c.bias) args.insert({DNNL_ARG_BIAS, filled(pd.bias_desc())});
+  return runner(convolution_forward(pd), args);
+}
+
+static Runner convBwdData(const Conv& c) {
   auto hint = c.forwardPd();
   convolution_backward_data::primitive_desc pd(
       convolution_backward_data::desc(algorithm::convolution_direct, c.src(), c.wei(), c.dst(), c.strides(), c.padL(), c.padR()), eng, hint);
-  convolution_backward_data p(pd);
-  memory ds = filled(pd.diff_src_desc()), w = filled(pd.weights_desc()), dd = filled(pd.diff_dst_desc());
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_SRC, ds}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_DST, dd}};
-  return medianTime([&] { p.execute(strm, args); });
+  return runner(convolution_backward_data(pd), {{DNNL_ARG_DIFF_SRC, filled(pd.diff_src_desc())},
+                                                {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())},
+                                                {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}});
 }
 
-static double timeConvBwdWeights(const Conv& c) {
+static Runner convBwdWeights(const Conv& c) {
   auto hint = c.forwardPd();
   convolution_backward_weights::primitive_desc pd(
       convolution_backward_weights::desc(algorithm::convolution_direct, c.src(), c.wei(), c.bia(), c.dst(), c.strides(), c.padL(), c.padR()),
       eng, hint);
-  convolution_backward_weights p(pd);
-  memory s = filled(pd.src_desc()), dw = filled(pd.diff_weights_desc()), dd = filled(pd.diff_dst_desc());
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s}, {DNNL_ARG_DIFF_WEIGHTS, dw}, {DNNL_ARG_DIFF_DST, dd}};
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, filled(pd.src_desc())},
+                                       {DNNL_ARG_DIFF_WEIGHTS, filled(pd.diff_weights_desc())},
+                                       {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}};
   if (c.bias) args.insert({DNNL_ARG_DIFF_BIAS, filled(pd.diff_bias_desc())});
-  return medianTime([&] { p.execute(strm, args); });
+  return runner(convolution_backward_weights(pd), args);
 }
 
 /** C[m, n] = op(A)·op(B), op(A) [m, k], op(B) [k, n]; a transposed operand is read through strides. */
-static double timeGemm(bool tA, bool tB, long m, long n, long k) {
+static Runner gemm(bool tA, bool tB, long m, long n, long k) {
   memory::desc a({m, k}, dt::f32, tA ? dims{1, m} : dims{k, 1});
   memory::desc b({k, n}, dt::f32, tB ? dims{1, k} : dims{n, 1});
   memory::desc c({m, n}, dt::f32, tag::ab);
   matmul::primitive_desc pd(matmul::desc(a, b, c), eng);
-  matmul p(pd);
-  memory ma = filled(a), mb = filled(b), mc = filled(c);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
-  return medianTime([&] { p.execute(strm, args); });
+  return runner(matmul(pd), {{DNNL_ARG_SRC, filled(a)}, {DNNL_ARG_WEIGHTS, filled(b)}, {DNNL_ARG_DST, filled(c)}});
 }
 
 int main(int argc, char** argv) {
@@ -102,17 +106,19 @@ int main(int argc, char** argv) {
   reps = 20;
   if (argc > 1) reps = std::max(3, std::atoi(argv[1]));
   double floorS = 0, flopsAll = 0;
+  std::vector<std::pair<Runner, long>> step;
   std::string line;
   while (std::getline(std::cin, line)) {
     std::istringstream in(line);
     std::string op;
     if (!(in >> op)) continue;
-    double t = 0, flops = 0;
+    double flops = 0;
     long count = 0;
+    Runner run;
     if (op == "gemm") {
       long tA, tB, m, n, k;
       in >> tA >> tB >> m >> n >> k >> count;
-      t = timeGemm(tA != 0, tB != 0, m, n, k);
+      run = gemm(tA != 0, tB != 0, m, n, k);
       flops = 2.0 * m * n * k;
     } else {
       Conv c{};
@@ -120,9 +126,9 @@ int main(int argc, char** argv) {
       in >> c.n >> c.cIn >> c.hIn >> c.wIn >> c.cOut >> c.kH >> c.kW >> c.sH >> c.sW >> c.pH >> c.pW >> c.hOut >> c.wOut >> bias >> count;
       c.bias = bias != 0;
       flops = c.flops();
-      if (op == "conv_fwd") t = timeConvFwd(c);
-      else if (op == "conv_bwd_data") t = timeConvBwdData(c);
-      else if (op == "conv_bwd_weights") t = timeConvBwdWeights(c);
+      if (op == "conv_fwd") run = convFwd(c);
+      else if (op == "conv_bwd_data") run = convBwdData(c);
+      else if (op == "conv_bwd_weights") run = convBwdWeights(c);
       else {
         std::fprintf(stderr, "onednn_floor: unknown op \"%s\"\n", op.c_str());
         return 2;
@@ -132,10 +138,18 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "onednn_floor: cannot read the line \"%s\"\n", line.c_str());
       return 2;
     }
+    const double t = medianTime(run);
     floorS += count * t;
     flopsAll += count * flops;
     std::printf("{\"op\": \"%s\", \"count\": %ld, \"median_s\": %.9g, \"flops\": %.6g}\n", line.c_str(), count, t, flops);
+    step.push_back({run, count});
   }
-  std::printf("{\"floor_s\": %.9g, \"flops\": %.9g}\n", floorS, flopsAll);
+  // the whole step's ops back to back, each as often as the step ran it, in the order first seen
+  const double sequenceS = medianTime([&] {
+    for (auto& [run, count] : step) {
+      for (long i = 0; i < count; ++i) run();
+    }
+  });
+  std::printf("{\"floor_s\": %.9g, \"sequence_s\": %.9g, \"flops\": %.9g}\n", floorS, sequenceS, flopsAll);
   return 0;
 }
