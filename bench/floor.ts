@@ -71,7 +71,10 @@ export function recordOps(step: () => void): string[] {
 }
 
 export interface Floor {
+  /** Σ over the recorded ops of (how often the step ran it) × (its median alone, hot in cache). */
   readonly floorS: number;
+  /** The median of all the step's ops run back to back, each on its own memory (caches as a step leaves them). */
+  readonly sequenceS: number;
   /** Floating-point operations of the recorded convolutions and products. */
   readonly flops: number;
 }
@@ -100,6 +103,6 @@ export function oneDnnFloor(ops: readonly string[], threads: number): Floor | { 
   });
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !last.startsWith('{"floor_s"')) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n')[0]! };
-  const o = JSON.parse(last) as { floor_s: number; flops: number };
-  return { floorS: o.floor_s, flops: o.flops };
+  const o = JSON.parse(last) as { floor_s: number; sequence_s: number; flops: number };
+  return { floorS: o.floor_s, sequenceS: o.sequence_s, flops: o.flops };
 }

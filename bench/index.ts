@@ -15,13 +15,15 @@
  * whole process's, like the Python side's. For both, the convolutions and products of one step are
  * also timed as bare oneDNN primitives (bench/floor.ts, bench/onednn_floor.cc): `floor_s`, our time
  * over it (`floor_ratio`) and the GFLOP/s our step achieves on those ops (`gflops`); step and floor
- * alternate (`--floor-passes`, 3) and each keeps its best median.
+ * alternate (`--floor-passes`, 3) and each keeps its best median. `floor_sequence_s` (and our time
+ * over it) times the same ops back to back as one sequence, each on its own memory: caches as a
+ * step leaves them, where `floor_s` sums each op's time hot in cache.
  */
 import { parseArgs } from 'node:util';
 import { loadNativeBackend, nativeInfo, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
 import { benchKernels } from './kernels.js';
 import { runStepChild, type StepResult } from './step-child.js';
-import { oneDnnFloor } from './floor.js';
+import { oneDnnFloor, type Floor } from './floor.js';
 import { readFileSync } from 'node:fs';
 import { benchDiffusion } from './diffusion.js';
 import { findTorchReference, runTorchReference, torchIdentity, torchUnavailable, type TorchResult } from './torch.js';
@@ -80,6 +82,8 @@ interface Row {
   floor_ratio?: number;
   gflops?: number;
   floor_gflops?: number;
+  floor_sequence_s?: number;
+  floor_sequence_ratio?: number;
 }
 const rows: Row[] = [];
 
@@ -98,7 +102,11 @@ const oursRounds: Map<string, number>[] = [ours];
 let dcganNote: string | undefined;
 let oursPeakMiB: number | undefined;
 /** The oneDNN floor of each step workload (or why there is none). */
-const floors = new Map<string, { floor_s: number; floor_ratio: number; gflops: number; floor_gflops: number } | { note: string }>();
+const floors = new Map<
+  string,
+  | { floor_s: number; floor_ratio: number; gflops: number; floor_gflops: number; floor_sequence_s: number; floor_sequence_ratio: number }
+  | { note: string }
+>();
 const stepRows: Row[] = [];
 /**
  * A step workload and its oneDNN floor, alternated `floorPasses` times (step, floor, step, floor):
@@ -108,7 +116,8 @@ const stepRows: Row[] = [];
  */
 function stepAndFloor(file: string, workload: string): StepResult {
   let best: Extract<StepResult, { medianS: number }> | null = null;
-  let floor: { floorS: number; flops: number } | { error: string } | null = null;
+  let floor: Floor | { error: string } | null = null;
+  let sequenceS = Infinity;
   for (let pass = 1; pass <= floorPasses; pass++) {
     log(`timing ${workload} (child process, pass ${pass} of ${floorPasses}) …`);
     const r = runStepChild(file, threads);
@@ -117,7 +126,10 @@ function stepAndFloor(file: string, workload: string): StepResult {
     log(`timing the oneDNN floor of ${workload} (${r.ops.length} distinct ops, pass ${pass} of ${floorPasses}) …`);
     const f = oneDnnFloor(r.ops, threads);
     if ('error' in f) floor = f;
-    else if (floor === null || ('floorS' in floor && f.floorS < floor.floorS)) floor = f;
+    else {
+      if (floor === null || ('floorS' in floor && f.floorS < floor.floorS)) floor = f;
+      sequenceS = Math.min(sequenceS, f.sequenceS);
+    }
   }
   const step = best!;
   if (floor === null || 'error' in floor) floors.set(workload, { note: `no oneDNN floor: ${floor?.error ?? 'not run'}` });
@@ -127,6 +139,8 @@ function stepAndFloor(file: string, workload: string): StepResult {
       floor_ratio: step.medianS / floor.floorS,
       gflops: floor.flops / step.medianS / 1e9,
       floor_gflops: floor.flops / floor.floorS / 1e9,
+      floor_sequence_s: sequenceS,
+      floor_sequence_ratio: step.medianS / sequenceS,
     });
   }
   return step;
@@ -228,7 +242,15 @@ if (values.json) {
         `${fmt(r.floor_s, 4).padStart(10)} ${fmt(r.floor_ratio, 2).padStart(10)} ${fmt(r.gflops, 1).padStart(8)}`,
     );
   }
-  for (const [w, f] of floors) if ('note' in f) console.log(`${w}: ${f.note}`);
+  for (const [w, f] of floors) {
+    if ('note' in f) console.log(`${w}: ${f.note}`);
+    else {
+      console.log(
+        `${w}: the floor's ops back to back (each on its own memory, caches as a step leaves them) ` +
+          `${fmt(f.floor_sequence_s, 4)} s, ours/that ${fmt(f.floor_sequence_ratio, 2)}`,
+      );
+    }
+  }
   console.log(`CPU: ${cpu}; PyTorch reference: ${torchId ?? 'none'}`);
   const diffusionNote = rows.find((r) => r.workload.startsWith('diffusion_') && r.note !== undefined)?.note;
   if (diffusionNote) console.log(`diffusion rows: ${diffusionNote}`);
