@@ -11,7 +11,7 @@ import { getBackend, Rng } from '../src/engine/index.js';
 import { setNumThreads } from '../src/engine/native/index.js';
 import { ganUpdater, type BatchSource } from '../src/train/gan.js';
 import type { RunConfig } from '../src/train/config.js';
-import { recordOps } from './floor.js';
+import { fusionBound, recordOps } from './floor.js';
 import { medianTime } from './timing.js';
 
 const threads = Number(process.argv[2] ?? '2');
@@ -36,5 +36,6 @@ console.log(
     images_per_s: (n * t.nDis) / medianS,
     maxrss_kib: process.resourceUsage().maxRSS,
     ops: recordOps(update),
+    bound_fraction: fusionBound(update),
   }),
 );

@@ -2,7 +2,8 @@
  * dcgan_step_b64 of ../shared/bench/workloads.md, run as its own process by bench/index.ts:
  * one discriminator update on a real and a fake batch, then one generator update, batch 64,
  * exactly as torch_reference.py's `dcgan_step`. Prints one JSON line: the median step time, this
- * process's peak RSS, and the convolutions and products of one step (for the oneDNN floor, floor.ts).
+ * process's peak RSS, the convolutions and products of one step (for the oneDNN floor, floor.ts)
+ * and the share of the step that is not fusable work (floor.ts fusionBound).
  *
  *   node --import tsx bench/dcgan-step.ts [threads]
  */
@@ -11,7 +12,7 @@ import { setNumThreads } from '../src/engine/native/index.js';
 import { Adam } from '../src/nn/index.js';
 import { dcganAdam, dcganDefaults, DcganDiscriminator, DcganGenerator } from '../src/models/dcgan.js';
 import { medianTime, stepTiming } from './timing.js';
-import { recordOps } from './floor.js';
+import { fusionBound, recordOps } from './floor.js';
 
 const threads = Number(process.argv[2] ?? '2');
 setNumThreads(threads);
@@ -44,5 +45,6 @@ console.log(
     median_s: medianS,
     maxrss_kib: process.resourceUsage().maxRSS,
     ops: recordOps(dcganStep),
+    bound_fraction: fusionBound(dcganStep),
   }),
 );

@@ -70,6 +70,64 @@ export function recordOps(step: () => void): string[] {
   return [...counts].map(([line, n]) => `${line} ${n}`);
 }
 
+/** The kernels that stay real in `fusionBound`: the floor's own work and the layout reorders around it. */
+const BOUND_KERNELS = new Set([
+  'gemm',
+  'convBlocks',
+  'conv2d',
+  'conv2dBackwardData',
+  'conv2dBackwardWeights',
+  'conv2dBlocked',
+  'conv2dBackwardDataBlocked',
+  'conv2dBackwardWeightsBlocked',
+  'reorderBlocked',
+]);
+
+/** `b` with every kernel but the convolutions, products and layout reorders a no-op (values become garbage). */
+function convolutionsOnly(b: Backend): Backend {
+  const strip = (o: object): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [
+        k,
+        typeof v === 'function' && !BOUND_KERNELS.has(k) ? () => undefined : k === 'blocked' && v ? strip(v as object) : v,
+      ]),
+    );
+  return strip(b) as unknown as Backend;
+}
+
+/**
+ * How much of a step the convolutions, products, layout reorders and JavaScript take: the median
+ * over `pairs` of (step time with every other kernel a no-op) / (the whole step's time), the two
+ * timed in turn (`reps` steps each). It bounds what fusing the element-wise work, batch norm, the
+ * optimiser and the rest into other kernels could save. Run it last: the no-op kernels leave the
+ * model's values garbage (the timings do not depend on them).
+ */
+export function fusionBound(step: () => void, pairs = 3, reps = 5): number {
+  const base = getBackend();
+  const bound = convolutionsOnly(base);
+  const timeMs = (): number => {
+    const ts: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      step();
+      ts.push(performance.now() - t0);
+    }
+    return ts.sort((a, b) => a - b)[reps >> 1]!;
+  };
+  const ratios: number[] = [];
+  try {
+    for (let p = 0; p < pairs; p++) {
+      useBackend(base);
+      const whole = timeMs();
+      useBackend(bound);
+      ratios.push(timeMs() / whole);
+    }
+  } finally {
+    useBackend(base);
+  }
+  return ratios.sort((a, b) => a - b)[pairs >> 1]!;
+}
+
 export interface Floor {
   /** Σ over the recorded ops of (how often the step ran it) × (its median alone, hot in cache). */
   readonly floorS: number;

@@ -17,7 +17,9 @@
  * over it (`floor_ratio`) and the GFLOP/s our step achieves on those ops (`gflops`); step and floor
  * alternate (`--floor-passes`, 3) and each keeps its best median. `floor_sequence_s` (and our time
  * over it) times the same ops back to back as one sequence, each on its own memory: caches as a
- * step leaves them, where `floor_s` sums each op's time hot in cache.
+ * step leaves them, where `floor_s` sums each op's time hot in cache. `fusion_bound_ratio` is the
+ * floor ratio the step would have with every kernel but the convolutions, products and reorders
+ * skipped (bench/floor.ts fusionBound): the most that fusing the rest into them could reach.
  */
 import { parseArgs } from 'node:util';
 import { loadNativeBackend, nativeInfo, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
@@ -84,6 +86,7 @@ interface Row {
   floor_gflops?: number;
   floor_sequence_s?: number;
   floor_sequence_ratio?: number;
+  fusion_bound_ratio?: number;
 }
 const rows: Row[] = [];
 
@@ -104,7 +107,15 @@ let oursPeakMiB: number | undefined;
 /** The oneDNN floor of each step workload (or why there is none). */
 const floors = new Map<
   string,
-  | { floor_s: number; floor_ratio: number; gflops: number; floor_gflops: number; floor_sequence_s: number; floor_sequence_ratio: number }
+  | {
+      floor_s: number;
+      floor_ratio: number;
+      gflops: number;
+      floor_gflops: number;
+      floor_sequence_s: number;
+      floor_sequence_ratio: number;
+      fusion_bound_ratio?: number;
+    }
   | { note: string }
 >();
 const stepRows: Row[] = [];
@@ -141,6 +152,7 @@ function stepAndFloor(file: string, workload: string): StepResult {
       floor_gflops: floor.flops / floor.floorS / 1e9,
       floor_sequence_s: sequenceS,
       floor_sequence_ratio: step.medianS / sequenceS,
+      ...(step.boundFraction !== undefined && { fusion_bound_ratio: (step.boundFraction * step.medianS) / floor.floorS }),
     });
   }
   return step;
@@ -247,7 +259,8 @@ if (values.json) {
     else {
       console.log(
         `${w}: the floor's ops back to back (each on its own memory, caches as a step leaves them) ` +
-          `${fmt(f.floor_sequence_s, 4)} s, ours/that ${fmt(f.floor_sequence_ratio, 2)}`,
+          `${fmt(f.floor_sequence_s, 4)} s, ours/that ${fmt(f.floor_sequence_ratio, 2)}; ` +
+          `with every other kernel skipped (what fusing all of it could reach) ours/floor ${fmt(f.fusion_bound_ratio, 2)}`,
       );
     }
   }

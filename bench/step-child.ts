@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export type StepResult = { medianS: number; peakMiB: number; ops: string[]; imagesPerS?: number } | { error: string };
+export type StepResult =
+  { medianS: number; peakMiB: number; ops: string[]; imagesPerS?: number; boundFraction?: number } | { error: string };
 
 /**
  * `dir`: the checkout whose bench/`file` runs (this one by default; bench/compare.ts passes an
@@ -31,11 +32,12 @@ export function runStepChild(file: string, threads: number, dir = join(here, '..
     const err = (r.stderr || r.stdout || '').trim().split('\n').filter(Boolean);
     return { error: err.slice(-2).join(' | ') || `exit ${r.status}` };
   }
-  const o = JSON.parse(line) as { median_s: number; maxrss_kib: number; ops: string[]; images_per_s?: number };
+  const o = JSON.parse(line) as { median_s: number; maxrss_kib: number; ops: string[]; images_per_s?: number; bound_fraction?: number };
   return {
     medianS: o.median_s,
     peakMiB: o.maxrss_kib / 1024,
     ops: o.ops,
     ...(o.images_per_s !== undefined && { imagesPerS: o.images_per_s }),
+    ...(o.bound_fraction !== undefined && { boundFraction: o.bound_fraction }),
   };
 }
