@@ -285,49 +285,76 @@ function upsampleKernel(w: Tensor): Tensor {
   const k = empty([c, o, 4, 4], w.dtype);
   const wd = w.data;
   const kd = k.data;
-  // M's rows pick taps {2}, {1, 2}, {0, 1}, {0}: columns first (t), then rows
-  const t = new Float64Array(12);
-  for (let oc = 0; oc < o; oc++) {
-    for (let ic = 0; ic < c; ic++) {
+  // NOTE: straight-line code over locals (every generator forward runs this on all its weights)
+  for (let ic = 0; ic < c; ic++) {
+    for (let oc = 0; oc < o; oc++) {
       const s = (oc * c + ic) * 9;
-      for (let u = 0; u < 3; u++) {
-        const a = wd[s + u * 3]!;
-        const b = wd[s + u * 3 + 1]!;
-        const d = wd[s + u * 3 + 2]!;
-        t[u * 4] = d;
-        t[u * 4 + 1] = b + d;
-        t[u * 4 + 2] = a + b;
-        t[u * 4 + 3] = a;
-      }
+      // each row (a, b, d) of the 3×3 kernel → its 4 summed taps t = (d, b + d, a + b, a)
+      const a0 = wd[s]!,
+        b0 = wd[s + 1]!,
+        d0 = wd[s + 2]!;
+      const a1 = wd[s + 3]!,
+        b1 = wd[s + 4]!,
+        d1 = wd[s + 5]!;
+      const a2 = wd[s + 6]!,
+        b2 = wd[s + 7]!,
+        d2 = wd[s + 8]!;
+      const t01 = b0 + d0,
+        t02 = a0 + b0,
+        t11 = b1 + d1,
+        t12 = a1 + b1,
+        t21 = b2 + d2,
+        t22 = a2 + b2;
+      // then the rows the same way: t₂, t₁ + t₂, t₀ + t₁, t₀
       const q = (ic * o + oc) * 16;
-      for (let j = 0; j < 4; j++) {
-        kd[q + j] = t[8 + j]!;
-        kd[q + 4 + j] = t[4 + j]! + t[8 + j]!;
-        kd[q + 8 + j] = t[j]! + t[4 + j]!;
-        kd[q + 12 + j] = t[j]!;
-      }
+      kd[q] = d2;
+      kd[q + 1] = t21;
+      kd[q + 2] = t22;
+      kd[q + 3] = a2;
+      kd[q + 4] = d1 + d2;
+      kd[q + 5] = t11 + t21;
+      kd[q + 6] = t12 + t22;
+      kd[q + 7] = a1 + a2;
+      kd[q + 8] = d0 + d1;
+      kd[q + 9] = t01 + t11;
+      kd[q + 10] = t02 + t12;
+      kd[q + 11] = a0 + a1;
+      kd[q + 12] = d0;
+      kd[q + 13] = t01;
+      kd[q + 14] = t02;
+      kd[q + 15] = a0;
     }
   }
   return recordOp(k, 'upsampleKernel', [w], (dk) => {
     const dw = empty(w.shape, w.dtype);
     const g = dk.data;
     const out = dw.data;
-    // the adjoint: Mᵀ along rows (dt), then along columns
-    const dt = new Float64Array(12);
-    for (let oc = 0; oc < o; oc++) {
-      for (let ic = 0; ic < c; ic++) {
+    // the adjoint: Mᵀ along rows (r₀ from k rows 2, 3; r₁ from 1, 2; r₂ from 0, 1), then along columns
+    for (let ic = 0; ic < c; ic++) {
+      for (let oc = 0; oc < o; oc++) {
         const q = (ic * o + oc) * 16;
-        for (let j = 0; j < 4; j++) {
-          dt[j] = g[q + 8 + j]! + g[q + 12 + j]!;
-          dt[4 + j] = g[q + 4 + j]! + g[q + 8 + j]!;
-          dt[8 + j] = g[q + j]! + g[q + 4 + j]!;
-        }
+        const r00 = g[q + 8]! + g[q + 12]!,
+          r01 = g[q + 9]! + g[q + 13]!,
+          r02 = g[q + 10]! + g[q + 14]!,
+          r03 = g[q + 11]! + g[q + 15]!;
+        const r10 = g[q + 4]! + g[q + 8]!,
+          r11 = g[q + 5]! + g[q + 9]!,
+          r12 = g[q + 6]! + g[q + 10]!,
+          r13 = g[q + 7]! + g[q + 11]!;
+        const r20 = g[q]! + g[q + 4]!,
+          r21 = g[q + 1]! + g[q + 5]!,
+          r22 = g[q + 2]! + g[q + 6]!,
+          r23 = g[q + 3]! + g[q + 7]!;
         const s = (oc * c + ic) * 9;
-        for (let u = 0; u < 3; u++) {
-          out[s + u * 3] = dt[u * 4 + 2]! + dt[u * 4 + 3]!;
-          out[s + u * 3 + 1] = dt[u * 4 + 1]! + dt[u * 4 + 2]!;
-          out[s + u * 3 + 2] = dt[u * 4]! + dt[u * 4 + 1]!;
-        }
+        out[s] = r02 + r03;
+        out[s + 1] = r01 + r02;
+        out[s + 2] = r00 + r01;
+        out[s + 3] = r12 + r13;
+        out[s + 4] = r11 + r12;
+        out[s + 5] = r10 + r11;
+        out[s + 6] = r22 + r23;
+        out[s + 7] = r21 + r22;
+        out[s + 8] = r20 + r21;
       }
     }
     return [dw];
