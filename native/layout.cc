@@ -182,6 +182,7 @@ static void reduce(Args& args) {
       }
     } else if (inner == 1) {
       double acc = 0;
+#pragma omp simd reduction(+ : acc)
       for (int64_t k = 0; k < axis; ++k) acc += base[k];
       dst[0] = float(acc);
     } else {
