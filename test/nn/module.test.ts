@@ -141,7 +141,7 @@ test('Sequential runs conv / batch norm + ReLU / leaky ReLU as one op, with the 
   assert.ok(!fusedOps.includes('relu') && !fusedOps.includes('leakyRelu'), `fused: ${fusedOps.join(' ← ')}`);
   assert.ok(layeredOps.includes('relu') && layeredOps.includes('leakyRelu'), `layered: ${layeredOps.join(' ← ')}`);
   const close = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]!) <= 1e-5 * (1 + Math.abs(b[i]!)));
-  assert.ok(close(fused.y, layered.y));
+  assert.ok(close(fused.y, layered.y), 'fused and layer-by-layer outputs agree');
   fused.grads.forEach((g, i) => assert.ok(close(g, layered.grads[i]!), `gradient ${i}`));
   assert.ok(fused.y.some((v) => v < 0) === false, 'the last ReLU ran');
   // a forward replaced on the instance (a trace, a hook) is called, not fused away
