@@ -70,7 +70,7 @@ export function recordOps(step: () => void): string[] {
   return [...counts].map(([line, n]) => `${line} ${n}`);
 }
 
-/** The kernels that stay real in `fusionBound`: the floor's own work and the layout reorders around it. */
+/** The kernels that stay real in `fusionBound`: the floor's own work and the plain ↔ blocked reorders around it. */
 const BOUND_KERNELS = new Set([
   'gemm',
   'convBlocks',
@@ -83,7 +83,7 @@ const BOUND_KERNELS = new Set([
   'reorderBlocked',
 ]);
 
-/** `b` with every kernel but the convolutions, products and layout reorders a no-op (values become garbage). */
+/** `b` with every kernel but the convolutions, products and plain ↔ blocked reorders a no-op (activations become garbage). */
 function convolutionsOnly(b: Backend): Backend {
   const strip = (o: object): Record<string, unknown> =>
     Object.fromEntries(
@@ -99,8 +99,10 @@ function convolutionsOnly(b: Backend): Backend {
  * How much of a step the convolutions, products, layout reorders and JavaScript take: the median
  * over `pairs` of (step time with every other kernel a no-op) / (the whole step's time), the two
  * timed in turn (`reps` steps each). It bounds what fusing the element-wise work, batch norm, the
- * optimiser and the rest into other kernels could save. Run it last: the no-op kernels leave the
- * model's values garbage (the timings do not depend on them).
+ * optimiser and the rest into other kernels could save. Run it last: the no-op kernels leave
+ * garbage in batch norm's running statistics and in the stripped steps' activations and gradients.
+ * The parameters and the optimiser's state stay as they were (Adam is one of the skipped kernels),
+ * so the whole steps in between compute on real weights.
  */
 export function fusionBound(step: () => void, pairs = 3, reps = 5): number {
   const base = getBackend();

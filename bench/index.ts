@@ -16,8 +16,9 @@
  * also timed as bare oneDNN primitives (bench/floor.ts, bench/onednn_floor.cc): `floor_s`, our time
  * over it (`floor_ratio`) and the GFLOP/s our step achieves on those ops (`gflops`); step and floor
  * alternate (`--floor-passes`, 3) and each keeps its best median. `floor_sequence_s` (and our time
- * over it) times the same ops back to back as one sequence, each on its own memory: caches as a
- * step leaves them, where `floor_s` sums each op's time hot in cache. `fusion_bound_ratio` is the
+ * over it) times the same ops back to back as one sequence, each on its own memory (an op's repeats
+ * in a row, in the order first seen), so that each op starts with the caches the others left,
+ * where `floor_s` sums each op's time hot in cache. `fusion_bound_ratio` is the
  * floor ratio the step would have with every kernel but the convolutions, products and reorders
  * skipped (bench/floor.ts fusionBound): the most that fusing the rest into them could reach.
  */
@@ -258,7 +259,7 @@ if (values.json) {
     if ('note' in f) console.log(`${w}: ${f.note}`);
     else {
       console.log(
-        `${w}: the floor's ops back to back (each on its own memory, caches as a step leaves them) ` +
+        `${w}: the floor's ops back to back (each on its own memory, after the others) ` +
           `${fmt(f.floor_sequence_s, 4)} s, ours/that ${fmt(f.floor_sequence_ratio, 2)}; ` +
           `with every other kernel skipped (what fusing all of it could reach) ours/floor ${fmt(f.fusion_bound_ratio, 2)}`,
       );

@@ -144,7 +144,8 @@ int main(int argc, char** argv) {
     std::printf("{\"op\": \"%s\", \"count\": %ld, \"median_s\": %.9g, \"flops\": %.6g}\n", line.c_str(), count, t, flops);
     step.push_back({run, count});
   }
-  // the whole step's ops back to back, each as often as the step ran it, in the order first seen
+  // the whole step's ops back to back, each as often as the step ran it (its repeats in a row, hot),
+  // in the order first seen: every op's memory is cold again when its turn comes, as in a step
   const double sequenceS = medianTime([&] {
     for (auto& [run, count] : step) {
       for (long i = 0; i < count; ++i) run();

@@ -127,17 +127,24 @@ void withActivation(const float* py, float slope, F f) {
   else f(std::integral_constant<Act, Act::Leaky>());
 }
 
-/** One plane of B lanes × hw positions (p[j·B + l]): per lane Σ g and Σ g·x, g = gradAt<A>. */
+/**
+ * One plane of B lanes × hw positions (p[j·B + l]): per lane Σ g and Σ g·(x − m[l]), g =
+ * gradAt<A>; m null means 0. Batch norm passes its mean, so that a large mean does not cancel
+ * digits away (Σ g·x − μ·Σ g would).
+ */
 template <int64_t B, Act A>
-void maskedSums(const float* px, const float* pd, const float* py, float slope, int64_t hw,
-                float* g1, float* gx) {
+void maskedSums(const float* px, const float* pd, const float* py, float slope, const float* m,
+                int64_t hw, float* g1, float* gx) {
+  float mv[B];
+  for (int64_t l = 0; l < B; ++l) mv[l] = m ? m[l] : 0.0f;
   if constexpr (B == 1) {
     float a = 0, e = 0;
+    const float m0 = mv[0];
 #pragma omp simd reduction(+ : a, e)
     for (int64_t j = 0; j < hw; ++j) {
       const float g = gradAt<A>(py, pd, j, slope);
       a += g;
-      e += g * px[j];
+      e += g * (px[j] - m0);
     }
     g1[0] = a;
     gx[0] = e;
@@ -148,7 +155,7 @@ void maskedSums(const float* px, const float* pd, const float* py, float slope, 
       for (int64_t l = 0; l < B; ++l) {
         const float g = gradAt<A>(py, pd, j * B + l, slope);
         a[l] += g;
-        e[l] += g * px[j * B + l];
+        e[l] += g * (px[j * B + l] - mv[l]);
       }
     }
     for (int64_t l = 0; l < B; ++l) {
@@ -158,16 +165,36 @@ void maskedSums(const float* px, const float* pd, const float* py, float slope, 
   }
 }
 
+/** One plane: per lane Σ (x − k[l]) and Σ (x − k[l])², k a shift near the mean (the shifted-data variance). */
+template <int64_t B>
+void shiftedSums(const float* p, int64_t hw, const float* k, float* s1, float* s2) {
+  float kv[B], a[B] = {0}, e[B] = {0};
+  for (int64_t l = 0; l < B; ++l) kv[l] = k[l];
+  for (int64_t j = 0; j < hw; ++j) {
+#pragma omp simd
+    for (int64_t l = 0; l < B; ++l) {
+      const float d = p[j * B + l] - kv[l];
+      a[l] += d;
+      e[l] += d * d;
+    }
+  }
+  for (int64_t l = 0; l < B; ++l) {
+    s1[l] = a[l];
+    s2[l] = e[l];
+  }
+}
+
 /**
- * One plane of an affine's dx: q = g·gs[l] + x·xs[l] + t[l] with g = gradAt<A>; without px (xs, t
- * null) q = g·gs[l]. The lane factors are copied to locals so that the loop vectorises.
+ * One plane of an affine's dx: q = g·gs[l] + (x − m[l])·xs[l] + t[l] with g = gradAt<A>; without
+ * px (m, xs, t null) q = g·gs[l]. The lane factors are copied to locals so that the loop vectorises.
  */
 template <int64_t B, Act A>
 void gradPlane(const float* px, const float* py, const float* pd, float slope, int64_t hw,
-               const float* gs, const float* xs, const float* t, float* q) {
-  float g[B], x[B], c[B];
+               const float* gs, const float* m, const float* xs, const float* t, float* q) {
+  float g[B], mv[B], x[B], c[B];
   for (int64_t l = 0; l < B; ++l) {
     g[l] = gs[l];
+    mv[l] = px ? m[l] : 0.0f;
     x[l] = px ? xs[l] : 0.0f;
     c[l] = px ? t[l] : 0.0f;
   }
@@ -181,27 +208,29 @@ void gradPlane(const float* px, const float* py, const float* pd, float slope, i
   for (int64_t j = 0; j < hw; ++j) {
 #pragma omp simd
     for (int64_t l = 0; l < B; ++l) {
-      q[j * B + l] = gradAt<A>(py, pd, j * B + l, slope) * g[l] + px[j * B + l] * x[l] + c[l];
+      q[j * B + l] = gradAt<A>(py, pd, j * B + l, slope) * g[l] + (px[j * B + l] - mv[l]) * x[l] + c[l];
     }
   }
 }
 
-/** One plane: q = activate(p·a[l] + t[l], slope). */
+/** One plane: q = activate((p − m[l])·a[l] + t[l], slope); m null means 0. */
 template <int64_t B>
-void affinePlane(const float* p, float* q, int64_t hw, const float* a, const float* t, float slope) {
+void affinePlane(const float* p, float* q, int64_t hw, const float* m, const float* a, const float* t,
+                 float slope) {
   if constexpr (B == 1) {
-    const float a0 = a[0], t0 = t[0];
+    const float m0 = m ? m[0] : 0.0f, a0 = a[0], t0 = t[0];
 #pragma omp simd
-    for (int64_t j = 0; j < hw; ++j) q[j] = activate(p[j] * a0 + t0, slope);
+    for (int64_t j = 0; j < hw; ++j) q[j] = activate((p[j] - m0) * a0 + t0, slope);
   } else {
-    float av[B], tv[B];
+    float mv[B], av[B], tv[B];
     for (int64_t l = 0; l < B; ++l) {
+      mv[l] = m ? m[l] : 0.0f;
       av[l] = a[l];
       tv[l] = t[l];
     }
     for (int64_t j = 0; j < hw; ++j) {
 #pragma omp simd
-      for (int64_t l = 0; l < B; ++l) q[j * B + l] = activate(p[j * B + l] * av[l] + tv[l], slope);
+      for (int64_t l = 0; l < B; ++l) q[j * B + l] = activate((p[j * B + l] - mv[l]) * av[l] + tv[l], slope);
     }
   }
 }
@@ -238,7 +267,7 @@ static void channelAffine(Args& args) {
       lanesOf<B>(scale.data, i, c, k, s);
       lanesOf<B>(shift.data, i, c, k, t);
       const int64_t at = (i * cb + k) * hw * B;
-      affinePlane<B>(x.data + at, y.data + at, hw, s, t, slope);
+      affinePlane<B>(x.data + at, y.data + at, hw, nullptr, s, t, slope);
     });
   });
 }
@@ -270,8 +299,8 @@ static void channelAffineBackward(Args& args) {
       const float* py = y.data ? y.data + at : nullptr;
       withActivation(py, slope, [&](auto act) {
         constexpr Act A = decltype(act)::value;
-        maskedSums<B, A>(x.data + at, dy.data + at, py, slope, hw, g1, gx);
-        gradPlane<B, A>(nullptr, py, dy.data + at, slope, hw, s, nullptr, nullptr, dx.data + at);
+        maskedSums<B, A>(x.data + at, dy.data + at, py, slope, nullptr, hw, g1, gx);
+        gradPlane<B, A>(nullptr, py, dy.data + at, slope, hw, s, nullptr, nullptr, nullptr, dx.data + at);
       });
       for (int64_t l = 0; l < lanes; ++l) {
         dscale.data[i * c + k * B + l] = gx[l];
@@ -282,9 +311,10 @@ static void channelAffineBackward(Args& args) {
 }
 
 // batchNormAffine(n, c, hw, block, x, scale, shift, slope, eps, mean, invStd, y): the batch's
-// per-channel mean and 1/sqrt(var + eps) (biased variance, from Σx and Σx² in double in one pass)
-// into mean and invStd, then y = activate(x̂·scale[i,ch] + shift[i,ch], slope), x̂ the
-// normalised x, in a second pass; any block, 1 meaning plain NCHW. Padded channels of y are zero.
+// per-channel mean and 1/sqrt(var + eps) (biased variance, from the sums of x − k and (x − k)², k
+// the channel's first value, in one pass) into mean and invStd, then y = activate(x̂·scale[i,ch] +
+// shift[i,ch], slope), x̂ the normalised x, in a second pass; any block, 1 meaning plain NCHW.
+// Padded channels of y are zero.
 static void batchNormAffine(Args& args) {
   const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
   const int64_t b = readBlock(args, 3, "batchNormAffine");
@@ -302,40 +332,43 @@ static void batchNormAffine(Args& args) {
   const double count = double(n * hw);
   withBlock(b, [&](auto block) {
     constexpr int64_t B = decltype(block)::value;
-    // pass 1: Σx and Σx² per channel (float within an image's plane, double across images)
+    // pass 1: per channel Σ(x − k) and Σ(x − k)² with k the channel's first value (float within
+    // an image's plane, double across images): mean = k + Σ(x − k)/count, and the variance without
+    // the cancellation of Σx²/count − mean² when the mean is large against the spread
 #pragma omp parallel for schedule(static) if (total >= parallelMin())
     for (int64_t k = 0; k < cb; ++k) {
       const int64_t lanes = std::min<int64_t>(B, c - k * B);
+      float shift0[B];
+      for (int64_t l = 0; l < B; ++l) shift0[l] = x.data[k * hw * B + l];
       double s[B] = {0}, sq[B] = {0};
       for (int64_t i = 0; i < n; ++i) {
-        const float* p = x.data + (i * cb + k) * hw * B;
         float ps[B], pq[B];
-        // Σ 1·x and Σ x·x: maskedSums with dy = x gives both
-        maskedSums<B, Act::None>(p, p, nullptr, 1.0f, hw, ps, pq);
+        shiftedSums<B>(x.data + (i * cb + k) * hw * B, hw, shift0, ps, pq);
         for (int64_t l = 0; l < B; ++l) {
           s[l] += ps[l];
           sq[l] += pq[l];
         }
       }
       for (int64_t l = 0; l < lanes; ++l) {
-        const double mu = s[l] / count;
-        const double var = std::max(sq[l] / count - mu * mu, 0.0);
-        mean.data[k * B + l] = float(mu);
+        const double d = s[l] / count;
+        const double var = std::max(sq[l] / count - d * d, 0.0);
+        mean.data[k * B + l] = float(shift0[l] + d);
         invStd.data[k * B + l] = float(1.0 / std::sqrt(var + eps));
       }
     }
-    // pass 2: y = x·a + t with a = invStd·scale, t = shift − mean·a
+    // pass 2: y = (x − mean)·a + shift with a = invStd·scale
     forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
       const int64_t lanes = std::min<int64_t>(B, c - k * B);
-      float a[B], t[B];
+      float m[B], a[B], t[B];
       for (int64_t l = 0; l < B; ++l) {
         const int64_t ch = k * B + l;
         const bool real = l < lanes;
+        m[l] = real ? mean.data[ch] : 0.0f;
         a[l] = real ? invStd.data[ch] * scale.data[i * c + ch] : 0.0f;
-        t[l] = real ? shift.data[i * c + ch] - mean.data[ch] * a[l] : 0.0f;
+        t[l] = real ? shift.data[i * c + ch] : 0.0f;
       }
       const int64_t at = (i * cb + k) * hw * B;
-      affinePlane<B>(x.data + at, y.data + at, hw, a, t, slope);
+      affinePlane<B>(x.data + at, y.data + at, hw, m, a, t, slope);
     });
   });
 }
@@ -344,7 +377,7 @@ static void batchNormAffine(Args& args) {
 // dscale, dshift): g = activationGrad(y, dy, slope) when y is given (the forward had an
 // activation), else dy.
 // dshift[i,ch] = Σ g, dscale[i,ch] = Σ g·x̂, and with dx̂ = g·scale, per channel
-// dx = invStd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) — all from Σ g and Σ g·x per (image, channel).
+// dx = invStd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) — all from Σ g and Σ g·(x − μ) per (image, channel).
 static void batchNormAffineBackward(Args& args) {
   const int64_t n = args.i64(0), c = args.i64(1), hw = args.i64(2);
   const int64_t b = readBlock(args, 3, "batchNormAffineBackward");
@@ -366,19 +399,20 @@ static void batchNormAffineBackward(Args& args) {
   std::vector<float> meanDxh(static_cast<size_t>(c)), meanDxhXh(static_cast<size_t>(c));
   withBlock(b, [&](auto block) {
     constexpr int64_t B = decltype(block)::value;
-    // pass 1: Σ g and Σ g·x per (image, channel); dscale becomes Σ g·x̂ = invStd·(Σ g·x − μ·Σ g)
+    // pass 1: Σ g and Σ g·(x − μ) per (image, channel); dscale becomes Σ g·x̂ = invStd·Σ g·(x − μ)
     forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
       const int64_t lanes = std::min<int64_t>(B, c - k * B);
       const int64_t at = (i * cb + k) * hw * B;
-      float g1[B], gx[B];
+      float g1[B], gx[B], m[B];
+      for (int64_t l = 0; l < B; ++l) m[l] = l < lanes ? mean.data[k * B + l] : 0.0f;
       const float* py = y.data ? y.data + at : nullptr;
       withActivation(py, slope, [&](auto act) {
-        maskedSums<B, decltype(act)::value>(x.data + at, dy.data + at, py, slope, hw, g1, gx);
+        maskedSums<B, decltype(act)::value>(x.data + at, dy.data + at, py, slope, m, hw, g1, gx);
       });
       for (int64_t l = 0; l < lanes; ++l) {
         const int64_t ch = k * B + l;
         dshift.data[i * c + ch] = g1[l];
-        dscale.data[i * c + ch] = invStd.data[ch] * (gx[l] - mean.data[ch] * g1[l]);
+        dscale.data[i * c + ch] = invStd.data[ch] * gx[l];
       }
     });
     // per channel: mean(dx̂) and mean(dx̂·x̂)
@@ -394,21 +428,22 @@ static void batchNormAffineBackward(Args& args) {
     // pass 2: dx = invStd·(g·scale − mean(dx̂)) − (x − μ)·invStd²·mean(dx̂·x̂)
     forImageBlocks(n, cb, total, [&](int64_t i, int64_t k) {
       const int64_t lanes = std::min<int64_t>(B, c - k * B);
-      float gs[B], xs[B], t[B];
+      float gs[B], m[B], xs[B], t[B];
       for (int64_t l = 0; l < B; ++l) {
         const int64_t ch = k * B + l;
         const bool real = l < lanes;
         const float is = real ? invStd.data[ch] : 0.0f;
         gs[l] = real ? is * scale.data[i * c + ch] : 0.0f;
+        m[l] = real ? mean.data[ch] : 0.0f;
         xs[l] = real ? -is * is * meanDxhXh[size_t(ch)] : 0.0f;
-        t[l] = real ? -is * meanDxh[size_t(ch)] - mean.data[ch] * xs[l] : 0.0f;
+        t[l] = real ? -is * meanDxh[size_t(ch)] : 0.0f;
       }
       const int64_t at = (i * cb + k) * hw * B;
       const float* px = x.data + at;
       const float* pd = dy.data + at;
       const float* py = y.data ? y.data + at : nullptr;
       withActivation(py, slope, [&](auto act) {
-        gradPlane<B, decltype(act)::value>(px, py, pd, slope, hw, gs, xs, t, dx.data + at);
+        gradPlane<B, decltype(act)::value>(px, py, pd, slope, hw, gs, m, xs, t, dx.data + at);
       });
     });
   });

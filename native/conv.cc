@@ -5,6 +5,9 @@
 // the plain NCHW/OIHW arrays from TypeScript are reordered into it and back inside the call, as
 // PyTorch does. Creating a primitive costs far more than running one at our sizes, so they are
 // cached by geometry (engine-notes.md: ~200 GFLOP/s blocked vs ~60 with plain layouts).
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -64,8 +67,9 @@ struct Geometry {
   }
 
   /**
-   * The forward primitive; with slope < 1 the output goes through max(v, slope·v) (ReLU, or a
-   * leaky ReLU) as an eltwise post-op, while the convolution's output is still in the cache.
+   * The forward primitive; with 0 < slope < 1 the output goes through the leaky ReLU
+   * max(v, slope·v) as an eltwise post-op, while the convolution's output is still in the cache.
+   * (A ReLU is not one: oneDNN's ReLU post-op turns NaN into 0, see runForward.)
    */
   dnnl::convolution_forward::primitive_desc forwardPd(bool bias, float slope = 1.0f) const {
     dnnl::convolution_forward::desc d(
@@ -73,7 +77,7 @@ struct Geometry {
         weiMd(tag::any), bias ? biasMd() : memory::desc(), dstMd(tag::any), strides(), padL(),
         padR());
     dnnl::primitive_attr attr;
-    if (slope < 1.0f) {
+    if (slope > 0.0f && slope < 1.0f) {
       dnnl::post_ops ops;
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, slope, 0.0f);
       attr.set_post_ops(ops);
@@ -135,8 +139,29 @@ int64_t blockOf(const memory::desc& md, const memory::dims& dims) {
   return 0;
 }
 
+/** The key's suffix for a post-op slope: its exact bits (printing it would round nearby slopes together). */
+std::string slopeKey(float slope) {
+  if (!(slope > 0.0f && slope < 1.0f)) return "";
+  uint32_t bits = 0;
+  std::memcpy(&bits, &slope, sizeof bits);
+  return ",leaky" + std::to_string(bits);
+}
+
+/** y = max(y, 0) in place, NaN kept (std::max returns its first argument when either is NaN). */
+void reluInPlace(float* y, int64_t n) {
+  constexpr int64_t kChunk = 1 << 14;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (n >= parallelMin())
+  for (int64_t c = 0; c < chunks; ++c) {
+    float* p = y + c * kChunk;
+    const int64_t len = std::min(kChunk, n - c * kChunk);
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) p[i] = std::max(p[i], 0.0f);
+  }
+}
+
 Forward& forwardFor(const Geometry& g, bool hasBias, float slope = 1.0f) {
-  const std::string key = g.key("fwd", hasBias) + (slope < 1.0f ? ",act" + std::to_string(slope) : "");
+  const std::string key = g.key("fwd", hasBias) + slopeKey(slope);
   return forwardCache.get(key, [&] {
     auto pd = g.forwardPd(hasBias, slope);
     return Forward{dnnl::convolution_forward(pd),
@@ -170,6 +195,10 @@ void runForward(const Geometry& g, F32 x, int64_t xBlock, F32 w, F32 bias, F32 y
   f.prim.execute(s, io);
   f.dst.store(s);
   s.wait();
+  // NOTE: ReLU as its own pass over the just-written (cached) output rather than oneDNN's post-op,
+  // which maps NaN to 0 where every other ReLU here, like PyTorch's, keeps it (a diverging run
+  // must show NaN in its loss, not silently zero activations)
+  if (slope == 0.0f) reluInPlace(y.data, int64_t(y.length));
 }
 
 void runBackwardData(const Geometry& g, F32 dy, int64_t dyBlock, F32 w, F32 dx, int64_t dxBlock) {
@@ -268,7 +297,7 @@ static void convBlocks(Args& args) {
 }
 
 // conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock, slope): slope < 1 puts
-// max(v, slope·v) on the output (0: ReLU); 1 leaves it as it is.
+// max(v, slope·v) on the output (0: ReLU, NaN kept); 1 leaves it as it is.
 static void conv2dBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
   const int64_t xBlock = readBlock(args, 14, "conv2dBlocked");

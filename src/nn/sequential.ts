@@ -16,9 +16,9 @@ export interface TensorModule extends Module {
  * Runs its layers in order; they are named `layers.0`, `layers.1`, … in state dicts.
  *
  * A BatchNorm2d or Conv2d followed by a ReLU or LeakyReLU runs as one op (their fused activation:
- * the same values, one pass over the activations less), unless either module's forward has been
- * replaced on the instance (a trace, a hook, spectral normalisation), so that whoever watches the
- * layers sees each of them called.
+ * the same values up to rounding, one pass over the activations less), unless either module's
+ * forward has been replaced on the instance (a trace, a hook, spectral normalisation) or by a
+ * subclass, so that whoever watches or changes the layers sees each of them called.
  * @example new Sequential(new Linear(2, 16, { rng }), new ReLU(), new Linear(16, 1, { rng }))
  */
 export class Sequential extends Module {
@@ -45,12 +45,17 @@ export class Sequential extends Module {
   }
 }
 
-/** The activation `next` applies, when `layer` can run it as part of its own op. */
+/**
+ * The activation `next` applies, when `layer` can run it as part of its own op: both run their
+ * classes' own forward (not one a subclass overrides, nor one wrapped on the instance).
+ */
 function fusableActivation(layer: BatchNorm2d | Conv2d, next: TensorModule | undefined): FusedActivation | null {
-  if (Object.hasOwn(layer, 'forward') || next === undefined || Object.hasOwn(next, 'forward')) return null;
-  if (next instanceof ReLU) return { relu: true };
-  if (next instanceof LeakyReLU && next.negativeSlope >= 0 && next.negativeSlope < 1)
+  const own = layer instanceof BatchNorm2d ? BatchNorm2d.prototype.forward : Conv2d.prototype.forward;
+  if (layer.forward !== own || next === undefined) return null;
+  if (next.forward === ReLU.prototype.forward && next instanceof ReLU) return { relu: true };
+  if (next.forward === LeakyReLU.prototype.forward && next instanceof LeakyReLU && next.negativeSlope >= 0 && next.negativeSlope < 1) {
     return { relu: true, negativeSlope: next.negativeSlope };
+  }
   return null;
 }
 

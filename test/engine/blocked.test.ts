@@ -182,3 +182,67 @@ test('blocked tensors made on the native backend stay usable after a switch to j
     E.useBackend(before);
   }
 });
+
+test('fused batch norm stays accurate when the mean is large against the spread, blocked and plain', { skip }, () => {
+  const before = E.useBackend(native as Backend);
+  try {
+    const rng = new E.Rng(3);
+    const x0 = E.randn([4, 16, 6, 6], rng);
+    // a 1×1 identity convolution with bias 1000 gives the same values channel-blocked
+    const eye = E.zeros([16, 16, 1, 1]);
+    for (let c = 0; c < 16; c++) eye.data[c * 16 + c] = 1;
+    const blockedX = E.conv2d(x0, eye, E.full([16], 1000));
+    const plainX = E.add(x0, 1000);
+    assert.ok(rawOf(blockedX).block > 1, 'the identity convolution’s output is blocked');
+    // the reference, in float64 from x0 (x0 + 1000 − mean = x0 − mean(x0))
+    const ref = new Float64Array(x0.size);
+    const hw = 36;
+    for (let c = 0; c < 16; c++) {
+      let m = 0;
+      for (let i = 0; i < 4; i++) for (let j = 0; j < hw; j++) m += x0.data[(i * 16 + c) * hw + j]!;
+      m /= 4 * hw;
+      let v = 0;
+      for (let i = 0; i < 4; i++) for (let j = 0; j < hw; j++) v += (x0.data[(i * 16 + c) * hw + j]! - m) ** 2;
+      const is = 1 / Math.sqrt(v / (4 * hw) + 1e-5);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < hw; j++) ref[(i * 16 + c) * hw + j] = Math.max(0, (x0.data[(i * 16 + c) * hw + j]! - m) * is);
+    }
+    for (const [name, x] of [
+      ['blocked', blockedX],
+      ['plain', plainX],
+    ] as const) {
+      const y = E.batchNorm2d(x, null, null, null, null, { training: true, relu: true }).data;
+      let err = 0;
+      for (let i = 0; i < y.length; i++) err = Math.max(err, Math.abs(y[i]! - ref[i]!));
+      // float32 holds 1000 + x0 to ~6e-5: the normalised values can be no closer than that
+      assert.ok(err < 1e-3, `${name}: max error ${err} in normalised units`);
+    }
+  } finally {
+    E.useBackend(before);
+  }
+});
+
+test('a convolution’s fused ReLU keeps NaN, as the unfused ReLU does', { skip }, () => {
+  const before = E.useBackend(native as Backend);
+  try {
+    const rng = new E.Rng(4);
+    const x = E.randn([2, 16, 5, 5], rng);
+    x.data[7] = NaN;
+    const w = E.randn([16, 16, 3, 3], rng);
+    const conv = E.conv2d(x, w, null, { padding: 1 });
+    const fused = E.conv2d(x, w, null, { padding: 1, relu: true });
+    assert.ok(rawOf(fused).block > 1, 'the fused path ran (blocked output)');
+    const c = conv.data;
+    const f = fused.data;
+    let nan = 0;
+    for (let i = 0; i < c.length; i++) {
+      if (Number.isNaN(c[i]!)) {
+        nan++;
+        assert.ok(Number.isNaN(f[i]!), `NaN at ${i} became ${f[i]}`);
+      } else assert.equal(f[i], Math.max(c[i]!, 0), `value at ${i}`);
+    }
+    assert.ok(nan > 0, 'the NaN reached the output');
+  } finally {
+    E.useBackend(before);
+  }
+});

@@ -151,7 +151,17 @@ test('Sequential runs conv / batch norm + ReLU / leaky ReLU as one op, with the 
   Object.defineProperty(relu, 'forward', { value: (t: Tensor) => (calls++, own(t)), configurable: true });
   seq.forward(x);
   delete (relu as unknown as Record<string, unknown>)['forward'];
-  assert.equal(calls, 1);
+  assert.equal(calls, 1, 'the wrapped ReLU ran');
+  // and so is a subclass's own forward
+  class HalfReLU extends ReLU {
+    override forward(t: Tensor): Tensor {
+      return mul(super.forward(t), 0.5);
+    }
+  }
+  const halved = new Sequential(new Conv2d(3, 4, 3, { padding: 1, rng }), new HalfReLU());
+  const hy = halved.forward(x);
+  const href = halved.layers[1]!.forward(halved.layers[0]!.forward(x));
+  assert.ok(close(Float32Array.from(hy.data), Float32Array.from(href.data)), 'a ReLU subclass keeps its own forward');
 });
 
 /** Largest singular value by many power iterations on WᵀW (reference, in float64). */

@@ -107,9 +107,9 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
 /**
  * conv2d with its activations in the layouts oneDNN's kernels want (blocked.ts): x and the
  * incoming gradient are read in whatever layout they are, y and dx are written blocked. With
- * slope < 1 the ReLU or leaky ReLU runs inside the convolution (a oneDNN post-op) and its
- * gradient, from y, at the start of the backward. Null when the backend has no blocked kernels or
- * oneDNN wants neither layout.
+ * slope < 1 the ReLU or leaky ReLU runs inside the kernel call (native/conv.cc) and its gradient,
+ * from y, at the start of the backward. Null when the backend has no blocked kernels or oneDNN
+ * wants neither layout.
  */
 function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null, slope: number): Tensor | null {
   const bk = blockedKernelsFor(x);

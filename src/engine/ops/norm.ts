@@ -29,8 +29,8 @@ export interface BatchNormOptions {
  * Batch normalisation over N and the spatial dimensions, per channel of x [N, C, ...].
  * Training mode normalises with the batch statistics and updates `runningMean`/`runningVar` in
  * place (unbiased variance, like PyTorch); eval mode uses the running statistics. With `relu`
- * (FusedActivation) the ReLU or leaky ReLU that follows is part of the op: the same values as
- * relu(batchNorm2d(…)) with one pass less each way.
+ * (FusedActivation) the ReLU or leaky ReLU that follows is part of the op: relu(batchNorm2d(…))
+ * up to rounding, with one pass less each way.
  * @example batchNorm2d(h, gamma, beta, runMean, runVar, { training: true, relu: true, negativeSlope: 0.2 })
  */
 export function batchNorm2d(
