@@ -147,7 +147,7 @@ std::string slopeKey(float slope) {
   return ",leaky" + std::to_string(bits);
 }
 
-/** y = max(y, 0) in place, NaN kept (std::max returns its first argument when either is NaN). */
+/** y = max(y, 0) in place, NaN kept (NaN < 0 is false). */
 void reluInPlace(float* y, int64_t n) {
   constexpr int64_t kChunk = 1 << 14;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
@@ -155,8 +155,13 @@ void reluInPlace(float* y, int64_t n) {
   for (int64_t c = 0; c < chunks; ++c) {
     float* p = y + c * kChunk;
     const int64_t len = std::min(kChunk, n - c * kChunk);
+    // NOTE: a select of values; std::max(p[i], 0.0f) returns a reference, which GCC made a branch
+    // and a conditional store (scalar, 10× slower on data of mixed sign)
 #pragma omp simd
-    for (int64_t i = 0; i < len; ++i) p[i] = std::max(p[i], 0.0f);
+    for (int64_t i = 0; i < len; ++i) {
+      const float v = p[i];
+      p[i] = v < 0.0f ? 0.0f : v;
+    }
   }
 }
 
