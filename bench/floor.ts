@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, useBackend } from '../src/engine/index.js';
+import { medianTime } from './timing.js';
 import type { Backend, BlockedKernels, Conv2dGeometry } from '../src/engine/backend.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,22 +108,14 @@ function convolutionsOnly(b: Backend): Backend {
 export function fusionBound(step: () => void, pairs = 3, reps = 5): number {
   const base = getBackend();
   const bound = convolutionsOnly(base);
-  const timeMs = (): number => {
-    const ts: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      step();
-      ts.push(performance.now() - t0);
-    }
-    return ts.sort((a, b) => a - b)[reps >> 1]!;
-  };
+  const timing = { reps, warmup: 0 };
   const ratios: number[] = [];
   try {
     for (let p = 0; p < pairs; p++) {
       useBackend(base);
-      const whole = timeMs();
+      const whole = medianTime(step, timing);
       useBackend(bound);
-      ratios.push(timeMs() / whole);
+      ratios.push(medianTime(step, timing) / whole);
     }
   } finally {
     useBackend(base);
