@@ -1,11 +1,10 @@
-// 2-D convolution for the native backend: forward (optionally with a ReLU or leaky ReLU as a
-// post-op), backward data, backward weights (+bias), over oneDNN convolution primitives.
+// 2-D convolution for the native backend: forward (optionally with a leaky ReLU as a post-op),
+// backward data, backward weights (+bias), over oneDNN convolution primitives.
 //
 // Each primitive is created with `format_tag::any`, so oneDNN picks its fastest (blocked) layout;
 // the plain NCHW/OIHW arrays from TypeScript are reordered into it and back inside the call, as
 // PyTorch does. Creating a primitive costs far more than running one at our sizes, so they are
 // cached by geometry (engine-notes.md: ~200 GFLOP/s blocked vs ~60 with plain layouts).
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -69,7 +68,7 @@ struct Geometry {
   /**
    * The forward primitive; with 0 < slope < 1 the output goes through the leaky ReLU
    * max(v, slope·v) as an eltwise post-op, while the convolution's output is still in the cache.
-   * (A ReLU is not one: oneDNN's ReLU post-op turns NaN into 0, see runForward.)
+   * (Not a ReLU: oneDNN's ReLU post-op turns NaN into 0, where our ReLU keeps it.)
    */
   dnnl::convolution_forward::primitive_desc forwardPd(bool bias, float slope = 1.0f) const {
     dnnl::convolution_forward::desc d(
@@ -147,24 +146,6 @@ std::string slopeKey(float slope) {
   return ",leaky" + std::to_string(bits);
 }
 
-/** y = max(y, 0) in place, NaN kept (NaN < 0 is false). */
-void reluInPlace(float* y, int64_t n) {
-  constexpr int64_t kChunk = 1 << 14;
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (n >= parallelMin())
-  for (int64_t c = 0; c < chunks; ++c) {
-    float* p = y + c * kChunk;
-    const int64_t len = std::min(kChunk, n - c * kChunk);
-    // NOTE: a select of values; std::max(p[i], 0.0f) returns a reference, which GCC made a branch
-    // and a conditional store (scalar, 10× slower on data of mixed sign)
-#pragma omp simd
-    for (int64_t i = 0; i < len; ++i) {
-      const float v = p[i];
-      p[i] = v < 0.0f ? 0.0f : v;
-    }
-  }
-}
-
 Forward& forwardFor(const Geometry& g, bool hasBias, float slope = 1.0f) {
   const std::string key = g.key("fwd", hasBias) + slopeKey(slope);
   return forwardCache.get(key, [&] {
@@ -200,10 +181,6 @@ void runForward(const Geometry& g, F32 x, int64_t xBlock, F32 w, F32 bias, F32 y
   f.prim.execute(s, io);
   f.dst.store(s);
   s.wait();
-  // NOTE: ReLU as its own pass over the just-written (cached) output rather than oneDNN's post-op,
-  // which maps NaN to 0 where every other ReLU here, like PyTorch's, keeps it (a diverging run
-  // must show NaN in its loss, not silently zero activations)
-  if (slope == 0.0f) reluInPlace(y.data, int64_t(y.length));
 }
 
 void runBackwardData(const Geometry& g, F32 dy, int64_t dyBlock, F32 w, F32 dx, int64_t dxBlock) {
@@ -301,14 +278,14 @@ static void convBlocks(Args& args) {
   out.data[1] = float(blockOf(f.dst.primitiveDesc(), {g.n, g.cOut, g.hOut, g.wOut}));
 }
 
-// conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock, slope): slope < 1 puts
-// max(v, slope·v) on the output (0: ReLU, NaN kept); 1 leaves it as it is.
+// conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock, slope): a slope in (0, 1)
+// puts the leaky ReLU max(v, slope·v) on the output; 1 leaves it as it is.
 static void conv2dBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
   const int64_t xBlock = readBlock(args, 14, "conv2dBlocked");
   const int64_t yBlock = readBlock(args, 18, "conv2dBlocked");
   const double slope = args.f64(19);
-  if (!(slope >= 0.0 && slope <= 1.0)) throw ArgError("conv2dBlocked: slope must be in [0, 1]");
+  if (!(slope > 0.0 && slope <= 1.0)) throw ArgError("conv2dBlocked: slope must be in (0, 1]");
   runForward(g, args.f32(13), xBlock, args.f32(15), args.f32OrNull(16), args.f32(17), yBlock,
              float(slope));
 }

@@ -343,7 +343,7 @@ const MUTATIONS: readonly Mutation[] = [
   {
     id: 'conv-activation-grad-skipped',
     file: 'src/engine/ops/conv.ts',
-    find: 'const dy = slope < 1 ? activationGrad(y, dyIn, slope) : dyIn;',
+    find: "const dy = slope < 1 ? unaryGradient(slope === 0 ? 'relu' : 'leakyRelu', y, y, dyIn, slope) : dyIn;",
     replace: 'const dy = dyIn;',
     what: "a convolution's fused ReLU passes the whole gradient back, as if there were none",
     tests: [BLOCKED, MODULE],

@@ -259,7 +259,7 @@ export interface Backend {
 export interface BlockedKernels {
   /** [src, dst]: the blocks oneDNN's forward convolution wants for x and y (0: neither plain nor blocked). */
   convBlocks(g: Conv2dGeometry): readonly [number, number];
-  /** The forward convolution; `slope` < 1 applies max(v, slope·v) to y as part of it (0: ReLU; 1: none). */
+  /** The forward convolution; `slope` in (0, 1) applies the leaky ReLU max(v, slope·v) to y as part of it (1: none). */
   conv2dBlocked(
     g: Conv2dGeometry,
     x: Float32Array,

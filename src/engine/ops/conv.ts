@@ -7,9 +7,9 @@ import type { Conv2dGeometry, DType, Storage } from '../backend.js';
 import { recordOp } from '../autograd.js';
 import { getBackend } from '../backends/index.js';
 import { empty, shapeStr, type Tensor } from '../tensor.js';
-import { blockedKernelsFor, emptyBlocked, emptyRawLike, kernelsOf, outputBlock, rawIn, rawOf } from '../blocked.js';
+import { blockedKernelsFor, emptyBlocked, outputBlock, rawOf } from '../blocked.js';
 import { checkDtypes, type FusedActivation, pair, slopeOf } from './util.js';
-import { activation } from './elementwise.js';
+import { activation, unaryGradient } from './elementwise.js';
 import { upsampleNearest2x } from './pool.js';
 
 export interface Conv2dOptions {
@@ -106,8 +106,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
 /**
  * conv2d with its activations in the layouts oneDNN's kernels want (blocked.ts): x and the
  * incoming gradient are read in whatever layout they are, y and dx are written blocked. With
- * slope < 1 the ReLU or leaky ReLU runs inside the kernel call (native/conv.cc) and its gradient,
- * from y, at the start of the backward. Null when the backend has no blocked kernels or oneDNN
+ * slope < 1 the leaky ReLU runs inside the convolution (a oneDNN post-op), a ReLU right after it,
+ * and its gradient, from y, at the start of the backward. Null when the backend has no blocked kernels or oneDNN
  * wants neither layout.
  */
 function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null, slope: number): Tensor | null {
@@ -127,10 +127,14 @@ function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null
     b ? (b.data as Float32Array) : null,
     rawOf(y).data as Float32Array,
     yBlock,
-    slope,
+    slope > 0 ? slope : 1,
   );
+  // a ReLU through the unary kernel, in place on the fresh output: oneDNN's ReLU post-op turns NaN
+  // into 0, where ours (like PyTorch's) keeps it, so a diverging run still shows NaN
+  if (slope === 0) getBackend().unary('relu', rawOf(y).data, rawOf(y).data, 0);
   return recordOp(y, 'conv2d', [x, w, b], (dyIn, needs) => {
-    const dy = slope < 1 ? activationGrad(y, dyIn, slope) : dyIn;
+    // the activation's gradient from its output (whose sign is its input's)
+    const dy = slope < 1 ? unaryGradient(slope === 0 ? 'relu' : 'leakyRelu', y, y, dyIn, slope) : dyIn;
     const dyr = rawOf(dy);
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
@@ -160,16 +164,6 @@ function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null
     if (dy !== dyIn) dy.dispose();
     return [dx, dw, db];
   });
-}
-
-/** The gradient through max(v, slope·v) given its output y (whose sign is v's): dy where y > 0, slope·dy elsewhere. */
-function activationGrad(y: Tensor, dy: Tensor, slope: number): Tensor {
-  const block = rawOf(y).block;
-  const bk = kernelsOf(y);
-  const g = emptyRawLike(y);
-  const yData = rawIn(y, block, bk);
-  getBackend().unaryBackward(slope === 0 ? 'relu' : 'leakyRelu', yData, yData, rawIn(dy, block, bk), rawOf(g).data, slope);
-  return g;
 }
 
 /**

@@ -113,22 +113,28 @@ function unaryForward(op: UnaryOp, x: Tensor, alpha: number, consume = false): T
   return y;
 }
 
+/**
+ * @internal dy·f′(x) for y = f(x), a new tensor in the blocked layout x or y has (else plain): the
+ * gradient of unaryOp, and of an activation fused into another op (conv2d's, with x = y).
+ */
+export function unaryGradient(op: UnaryOp, x: Tensor, y: Tensor, dy: Tensor, alpha: number): Tensor {
+  // x blocked means y was made blocked too (unaryForward); either may have turned plain since
+  const block = Math.max(rawOf(x).block, rawOf(y).block);
+  if (block > 1) {
+    const like = rawOf(x).block === block ? x : y;
+    const bk = kernelsOf(like);
+    const dx = emptyRawLike(like);
+    getBackend().unaryBackward(op, rawIn(x, block, bk), rawIn(y, block, bk), rawIn(dy, block, bk), rawOf(dx).data, alpha);
+    return dx;
+  }
+  const dx = emptyLike(x);
+  getBackend().unaryBackward(op, x.data, y.data, dy.data, dx.data, alpha);
+  return dx;
+}
+
 function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   const y = unaryForward(op, x, alpha);
-  return recordOp(y, op, [x], (dy) => {
-    // x blocked means y was made blocked too (unaryForward); either may have turned plain since
-    const block = Math.max(rawOf(x).block, rawOf(y).block);
-    if (block > 1) {
-      const like = rawOf(x).block === block ? x : y;
-      const bk = kernelsOf(like);
-      const dx = emptyRawLike(like);
-      getBackend().unaryBackward(op, rawIn(x, block, bk), rawIn(y, block, bk), rawIn(dy, block, bk), rawOf(dx).data, alpha);
-      return [dx];
-    }
-    const dx = emptyLike(x);
-    getBackend().unaryBackward(op, x.data, y.data, dy.data, dx.data, alpha);
-    return [dx];
-  });
+  return recordOp(y, op, [x], (dy) => [unaryGradient(op, x, y, dy, alpha)]);
 }
 
 export function neg(x: Tensor): Tensor {
