@@ -128,7 +128,12 @@ export interface Floor {
   readonly floorS: number;
   /** The median of all the step's ops run back to back, each on its own memory (caches as a step leaves them). */
   readonly sequenceS: number;
-  /** Floating-point operations of the recorded convolutions and products. */
+  /**
+   * The floor with each convolution on the faster of direct and Winograd where both exist (the
+   * engine's choice is a fixed rule, native/conv_algorithm.h): what a perfect choice would give.
+   */
+  readonly bestS: number;
+  /** Floating-point operations of the recorded convolutions and products (direct's count, also for Winograd). */
   readonly flops: number;
 }
 
@@ -136,7 +141,8 @@ export interface Floor {
 function floorBinary(): { path: string } | { error: string } {
   const src = join(root, 'bench', 'onednn_floor.cc');
   const bin = join(root, 'build', 'onednn_floor');
-  const newest = Math.max(...[src, join(root, 'bench', 'onednn_timing.h')].map((f) => statSync(f).mtimeMs));
+  const sources = [src, join(root, 'bench', 'onednn_timing.h'), join(root, 'native', 'conv_algorithm.h')];
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (existsSync(bin) && statSync(bin).mtimeMs >= newest) return { path: bin };
   mkdirSync(dirname(bin), { recursive: true });
   const r = spawnSync('g++', ['-O3', '-std=c++17', '-fopenmp', src, '-ldnnl', '-o', bin], { encoding: 'utf8' });
@@ -156,6 +162,6 @@ export function oneDnnFloor(ops: readonly string[], threads: number): Floor | { 
   });
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !last.startsWith('{"floor_s"')) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n')[0]! };
-  const o = JSON.parse(last) as { floor_s: number; sequence_s: number; flops: number };
-  return { floorS: o.floor_s, sequenceS: o.sequence_s, flops: o.flops };
+  const o = JSON.parse(last) as { floor_s: number; sequence_s: number; best_s: number; flops: number };
+  return { floorS: o.floor_s, sequenceS: o.sequence_s, bestS: o.best_s, flops: o.flops };
 }

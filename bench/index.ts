@@ -21,6 +21,8 @@
  * where `floor_s` sums each op's time hot in cache. `fusion_bound_ratio` is the
  * floor ratio the step would have with every kernel but the convolutions, products and reorders
  * skipped (bench/floor.ts fusionBound): the most that fusing the rest into them could reach.
+ * Each floor convolution runs the algorithm the engine runs for it (direct or Winograd,
+ * native/conv_algorithm.h); `floor_best_s` is the floor with each on the faster of the two.
  */
 import { parseArgs } from 'node:util';
 import { loadNativeBackend, nativeInfo, nativeLoadError, setNumThreads } from '../src/engine/native/index.js';
@@ -87,6 +89,7 @@ interface Row {
   floor_gflops?: number;
   floor_sequence_s?: number;
   floor_sequence_ratio?: number;
+  floor_best_s?: number;
   fusion_bound_ratio?: number;
 }
 const rows: Row[] = [];
@@ -115,6 +118,7 @@ const floors = new Map<
       floor_gflops: number;
       floor_sequence_s: number;
       floor_sequence_ratio: number;
+      floor_best_s: number;
       fusion_bound_ratio?: number;
     }
   | { note: string }
@@ -153,6 +157,7 @@ function stepAndFloor(file: string, workload: string): StepResult {
       floor_gflops: floor.flops / floor.floorS / 1e9,
       floor_sequence_s: sequenceS,
       floor_sequence_ratio: step.medianS / sequenceS,
+      floor_best_s: floor.bestS,
       ...(step.boundFraction !== undefined && { fusion_bound_ratio: (step.boundFraction * step.medianS) / floor.floorS }),
     });
   }
@@ -261,7 +266,8 @@ if (values.json) {
       console.log(
         `${w}: the floor's ops back to back (each on its own memory, after the others) ` +
           `${fmt(f.floor_sequence_s, 4)} s, ours/that ${fmt(f.floor_sequence_ratio, 2)}; ` +
-          `with every other kernel skipped (what fusing all of it could reach) ours/floor ${fmt(f.fusion_bound_ratio, 2)}`,
+          `with every other kernel skipped (what fusing all of it could reach) ours/floor ${fmt(f.fusion_bound_ratio, 2)}; ` +
+          `each convolution on the faster of direct and Winograd ${fmt(f.floor_best_s, 4)} s`,
       );
     }
   }

@@ -13,8 +13,9 @@
 //   conv_bwd_data     n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut 0 count
 //   conv_bwd_weights  n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut bias count
 //   gemm              transA transB m n k count
-// Output: one JSON line per op ({"op", "count", "median_s", "flops"}), then
-// {"floor_s": Σ count·median, "flops": Σ count·flops}.
+// Output: one JSON line per op ({"op", "count", "median_s", "flops", "winograd", and "other_s" where
+// the other algorithm exists}), then {"floor_s": Σ count·median, "sequence_s", "best_s":
+// Σ count·min(median, other), "flops": Σ count·flops}.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,12 +30,14 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "../native/conv_algorithm.h"
 #include "onednn_timing.h"
 
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 using dims = memory::dims;
+using pegasus::ConvPass;
 
 struct Conv {
   long n, cIn, hIn, wIn, cOut, kH, kW, sH, sW, pH, pW, hOut, wOut;
@@ -48,48 +51,67 @@ struct Conv {
   // NOTE: right padding that gives exactly hOut × wOut (as our geometry's floor division does)
   dims padR() const { return {(hOut - 1) * sH + kH - hIn - pH, (wOut - 1) * sW + kW - wIn - pW}; }
   double flops() const { return 2.0 * n * cOut * hOut * wOut * cIn * kH * kW; }
-  convolution_forward::primitive_desc forwardPd() const {
-    return {convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src(), wei(), bia(), dst(), strides(),
-                                      padL(), padR()),
-            eng};
+  convolution_forward::primitive_desc forwardPd(algorithm a) const {
+    return {convolution_forward::desc(prop_kind::forward_training, a, src(), wei(), bia(), dst(), strides(), padL(), padR()), eng};
+  }
+  /** Whether the engine runs `pass` of this convolution as Winograd (its rule and mode). */
+  bool winograd(ConvPass pass) const {
+    return pegasus::winogradSuits(pegasus::convAlgorithmMode(), pass, cIn, cOut, kH, kW, sH, sW, hOut, wOut);
+  }
+  /** Whether oneDNN could run it as Winograd at all (3×3, stride 1): then both algorithms are timed. */
+  bool bothAlgorithms(ConvPass pass) const {
+    return pegasus::winogradSuits(pegasus::ConvAlgorithmMode::Winograd, pass, cIn, cOut, kH, kW, sH, sW, hOut, wOut);
   }
 };
 
+/** Whether the implementation oneDNN picked is a Winograd one. */
+static bool isWinograd(const primitive_desc_base& pd) { return std::string(pd.impl_info_str()).find("wino") != std::string::npos; }
+
 /** One recorded op, ready to run: its primitive and its own memory, kept alive by the closure. */
 using Runner = std::function<void()>;
+
+/** A runner and whether its primitive is Winograd. */
+struct Built {
+  Runner run;
+  bool winograd = false;
+};
 
 template <typename Prim>
 static Runner runner(Prim p, std::unordered_map<int, memory> args) {
   return [p, args]() mutable { p.execute(strm, args); };
 }
 
-static Runner convFwd(const Conv& c) {
-  auto pd = c.forwardPd();
+static Built convFwd(const Conv& c, bool winograd) {
+  const auto pd = pegasus::withConvAlgorithm<convolution_forward::primitive_desc>(winograd, [&](algorithm a) { return c.forwardPd(a); });
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, filled(pd.src_desc())}, {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())}, {DNNL_ARG_DST, filled(pd.dst_desc())}};
   if (c.bias) args.insert({DNNL_ARG_BIAS, filled(pd.bias_desc())});
-  return runner(convolution_forward(pd), args);
+  return {runner(convolution_forward(pd), args), isWinograd(pd)};
 }
 
-static Runner convBwdData(const Conv& c) {
-  auto hint = c.forwardPd();
-  convolution_backward_data::primitive_desc pd(
-      convolution_backward_data::desc(algorithm::convolution_direct, c.src(), c.wei(), c.dst(), c.strides(), c.padL(), c.padR()), eng, hint);
-  return runner(convolution_backward_data(pd), {{DNNL_ARG_DIFF_SRC, filled(pd.diff_src_desc())},
-                                                {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())},
-                                                {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}});
+static Built convBwdData(const Conv& c, bool winograd) {
+  const auto pd = pegasus::withConvAlgorithm<convolution_backward_data::primitive_desc>(winograd, [&](algorithm a) {
+    Conv plain = c;
+    plain.bias = false;
+    return convolution_backward_data::primitive_desc(
+        convolution_backward_data::desc(a, c.src(), c.wei(), c.dst(), c.strides(), c.padL(), c.padR()), eng, plain.forwardPd(a));
+  });
+  return {runner(convolution_backward_data(pd), {{DNNL_ARG_DIFF_SRC, filled(pd.diff_src_desc())},
+                                                 {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())},
+                                                 {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}}),
+          isWinograd(pd)};
 }
 
-static Runner convBwdWeights(const Conv& c) {
-  auto hint = c.forwardPd();
-  convolution_backward_weights::primitive_desc pd(
-      convolution_backward_weights::desc(algorithm::convolution_direct, c.src(), c.wei(), c.bia(), c.dst(), c.strides(), c.padL(), c.padR()),
-      eng, hint);
+static Built convBwdWeights(const Conv& c, bool winograd) {
+  const auto pd = pegasus::withConvAlgorithm<convolution_backward_weights::primitive_desc>(winograd, [&](algorithm a) {
+    return convolution_backward_weights::primitive_desc(
+        convolution_backward_weights::desc(a, c.src(), c.wei(), c.bia(), c.dst(), c.strides(), c.padL(), c.padR()), eng, c.forwardPd(a));
+  });
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, filled(pd.src_desc())},
                                        {DNNL_ARG_DIFF_WEIGHTS, filled(pd.diff_weights_desc())},
                                        {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}};
   if (c.bias) args.insert({DNNL_ARG_DIFF_BIAS, filled(pd.diff_bias_desc())});
-  return runner(convolution_backward_weights(pd), args);
+  return {runner(convolution_backward_weights(pd), args), isWinograd(pd)};
 }
 
 /** C[m, n] = op(A)·op(B), op(A) [m, k], op(B) [k, n]; a transposed operand is read through strides. */
@@ -105,7 +127,7 @@ int main(int argc, char** argv) {
   cpuClock = false;  // several threads: wall time
   reps = 20;
   if (argc > 1) reps = std::max(3, std::atoi(argv[1]));
-  double floorS = 0, flopsAll = 0;
+  double floorS = 0, bestS = 0, flopsAll = 0;
   std::vector<std::pair<Runner, long>> step;
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -115,6 +137,8 @@ int main(int argc, char** argv) {
     double flops = 0;
     long count = 0;
     Runner run;
+    std::string algorithmJson;  // for convolutions: whether Winograd, the other algorithm's time
+    double otherS = -1;
     if (op == "gemm") {
       long tA, tB, m, n, k;
       in >> tA >> tB >> m >> n >> k >> count;
@@ -126,12 +150,23 @@ int main(int argc, char** argv) {
       in >> c.n >> c.cIn >> c.hIn >> c.wIn >> c.cOut >> c.kH >> c.kW >> c.sH >> c.sW >> c.pH >> c.pW >> c.hOut >> c.wOut >> bias >> count;
       c.bias = bias != 0;
       flops = c.flops();
-      if (op == "conv_fwd") run = convFwd(c);
-      else if (op == "conv_bwd_data") run = convBwdData(c);
-      else if (op == "conv_bwd_weights") run = convBwdWeights(c);
+      ConvPass pass;
+      std::function<Built(const Conv&, bool)> build;
+      if (op == "conv_fwd") pass = ConvPass::Forward, build = convFwd;
+      else if (op == "conv_bwd_data") pass = ConvPass::BackwardData, build = convBwdData;
+      else if (op == "conv_bwd_weights") pass = ConvPass::BackwardWeights, build = convBwdWeights;
       else {
         std::fprintf(stderr, "onednn_floor: unknown op \"%s\"\n", op.c_str());
         return 2;
+      }
+      if (in) {
+        const Built chosen = build(c, c.winograd(pass));
+        run = chosen.run;
+        algorithmJson = std::string(", \"winograd\": ") + (chosen.winograd ? "true" : "false");
+        if (c.bothAlgorithms(pass)) {
+          const Built other = build(c, !chosen.winograd);
+          if (other.winograd != chosen.winograd) otherS = medianTime(other.run);
+        }
       }
     }
     if (!in) {
@@ -140,8 +175,11 @@ int main(int argc, char** argv) {
     }
     const double t = medianTime(run);
     floorS += count * t;
+    bestS += count * (otherS >= 0 ? std::min(t, otherS) : t);
     flopsAll += count * flops;
-    std::printf("{\"op\": \"%s\", \"count\": %ld, \"median_s\": %.9g, \"flops\": %.6g}\n", line.c_str(), count, t, flops);
+    if (otherS >= 0) algorithmJson += ", \"other_s\": " + std::to_string(otherS);
+    std::printf("{\"op\": \"%s\", \"count\": %ld, \"median_s\": %.9g, \"flops\": %.6g%s}\n", line.c_str(), count, t, flops,
+                algorithmJson.c_str());
     step.push_back({run, count});
   }
   // the whole step's ops back to back, each as often as the step ran it (its repeats in a row, hot),
@@ -151,6 +189,6 @@ int main(int argc, char** argv) {
       for (long i = 0; i < count; ++i) run();
     }
   });
-  std::printf("{\"floor_s\": %.9g, \"sequence_s\": %.9g, \"flops\": %.9g}\n", floorS, sequenceS, flopsAll);
+  std::printf("{\"floor_s\": %.9g, \"sequence_s\": %.9g, \"best_s\": %.9g, \"flops\": %.9g}\n", floorS, sequenceS, bestS, flopsAll);
   return 0;
 }

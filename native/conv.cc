@@ -1,7 +1,8 @@
 // 2-D convolution for the native backend: forward (optionally with a leaky ReLU as a post-op),
 // backward data, backward weights (+bias), over oneDNN convolution primitives.
 //
-// Each primitive is created with `format_tag::any`, so oneDNN picks its fastest (blocked) layout;
+// Each primitive is created with `format_tag::any`, so oneDNN picks its fastest (blocked) layout,
+// and runs Winograd or direct as conv_algorithm.h decides for its geometry;
 // the plain NCHW/OIHW arrays from TypeScript are reordered into it and back inside the call, as
 // PyTorch does. Creating a primitive costs far more than running one at our sizes, so they are
 // cached by geometry (engine-notes.md: ~200 GFLOP/s blocked vs ~60 with plain layouts).
@@ -12,6 +13,7 @@
 #include <unordered_map>
 
 #include "common.h"
+#include "conv_algorithm.h"
 #include "staging.h"
 
 namespace pegasus {
@@ -70,9 +72,10 @@ struct Geometry {
    * max(v, slope·v) as an eltwise post-op, while the convolution's output is still in the cache.
    * (Not a ReLU: oneDNN's ReLU post-op turns NaN into 0, where our ReLU keeps it.)
    */
-  dnnl::convolution_forward::primitive_desc forwardPd(bool bias, float slope = 1.0f) const {
+  dnnl::convolution_forward::primitive_desc forwardPd(dnnl::algorithm algorithm, bool bias,
+                                                      float slope = 1.0f) const {
     dnnl::convolution_forward::desc d(
-        dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, srcMd(tag::any),
+        dnnl::prop_kind::forward_training, algorithm, srcMd(tag::any),
         weiMd(tag::any), bias ? biasMd() : memory::desc(), dstMd(tag::any), strides(), padL(),
         padR());
     dnnl::primitive_attr attr;
@@ -83,23 +86,42 @@ struct Geometry {
     }
     return {d, attr, cpuEngine()};
   }
+
+  /** Whether `pass` runs Winograd (conv_algorithm.h; falls back to direct where oneDNN lacks it). */
+  bool winograd(ConvPass pass) const {
+    return winogradSuits(convAlgorithmMode(), pass, cIn, cOut, kH, kW, strideH, strideW, hOut, wOut);
+  }
 };
+
+using ForwardPd = dnnl::convolution_forward::primitive_desc;
+using BackwardDataPd = dnnl::convolution_backward_data::primitive_desc;
+using BackwardWeightsPd = dnnl::convolution_backward_weights::primitive_desc;
+
+/** Whether the implementation oneDNN picked for `pd` is a Winograd one. */
+bool isWinograd(const dnnl::primitive_desc_base& pd) {
+  return std::strstr(pd.impl_info_str(), "wino") != nullptr;
+}
 
 struct Forward {
   dnnl::convolution_forward prim;
   Operand src, wei, dst;
   memory bias;
+  bool winograd;
+  /** A leaky ReLU slope to apply after the primitive, which has none as a post-op; 1: none. */
+  float slopeAfter;
 };
 
 struct BackwardData {
   dnnl::convolution_backward_data prim;
   Operand diffDst, wei, diffSrc;
+  bool winograd;
 };
 
 struct BackwardWeights {
   dnnl::convolution_backward_weights prim;
   Operand src, diffDst, diffWei;
   memory diffBias;
+  bool winograd;
 };
 
 // Slots: distinct per operand within one call (see staging.h).
@@ -146,15 +168,41 @@ std::string slopeKey(float slope) {
   return ",leaky" + std::to_string(bits);
 }
 
+/** v > 0 ? v : slope·v over `y`, as oneDNN's post-op computes it (NaN stays NaN). */
+void leakyReluInPlace(F32 y, float slope) {
+  float* p = y.data;
+  const int64_t n = int64_t(y.length);
+#pragma omp parallel for simd schedule(static) if (n >= parallelMin())
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = p[i];
+    p[i] = v > 0.0f ? v : v * slope;
+  }
+}
+
 Forward& forwardFor(const Geometry& g, bool hasBias, float slope = 1.0f) {
   const std::string key = g.key("fwd", hasBias) + slopeKey(slope);
   return forwardCache.get(key, [&] {
-    auto pd = g.forwardPd(hasBias, slope);
+    const bool winograd = g.winograd(ConvPass::Forward);
+    auto pd = withConvAlgorithm<ForwardPd>(winograd, [&](dnnl::algorithm a) {
+      return g.forwardPd(a, hasBias, slope);
+    });
+    float slopeAfter = 1.0f;
+    if (winograd && !isWinograd(pd) && slope > 0.0f && slope < 1.0f) {
+      // oneDNN's Winograd takes no eltwise post-op: Winograd alone, then the leaky ReLU as a pass
+      // of its own, rather than direct with the post-op (1.2–1.9× slower on the shapes it suits)
+      try {
+        pd = g.forwardPd(dnnl::algorithm::convolution_winograd, hasBias);
+        slopeAfter = slope;
+      } catch (const dnnl::error&) {
+        // no Winograd at all here: direct with the post-op, as chosen above
+      }
+    }
     return Forward{dnnl::convolution_forward(pd),
                    Operand(g.srcMd(tag::nchw), pd.src_desc(), kSlotA, false),
                    Operand(g.weiMd(tag::oihw), pd.weights_desc(), kSlotB, false),
                    Operand(g.dstMd(tag::nchw), pd.dst_desc(), kSlotC, true),
-                   hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory()};
+                   hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory(),
+                   isWinograd(pd), slopeAfter};
   });
 }
 
@@ -181,22 +229,31 @@ void runForward(const Geometry& g, F32 x, int64_t xBlock, F32 w, F32 bias, F32 y
   f.prim.execute(s, io);
   f.dst.store(s);
   s.wait();
+  if (f.slopeAfter != 1.0f) leakyReluInPlace(y, f.slopeAfter);
+}
+
+BackwardData& backwardDataFor(const Geometry& g) {
+  return backwardDataCache.get(g.key("bwd_data", false), [&] {
+    const auto pd = withConvAlgorithm<BackwardDataPd>(
+        g.winograd(ConvPass::BackwardData), [&](dnnl::algorithm a) {
+          dnnl::convolution_backward_data::desc d(a, g.srcMd(tag::any), g.weiMd(tag::any),
+                                                  g.dstMd(tag::any), g.strides(), g.padL(),
+                                                  g.padR());
+          return BackwardDataPd(d, cpuEngine(), g.forwardPd(a, false));
+        });
+    return BackwardData{dnnl::convolution_backward_data(pd),
+                        Operand(g.dstMd(tag::nchw), pd.diff_dst_desc(), kSlotA, false),
+                        Operand(g.weiMd(tag::oihw), pd.weights_desc(), kSlotB, false),
+                        Operand(g.srcMd(tag::nchw), pd.diff_src_desc(), kSlotC, true),
+                        isWinograd(pd)};
+  });
 }
 
 void runBackwardData(const Geometry& g, F32 dy, int64_t dyBlock, F32 w, F32 dx, int64_t dxBlock) {
   checkLength(dy, g.dstSize(dyBlock), "dy");
   checkLength(w, g.weiSize(), "w");
   checkLength(dx, g.srcSize(dxBlock), "dx");
-  BackwardData& b = backwardDataCache.get(g.key("bwd_data", false), [&] {
-    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct,
-                                            g.srcMd(tag::any), g.weiMd(tag::any),
-                                            g.dstMd(tag::any), g.strides(), g.padL(), g.padR());
-    dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), g.forwardPd(false));
-    return BackwardData{dnnl::convolution_backward_data(pd),
-                        Operand(g.dstMd(tag::nchw), pd.diff_dst_desc(), kSlotA, false),
-                        Operand(g.weiMd(tag::oihw), pd.weights_desc(), kSlotB, false),
-                        Operand(g.srcMd(tag::nchw), pd.diff_src_desc(), kSlotC, true)};
-  });
+  BackwardData& b = backwardDataFor(g);
   dnnl::stream& s = cpuStream();
   b.diffDst.bind(dy.data, dyBlock);
   b.wei.bind(w.data);
@@ -210,6 +267,25 @@ void runBackwardData(const Geometry& g, F32 dy, int64_t dyBlock, F32 w, F32 dx, 
   s.wait();
 }
 
+BackwardWeights& backwardWeightsFor(const Geometry& g, bool hasBias) {
+  return backwardWeightsCache.get(g.key("bwd_weights", hasBias), [&] {
+    const auto pd = withConvAlgorithm<BackwardWeightsPd>(
+        g.winograd(ConvPass::BackwardWeights), [&](dnnl::algorithm a) {
+          dnnl::convolution_backward_weights::desc d(
+              a, g.srcMd(tag::any), g.weiMd(tag::any), hasBias ? g.biasMd() : memory::desc(),
+              g.dstMd(tag::any), g.strides(), g.padL(), g.padR());
+          return BackwardWeightsPd(d, cpuEngine(), g.forwardPd(a, hasBias));
+        });
+    return BackwardWeights{
+        dnnl::convolution_backward_weights(pd),
+        Operand(g.srcMd(tag::nchw), pd.src_desc(), kSlotA, false),
+        Operand(g.dstMd(tag::nchw), pd.diff_dst_desc(), kSlotB, false),
+        Operand(g.weiMd(tag::oihw), pd.diff_weights_desc(), kSlotC, true),
+        hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory(),
+        isWinograd(pd)};
+  });
+}
+
 void runBackwardWeights(const Geometry& g, F32 x, int64_t xBlock, F32 dy, int64_t dyBlock, F32 dw,
                         F32 dbias) {
   checkLength(x, g.srcSize(xBlock), "x");
@@ -217,18 +293,7 @@ void runBackwardWeights(const Geometry& g, F32 x, int64_t xBlock, F32 dy, int64_
   checkLength(dw, g.weiSize(), "dw");
   const bool hasBias = dbias.data != nullptr;
   if (hasBias) checkLength(dbias, size_t(g.cOut), "dbias");
-  BackwardWeights& b = backwardWeightsCache.get(g.key("bwd_weights", hasBias), [&] {
-    dnnl::convolution_backward_weights::desc d(
-        dnnl::algorithm::convolution_direct, g.srcMd(tag::any), g.weiMd(tag::any),
-        hasBias ? g.biasMd() : memory::desc(), g.dstMd(tag::any), g.strides(), g.padL(), g.padR());
-    dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), g.forwardPd(hasBias));
-    return BackwardWeights{
-        dnnl::convolution_backward_weights(pd),
-        Operand(g.srcMd(tag::nchw), pd.src_desc(), kSlotA, false),
-        Operand(g.dstMd(tag::nchw), pd.diff_dst_desc(), kSlotB, false),
-        Operand(g.weiMd(tag::oihw), pd.diff_weights_desc(), kSlotC, true),
-        hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory()};
-  });
+  BackwardWeights& b = backwardWeightsFor(g, hasBias);
   dnnl::stream& s = cpuStream();
   b.src.bind(x.data, xBlock);
   b.diffDst.bind(dy.data, dyBlock);
@@ -307,6 +372,29 @@ static void conv2dBackwardWeightsBlocked(Args& args) {
                      args.f32OrNull(18));
 }
 
+// convWinograd(13 geometry ints, out): out[0], out[1], out[2] = 1 where the forward, backward-data
+// and backward-weights primitives (without bias) for this geometry run Winograd, else 0.
+static void convWinograd(Args& args) {
+  const Geometry g = Geometry::read(args, 0);
+  const F32 out = args.f32(13);
+  if (out.length != 3) throw ArgError("convWinograd: out must have 3 elements");
+  out.data[0] = forwardFor(g, false).winograd ? 1.0f : 0.0f;
+  out.data[1] = backwardDataFor(g).winograd ? 1.0f : 0.0f;
+  out.data[2] = backwardWeightsFor(g, false).winograd ? 1.0f : 0.0f;
+}
+
+// setConvAlgorithm(mode): "auto", "direct" or "winograd" (see conv_algorithm.h); drops the cached
+// convolution primitives, which were built for the old mode.
+static void setConvAlgorithm(Args& args) {
+  const std::string name = args.str(0);
+  ConvAlgorithmMode mode;
+  if (!parseConvAlgorithmMode(name.c_str(), mode)) {
+    throw ArgError("setConvAlgorithm: mode must be \"auto\", \"direct\" or \"winograd\", got \"" + name + "\"");
+  }
+  convAlgorithmMode() = mode;
+  clearConvCache();
+}
+
 void clearConvCache() {
   forwardCache.clear();
   backwardDataCache.clear();
@@ -318,6 +406,8 @@ void registerConv(napi_env env, napi_value exports) {
   exportKernel(env, exports, "conv2dBackwardData", conv2dBackwardData);
   exportKernel(env, exports, "conv2dBackwardWeights", conv2dBackwardWeights);
   exportKernel(env, exports, "convBlocks", convBlocks);
+  exportKernel(env, exports, "convWinograd", convWinograd);
+  exportKernel(env, exports, "setConvAlgorithm", setConvAlgorithm);
   exportKernel(env, exports, "conv2dBlocked", conv2dBlocked);
   exportKernel(env, exports, "conv2dBackwardDataBlocked", conv2dBackwardDataBlocked);
   exportKernel(env, exports, "conv2dBackwardWeightsBlocked", conv2dBackwardWeightsBlocked);

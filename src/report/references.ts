@@ -115,6 +115,11 @@ export const REFERENCES: readonly Reference[] = [
   },
   { key: 'kingma2015', short: 'Kingma & Ba 2015', full: 'D. P. Kingma, J. Ba. Adam: A Method for Stochastic Optimization. ICLR 2015.' },
   {
+    key: 'lavin2016',
+    short: 'Lavin & Gray 2016',
+    full: 'A. Lavin, S. Gray. Fast Algorithms for Convolutional Neural Networks. CVPR 2016 (Winograd convolution: 3×3 layers in the engine).',
+  },
+  {
     key: 'nguyen2017',
     short: 'Nguyen et al. 2017',
     full: 'A. Nguyen, J. Clune, Y. Bengio, A. Dosovitskiy, J. Yosinski. Plug & Play Generative Networks: Conditional Iterative Generation of Images in Latent Space. CVPR 2017.',

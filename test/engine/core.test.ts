@@ -152,7 +152,7 @@ test('PEGASUS_PROFILE times every kernel call and prints the table at exit; resu
   assert.doesNotMatch(off.out, /pegasus profile/);
 });
 
-test('PEGASUS_BACKEND selects the backend; a bad value is refused', () => {
+test('PEGASUS_BACKEND selects the backend; a bad value (or a bad PEGASUS_CONV_ALGORITHM) is refused', () => {
   const code = "const e = await import('./src/engine/index.ts'); console.log('backend=' + e.getBackend().name);";
   const js = runWithEnv({ PEGASUS_BACKEND: 'js' }, code);
   assert.equal(js.status, 0, js.out);
@@ -161,6 +161,9 @@ test('PEGASUS_BACKEND selects the backend; a bad value is refused', () => {
   const bad = runWithEnv({ PEGASUS_BACKEND: 'gpu' }, code);
   assert.notEqual(bad.status, 0);
   assert.match(bad.out, /PEGASUS_BACKEND must be "native" or "js", got "gpu"/);
+  const badAlgorithm = runWithEnv({ PEGASUS_CONV_ALGORITHM: 'fast' }, code);
+  assert.notEqual(badAlgorithm.status, 0);
+  assert.match(badAlgorithm.out, /PEGASUS_CONV_ALGORITHM must be "auto", "direct" or "winograd", got "fast"/);
   const status = E.nativeBackendStatus();
   const unset = runWithEnv({ PEGASUS_BACKEND: '' }, code);
   assert.equal(unset.status, 0, unset.out);

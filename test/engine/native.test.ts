@@ -6,7 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Conv2dGeometry, Storage, UnaryOp } from '../../src/engine/backend.js';
 import { jsBackend as js } from '../../src/engine/backends/js.js';
-import { getNumThreads, loadNativeBackend, nativeLoadError, setNumThreads } from '../../src/engine/native/index.js';
+import {
+  convWinograd,
+  getNumThreads,
+  loadNativeBackend,
+  nativeLoadError,
+  setConvAlgorithm,
+  setNumThreads,
+} from '../../src/engine/native/index.js';
 import { requires } from '../helpers/requires.js';
 
 const native = loadNativeBackend();
@@ -93,8 +100,9 @@ test('gemm honours subarray views (byteOffset)', { skip }, () => {
   assertClose(cN, cJ, 'gemm on views');
 });
 
-for (const [name, g] of geometries) {
-  test(`conv2d forward and backward match js: ${name}`, { skip }, () => {
+/** conv2d forward, backward data and backward weights (with and without bias) against js. */
+function checkConv(g: Conv2dGeometry, what: string): void {
+  {
     const x = randomArray(g.n * g.cIn * g.hIn * g.wIn, 10);
     const w = randomArray(g.cOut * g.cIn * g.kH * g.kW, 11);
     const bias = randomArray(g.cOut, 12);
@@ -104,14 +112,14 @@ for (const [name, g] of geometries) {
         yJ = new Float32Array(ySize);
       nb.conv2d(g, x, w, b, yN);
       js.conv2d(g, x, w, b, yJ);
-      assertClose(yN, yJ, `conv2d ${b ? 'with' : 'without'} bias`);
+      assertClose(yN, yJ, `${what}: conv2d ${b ? 'with' : 'without'} bias`);
     }
     const dy = randomArray(ySize, 13);
     const dxN = new Float32Array(x.length),
       dxJ = new Float32Array(x.length);
     nb.conv2dBackwardData(g, dy, w, dxN);
     js.conv2dBackwardData(g, dy, w, dxJ);
-    assertClose(dxN, dxJ, 'conv2dBackwardData');
+    assertClose(dxN, dxJ, `${what}: conv2dBackwardData`);
     for (const withBias of [true, false]) {
       const dwN = new Float32Array(w.length),
         dwJ = new Float32Array(w.length);
@@ -119,11 +127,54 @@ for (const [name, g] of geometries) {
         dbJ = withBias ? new Float32Array(g.cOut) : null;
       nb.conv2dBackwardWeights(g, x, dy, dwN, dbN);
       js.conv2dBackwardWeights(g, x, dy, dwJ, dbJ);
-      assertClose(dwN, dwJ, 'conv2dBackwardWeights dw');
-      if (dbN && dbJ) assertClose(dbN, dbJ, 'conv2dBackwardWeights dbias');
+      assertClose(dwN, dwJ, `${what}: conv2dBackwardWeights dw`);
+      if (dbN && dbJ) assertClose(dbN, dbJ, `${what}: conv2dBackwardWeights dbias`);
     }
-  });
+  }
 }
+
+for (const [name, g] of geometries) {
+  test(`conv2d forward and backward match js: ${name}`, { skip }, () => checkConv(g, name));
+}
+
+// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions (native/conv_algorithm.h): where this CPU
+// has it (oneDNN: AVX-512), 'winograd' runs it for every such pass, 'auto' only for 16+ channels
+// and, except the weight gradient, 8×8+ outputs; 'direct' never. Every mode matches js.
+test('conv algorithm modes: Winograd where the rule says, every mode matching js', { skip }, () => {
+  const suited = geometry(2, 16, 9, 8, 24, 3, 3, 1, 1); // 16+ channels, 9×8 output
+  const small = geometry(3, 16, 4, 4, 32, 3, 3, 1, 1); // 4×4 output
+  const rgb = geometry(2, 3, 9, 7, 16, 3, 3, 1, 1); // 3 input channels
+  const strided = geometry(2, 16, 9, 9, 16, 3, 3, 2, 1);
+  try {
+    setConvAlgorithm('winograd');
+    const has = convWinograd(suited)!;
+    assert.deepEqual(convWinograd(strided), [false, false, false], 'no Winograd with stride 2');
+    if (has.every((v) => v)) {
+      assert.deepEqual(convWinograd(rgb), [true, true, true], "'winograd' takes 3-channel layers too");
+      setConvAlgorithm('auto');
+      assert.deepEqual(convWinograd(suited), [true, true, true]);
+      assert.deepEqual(convWinograd(small), [false, false, true], 'auto: 4×4 outputs only for the weight gradient');
+      assert.deepEqual(convWinograd(rgb), [false, false, false], 'auto: not with 3 channels');
+    } else {
+      assert.deepEqual(has, [false, false, false], 'Winograd for some passes only');
+      console.log('# this CPU has no oneDNN Winograd convolution: every mode runs direct');
+    }
+    setConvAlgorithm('direct');
+    assert.deepEqual(convWinograd(suited), [false, false, false]);
+    for (const mode of ['direct', 'winograd', 'auto'] as const) {
+      setConvAlgorithm(mode);
+      for (const [name, g] of [
+        ['suited', suited],
+        ['4×4', small],
+        ['3 channels', rgb],
+      ] as const)
+        checkConv(g, `${mode}, ${name}`);
+    }
+  } finally {
+    setConvAlgorithm('auto');
+  }
+  assert.throws(() => setConvAlgorithm('fast' as 'auto'), /expected "auto", "direct" or "winograd"/);
+});
 
 test('conv2d gives the same result with 1 thread and repeated calls (primitive cache)', { skip }, () => {
   const g = geometries[1]![1];

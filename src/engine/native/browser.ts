@@ -16,6 +16,14 @@ export function setNumThreads(_n: number): boolean {
   return false;
 }
 
+export function setConvAlgorithm(_mode: 'auto' | 'direct' | 'winograd'): boolean {
+  return false;
+}
+
+export function convWinograd(_g: unknown): null {
+  return null;
+}
+
 export function getNumThreads(): number | null {
   return null;
 }

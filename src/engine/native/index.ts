@@ -9,7 +9,8 @@
 import type { Backend } from '../backend.js';
 import { jsBackend } from '../backends/js.js';
 import { addonLoadError, loadAddon } from './addon.js';
-import { blockedKernels, kernelsPresentIn, nativeKernels } from './kernels.js';
+import { blockedKernels, forgetConvBlocks, geometryArgs, kernelsPresentIn, nativeKernels } from './kernels.js';
+import type { Conv2dGeometry } from '../backend.js';
 
 let backend: Backend | null | undefined;
 
@@ -45,6 +46,37 @@ export function setNumThreads(n: number): boolean {
   const addon = loadAddon();
   addon?.setNumThreads(n);
   return addon !== null;
+}
+
+/** How the native backend's convolutions are computed (native/conv_algorithm.h). */
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
+
+/**
+ * Chooses the convolution algorithm: 'auto' (the default, or PEGASUS_CONV_ALGORITHM) runs
+ * Winograd F(4×4, 3×3) where it is faster on this kind of shape, 'direct' never, 'winograd'
+ * wherever oneDNN has it. Returns false when the addon is not loaded.
+ */
+export function setConvAlgorithm(mode: ConvAlgorithm): boolean {
+  if (mode !== 'auto' && mode !== 'direct' && mode !== 'winograd') {
+    throw new RangeError(`setConvAlgorithm: expected "auto", "direct" or "winograd", got ${String(mode)}`);
+  }
+  const addon = loadAddon();
+  if (addon === null || typeof addon.setConvAlgorithm !== 'function') return false;
+  addon.setConvAlgorithm(mode);
+  forgetConvBlocks();
+  return true;
+}
+
+/**
+ * Which passes of this convolution run Winograd ([forward, backward data, backward weights]),
+ * or null without the addon.
+ */
+export function convWinograd(g: Conv2dGeometry): [boolean, boolean, boolean] | null {
+  const addon = loadAddon();
+  if (addon === null || typeof addon.convWinograd !== 'function') return null;
+  const out = new Float32Array(3);
+  addon.convWinograd(...geometryArgs(g), out);
+  return [out[0] === 1, out[1] === 1, out[2] === 1];
 }
 
 /** The addon's thread count, or null when it is not loaded. */

@@ -43,7 +43,7 @@ function allF32(...arrays: (Storage | null)[]): boolean {
   return true;
 }
 
-function geometryArgs(g: Conv2dGeometry): GeometryArgs {
+export function geometryArgs(g: Conv2dGeometry): GeometryArgs {
   return [g.n, g.cIn, g.hIn, g.wIn, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, g.hOut, g.wOut];
 }
 
@@ -255,9 +255,16 @@ export function nativeKernels(addon: NativeAddon, js: Backend): NativeKernels {
   };
 }
 
+/** convBlocks' answers by geometry; cleared when the convolution algorithm changes. */
+const blocks = new Map<string, readonly [number, number]>();
+
+/** Forgets the layouts convBlocks reported (the primitives they came from were rebuilt). */
+export function forgetConvBlocks(): void {
+  blocks.clear();
+}
+
 /** The addon's kernels over channel-blocked activations (float32 only; see BlockedKernels). */
 export function blockedKernels(addon: NativeAddon): BlockedKernels {
-  const blocks = new Map<string, readonly [number, number]>();
   const out = new Float32Array(2);
   return {
     convBlocks(g) {
