@@ -13,7 +13,21 @@
  * `weightV` (PyTorch: weight_orig, weight_u, weight_v); `layer.weight` holds the normalised weight
  * computed by the latest forward.
  */
-import { div, getBackend, matmul, noGrad, permute, randn, reshape, type Rng, sum, type Tensor, mul, keep } from '../engine/index.js';
+import {
+  div,
+  getBackend,
+  matmul,
+  noGrad,
+  permute,
+  randn,
+  reshape,
+  type Rng,
+  spectralNormalize,
+  sum,
+  type Tensor,
+  mul,
+  keep,
+} from '../engine/index.js';
 import { ConvTranspose2d } from './conv.js';
 import type { Module } from './module.js';
 
@@ -81,12 +95,16 @@ export function spectralNorm<M extends WithWeight>(module: M, rng: Rng, opts: Sp
   // parametrization does with 15 iterations).
   powerIterate(15);
 
+  /** W / σ: one fused op where the matrix view is W's own memory order (dim 0), else the composite. */
+  const normalized = (): Tensor => {
+    if (dim === 0) return spectralNormalize(weightOrig, u, v);
+    const wv = matmul(asMatrix(weightOrig), reshape(v, [cols, 1]));
+    return div(weightOrig, sum(mul(wv, reshape(u, [rows, 1]))));
+  };
   const compute = (): void => {
     if (module.training) powerIterate(iterations);
-    const wv = matmul(asMatrix(weightOrig), reshape(v, [cols, 1]));
-    const sigma = sum(mul(wv, reshape(u, [rows, 1])));
     // NOTE: non-enumerable, so Module does not list the computed weight as a parameter.
-    Object.defineProperty(module, 'weight', { value: div(weightOrig, sigma), writable: true, enumerable: false, configurable: true });
+    Object.defineProperty(module, 'weight', { value: normalized(), writable: true, enumerable: false, configurable: true });
   };
   compute();
 

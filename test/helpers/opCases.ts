@@ -44,6 +44,12 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
   }
 
   const labels = new Int32Array([2, 0, 4, 4, 1]);
+  const spectralU = E.tensor([0.9, 1.1, 0.7, 1.3], [4], { dtype });
+  const spectralV = E.tensor(
+    Array.from({ length: 12 }, (_, i) => 0.5 + 0.1 * i),
+    [12],
+    { dtype },
+  );
   const dt = { dtype };
 
   return [
@@ -157,6 +163,8 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     ['matmul 2-D · batch', (a, b) => E.matmul(a!, b!), () => [r([3, 4]), r([2, 4, 2])]],
     ['linear with bias', (x, w, b) => E.linear(x!, w!, b!), () => [r([3, 5]), r([4, 5]), r([4])]],
     ['linear 3-D input, no bias', (x, w) => E.linear(x!, w!), () => [r([2, 3, 5]), r([4, 5])]],
+    // W / uᵀWv with constant u, v (σ kept away from 0 by the shift)
+    ['spectralNormalize [4, 3, 2, 2]', (w) => E.spectralNormalize(w!, spectralU, spectralV), () => [r([4, 3, 2, 2], 1, 0.5)]],
     // convolutions
     [
       'conv2d odd sizes, stride 2, pad 1, bias',
