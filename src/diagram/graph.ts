@@ -3,7 +3,7 @@
  * output; edges read from the autograd graph, labelled with the tensor shape that flows and the ops
  * applied on the way; per block its inner layers, its residual shortcut and its parameter count.
  */
-import { Tensor } from '../engine/index.js';
+import { type FusedActivation, Tensor } from '../engine/index.js';
 import type { Module } from '../nn/index.js';
 import { blockModules, type ModuleCall, type Trace } from './trace.js';
 import { describeLayer, formatShape, isParameterFree, typeName } from './describe.js';
@@ -77,10 +77,20 @@ function makeStep(calls: readonly ModuleCall[], call: ModuleCall) {
   };
 }
 
+/**
+ * " → relu" or " → leakyRelu" (the names of the unfused ops) when the call asked its layer to apply
+ * the activation itself (`Conv2d.forward(x, { relu: true })`), so the picture still shows it.
+ */
+function fusedActivation(call: ModuleCall): string {
+  const opts = call.args[1];
+  if (typeof opts !== 'object' || opts === null || opts instanceof Tensor || !(opts as FusedActivation).relu) return '';
+  return (opts as FusedActivation).negativeSlope ? ' → leakyRelu' : ' → relu';
+}
+
 /** Describes a call in a few words: known layers by kind and size, composites by class and channels. */
 export function describeCall(call: ModuleCall, residual: boolean): string {
   const known = describeLayer(call.module);
-  if (known !== typeName(call.module)) return known;
+  if (known !== typeName(call.module)) return known + fusedActivation(call);
   const x = tensorArgs(call)[0];
   const cIn = x?.ndim === 4 ? x.shape[1] : undefined;
   const cOut = call.output.ndim === 4 ? call.output.shape[1] : undefined;
@@ -265,7 +275,7 @@ export function buildGraph(root: Module, trace: Trace, opts: GraphOptions): Diag
       id,
       kind: 'block',
       role: roleOf(fromIds),
-      title: known ? describeLayer(call.module) : typeName(call.module),
+      title: known ? describeLayer(call.module) + fusedActivation(call) : typeName(call.module),
       subtitle: call.path.replace(/\.layers\./g, '.'),
       inner: inner.join(' → '),
       details: call.children.length > 0 && inner.length > 0 ? details : [],

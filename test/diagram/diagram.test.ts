@@ -216,10 +216,17 @@ test('pegasus diagram: validates its flags and writes the SVG (and a PNG when Ch
     const withPng = findChromium() !== null;
     const r = pegasus(['diagram', '--model', 'cgan-discriminator', '--preset', 'tiny', '--out', svgPath, ...(withPng ? [] : ['--no-png'])]);
     assert.equal(r.status, 0, r.stderr);
-    const { nodes } = parseSvg(readFileSync(svgPath, 'utf8'));
+    const svg = readFileSync(svgPath, 'utf8');
+    const { nodes } = parseSvg(svg);
     assert.deepEqual(
       nodes.filter((n) => n.title === 'DBlock').map((n) => n.shape),
       ['[N, 4, 16, 16]', '[N, 8, 8, 8]'],
+    );
+    // the ReLU that conv1 applies itself ({ relu: true }) is drawn like an unfused one
+    assert.match(svg, />relu → SN-conv3×3 4→8 → relu → SN-conv3×3 8→8 → avgpool</);
+    assert.deepEqual(
+      nodes.filter((n) => n.title === 'DBlock').map((n) => n.residual),
+      ['avgpool → SN-conv1×1 3→4', 'avgpool → SN-conv1×1 4→8'],
     );
     if (withPng) {
       const png = readFileSync(join(dir, 'd.png'));

@@ -21,8 +21,10 @@ import type { CganConfig } from './config.js';
 
 /**
  * Residual down-block (Miyato et al. 2018, Fig. 8b). The first block ("optimized block" in the
- * SNGAN code) skips the leading ReLU because its input is the image, and pools before its 1×1
- * shortcut conv (cheaper at full resolution); later blocks pool after it.
+ * SNGAN code) skips the leading ReLU because its input is the image. Every block pools before its
+ * 1×1 shortcut conv (the SNGAN code does so only in the first): average pooling and a 1×1
+ * convolution commute, both being linear and one acting per channel, the other per pixel, so
+ * this is the same function with the convolution on a quarter of the pixels.
  */
 export class DBlock extends Module {
   readonly conv1: Conv2d;
@@ -48,13 +50,8 @@ export class DBlock extends Module {
     h = this.conv2.forward(h);
     if (this.down) h = avgPool2d(h, 2);
     let s = x;
-    if (this.first) {
-      if (this.down) s = avgPool2d(s, 2);
-      if (this.shortcut !== null) s = this.shortcut.forward(s);
-    } else {
-      if (this.shortcut !== null) s = this.shortcut.forward(s);
-      if (this.down) s = avgPool2d(s, 2);
-    }
+    if (this.down) s = avgPool2d(s, 2);
+    if (this.shortcut !== null) s = this.shortcut.forward(s);
     return add(h, s);
   }
 }
