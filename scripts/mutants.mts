@@ -52,6 +52,7 @@ const OPTIM = 'test/nn/optim.test.ts';
 const SCORE = 'test/generate/score.test.ts';
 const GRAD = 'test/engine/grad.test.ts';
 const BLOCKED = 'test/engine/blocked.test.ts';
+const DIAGRAM = 'test/diagram/diagram.test.ts';
 
 const MUTATIONS: readonly Mutation[] = [
   // the three bugs of issue 29, which the suite used to miss
@@ -66,9 +67,9 @@ const MUTATIONS: readonly Mutation[] = [
   {
     id: 'sn-sigma-detached',
     file: 'src/nn/spectralNorm.ts',
-    find: 'const sigma = sum(mul(wv, reshape(u, [rows, 1])));',
-    replace: 'const sigma = noGrad(() => sum(mul(wv, reshape(u, [rows, 1]))));',
-    what: "spectral norm's σ detached from the gradient",
+    find: 'return div(weightOrig, sum(mul(wv, reshape(u, [rows, 1]))));',
+    replace: 'return div(weightOrig, noGrad(() => sum(mul(wv, reshape(u, [rows, 1])))));',
+    what: "spectral norm's σ detached from the gradient (the composite path, dim ≠ 0)",
     tests: [LAYERS],
   },
   {
@@ -484,6 +485,32 @@ const MUTATIONS: readonly Mutation[] = [
     replace: 'Float32Array.from(d).sort()[Math.floor(0.5 * d.length)]!;',
     what: 'τ at the median instead of the 5th percentile',
     tests: [SCORE],
+  },
+  // spectral normalisation's fused weight op
+  {
+    id: 'sn-fused-sigma-sign',
+    file: 'src/engine/ops/matmul.ts',
+    find: 'const c = -dot[0]! / (sigma * sigma);',
+    replace: 'const c = dot[0]! / (sigma * sigma);',
+    what: "spectralNormalize's gradient through σ with the wrong sign",
+    tests: [GRAD, LAYERS],
+  },
+  {
+    id: 'sn-fused-no-sigma-gradient',
+    file: 'src/engine/ops/matmul.ts',
+    find: 'uc.map((x) => c * x),',
+    replace: 'uc.map(() => 0),',
+    what: 'spectralNormalize treating σ as a constant (no rank-1 term)',
+    tests: [GRAD, LAYERS],
+  },
+  // diagrams
+  {
+    id: 'diagram-fused-relu-dropped',
+    file: 'src/diagram/graph.ts',
+    find: 'if (known !== typeName(call.module)) return known + fusedActivation(call);',
+    replace: 'if (known !== typeName(call.module)) return known;',
+    what: 'a ReLU fused into its convolution left out of the diagram',
+    tests: [DIAGRAM],
   },
   // composite layers outside src/nn that the gradient and known-answer tests also guard
   {
