@@ -1,8 +1,8 @@
 // Which algorithm a convolution pass runs: direct, or Winograd's minimal filtering F(4×4, 3×3)
 // (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), which oneDNN
 // has for 3×3 stride-1 convolutions on AVX-512 cores (jit_wino_4x3). It does ~2.25× fewer
-// multiplications; on our shapes it runs 1.2–1.9× faster where the channels fill a 16-lane
-// vector and the image is not tiny, and up to 8× slower on 3-channel images (measurements in
+// multiplications; on our shapes it runs 1.1–2× faster where the channels fill a 16-lane
+// vector and the image is not tiny, and up to 7× slower on 3-channel images (measurements in
 // docs/lab/2026-12-06-winograd.md). Its rounding differs from direct's (on a 64-channel layer
 // the rms error grows from 2e-7 to 8e-7 of the output's rms), as with cuDNN's Winograd kernels.
 //
