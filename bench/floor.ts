@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, useBackend } from '../src/engine/index.js';
+import { getConvAlgorithm } from '../src/engine/native/index.js';
 import { medianTime } from './timing.js';
 import type { Backend, BlockedKernels, Conv2dGeometry } from '../src/engine/backend.js';
 
@@ -158,7 +159,8 @@ export function oneDnnFloor(ops: readonly string[], threads: number): Floor | { 
   const r = spawnSync(bin.path, ['20'], {
     input: ops.join('\n') + '\n',
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    // the engine's algorithm mode, also when set in code (setConvAlgorithm), so the floor runs what the step ran
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), PEGASUS_CONV_ALGORITHM: getConvAlgorithm() },
   });
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !last.startsWith('{"floor_s"')) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n')[0]! };

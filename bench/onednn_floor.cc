@@ -125,6 +125,12 @@ static Runner gemm(bool tA, bool tB, long m, long n, long k) {
 
 int main(int argc, char** argv) {
   cpuClock = false;  // several threads: wall time
+  const char* mode = std::getenv("PEGASUS_CONV_ALGORITHM");
+  pegasus::ConvAlgorithmMode parsed;
+  if (mode != nullptr && *mode != '\0' && !pegasus::parseConvAlgorithmMode(mode, parsed)) {
+    std::fprintf(stderr, "onednn_floor: PEGASUS_CONV_ALGORITHM must be \"auto\", \"direct\" or \"winograd\", got \"%s\"\n", mode);
+    return 2;
+  }
   reps = 20;
   if (argc > 1) reps = std::max(3, std::atoi(argv[1]));
   double floorS = 0, bestS = 0, flopsAll = 0;
@@ -177,7 +183,11 @@ int main(int argc, char** argv) {
     floorS += count * t;
     bestS += count * (otherS >= 0 ? std::min(t, otherS) : t);
     flopsAll += count * flops;
-    if (otherS >= 0) algorithmJson += ", \"other_s\": " + std::to_string(otherS);
+    if (otherS >= 0) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, ", \"other_s\": %.9g", otherS);
+      algorithmJson += buf;
+    }
     std::printf("{\"op\": \"%s\", \"count\": %ld, \"median_s\": %.9g, \"flops\": %.6g%s}\n", line.c_str(), count, t, flops,
                 algorithmJson.c_str());
     step.push_back({run, count});

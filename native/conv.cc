@@ -1,5 +1,6 @@
-// 2-D convolution for the native backend: forward (optionally with a leaky ReLU as a post-op),
-// backward data, backward weights (+bias), over oneDNN convolution primitives.
+// 2-D convolution for the native backend: forward (optionally with a leaky ReLU: a post-op, or
+// with Winograd, which takes none, a pass of its own right after), backward data, backward
+// weights (+bias), over oneDNN convolution primitives.
 //
 // Each primitive is created with `format_tag::any`, so oneDNN picks its fastest (blocked) layout,
 // and runs Winograd or direct as conv_algorithm.h decides for its geometry;
@@ -372,13 +373,16 @@ static void conv2dBackwardWeightsBlocked(Args& args) {
                      args.f32OrNull(18));
 }
 
-// convWinograd(13 geometry ints, out): out[0], out[1], out[2] = 1 where the forward, backward-data
-// and backward-weights primitives (without bias) for this geometry run Winograd, else 0.
+// convWinograd(13 geometry ints, out, slope): out[0], out[1], out[2] = 1 where the forward (with a
+// leaky ReLU of this slope; 1: none), backward-data and backward-weights primitives (without
+// bias) for this geometry run Winograd, else 0.
 static void convWinograd(Args& args) {
   const Geometry g = Geometry::read(args, 0);
   const F32 out = args.f32(13);
   if (out.length != 3) throw ArgError("convWinograd: out must have 3 elements");
-  out.data[0] = forwardFor(g, false).winograd ? 1.0f : 0.0f;
+  const double slope = args.f64(14);
+  if (!(slope > 0.0 && slope <= 1.0)) throw ArgError("convWinograd: slope must be in (0, 1]");
+  out.data[0] = forwardFor(g, false, float(slope)).winograd ? 1.0f : 0.0f;
   out.data[1] = backwardDataFor(g).winograd ? 1.0f : 0.0f;
   out.data[2] = backwardWeightsFor(g, false).winograd ? 1.0f : 0.0f;
 }

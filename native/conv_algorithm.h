@@ -1,14 +1,15 @@
 // Which algorithm a convolution pass runs: direct, or Winograd's minimal filtering F(4×4, 3×3)
 // (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), which oneDNN
-// has for 3×3 stride-1 convolutions on AVX-512 cores (jit_wino_4x3). It does ~2.25× fewer
-// multiplications; on our shapes it runs 1.1–2× faster where the channels fill a 16-lane
+// has for 3×3 stride-1 convolutions with padding ≤ 1 on AVX-512 cores (jit_wino_4x3). It does 4×
+// fewer multiplications (36 instead of 144 per 4×4 output tile and channel pair), plus transforms; on our shapes it runs 1.1–2× faster where the channels fill a 16-lane
 // vector and the image is not tiny, and up to 7× slower on 3-channel images (measurements in
 // docs/lab/2026-12-06-winograd.md). Its rounding differs from direct's (on a 64-channel layer
 // the rms error grows from 2e-7 to 8e-7 of the output's rms), as with cuDNN's Winograd kernels.
 //
 // Shared by the engine (native/conv.cc) and the floor benchmark (bench/onednn_floor.cc), so the
-// floor times the same algorithm the engine chose. The choice depends only on the geometry and
-// the mode, never on timings, so a run and its resumed continuation compute the same numbers.
+// floor times the same algorithm the engine chose (bench/floor.ts passes the engine's mode on).
+// The choice depends only on the geometry, the mode and the CPU, never on timings, so a run and
+// its resumed continuation on the same kind of CPU compute the same numbers.
 //
 // Modes (PEGASUS_CONV_ALGORITHM, read once; setConvAlgorithm changes it):
 //   auto      Winograd where the rule below says it is faster, else direct (the default)
@@ -49,10 +50,11 @@ inline ConvAlgorithmMode& convAlgorithmMode() {
 }
 
 /**
- * Whether a pass of this convolution should run Winograd. Only 3×3, stride 1: what oneDNN has.
- * Auto takes it where both channel counts fill a 16-lane block (with 3 channels the transforms
- * cost more than the products save) and, except for the weight gradient, the output has at
- * least 8×8 pixels (at 4×4 a tile is most of the image and direct wins).
+ * Whether a pass of this convolution should run Winograd. Only 3×3, stride 1 (oneDNN also wants
+ * padding ≤ 1, else withConvAlgorithm falls back). Auto takes it where both channel counts are
+ * ≥ 16, a whole 16-lane block (with 3 channels the transforms cost more than the products save)
+ * and, except for the weight gradient, the output has at least 8×8 pixels (at 4×4 a tile is most
+ * of the image and direct wins).
  */
 inline bool winogradSuits(ConvAlgorithmMode mode, ConvPass pass, long cIn, long cOut, long kH,
                           long kW, long strideH, long strideW, long hOut, long wOut) {

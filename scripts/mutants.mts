@@ -67,8 +67,8 @@ const MUTATIONS: readonly Mutation[] = [
   {
     id: 'sn-sigma-detached',
     file: 'src/nn/spectralNorm.ts',
-    find: 'return div(weightOrig, sum(mul(wv, reshape(u, [rows, 1]))));',
-    replace: 'return div(weightOrig, noGrad(() => sum(mul(wv, reshape(u, [rows, 1])))));',
+    find: 'return div(weightOrig, sum(mul(wv, uNow)));',
+    replace: 'return div(weightOrig, noGrad(() => sum(mul(wv, uNow))));',
     what: "spectral norm's σ detached from the gradient (the composite path, dim ≠ 0)",
     tests: [LAYERS],
   },
@@ -502,6 +502,14 @@ const MUTATIONS: readonly Mutation[] = [
     replace: 'uc.map(() => 0),',
     what: 'spectralNormalize treating σ as a constant (no rank-1 term)',
     tests: [GRAD, LAYERS],
+  },
+  {
+    id: 'sn-fused-uv-aliased',
+    file: 'src/engine/ops/matmul.ts',
+    find: 'const uc = Ctor.from(ud);',
+    replace: 'const uc = ud;',
+    what: "spectralNormalize's backward reading u after a later forward moved it",
+    tests: [LAYERS],
   },
   // diagrams
   {

@@ -24,6 +24,7 @@ import {
   type Rng,
   spectralNormalize,
   sum,
+  tensor,
   type Tensor,
   mul,
   keep,
@@ -98,8 +99,10 @@ export function spectralNorm<M extends WithWeight>(module: M, rng: Rng, opts: Sp
   /** W / σ: one fused op where the matrix view is W's own memory order (dim 0), else the composite. */
   const normalized = (): Tensor => {
     if (dim === 0) return spectralNormalize(weightOrig, u, v);
-    const wv = matmul(asMatrix(weightOrig), reshape(v, [cols, 1]));
-    return div(weightOrig, sum(mul(wv, reshape(u, [rows, 1]))));
+    // copies of u and v: another training forward before the backward moves them (as PyTorch clones)
+    const [uNow, vNow] = noGrad(() => [tensor(u.data, [rows, 1], { dtype: u.dtype }), tensor(v.data, [cols, 1], { dtype: v.dtype })]);
+    const wv = matmul(asMatrix(weightOrig), vNow);
+    return div(weightOrig, sum(mul(wv, uNow)));
   };
   const compute = (): void => {
     if (module.training) powerIterate(iterations);

@@ -8,6 +8,7 @@ import type { Backend, Conv2dGeometry, Storage, UnaryOp } from '../../src/engine
 import { jsBackend as js } from '../../src/engine/backends/js.js';
 import {
   convWinograd,
+  getConvAlgorithm,
   getNumThreads,
   loadNativeBackend,
   nativeLoadError,
@@ -145,6 +146,7 @@ test('conv algorithm modes: Winograd where the rule says, every mode matching js
   const small = geometry(3, 16, 4, 4, 32, 3, 3, 1, 1); // 4×4 output
   const rgb = geometry(2, 3, 9, 7, 16, 3, 3, 1, 1); // 3 input channels
   const strided = geometry(2, 16, 9, 9, 16, 3, 3, 2, 1);
+  const before = getConvAlgorithm();
   try {
     setConvAlgorithm('winograd');
     const has = convWinograd(suited)!;
@@ -153,6 +155,7 @@ test('conv algorithm modes: Winograd where the rule says, every mode matching js
       assert.deepEqual(convWinograd(rgb), [true, true, true], "'winograd' takes 3-channel layers too");
       setConvAlgorithm('auto');
       assert.deepEqual(convWinograd(suited), [true, true, true]);
+      assert.deepEqual(convWinograd(suited, 0.2), [true, true, true], 'a leaky ReLU (no Winograd post-op) does not force direct');
       assert.deepEqual(convWinograd(small), [false, false, true], 'auto: 4×4 outputs only for the weight gradient');
       assert.deepEqual(convWinograd(rgb), [false, false, false], 'auto: not with 3 channels');
     } else {
@@ -171,8 +174,9 @@ test('conv algorithm modes: Winograd where the rule says, every mode matching js
         checkConv(g, `${mode}, ${name}`);
     }
   } finally {
-    setConvAlgorithm('auto');
+    setConvAlgorithm(before);
   }
+  assert.equal(getConvAlgorithm(), before);
   assert.throws(() => setConvAlgorithm('fast' as 'auto'), /expected "auto", "direct" or "winograd"/);
 });
 

@@ -80,6 +80,49 @@ describe('spectral norm (Miyato et al. 2018): gradients by finite differences', 
   });
 });
 
+describe('spectral norm: a second training forward before the backward', () => {
+  // Each training forward moves u and v (one power iteration, in place); the gradient of an earlier
+  // output must still use the u and v it was computed with (PyTorch clones them for this).
+  test('leaves the gradient of the first output unchanged (Linear: fused op; ConvTranspose2d: composite)', () => {
+    const rng = new Rng(6);
+    const cases: [Module & { forward(x: Tensor): Tensor }, Tensor, Tensor][] = [
+      [
+        spectralNorm(toFloat64(new Linear(4, 3, { rng })), rng),
+        randn([5, 4], rng, { dtype: 'float64' }),
+        randn([5, 3], rng, { dtype: 'float64' }),
+      ],
+      [
+        spectralNorm(toFloat64(new ConvTranspose2d(3, 2, 2, { rng, stride: 2 })), rng),
+        randn([1, 3, 3, 3], rng, { dtype: 'float64' }),
+        randn([1, 2, 6, 6], rng, { dtype: 'float64' }),
+      ],
+    ];
+    for (const [layer, x, r] of cases) {
+      const sn = layer as unknown as { weightOrig: Tensor; weightU: Tensor; weightV: Tensor };
+      const u0 = Float64Array.from(sn.weightU.data);
+      const v0 = Float64Array.from(sn.weightV.data);
+      const gradient = (second: boolean): Float64Array => {
+        sn.weightU.data.set(u0);
+        sn.weightV.data.set(v0);
+        sn.weightOrig.grad = null;
+        const y = layer.forward(x);
+        if (second) {
+          layer.forward(x);
+          assert.ok(
+            sn.weightU.data.some((a, i) => a !== u0[i]),
+            'the second forward moved u',
+          );
+        }
+        sum(mul(y, r)).backward();
+        return Float64Array.from(sn.weightOrig.grad!.data);
+      };
+      const once = gradient(false);
+      const twice = gradient(true);
+      once.forEach((g, i) => assert.ok(Math.abs(g - twice[i]!) <= 1e-12 * (1 + Math.abs(g)), `${layer.constructor.name} gradient ${i}`));
+    }
+  });
+});
+
 describe('conditional batch norm: gradients by finite differences', () => {
   test('y = BN(x)·(1 + γ(e)) + β(e) in training mode: x, e and both linear maps', () => {
     const rng = new Rng(5);

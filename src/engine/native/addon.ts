@@ -155,7 +155,7 @@ export interface NativeAddon {
     dshift: Float32Array,
   ): void;
   convBlocks(...args: [...GeometryArgs, Float32Array]): void;
-  convWinograd(...args: [...GeometryArgs, Float32Array]): void;
+  convWinograd(...args: [...GeometryArgs, Float32Array, number]): void;
   setConvAlgorithm(mode: string): void;
   conv2dBlocked(...args: [...GeometryArgs, Float32Array, number, Float32Array, Float32Array | null, Float32Array, number, number]): void;
   conv2dBackwardDataBlocked(...args: [...GeometryArgs, Float32Array, number, Float32Array, Float32Array, number]): void;

@@ -20,7 +20,11 @@ export function setConvAlgorithm(_mode: 'auto' | 'direct' | 'winograd'): boolean
   return false;
 }
 
-export function convWinograd(_g: unknown): null {
+export function getConvAlgorithm(): 'auto' | 'direct' | 'winograd' {
+  return 'auto';
+}
+
+export function convWinograd(_g: unknown, _slope?: number): null {
   return null;
 }
 

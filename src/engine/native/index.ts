@@ -51,31 +51,49 @@ export function setNumThreads(n: number): boolean {
 /** How the native backend's convolutions are computed (native/conv_algorithm.h). */
 export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
 
+const CONV_ALGORITHMS: readonly string[] = ['auto', 'direct', 'winograd'];
+
+/** PEGASUS_CONV_ALGORITHM (the addon reads it too), or 'auto'; a bad value throws, naming the choices. */
+function convAlgorithmFromEnv(): ConvAlgorithm {
+  const v = process.env['PEGASUS_CONV_ALGORITHM'];
+  if (v === undefined || v === '') return 'auto';
+  if (!CONV_ALGORITHMS.includes(v)) throw new Error(`PEGASUS_CONV_ALGORITHM must be "auto", "direct" or "winograd", got "${v}"`);
+  return v as ConvAlgorithm;
+}
+
+let convAlgorithm: ConvAlgorithm = convAlgorithmFromEnv();
+
 /**
  * Chooses the convolution algorithm: 'auto' (the default, or PEGASUS_CONV_ALGORITHM) runs
  * Winograd F(4×4, 3×3) where it is faster on this kind of shape, 'direct' never, 'winograd'
  * wherever oneDNN has it. Returns false when the addon is not loaded.
  */
 export function setConvAlgorithm(mode: ConvAlgorithm): boolean {
-  if (mode !== 'auto' && mode !== 'direct' && mode !== 'winograd') {
+  if (!CONV_ALGORITHMS.includes(mode)) {
     throw new RangeError(`setConvAlgorithm: expected "auto", "direct" or "winograd", got ${String(mode)}`);
   }
   const addon = loadAddon();
   if (addon === null || typeof addon.setConvAlgorithm !== 'function') return false;
   addon.setConvAlgorithm(mode);
+  convAlgorithm = mode;
   forgetConvBlocks();
   return true;
 }
 
+/** The convolution algorithm mode in force (see setConvAlgorithm). */
+export function getConvAlgorithm(): ConvAlgorithm {
+  return convAlgorithm;
+}
+
 /**
- * Which passes of this convolution run Winograd ([forward, backward data, backward weights]),
- * or null without the addon.
+ * Which passes of this convolution run Winograd ([forward, backward data, backward weights]);
+ * the forward with a leaky ReLU of `slope` in (0, 1] (1: none). Null without the addon.
  */
-export function convWinograd(g: Conv2dGeometry): [boolean, boolean, boolean] | null {
+export function convWinograd(g: Conv2dGeometry, slope = 1): [boolean, boolean, boolean] | null {
   const addon = loadAddon();
   if (addon === null || typeof addon.convWinograd !== 'function') return null;
   const out = new Float32Array(3);
-  addon.convWinograd(...geometryArgs(g), out);
+  addon.convWinograd(...geometryArgs(g), out, slope);
   return [out[0] === 1, out[1] === 1, out[2] === 1];
 }
 

@@ -150,7 +150,10 @@ export function spectralNormalize(w: Tensor, u: Tensor, v: Tensor): Tensor {
   let sigma = 0;
   for (let i = 0; i < rows; i++) sigma += ud[i]! * wv[i]!;
   const y = empty(w.shape, w.dtype);
-  binaryInto('mul', w, scalar(1 / sigma, w.dtype), y);
+  const inverse = scalar(1 / sigma, w.dtype);
+  binaryInto('mul', w, inverse, y);
+  inverse.dispose();
+  // u and v as they are now: another training forward before this backward moves them
   const uc = Ctor.from(ud);
   const vc = Ctor.from(v.data);
   return recordOp(y, 'spectralNormalize', [w], (dy) => {
@@ -158,7 +161,9 @@ export function spectralNormalize(w: Tensor, u: Tensor, v: Tensor): Tensor {
     be.gemm(false, false, 1, 1, w.size, dy.data, w.data, dot, false);
     const c = -dot[0]! / (sigma * sigma);
     const dw = empty(w.shape, w.dtype);
-    binaryInto('mul', dy, scalar(1 / sigma, w.dtype), dw);
+    const inverseB = scalar(1 / sigma, w.dtype);
+    binaryInto('mul', dy, inverseB, dw);
+    inverseB.dispose();
     be.gemm(
       false,
       false,
