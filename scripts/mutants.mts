@@ -490,8 +490,8 @@ const MUTATIONS: readonly Mutation[] = [
   {
     id: 'sn-fused-sigma-sign',
     file: 'src/engine/ops/matmul.ts',
-    find: 'const c = -dot[0]! / (sigma * sigma);',
-    replace: 'const c = dot[0]! / (sigma * sigma);',
+    find: 'const c = -dot(dy.data, w.data) / (sigma * sigma);',
+    replace: 'const c = dot(dy.data, w.data) / (sigma * sigma);',
     what: "spectralNormalize's gradient through σ with the wrong sign",
     tests: [GRAD, LAYERS],
   },
@@ -502,6 +502,22 @@ const MUTATIONS: readonly Mutation[] = [
     replace: 'uc.map(() => 0),',
     what: 'spectralNormalize treating σ as a constant (no rank-1 term)',
     tests: [GRAD, LAYERS],
+  },
+  {
+    id: 'dot-trace-offdiagonal',
+    file: 'src/engine/ops/matmul.ts',
+    find: 'for (let i = 0; i < 16; i++) s += c[i * 17]!;',
+    replace: 'for (let i = 0; i < 16; i++) s += c[i * 16]!;',
+    what: "the dot product's blocked part summing a column instead of the trace",
+    tests: [GRAD],
+  },
+  {
+    id: 'dot-remainder-dropped',
+    file: 'src/engine/ops/matmul.ts',
+    find: 'for (let i = 16 * q; i < a.length; i++) s += a[i]! * b[i]!;',
+    replace: '',
+    what: 'the dot product without the elements after the last whole block of 16',
+    tests: [GRAD],
   },
   {
     id: 'sn-fused-uv-aliased',

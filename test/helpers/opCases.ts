@@ -45,6 +45,8 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
 
   const labels = new Int32Array([2, 0, 4, 4, 1]);
   const spectralU = E.tensor([0.9, 1.1, 0.7, 1.3], [4], { dtype });
+  const spectralU5 = E.tensor([0.9, 1.1, 0.7, 1.3, 0.6], [5], { dtype });
+  const spectralV4 = E.tensor([0.5, 0.8, 1.2, 0.9], [4], { dtype });
   const spectralV = E.tensor(
     Array.from({ length: 12 }, (_, i) => 0.5 + 0.1 * i),
     [12],
@@ -165,6 +167,8 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
     ['linear 3-D input, no bias', (x, w) => E.linear(x!, w!), () => [r([2, 3, 5]), r([4, 5])]],
     // W / uᵀWv with constant u, v (σ kept away from 0 by the shift)
     ['spectralNormalize [4, 3, 2, 2]', (w) => E.spectralNormalize(w!, spectralU, spectralV), () => [r([4, 3, 2, 2], 1, 0.5)]],
+    // 20 elements: the backward's dot product is one 16-element block and 4 by hand
+    ['spectralNormalize [5, 4]', (w) => E.spectralNormalize(w!, spectralU5, spectralV4), () => [r([5, 4], 1, 0.5)]],
     // convolutions
     [
       'conv2d odd sizes, stride 2, pad 1, bias',
