@@ -52,9 +52,10 @@ inline ConvAlgorithmMode& convAlgorithmMode() {
 /**
  * Whether a pass of this convolution should run Winograd. Only 3×3, stride 1 (oneDNN also wants
  * padding ≤ 1, else withConvAlgorithm falls back). Auto takes it where both channel counts are
- * ≥ 16, a whole 16-lane block (with 3 channels the transforms cost more than the products save)
- * and, except for the weight gradient, the output has at least 8×8 pixels (at 4×4 a tile is most
- * of the image and direct wins).
+ * ≥ 16, a whole 16-lane block (with 3 channels the transforms cost more than the products save),
+ * and for the forward and backward-data passes where the output has at least 8×8 pixels (at 4×4
+ * a tile is most of the image and direct wins), for the weight gradient where it has at most
+ * 16×16 (at 32×32 it was 1.1× slower alone and 1.3× slower inside a training step).
  */
 inline bool winogradSuits(ConvAlgorithmMode mode, ConvPass pass, long cIn, long cOut, long kH,
                           long kW, long strideH, long strideW, long hOut, long wOut) {
@@ -62,7 +63,7 @@ inline bool winogradSuits(ConvAlgorithmMode mode, ConvPass pass, long cIn, long 
   if (kH != 3 || kW != 3 || strideH != 1 || strideW != 1) return false;
   if (mode == ConvAlgorithmMode::Winograd) return true;
   if (cIn < 16 || cOut < 16) return false;
-  return pass == ConvPass::BackwardWeights || hOut * wOut >= 64;
+  return pass == ConvPass::BackwardWeights ? hOut * wOut <= 256 : hOut * wOut >= 64;
 }
 
 /**

@@ -140,10 +140,12 @@ for (const [name, g] of geometries) {
 
 // Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions (native/conv_algorithm.h): where this CPU
 // has it (oneDNN: AVX-512), 'winograd' runs it for every such pass, 'auto' only for 16+ channels
-// and, except the weight gradient, 8×8+ outputs; 'direct' never. Every mode matches js.
+// and outputs of 8×8 or more (forward, backward data) or of 16×16 or less (weight gradient);
+// 'direct' never. Every mode matches js.
 test('conv algorithm modes: Winograd where the rule says, every mode matching js', { skip }, () => {
   const suited = geometry(2, 16, 9, 8, 24, 3, 3, 1, 1); // 16+ channels, 9×8 output
   const small = geometry(3, 16, 4, 4, 32, 3, 3, 1, 1); // 4×4 output
+  const large = geometry(1, 16, 17, 17, 16, 3, 3, 1, 1); // 17×17 output
   const rgb = geometry(2, 3, 9, 7, 16, 3, 3, 1, 1); // 3 input channels
   const strided = geometry(2, 16, 9, 9, 16, 3, 3, 2, 1);
   const before = getConvAlgorithm();
@@ -157,6 +159,7 @@ test('conv algorithm modes: Winograd where the rule says, every mode matching js
       assert.deepEqual(convWinograd(suited), [true, true, true]);
       assert.deepEqual(convWinograd(suited, 0.2), [true, true, true], 'a leaky ReLU (no Winograd post-op) does not force direct');
       assert.deepEqual(convWinograd(small), [false, false, true], 'auto: 4×4 outputs only for the weight gradient');
+      assert.deepEqual(convWinograd(large), [true, true, false], 'auto: no weight gradient above 16×16 outputs');
       assert.deepEqual(convWinograd(rgb), [false, false, false], 'auto: not with 3 channels');
     } else {
       assert.deepEqual(has, [false, false, false], 'Winograd for some passes only');
