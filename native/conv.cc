@@ -190,7 +190,7 @@ Forward& forwardFor(const Geometry& g, bool hasBias, float slope = 1.0f) {
     float slopeAfter = 1.0f;
     if (winograd && !isWinograd(pd) && slope > 0.0f && slope < 1.0f) {
       // oneDNN's Winograd takes no eltwise post-op: Winograd alone, then the leaky ReLU as a pass
-      // of its own, rather than direct with the post-op (1.2–1.9× slower on the shapes it suits)
+      // of its own, rather than direct with the post-op (1.1–2× slower on the shapes it suits)
       try {
         pd = g.forwardPd(dnnl::algorithm::convolution_winograd, hasBias);
         slopeAfter = slope;

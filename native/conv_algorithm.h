@@ -1,8 +1,9 @@
 // Which algorithm a convolution pass runs: direct, or Winograd's minimal filtering F(4×4, 3×3)
 // (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), which oneDNN
 // has for 3×3 stride-1 convolutions with padding ≤ 1 on AVX-512 cores (jit_wino_4x3). It does 4×
-// fewer multiplications (36 instead of 144 per 4×4 output tile and channel pair), plus transforms; on our shapes it runs 1.1–2× faster where the channels fill a 16-lane
-// vector and the image is not tiny, and up to 7× slower on 3-channel images (measurements in
+// fewer multiplications (36 instead of 144 per 4×4 output tile and channel pair), plus the tile
+// transforms; on our shapes it runs 1.1–2× faster where the channels fill a 16-lane vector and
+// the image is not tiny, and up to 7× slower on 3-channel images (measurements in
 // docs/lab/2026-12-06-winograd.md). Its rounding differs from direct's (on a 64-channel layer
 // the rms error grows from 2e-7 to 8e-7 of the output's rms), as with cuDNN's Winograd kernels.
 //
