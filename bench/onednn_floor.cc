@@ -64,9 +64,6 @@ struct Conv {
   }
 };
 
-/** Whether the implementation oneDNN picked is a Winograd one. */
-static bool isWinograd(const primitive_desc_base& pd) { return std::string(pd.impl_info_str()).find("wino") != std::string::npos; }
-
 /** One recorded op, ready to run: its primitive and its own memory, kept alive by the closure. */
 using Runner = std::function<void()>;
 
@@ -86,7 +83,7 @@ static Built convFwd(const Conv& c, bool winograd) {
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, filled(pd.src_desc())}, {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())}, {DNNL_ARG_DST, filled(pd.dst_desc())}};
   if (c.bias) args.insert({DNNL_ARG_BIAS, filled(pd.bias_desc())});
-  return {runner(convolution_forward(pd), args), isWinograd(pd)};
+  return {runner(convolution_forward(pd), args), pegasus::isWinograd(pd)};
 }
 
 static Built convBwdData(const Conv& c, bool winograd) {
@@ -99,7 +96,7 @@ static Built convBwdData(const Conv& c, bool winograd) {
   return {runner(convolution_backward_data(pd), {{DNNL_ARG_DIFF_SRC, filled(pd.diff_src_desc())},
                                                  {DNNL_ARG_WEIGHTS, filled(pd.weights_desc())},
                                                  {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}}),
-          isWinograd(pd)};
+          pegasus::isWinograd(pd)};
 }
 
 static Built convBwdWeights(const Conv& c, bool winograd) {
@@ -111,7 +108,7 @@ static Built convBwdWeights(const Conv& c, bool winograd) {
                                        {DNNL_ARG_DIFF_WEIGHTS, filled(pd.diff_weights_desc())},
                                        {DNNL_ARG_DIFF_DST, filled(pd.diff_dst_desc())}};
   if (c.bias) args.insert({DNNL_ARG_DIFF_BIAS, filled(pd.diff_bias_desc())});
-  return {runner(convolution_backward_weights(pd), args), isWinograd(pd)};
+  return {runner(convolution_backward_weights(pd), args), pegasus::isWinograd(pd)};
 }
 
 /** C[m, n] = op(A)·op(B), op(A) [m, k], op(B) [k, n]; a transposed operand is read through strides. */

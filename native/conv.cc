@@ -98,11 +98,6 @@ using ForwardPd = dnnl::convolution_forward::primitive_desc;
 using BackwardDataPd = dnnl::convolution_backward_data::primitive_desc;
 using BackwardWeightsPd = dnnl::convolution_backward_weights::primitive_desc;
 
-/** Whether the implementation oneDNN picked for `pd` is a Winograd one. */
-bool isWinograd(const dnnl::primitive_desc_base& pd) {
-  return std::strstr(pd.impl_info_str(), "wino") != nullptr;
-}
-
 struct Forward {
   dnnl::convolution_forward prim;
   Operand src, wei, dst;
@@ -183,27 +178,19 @@ void leakyReluInPlace(F32 y, float slope) {
 Forward& forwardFor(const Geometry& g, bool hasBias, float slope = 1.0f) {
   const std::string key = g.key("fwd", hasBias) + slopeKey(slope);
   return forwardCache.get(key, [&] {
-    const bool winograd = g.winograd(ConvPass::Forward);
-    auto pd = withConvAlgorithm<ForwardPd>(winograd, [&](dnnl::algorithm a) {
-      return g.forwardPd(a, hasBias, slope);
-    });
-    float slopeAfter = 1.0f;
-    if (winograd && !isWinograd(pd) && slope > 0.0f && slope < 1.0f) {
-      // oneDNN's Winograd takes no eltwise post-op: Winograd alone, then the leaky ReLU as a pass
-      // of its own, rather than direct with the post-op (1.1–2× slower on the shapes it suits)
-      try {
-        pd = g.forwardPd(dnnl::algorithm::convolution_winograd, hasBias);
-        slopeAfter = slope;
-      } catch (const dnnl::error&) {
-        // no Winograd at all here: direct with the post-op, as chosen above
-      }
-    }
+    // oneDNN's Winograd takes no eltwise post-op: it runs alone and the leaky ReLU follows as a
+    // pass of its own (runForward), rather than falling back to direct (1.1–2× slower there)
+    const auto pd =
+        withConvAlgorithm<ForwardPd>(g.winograd(ConvPass::Forward), [&](dnnl::algorithm a) {
+          return g.forwardPd(a, hasBias, a == dnnl::algorithm::convolution_winograd ? 1.0f : slope);
+        });
+    const bool leaky = slope > 0.0f && slope < 1.0f;
     return Forward{dnnl::convolution_forward(pd),
                    Operand(g.srcMd(tag::nchw), pd.src_desc(), kSlotA, false),
                    Operand(g.weiMd(tag::oihw), pd.weights_desc(), kSlotB, false),
                    Operand(g.dstMd(tag::nchw), pd.dst_desc(), kSlotC, true),
                    hasBias ? memory(g.biasMd(), cpuEngine(), DNNL_MEMORY_NONE) : memory(),
-                   isWinograd(pd), slopeAfter};
+                   isWinograd(pd), leaky && isWinograd(pd) ? slope : 1.0f};
   });
 }
 
@@ -344,16 +331,21 @@ static void convBlocks(Args& args) {
   out.data[1] = float(blockOf(f.dst.primitiveDesc(), {g.n, g.cOut, g.hOut, g.wOut}));
 }
 
+/** The forward's leaky ReLU slope at argument `at`: in (0, 1), 1 for none (else ArgError naming `op`). */
+float readLeakySlope(const Args& args, size_t at, const char* op) {
+  const double slope = args.f64(at);
+  if (!(slope > 0.0 && slope <= 1.0)) throw ArgError(std::string(op) + ": slope must be in (0, 1]");
+  return float(slope);
+}
+
 // conv2dBlocked(13 geometry ints, x, xBlock, w, bias | null, y, yBlock, slope): a slope in (0, 1)
 // puts the leaky ReLU max(v, slope·v) on the output; 1 leaves it as it is.
 static void conv2dBlocked(Args& args) {
   const Geometry g = Geometry::read(args, 0);
   const int64_t xBlock = readBlock(args, 14, "conv2dBlocked");
   const int64_t yBlock = readBlock(args, 18, "conv2dBlocked");
-  const double slope = args.f64(19);
-  if (!(slope > 0.0 && slope <= 1.0)) throw ArgError("conv2dBlocked: slope must be in (0, 1]");
   runForward(g, args.f32(13), xBlock, args.f32(15), args.f32OrNull(16), args.f32(17), yBlock,
-             float(slope));
+             readLeakySlope(args, 19, "conv2dBlocked"));
 }
 
 // conv2dBackwardDataBlocked(13 geometry ints, dy, dyBlock, w, dx, dxBlock)
@@ -380,9 +372,8 @@ static void convWinograd(Args& args) {
   const Geometry g = Geometry::read(args, 0);
   const F32 out = args.f32(13);
   if (out.length != 3) throw ArgError("convWinograd: out must have 3 elements");
-  const double slope = args.f64(14);
-  if (!(slope > 0.0 && slope <= 1.0)) throw ArgError("convWinograd: slope must be in (0, 1]");
-  out.data[0] = forwardFor(g, false, float(slope)).winograd ? 1.0f : 0.0f;
+  const float slope = readLeakySlope(args, 14, "convWinograd");
+  out.data[0] = forwardFor(g, false, slope).winograd ? 1.0f : 0.0f;
   out.data[1] = backwardDataFor(g).winograd ? 1.0f : 0.0f;
   out.data[2] = backwardWeightsFor(g, false).winograd ? 1.0f : 0.0f;
 }

@@ -67,6 +67,11 @@ inline bool winogradSuits(ConvAlgorithmMode mode, ConvPass pass, long cIn, long 
   return pass == ConvPass::BackwardWeights ? hOut * wOut <= 256 : hOut * wOut >= 64;
 }
 
+/** Whether the implementation oneDNN picked for `pd` is a Winograd one. */
+inline bool isWinograd(const dnnl::primitive_desc_base& pd) {
+  return std::strstr(pd.impl_info_str(), "wino") != nullptr;
+}
+
 /**
  * The primitive descriptor `make(algorithm)` builds for `winograd ? Winograd : direct`, falling
  * back to direct where oneDNN has no Winograd implementation (another ISA, a post-op it lacks).

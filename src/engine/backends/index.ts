@@ -30,12 +30,6 @@ if (requested !== undefined && requested !== 'js' && requested !== 'native') {
   throw new Error(`PEGASUS_BACKEND must be "native" or "js", got "${requested}"`);
 }
 
-// read by the addon itself (native/conv_algorithm.h); checked here so a typo stops the run
-const convAlgorithm = typeof process !== 'undefined' ? process.env['PEGASUS_CONV_ALGORITHM'] : undefined;
-if (convAlgorithm !== undefined && convAlgorithm !== '' && !['auto', 'direct', 'winograd'].includes(convAlgorithm)) {
-  throw new Error(`PEGASUS_CONV_ALGORITHM must be "auto", "direct" or "winograd", got "${convAlgorithm}"`);
-}
-
 if (requested === 'js') nativeReason = 'PEGASUS_BACKEND=js';
 else {
   try {

@@ -107,9 +107,9 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
  * conv2d with its activations in the layouts oneDNN's kernels want (blocked.ts): x and the
  * incoming gradient are read in whatever layout they are, y and dx are written blocked. With
  * slope < 1 the leaky ReLU runs inside the convolution call (a oneDNN post-op, or a pass right
- * after a Winograd primitive, which takes none), a ReLU right after it,
- * and its gradient, from y, at the start of the backward. Null when the backend has no blocked kernels or oneDNN
- * wants neither layout.
+ * after a Winograd primitive, which takes none), a ReLU right after it, and its gradient, from y,
+ * at the start of the backward. Null when the backend has no blocked kernels or oneDNN wants
+ * neither layout.
  */
 function conv2dBlocked(g: Conv2dGeometry, x: Tensor, w: Tensor, b: Tensor | null, slope: number): Tensor | null {
   const bk = blockedKernelsFor(x);

@@ -45,7 +45,7 @@ export class DBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // the ReLU between the convolutions runs inside conv1 (a oneDNN post-op where available)
+    // the ReLU between the convolutions runs as part of conv1 (its fused activation)
     let h = this.conv1.forward(this.first ? x : relu(x), { relu: true });
     h = this.conv2.forward(h);
     if (this.down) h = avgPool2d(h, 2);
