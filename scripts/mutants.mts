@@ -6,7 +6,7 @@
  * and survives when they all pass. The working tree itself is never touched.
  *
  *   npm run mutants                         # every mutation; report in docs/lab/<today>-mutants.{md,json}
- *   npm run mutants -- --only kid-square,sn-sigma-detached
+ *   npm run mutants -- --only kid-square,sn-fused-sigma-sign
  *   npm run mutants -- --list               # the mutations, without running anything
  *   npm run mutants -- --out docs/lab/2026-12-06-mutants --timeout 300
  *
@@ -63,14 +63,6 @@ const MUTATIONS: readonly Mutation[] = [
     replace: 's += v * v;',
     what: "KID's polynomial kernel squared instead of cubed",
     tests: [METRICS],
-  },
-  {
-    id: 'sn-sigma-detached',
-    file: 'src/nn/spectralNorm.ts',
-    find: 'return div(weightOrig, sum(mul(wv, uNow)));',
-    replace: 'return div(weightOrig, noGrad(() => sum(mul(wv, uNow))));',
-    what: "spectral norm's σ detached from the gradient (the composite path, dim ≠ 0)",
-    tests: [LAYERS],
   },
   {
     id: 'augment-removed',

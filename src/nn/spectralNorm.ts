@@ -13,22 +13,7 @@
  * `weightV` (PyTorch: weight_orig, weight_u, weight_v); `layer.weight` holds the normalised weight
  * computed by the latest forward.
  */
-import {
-  div,
-  getBackend,
-  matmul,
-  noGrad,
-  permute,
-  randn,
-  reshape,
-  type Rng,
-  spectralNormalize,
-  sum,
-  tensor,
-  type Tensor,
-  mul,
-  keep,
-} from '../engine/index.js';
+import { getBackend, keep, noGrad, permute, randn, reshape, type Rng, spectralNormalize, type Tensor } from '../engine/index.js';
 import { ConvTranspose2d } from './conv.js';
 import type { Module } from './module.js';
 
@@ -96,14 +81,11 @@ export function spectralNorm<M extends WithWeight>(module: M, rng: Rng, opts: Sp
   // parametrization does with 15 iterations).
   powerIterate(15);
 
-  /** W / σ: one fused op where the matrix view is W's own memory order (dim 0), else the composite. */
-  const normalized = (): Tensor => {
-    if (dim === 0) return spectralNormalize(weightOrig, u, v);
-    // copies of u and v: another training forward before the backward moves them (as PyTorch clones)
-    const [uNow, vNow] = noGrad(() => [tensor(u.data, [rows, 1], { dtype: u.dtype }), tensor(v.data, [cols, 1], { dtype: v.dtype })]);
-    const wv = matmul(asMatrix(weightOrig), vNow);
-    return div(weightOrig, sum(mul(wv, uNow)));
-  };
+  // perm's inverse: the matrix view's dimensions back in the weight's order
+  const unperm = perm.map((_, i) => perm.indexOf(i));
+  /** W / σ as one op on W's matrix view: W itself when dim is 0, else permuted there and back. */
+  const normalized = (): Tensor =>
+    dim === 0 ? spectralNormalize(weightOrig, u, v) : permute(spectralNormalize(permute(weightOrig, perm), u, v), unperm);
   const compute = (): void => {
     if (module.training) powerIterate(iterations);
     // NOTE: non-enumerable, so Module does not list the computed weight as a parameter.
