@@ -36,7 +36,8 @@ export function describeLayer(m: Module): string {
   const sn = isSpectral(m) ? 'SN-' : '';
   if (m instanceof Conv2d) {
     const stride = m.stride > 1 ? `/${m.stride}` : '';
-    return `${m.upsample ? 'up2× → ' : ''}${sn}conv${m.kernelSize}×${m.kernelSize}${stride} ${m.inChannels}→${m.outChannels}`;
+    const pool = m.downsample ? ' → avgpool' : '';
+    return `${m.upsample ? 'up2× → ' : ''}${sn}conv${m.kernelSize}×${m.kernelSize}${stride} ${m.inChannels}→${m.outChannels}${pool}`;
   }
   if (m instanceof ConvTranspose2d) {
     return `${sn}convT${m.kernelSize}×${m.kernelSize}/${m.stride} ${m.inChannels}→${m.outChannels}`;

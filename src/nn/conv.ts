@@ -1,7 +1,16 @@
 /**
  * Convolution layers (PyTorch's nn.Conv2d and nn.ConvTranspose2d, same layouts and initialisation).
  */
-import { activation, conv2d, convTranspose2d, type FusedActivation, type Rng, type Tensor, upsampleConv2d } from '../engine/index.js';
+import {
+  activation,
+  conv2d,
+  convAvgPool2d,
+  convTranspose2d,
+  type FusedActivation,
+  type Rng,
+  type Tensor,
+  upsampleConv2d,
+} from '../engine/index.js';
 import { defaultBound, uniform } from './init.js';
 import { Module, parameter } from './module.js';
 
@@ -19,6 +28,11 @@ export interface Conv2dOptions {
    * (engine `upsampleConv2d`), the same function at under half the cost for a 3×3 kernel.
    */
   readonly upsample?: boolean;
+  /**
+   * 2×2 average pooling of the output (false): a discriminator's "conv → pool" in one op (engine
+   * `convAvgPool2d`), the same function as a 4×4 convolution of stride 2 for a 3×3 kernel.
+   */
+  readonly downsample?: boolean;
 }
 
 /**
@@ -31,6 +45,7 @@ export class Conv2d extends Module {
   readonly stride: number;
   readonly padding: number;
   readonly upsample: boolean;
+  readonly downsample: boolean;
 
   constructor(
     readonly inChannels: number,
@@ -42,17 +57,31 @@ export class Conv2d extends Module {
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
     this.upsample = opts.upsample ?? false;
-    if (this.upsample && (this.stride !== 1 || this.padding !== 1 || kernelSize !== 3)) {
-      throw new Error('Conv2d: upsample needs a 3×3 kernel with stride 1 and padding 1');
+    this.downsample = opts.downsample ?? false;
+    for (const [name, on] of [
+      ['upsample', this.upsample],
+      ['downsample', this.downsample],
+    ] as const) {
+      if (on && (this.stride !== 1 || this.padding !== 1 || kernelSize !== 3)) {
+        throw new Error(`Conv2d: ${name} needs a 3×3 kernel with stride 1 and padding 1`);
+      }
     }
+    if (this.upsample && this.downsample) throw new Error('Conv2d: upsample and downsample exclude each other');
     const bound = defaultBound(inChannels * kernelSize * kernelSize);
     this.weight = parameter(uniform([outChannels, inChannels, kernelSize, kernelSize], bound, opts.rng));
     this.bias = opts.bias === false ? null : parameter(uniform([outChannels], bound, opts.rng));
   }
 
-  /** The convolution of x, then `act` (a ReLU or leaky ReLU) when given, fused where the backend can. */
+  /**
+   * The convolution of x, then `act` (a ReLU or leaky ReLU) when given, fused where the backend can.
+   * With `downsample` the pooling comes last, so no activation may sit between it and the convolution.
+   */
   forward(x: Tensor, act: FusedActivation = {}): Tensor {
     if (this.upsample) return activation(upsampleConv2d(x, this.weight, this.bias), act);
+    if (this.downsample) {
+      if (act.relu) throw new Error('Conv2d: a downsampling conv takes no fused activation (it would sit before the pooling)');
+      return convAvgPool2d(x, this.weight, this.bias);
+    }
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, ...act });
   }
 }

@@ -115,6 +115,11 @@ export const REFERENCES: readonly Reference[] = [
   },
   { key: 'kingma2015', short: 'Kingma & Ba 2015', full: 'D. P. Kingma, J. Ba. Adam: A Method for Stochastic Optimization. ICLR 2015.' },
   {
+    key: 'karras2020',
+    short: 'Karras et al. 2020',
+    full: 'T. Karras, S. Laine, M. Aittala, J. Hellsten, J. Lehtinen, T. Aila. Analyzing and Improving the Image Quality of StyleGAN. CVPR 2020 (StyleGAN2; its resampling filters folded into strided convolutions, as the discriminator here folds average pooling into its convolution).',
+  },
+  {
     key: 'lavin2016',
     short: 'Lavin & Gray 2016',
     full: 'A. Lavin, S. Gray. Fast Algorithms for Convolutional Neural Networks. CVPR 2016 (Winograd convolution: 3×3 layers in the engine).',

@@ -90,6 +90,25 @@ test('upsampleConv2d is nearest 2× upsampling then a 3×3 convolution with padd
   close(y, naiveConv(E.upsampleNearest2x(x), w, b, 1, 1));
 });
 
+test('convAvgPool2d is a 3×3 convolution with padding 1 then 2×2 average pooling', () => {
+  const x = r([2, 3, 6, 4]);
+  const w = r([5, 3, 3, 3]);
+  const b = r([5]);
+  const y = E.convAvgPool2d(x, w, b);
+  assert.deepEqual(y.shape, [2, 5, 3, 2]);
+  const conv = naiveConv(x, w, b, 1, 1);
+  const want: number[] = [];
+  for (let i = 0; i < 2 * 5; i++)
+    for (let h = 0; h < 3; h++)
+      for (let v = 0; v < 2; v++) {
+        const at = (dh: number, dv: number) => conv[(i * 6 + 2 * h + dh) * 4 + 2 * v + dv]!;
+        want.push((at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) / 4);
+      }
+  close(y, want);
+  // sizes 2×2 pooling does not tile are refused as avgPool2d refuses them
+  assert.throws(() => E.convAvgPool2d(r([1, 3, 5, 4]), w, b), /avgPool2d: kernel 2 does not tile/);
+});
+
 test('matmul and linear match naive products', () => {
   const a = r([2, 3, 4]);
   const b = r([2, 4, 5]);

@@ -141,6 +141,7 @@ export function opCases(dtype: DType, seed = 7): OpCase[] {
       () => [r([2, 3, 5, 4]), r([4, 3, 3, 3]), r([4])],
     ],
     ['upsampleConv2d', (x, w, b) => E.upsampleConv2d(x!, w!, b!), () => [r([2, 3, 3, 4]), r([4, 3, 3, 3]), r([4])]],
+    ['convAvgPool2d', (x, w, b) => E.convAvgPool2d(x!, w!, b!), () => [r([2, 3, 4, 6]), r([4, 3, 3, 3]), r([4])]],
     ['translate2d', (a) => E.translate2d(a!, [1, -2, 0], [-1, 3, 7]), () => [r([3, 2, 4, 5])]],
     ['channelAffine', (x, s, t) => E.channelAffine(x!, s!, t!), () => [r([2, 3, 4, 5]), r([2, 3]), r([2, 3])]],
     // x away from 0, scale ≥ 0.5 and a small shift keep every value away from ReLU's kink

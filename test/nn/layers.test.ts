@@ -5,7 +5,21 @@
 // mean of the batch statistics (no gradient flows through either, so they get known answers).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { div, linear, matmul, mul, noGrad, randn, reshape, Rng, sum, tensor, type Tensor } from '../../src/engine/index.js';
+import {
+  avgPool2d,
+  conv2d,
+  div,
+  linear,
+  matmul,
+  mul,
+  noGrad,
+  randn,
+  reshape,
+  Rng,
+  sum,
+  tensor,
+  type Tensor,
+} from '../../src/engine/index.js';
 import { ConditionalBatchNorm2d } from '../../src/models/cgan/index.js';
 import { BatchNorm2d, Conv2d, ConvTranspose2d, EMA, GroupNorm, LayerNorm, Linear, Module, spectralNorm } from '../../src/nn/index.js';
 import type { ImageGenerator } from '../../src/train/ganPair.js';
@@ -77,6 +91,26 @@ describe('spectral norm (Miyato et al. 2018): gradients by finite differences', 
       rtol: 1e-3,
     });
     assert.ok(res.ok, res.message);
+  });
+});
+
+describe('Conv2d downsample: the convolution and 2×2 average pooling as one op', () => {
+  test('the same outputs as the convolution then avgPool2d, and the gradient through σ and the 4×4 kernel', () => {
+    const rng = new Rng(4);
+    const down = spectralNorm(toFloat64(new Conv2d(2, 3, 3, { rng, padding: 1, downsample: true })), rng).eval();
+    const x = randn([2, 2, 4, 6], rng, f64);
+    const y = down.forward(x);
+    assert.deepEqual(y.shape, [2, 3, 2, 3]);
+    const want = avgPool2d(conv2d(x, down.weight, down.bias, { padding: 1 }), 2).toArray();
+    y.toArray().forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-12, `element ${i}: ${v} vs ${want[i]}`));
+    const res = gradcheck('spectralNorm(Conv2d downsample)', (t) => down.forward(t), [x, down.weightOrig]);
+    assert.ok(res.ok, res.message);
+    assert.throws(() => new Conv2d(2, 3, 1, { rng, downsample: true }), /downsample needs a 3×3 kernel with stride 1 and padding 1/);
+    assert.throws(() => new Conv2d(2, 3, 3, { rng, padding: 1, upsample: true, downsample: true }), /exclude each other/);
+    assert.throws(
+      () => spectralNorm(new Conv2d(2, 3, 3, { rng, padding: 1, downsample: true }), rng).forward(randn([1, 2, 4, 4], rng), { relu: true }),
+      /no fused activation/,
+    );
   });
 });
 

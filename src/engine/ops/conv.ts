@@ -10,7 +10,7 @@ import { empty, shapeStr, type Tensor } from '../tensor.js';
 import { blockedKernelsFor, emptyBlocked, outputBlock, rawOf } from '../blocked.js';
 import { checkDtypes, type FusedActivation, pair, slopeOf } from './util.js';
 import { activation, unaryGradient } from './elementwise.js';
-import { upsampleNearest2x } from './pool.js';
+import { avgPool2d, upsampleNearest2x } from './pool.js';
 
 export interface Conv2dOptions {
   /** Step between windows (1). */
@@ -366,4 +366,76 @@ export function upsampleConv2d(x: Tensor, w: Tensor, b?: Tensor | null): Tensor 
   if (w.ndim !== 4 || w.shape[2] !== 3 || w.shape[3] !== 3) return conv2d(upsampleNearest2x(x), w, b, { padding: 1 });
   check4d('upsampleConv2d', x, w, b, 1);
   return convTranspose2d(x, upsampleKernel(w), b, { stride: 2, padding: 1 });
+}
+
+/**
+ * The 4×4 kernel of stride 2 equivalent to a 3×3 convolution with padding 1 followed by 2×2
+ * average pooling: w [cOut, cIn, 3, 3] → k [cOut, cIn, 4, 4] with k = ¼·P w Pᵀ, where row i of
+ * P (4×3) sums the 3×3 taps {0}, {0, 1}, {1, 2} and {2}. A pooled output row m averages the
+ * convolution's rows 2m and 2m + 1, which read input rows 2m − 1 … 2m + 1 and 2m … 2m + 2: tap i
+ * of the strided kernel (input row 2m − 1 + i) collects the 3×3 taps that land on that row.
+ */
+function poolKernel(w: Tensor): Tensor {
+  const [o, c] = w.shape as [number, number];
+  const k = empty([o, c, 4, 4], w.dtype);
+  const wd = w.data;
+  const kd = k.data;
+  for (let p = 0; p < o * c; p++) {
+    const s = p * 9;
+    const q = p * 16;
+    // columns first: each row (a, b, d) → (a, a + b, b + d, d)/2, then the rows the same way
+    for (let r = 0; r < 3; r++) {
+      const a = wd[s + 3 * r]!,
+        b = wd[s + 3 * r + 1]!,
+        d = wd[s + 3 * r + 2]!;
+      // row r of the 3×3 kernel goes to rows r and r + 1 of k, each with weight ½·½
+      const t0 = 0.25 * a,
+        t1 = 0.25 * (a + b),
+        t2 = 0.25 * (b + d),
+        t3 = 0.25 * d;
+      const lo = q + 4 * r;
+      const hi = lo + 4;
+      kd[lo] = r === 0 ? t0 : kd[lo]! + t0;
+      kd[lo + 1] = r === 0 ? t1 : kd[lo + 1]! + t1;
+      kd[lo + 2] = r === 0 ? t2 : kd[lo + 2]! + t2;
+      kd[lo + 3] = r === 0 ? t3 : kd[lo + 3]! + t3;
+      kd[hi] = t0;
+      kd[hi + 1] = t1;
+      kd[hi + 2] = t2;
+      kd[hi + 3] = t3;
+    }
+  }
+  return recordOp(k, 'poolKernel', [w], (dk) => {
+    const dw = empty(w.shape, w.dtype);
+    const g = dk.data;
+    const out = dw.data;
+    // the adjoint: ¼·Pᵀ dk P, i.e. each 3×3 tap (u, v) sums the 2×2 taps u … u + 1, v … v + 1 of dk
+    for (let p = 0; p < o * c; p++) {
+      const q = p * 16;
+      const s = p * 9;
+      for (let u = 0; u < 3; u++) {
+        const r0 = q + 4 * u;
+        const r1 = r0 + 4;
+        for (let v = 0; v < 3; v++) {
+          out[s + 3 * u + v] = 0.25 * (g[r0 + v]! + g[r0 + v + 1]! + g[r1 + v]! + g[r1 + v + 1]!);
+        }
+      }
+    }
+    return [dw];
+  });
+}
+
+/**
+ * avgPool2d(conv2d(x, w, b, { padding: 1 }), 2) for a 3×3 kernel, computed as one convolution with
+ * stride 2 and the 4×4 kernel of `poolKernel`: 16 instead of 36 multiply-adds per pooled output
+ * value, and no full-resolution copy of the convolution's output (both are linear, so they
+ * compose into one kernel — what StyleGAN2's resampling convolutions do with their FIR filter,
+ * Karras et al. 2020). Other kernels, and sizes that 2×2 pooling does not tile, run as written.
+ * @example convAvgPool2d(h, conv.weight, conv.bias) // [N, C, H, W] → [N, C', H/2, W/2]
+ */
+export function convAvgPool2d(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
+  const odd = x.ndim === 4 && (x.shape[2]! % 2 !== 0 || x.shape[3]! % 2 !== 0);
+  if (w.ndim !== 4 || w.shape[2] !== 3 || w.shape[3] !== 3 || odd) return avgPool2d(conv2d(x, w, b, { padding: 1 }), 2);
+  check4d('convAvgPool2d', x, w, b, 1);
+  return conv2d(x, poolKernel(w), b, { stride: 2, padding: 1 });
 }

@@ -24,7 +24,8 @@ import type { CganConfig } from './config.js';
  * SNGAN code) skips the leading ReLU because its input is the image. Every block pools before its
  * 1×1 shortcut conv (the SNGAN code does so only in the first): average pooling and a 1×1
  * convolution commute, both being linear and one acting per channel, the other per pixel, so
- * this is the same function with the convolution on a quarter of the pixels.
+ * this is the same function with the convolution on a quarter of the pixels. For the same reason
+ * the main path's pooling runs inside conv2 (a 4×4 convolution of stride 2, `convAvgPool2d`).
  */
 export class DBlock extends Module {
   readonly conv1: Conv2d;
@@ -40,7 +41,8 @@ export class DBlock extends Module {
   ) {
     super();
     this.conv1 = spectralNorm(new Conv2d(cIn, cOut, 3, { padding: 1, rng }), rng);
-    this.conv2 = spectralNorm(new Conv2d(cOut, cOut, 3, { padding: 1, rng }), rng);
+    // a downsampling block's average pooling runs inside conv2 (Conv2d `downsample`: one 4×4 conv of stride 2)
+    this.conv2 = spectralNorm(new Conv2d(cOut, cOut, 3, { padding: 1, downsample: down, rng }), rng);
     this.shortcut = cIn !== cOut || down ? spectralNorm(new Conv2d(cIn, cOut, 1, { rng }), rng) : null;
   }
 
@@ -48,7 +50,6 @@ export class DBlock extends Module {
     // the ReLU between the convolutions runs as part of conv1 (its fused activation)
     let h = this.conv1.forward(this.first ? x : relu(x), { relu: true });
     h = this.conv2.forward(h);
-    if (this.down) h = avgPool2d(h, 2);
     let s = x;
     if (this.down) s = avgPool2d(s, 2);
     if (this.shortcut !== null) s = this.shortcut.forward(s);
