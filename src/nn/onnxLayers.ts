@@ -9,13 +9,17 @@ import type { Linear } from './linear.js';
 import type { BatchNorm2d } from './norm.js';
 import type { OnnxGraph } from './onnx.js';
 
-/** Conv with the layer's kernel, stride, padding and bias. */
+/**
+ * Conv with the layer's kernel, stride, padding and bias; a Resize before it for `upsample`, a 2×2
+ * AveragePool after it for `downsample` (the function the engine computes as one convolution).
+ */
 export function onnxConv2d(g: OnnxGraph, name: string, conv: Conv2d, x: string): string {
-  const inputs = [x, g.weight(`${name}.weight`, conv.weight)];
+  const inputs = [conv.upsample ? onnxUpsample2x(g, x) : x, g.weight(`${name}.weight`, conv.weight)];
   if (conv.bias !== null) inputs.push(g.weight(`${name}.bias`, conv.bias));
   const k = conv.kernelSize;
   const p = conv.padding;
-  return g.op('Conv', inputs, { kernel_shape: [k, k], strides: [conv.stride, conv.stride], pads: [p, p, p, p] });
+  const y = g.op('Conv', inputs, { kernel_shape: [k, k], strides: [conv.stride, conv.stride], pads: [p, p, p, p] });
+  return conv.downsample ? g.op('AveragePool', [y], { kernel_shape: [2, 2], strides: [2, 2] }) : y;
 }
 
 /** Batch norm with the running statistics (evaluation mode); scale 1 and shift 0 without affine parameters. */

@@ -4,7 +4,7 @@
 // checker accepts (Debian's python3-onnx, where installed; required in CI).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -12,7 +12,9 @@ import * as ort from 'onnxruntime-web';
 import { matmul, noGrad, randn, Rng, tensor } from '../../src/engine/index.js';
 import { Generator } from '../../src/models/cgan/index.js';
 import { loadClassifier } from '../../src/models/classifier/index.js';
-import { decodeOnnx } from '../../src/nn/onnx.js';
+import { Conv2d } from '../../src/nn/index.js';
+import { decodeOnnx, OnnxGraph } from '../../src/nn/onnx.js';
+import { onnxConv2d } from '../../src/nn/onnxLayers.js';
 import { loadGenerator } from '../../src/sample/sampler.js';
 import { resolveRunConfig } from '../../src/train/resolve.js';
 import { saveEmaGenerator } from '../../src/train/trainState.js';
@@ -111,6 +113,25 @@ describe('ONNX export', () => {
     const df = maxAbsDiff(res['features']!.data as Float32Array, features.data);
     assert.ok(dl <= 1e-3 && df <= 1e-3, `logits ${dl}, features ${df}`);
     assert.ok(maxAbsDiff(logits.data, [0, 0, 0, 0, 0, 0]) > 1e-2, 'the detector gives non-trivial logits');
+  });
+
+  test('a Conv2d that resamples: Resize → Conv (upsample) and Conv → AveragePool (downsample) give our outputs', async () => {
+    const rng = new Rng(12);
+    const up = new Conv2d(2, 3, 3, { padding: 1, upsample: true, rng });
+    const down = new Conv2d(2, 3, 3, { padding: 1, downsample: true, rng });
+    const g = new OnnxGraph('resampling-convs');
+    const x = g.input('x', [1, 2, 4, 6]);
+    g.output(onnxConv2d(g, 'up', up, x), [1, 3, 8, 12], 'up');
+    g.output(onnxConv2d(g, 'down', down, x), [1, 3, 2, 3], 'down');
+    const file = join(tmp, 'resampling.onnx');
+    writeFileSync(file, g.encode());
+    checked(file);
+    const input = randn([1, 2, 4, 6], rng);
+    const session = await ort.InferenceSession.create(readFileSync(file));
+    const res = await session.run({ x: new ort.Tensor('float32', Float32Array.from(input.data), [1, 2, 4, 6]) });
+    const ours = noGrad(() => ({ up: up.forward(input).data, down: down.forward(input).data }));
+    assert.ok(maxAbsDiff(res.up!.data as Float32Array, ours.up) <= 1e-5, 'upsample');
+    assert.ok(maxAbsDiff(res.down!.data as Float32Array, ours.down) <= 1e-5, 'downsample');
   });
 
   test('refused in one line: a model ONNX export does not cover, an --out of unknown kind', () => {

@@ -27,7 +27,7 @@ export function generatorOnnx(gen: Generator): OnnxGraph {
   gen.blocks.forEach((b, i) => {
     const p = `blocks.${i}`;
     let r = g.op('Relu', [conditionalBatchNorm(g, `${p}.bn1`, b.bn1, h, e)]);
-    r = onnxConv2d(g, `${p}.conv1`, b.conv1, onnxUpsample2x(g, r));
+    r = onnxConv2d(g, `${p}.conv1`, b.conv1, r); // conv1 upsamples first (Conv2d `upsample`)
     r = g.op('Relu', [conditionalBatchNorm(g, `${p}.bn2`, b.bn2, r, e)]);
     r = onnxConv2d(g, `${p}.conv2`, b.conv2, r);
     h = g.op('Add', [r, onnxUpsample2x(g, onnxConv2d(g, `${p}.shortcut`, b.shortcut, h))]);

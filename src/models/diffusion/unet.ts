@@ -14,7 +14,7 @@
  *   const net = new UNet({ ...UNET_CPU, numClasses: 4 }, new Rng(0));
  *   const f = net.forward(xIn, cNoise, labels); // [N, 3, 32, 32] → [N, 3, 32, 32]
  */
-import { add, concat, silu, upsampleNearest2x, type Rng, type Tensor } from '../../engine/index.js';
+import { add, concat, silu, type Rng, type Tensor } from '../../engine/index.js';
 import { Conv2d, Embedding, GroupNorm, Linear, Module } from '../../nn/index.js';
 import { noiseEmbedding, ResBlock, SelfAttention, zeroInit } from './blocks.js';
 import { levelResolutions, validateUNetConfig, type UNetConfig } from './config.js';
@@ -91,7 +91,8 @@ export class UNet extends Module {
         this.decoder.push(new UNetBlock(ch + skip, width(l), this.embDim, c.attentionResolutions.includes(res[l]!), c, rng));
         ch = width(l);
       }
-      if (l > 0) this.upsample.push(new Conv2d(ch, ch, 3, { padding: 1, rng }));
+      // nearest 2× upsampling then this conv, as one transposed convolution (Conv2d `upsample`)
+      if (l > 0) this.upsample.push(new Conv2d(ch, ch, 3, { padding: 1, upsample: true, rng }));
     }
     this.normOut = new GroupNorm(c.groups, ch);
     this.convOut = new Conv2d(ch, c.inChannels, 3, { padding: 1, rng });
@@ -127,7 +128,7 @@ export class UNet extends Module {
       for (let b = 0; b <= c.numResBlocks; b++) {
         h = this.decoder[d++]!.forward(concat([h, skips.pop()!], 1), emb, rng);
       }
-      if (l > 0) h = this.upsample[levels - 1 - l]!.forward(upsampleNearest2x(h));
+      if (l > 0) h = this.upsample[levels - 1 - l]!.forward(h);
     }
     return this.convOut.forward(silu(this.normOut.forward(h)));
   }
