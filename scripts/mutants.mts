@@ -53,6 +53,7 @@ const SCORE = 'test/generate/score.test.ts';
 const GRAD = 'test/engine/grad.test.ts';
 const BLOCKED = 'test/engine/blocked.test.ts';
 const DIAGRAM = 'test/diagram/diagram.test.ts';
+const OPS = 'test/engine/ops.test.ts';
 
 const MUTATIONS: readonly Mutation[] = [
   // the three bugs of issue 29, which the suite used to miss
@@ -518,6 +519,31 @@ const MUTATIONS: readonly Mutation[] = [
     replace: 'const uc = ud;',
     what: "spectralNormalize's backward reading u after a later forward moved it",
     tests: [LAYERS],
+  },
+  // the discriminator's convolution + average pooling as one strided convolution
+  {
+    id: 'pool-kernel-row-not-shared',
+    file: 'src/engine/ops/conv.ts',
+    find: 'kd[lo] = r === 0 ? t0 : kd[lo]! + t0;',
+    replace: 'kd[lo] = t0;',
+    what: "convAvgPool2d's 4×4 kernel losing a 3×3 row's share of the tap it shares with the row before",
+    tests: [OPS, GRAD],
+  },
+  {
+    id: 'pool-kernel-adjoint-scale',
+    file: 'src/engine/ops/conv.ts',
+    find: 'out[s + 3 * u + v] = 0.25 * (g[r0 + v]! + g[r0 + v + 1]! + g[r1 + v]! + g[r1 + v + 1]!);',
+    replace: 'out[s + 3 * u + v] = 0.5 * (g[r0 + v]! + g[r0 + v + 1]! + g[r1 + v]! + g[r1 + v + 1]!);',
+    what: "convAvgPool2d's weight gradient scaled by ½ instead of ¼",
+    tests: [GRAD, LAYERS],
+  },
+  {
+    id: 'onnx-downsample-dropped',
+    file: 'src/nn/onnxLayers.ts',
+    find: "return conv.downsample ? g.op('AveragePool', [y], { kernel_shape: [2, 2], strides: [2, 2] }) : y;",
+    replace: 'return y;',
+    what: 'an ONNX export of a downsampling Conv2d without its pooling',
+    tests: ['test/export/onnx.test.ts'],
   },
   // diagrams
   {
