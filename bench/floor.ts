@@ -15,10 +15,19 @@ import type { Backend, BlockedKernels, Conv2dGeometry } from '../src/engine/back
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** One line of onednn_floor.cc's input per distinct op, with how often the step ran it. */
+/**
+ * onednn_floor.cc's input for one run of `step`: a line per distinct op with how often the step ran
+ * it, then a `sequence` line with the step's calls in the order it made them (indices of those lines).
+ */
 export function recordOps(step: () => void): string[] {
   const counts = new Map<string, number>();
-  const add = (line: string) => counts.set(line, (counts.get(line) ?? 0) + 1);
+  const order: number[] = [];
+  const index = new Map<string, number>();
+  const add = (line: string) => {
+    counts.set(line, (counts.get(line) ?? 0) + 1);
+    if (!index.has(line)) index.set(line, index.size);
+    order.push(index.get(line)!);
+  };
   const geometry = (g: Conv2dGeometry) =>
     [g.n, g.cIn, g.hIn, g.wIn, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, g.hOut, g.wOut].join(' ');
   // one line per op, whichever entry point (plain or blocked) ran it
@@ -69,7 +78,7 @@ export function recordOps(step: () => void): string[] {
   } finally {
     useBackend(before);
   }
-  return [...counts].map(([line, n]) => `${line} ${n}`);
+  return [...[...counts].map(([line, n]) => `${line} ${n}`), `sequence ${order.join(' ')}`];
 }
 
 /** The kernels that stay real in `fusionBound`: the floor's own work and the plain ↔ blocked reorders around it. */
@@ -127,7 +136,7 @@ export function fusionBound(step: () => void, pairs = 3, reps = 5): number {
 export interface Floor {
   /** Σ over the recorded ops of (how often the step ran it) × (its median alone, hot in cache). */
   readonly floorS: number;
-  /** The median of all the step's ops run back to back, each on its own memory (caches as a step leaves them). */
+  /** The median of the step's calls run back to back in its order, each op on its own memory (caches as a step leaves them). */
   readonly sequenceS: number;
   /**
    * The floor with each convolution on the faster of direct and Winograd where both exist (the

@@ -16,8 +16,8 @@
  * also timed as bare oneDNN primitives (bench/floor.ts, bench/onednn_floor.cc): `floor_s`, our time
  * over it (`floor_ratio`) and the GFLOP/s our step achieves on those ops (`gflops`); step and floor
  * alternate (`--floor-passes`, 3) and each keeps its best median. `floor_sequence_s` (and our time
- * over it) times the same ops back to back as one sequence, each on its own memory (an op's repeats
- * in a row, in the order first seen), so that each op starts with the caches the others left,
+ * over it) times the same ops back to back as one sequence, in the order the step called them, each
+ * op on its own memory, so that each call starts with the caches the calls before it left,
  * where `floor_s` sums each op's time hot in cache. `fusion_bound_ratio` is the
  * floor ratio the step would have with every kernel but the convolutions, products and reorders
  * skipped (bench/floor.ts fusionBound): the most that fusing the rest into them could reach.

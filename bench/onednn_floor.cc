@@ -13,6 +13,7 @@
 //   conv_bwd_data     n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut 0 count
 //   conv_bwd_weights  n cIn hIn wIn cOut kH kW sH sW pH pW hOut wOut bias count
 //   gemm              transA transB m n k count
+//   sequence          i0 i1 i2 …   (optional, last: the step's calls in order, as indices of the op lines above)
 // Output: one JSON line per op ({"op", "count", "median_s", "flops", "winograd", and "other_s" where
 // the other algorithm exists}), then {"floor_s": Σ count·median, "sequence_s", "best_s":
 // Σ count·min(median, other), "flops": Σ count·flops}.
@@ -132,11 +133,22 @@ int main(int argc, char** argv) {
   if (argc > 1) reps = std::max(3, std::atoi(argv[1]));
   double floorS = 0, bestS = 0, flopsAll = 0;
   std::vector<std::pair<Runner, long>> step;
+  std::vector<size_t> order;  // the step's calls in the order it made them (the "sequence" line)
   std::string line;
   while (std::getline(std::cin, line)) {
     std::istringstream in(line);
     std::string op;
     if (!(in >> op)) continue;
+    if (op == "sequence") {
+      for (long i; in >> i;) {
+        if (i < 0 || size_t(i) >= step.size()) {
+          std::fprintf(stderr, "onednn_floor: the sequence names op %ld, which no line above defines\n", i);
+          return 2;
+        }
+        order.push_back(size_t(i));
+      }
+      continue;
+    }
     double flops = 0;
     long count = 0;
     Runner run;
@@ -189,9 +201,14 @@ int main(int argc, char** argv) {
                 algorithmJson.c_str());
     step.push_back({run, count});
   }
-  // the whole step's ops back to back, each as often as the step ran it (its repeats in a row, hot),
-  // in the order first seen: every op's memory is cold again when its turn comes, as in a step
+  // the whole step's ops back to back in the order the step called them (without a sequence line:
+  // each op's repeats in a row, in the order first seen), each op on its own memory, so that every
+  // call starts with the caches the calls before it left, as in a step
   const double sequenceS = medianTime([&] {
+    if (!order.empty()) {
+      for (size_t i : order) step[i].first();
+      return;
+    }
     for (auto& [run, count] : step) {
       for (long i = 0; i < count; ++i) run();
     }
