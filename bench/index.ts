@@ -139,7 +139,7 @@ function stepAndFloor(file: string, workload: string): StepResult {
     const r = runStepChild(file, threads);
     if ('error' in r) return r;
     if (best === null || r.medianS < best.medianS) best = r;
-    log(`timing the oneDNN floor of ${workload} (${r.ops.length} distinct ops, pass ${pass} of ${floorPasses}) …`);
+    log(`timing the oneDNN floor of ${workload} (${r.ops.length - 1} distinct ops, pass ${pass} of ${floorPasses}) …`);
     const f = oneDnnFloor(r.ops, threads);
     if ('error' in f) floor = f;
     else {

@@ -139,6 +139,10 @@ int main(int argc, char** argv) {
     std::istringstream in(line);
     std::string op;
     if (!(in >> op)) continue;
+    if (!order.empty()) {
+      std::fprintf(stderr, "onednn_floor: the sequence line must come last (found \"%s\" after it)\n", line.c_str());
+      return 2;
+    }
     if (op == "sequence") {
       for (long i; in >> i;) {
         if (i < 0 || size_t(i) >= step.size()) {
@@ -146,6 +150,18 @@ int main(int argc, char** argv) {
           return 2;
         }
         order.push_back(size_t(i));
+      }
+      if (!in.eof() || order.empty()) {
+        std::fprintf(stderr, "onednn_floor: cannot read the sequence line (op indices, at least one)\n");
+        return 2;
+      }
+      std::vector<long> seen(step.size(), 0);
+      for (size_t i : order) ++seen[i];
+      for (size_t i = 0; i < step.size(); ++i) {
+        if (seen[i] != step[i].second) {
+          std::fprintf(stderr, "onednn_floor: the sequence calls op %zu %ld times, its line says %ld\n", i, seen[i], step[i].second);
+          return 2;
+        }
       }
       continue;
     }

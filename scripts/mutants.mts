@@ -538,6 +538,14 @@ const MUTATIONS: readonly Mutation[] = [
     tests: [GRAD, LAYERS],
   },
   {
+    id: 'sequential-fuses-before-pooling',
+    file: 'src/nn/sequential.ts',
+    find: 'if (layer instanceof Conv2d && layer.downsample) return null;',
+    replace: '',
+    what: 'a Sequential fusing the activation after a downsampling conv into it (before its pooling)',
+    tests: [LAYERS],
+  },
+  {
     id: 'onnx-downsample-dropped',
     file: 'src/nn/onnxLayers.ts',
     find: "return conv.downsample ? g.op('AveragePool', [y], { kernel_shape: [2, 2], strides: [2, 2] }) : y;",

@@ -79,7 +79,9 @@ export class Conv2d extends Module {
   forward(x: Tensor, act: FusedActivation = {}): Tensor {
     if (this.upsample) return activation(upsampleConv2d(x, this.weight, this.bias), act);
     if (this.downsample) {
-      if (act.relu) throw new Error('Conv2d: a downsampling conv takes no fused activation (it would sit before the pooling)');
+      if (act.relu === true || act.negativeSlope !== undefined) {
+        throw new Error('Conv2d: a downsampling conv takes no fused activation (it would sit before the pooling)');
+      }
       return convAvgPool2d(x, this.weight, this.bias);
     }
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, ...act });

@@ -52,6 +52,8 @@ export class Sequential extends Module {
 function fusableActivation(layer: BatchNorm2d | Conv2d, next: TensorModule | undefined): FusedActivation | null {
   const own = layer instanceof BatchNorm2d ? BatchNorm2d.prototype.forward : Conv2d.prototype.forward;
   if (layer.forward !== own || next === undefined) return null;
+  // a downsampling conv pools last, so the activation that follows it stays a layer of its own
+  if (layer instanceof Conv2d && layer.downsample) return null;
   if (next.forward === ReLU.prototype.forward && next instanceof ReLU) return { relu: true };
   if (next.forward === LeakyReLU.prototype.forward && next instanceof LeakyReLU && next.negativeSlope >= 0 && next.negativeSlope < 1) {
     return { relu: true, negativeSlope: next.negativeSlope };

@@ -116,8 +116,13 @@ export const REFERENCES: readonly Reference[] = [
   { key: 'kingma2015', short: 'Kingma & Ba 2015', full: 'D. P. Kingma, J. Ba. Adam: A Method for Stochastic Optimization. ICLR 2015.' },
   {
     key: 'karras2020',
-    short: 'Karras et al. 2020',
-    full: 'T. Karras, S. Laine, M. Aittala, J. Hellsten, J. Lehtinen, T. Aila. Analyzing and Improving the Image Quality of StyleGAN. CVPR 2020 (StyleGAN2; its resampling filters folded into strided convolutions, as the discriminator here folds average pooling into its convolution).',
+    short: 'Karras et al. 2020a',
+    full: 'T. Karras, S. Laine, M. Aittala, J. Hellsten, J. Lehtinen, T. Aila. Analyzing and Improving the Image Quality of StyleGAN. CVPR 2020 (StyleGAN2; its downsampling pairs a fixed low-pass filter with a strided convolution, as the discriminator here folds average pooling into its convolution).',
+  },
+  {
+    key: 'karras2020ada',
+    short: 'Karras et al. 2020b',
+    full: 'T. Karras, M. Aittala, J. Hellsten, S. Laine, J. Lehtinen, T. Aila. Training Generative Adversarial Networks with Limited Data. NeurIPS 2020 (ADA; the held-out discriminator outputs as a sign of overfitting).',
   },
   {
     key: 'lavin2016',

@@ -4,7 +4,7 @@
  * D's mean logit on a fixed sample of the run's training images and on as many held-out test
  * images of the same classes. While D judges realism the two agree; once D starts to recognise
  * the particular images it was trained on, the training images score higher and the gap grows.
- * Karras et al. 2020 ("Training Generative Adversarial Networks with Limited Data", fig. 1) read
+ * Karras et al. 2020b ("Training Generative Adversarial Networks with Limited Data", fig. 1) read
  * overfitting off the same two curves; DiffAugment's colour and cutout transforms (Zhao et al. 2020)
  * are one cure.
  *

@@ -9,11 +9,13 @@ import {
   avgPool2d,
   conv2d,
   div,
+  leakyRelu,
   linear,
   matmul,
   mul,
   noGrad,
   randn,
+  relu,
   reshape,
   Rng,
   sum,
@@ -21,7 +23,20 @@ import {
   type Tensor,
 } from '../../src/engine/index.js';
 import { ConditionalBatchNorm2d } from '../../src/models/cgan/index.js';
-import { BatchNorm2d, Conv2d, ConvTranspose2d, EMA, GroupNorm, LayerNorm, Linear, Module, spectralNorm } from '../../src/nn/index.js';
+import {
+  BatchNorm2d,
+  Conv2d,
+  ConvTranspose2d,
+  EMA,
+  GroupNorm,
+  LayerNorm,
+  LeakyReLU,
+  Linear,
+  Module,
+  ReLU,
+  Sequential,
+  spectralNorm,
+} from '../../src/nn/index.js';
 import type { ImageGenerator } from '../../src/train/ganPair.js';
 import { standingStats } from '../../src/train/standingStats.js';
 import { gradcheck, toFloat64 } from '../helpers/gradcheck.js';
@@ -111,6 +126,25 @@ describe('Conv2d downsample: the convolution and 2×2 average pooling as one op'
       () => spectralNorm(new Conv2d(2, 3, 3, { rng, padding: 1, downsample: true }), rng).forward(randn([1, 2, 4, 4], rng), { relu: true }),
       /no fused activation/,
     );
+    assert.throws(
+      () => new Conv2d(2, 3, 3, { rng, padding: 1, downsample: true }).forward(randn([1, 2, 4, 4], rng), { negativeSlope: 0.2 }),
+      /no fused activation/,
+    );
+  });
+
+  test('in a Sequential the activation after a downsampling conv follows the pooling (not fused before it)', () => {
+    const rng = new Rng(5);
+    const conv = toFloat64(new Conv2d(2, 3, 3, { rng, padding: 1, downsample: true }));
+    const x = randn([2, 2, 6, 4], rng, f64);
+    for (const [act, f] of [
+      [new ReLU(), (t: Tensor) => relu(t)],
+      [new LeakyReLU(0.2), (t: Tensor) => leakyRelu(t, 0.2)],
+    ] as const) {
+      const y = new Sequential(conv, act).forward(x).toArray();
+      const want = f(avgPool2d(conv2d(x, conv.weight, conv.bias, { padding: 1 }), 2)).toArray();
+      assert.ok(want.some((v) => v < 0) || want.some((v) => v === 0), 'the activation changes some values');
+      y.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-12, `element ${i}: ${v} vs ${want[i]}`));
+    }
   });
 });
 

@@ -429,8 +429,9 @@ function poolKernel(w: Tensor): Tensor {
  * avgPool2d(conv2d(x, w, b, { padding: 1 }), 2) for a 3×3 kernel, computed as one convolution with
  * stride 2 and the 4×4 kernel of `poolKernel`: 16 instead of 36 multiply-adds per pooled output
  * value, and no full-resolution copy of the convolution's output (both are linear, so they
- * compose into one kernel — what StyleGAN2's resampling convolutions do with their FIR filter,
- * Karras et al. 2020). Other kernels, and sizes that 2×2 pooling does not tile, run as written.
+ * compose into one kernel; StyleGAN2's resampling convolutions likewise pair a fixed low-pass
+ * filter with a strided convolution, Karras et al. 2020a). Other kernels, and sizes that 2×2
+ * pooling does not tile, run as written.
  * @example convAvgPool2d(h, conv.weight, conv.bias) // [N, C, H, W] → [N, C', H/2, W/2]
  */
 export function convAvgPool2d(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {

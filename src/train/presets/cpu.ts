@@ -2,8 +2,9 @@
  * `cpu`: the conditional GAN sized for 2 CPU cores and a few hours (docs/lab/gan-sizing.md tells how
  * the size was chosen from measured speed and three short runs).
  *
- * - Size: G blocks 96/48/24 channels (≈ 95 MFLOP per image forward), D 32/64/64/128 (≈ 66 MFLOP),
- *   ≈ 29 GFLOP per step at batch 32. Channels shrink as resolution grows (BigGAN's habit, Brock et
+ * - Size: G blocks 96/48/24 channels (≈ 95 MFLOP per image forward), D 32/64/64/128 (≈ 66 MFLOP;
+ *   ≈ 43 as the engine runs it, its average pooling folded into the convolutions), ≈ 29 GFLOP per
+ *   step at batch 32 as written. Channels shrink as resolution grows (BigGAN's habit, Brock et
  *   al. 2019) so no 3×3 conv runs wide at 32×32. A first size (G 128/64/32, D 32/64/128/128,
  *   ≈ 44 GFLOP per step) ran at ≈ 3 s per step on the shared machine: too few G updates. A
  *   16/32/64/128 D was cheaper but too weak: its hinge loss stayed at ≈ 2.0 (no separation) for
