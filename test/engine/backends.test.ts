@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import * as E from '../../src/engine/index.js';
 import type { Tensor } from '../../src/engine/index.js';
 import { type OpCase, opCases } from '../helpers/opCases.js';
+import { guardProfilerSignals } from '../../src/engine/native/addon.js';
 import { requiresNative } from '../helpers/requires.js';
 
 const native = E.nativeBackendStatus();
@@ -151,4 +152,20 @@ test('native max over an axis containing NaN is NaN, like js and PyTorch', { ski
   const x = E.full([2, 4096], 1);
   x.data[5] = NaN;
   assert.ok(Number.isNaN(E.max(x, 1).data[0]!));
+});
+
+test('a sampling profiler (--cpu-prof, --prof) limits oneDNN to AVX2 unless its ISA is already chosen', () => {
+  for (const flag of ['--cpu-prof', '--prof']) {
+    const env: Record<string, string | undefined> = {};
+    assert.match(guardProfilerSignals(['--import', 'tsx', flag], env) ?? '', /AVX2 kernels .*set ONEDNN_MAX_CPU_ISA to choose/);
+    assert.equal(env.ONEDNN_MAX_CPU_ISA, 'AVX2');
+  }
+  for (const env of [{ ONEDNN_MAX_CPU_ISA: 'AVX512_CORE' }, { DNNL_MAX_CPU_ISA: 'AVX512_CORE' }] as Record<string, string | undefined>[]) {
+    const before = { ...env };
+    assert.equal(guardProfilerSignals(['--cpu-prof'], env), null);
+    assert.deepEqual(env, before);
+  }
+  const env: Record<string, string | undefined> = {};
+  assert.equal(guardProfilerSignals(['--cpu-prof-dir=/tmp/p', '--import', 'tsx'], env), null, 'a profile folder alone profiles nothing');
+  assert.deepEqual(env, {});
 });

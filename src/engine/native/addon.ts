@@ -176,6 +176,20 @@ export const addonPath = fileURLToPath(new URL('../../../build/Release/pegasus_n
 let loaded: NativeAddon | null | undefined;
 let loadError: string | null = null;
 
+/**
+ * Node's sampling profilers (`--cpu-prof`, `--prof`) interrupt the main thread with SIGPROF, and
+ * one landing inside oneDNN's AVX-512 sgemm corrupts the heap: the process aborts a few steps
+ * later (docs/lab/2026-12-06-resampling-convs.md). Under those flags this limits oneDNN to its
+ * AVX2 kernels, which run clean, unless ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) is already set.
+ * Returns the notice to print, or null when nothing changed.
+ */
+export function guardProfilerSignals(execArgv: readonly string[], env: Record<string, string | undefined>): string | null {
+  const profiled = execArgv.some((a) => a === '--prof' || a === '--cpu-prof');
+  if (!profiled || env.ONEDNN_MAX_CPU_ISA !== undefined || env.DNNL_MAX_CPU_ISA !== undefined) return null;
+  env.ONEDNN_MAX_CPU_ISA = 'AVX2';
+  return 'pegasus: a sampling profiler is on (--cpu-prof or --prof), so oneDNN runs its AVX2 kernels (its AVX-512 sgemm aborts under the profiler); set ONEDNN_MAX_CPU_ISA to choose';
+}
+
 /** The addon, loaded once; null (with the reason in `addonLoadError()`) when it cannot load. */
 export function loadAddon(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
@@ -184,6 +198,9 @@ export function loadAddon(): NativeAddon | null {
     loadError = 'the addon is not built (run `npm rebuild` with libdnnl-dev installed)';
     return null;
   }
+  // before oneDNN first reads its environment (at the first kernel)
+  const notice = guardProfilerSignals(process.execArgv, process.env);
+  if (notice !== null) process.stderr.write(`${notice}\n`);
   try {
     loaded = createRequire(import.meta.url)(addonPath) as NativeAddon;
   } catch (e) {
