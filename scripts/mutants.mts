@@ -553,6 +553,15 @@ const MUTATIONS: readonly Mutation[] = [
     what: 'an ONNX export of a downsampling Conv2d without its pooling',
     tests: ['test/export/onnx.test.ts'],
   },
+  // the engine under a sampling profiler
+  {
+    id: 'profiler-guard-overrides-isa',
+    file: 'src/engine/native/addon.ts',
+    find: 'if (!profiled || env.ONEDNN_MAX_CPU_ISA !== undefined || env.DNNL_MAX_CPU_ISA !== undefined) return null;',
+    replace: 'if (!profiled) return null;',
+    what: 'the profiler guard overriding an ISA the user chose',
+    tests: ['test/engine/backends.test.ts'],
+  },
   // diagrams
   {
     id: 'diagram-fused-relu-dropped',
