@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, useBackend } from '../src/engine/index.js';
 import { getConvAlgorithm } from '../src/engine/native/index.js';
+import { geometryArgs } from '../src/engine/native/kernels.js';
 import { medianTime } from './timing.js';
 import type { Backend, BlockedKernels, Conv2dGeometry } from '../src/engine/backend.js';
 
@@ -20,16 +21,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * it, then a `sequence` line with the step's calls in the order it made them (indices of those lines).
  */
 export function recordOps(step: () => void): string[] {
-  const counts = new Map<string, number>();
-  const order: number[] = [];
+  // each distinct op's index, in the order first seen, and the step's calls as those indices
   const index = new Map<string, number>();
+  const order: number[] = [];
   const add = (line: string) => {
-    counts.set(line, (counts.get(line) ?? 0) + 1);
     if (!index.has(line)) index.set(line, index.size);
     order.push(index.get(line)!);
   };
-  const geometry = (g: Conv2dGeometry) =>
-    [g.n, g.cIn, g.hIn, g.wIn, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, g.hOut, g.wOut].join(' ');
+  const geometry = (g: Conv2dGeometry) => geometryArgs(g).join(' ');
   // one line per op, whichever entry point (plain or blocked) ran it
   const fwd = (g: Conv2dGeometry, bias: unknown) => add(`conv_fwd ${geometry(g)} ${Number(bias !== null)}`);
   const bwdData = (g: Conv2dGeometry) => add(`conv_bwd_data ${geometry(g)} 0`);
@@ -78,7 +77,9 @@ export function recordOps(step: () => void): string[] {
   } finally {
     useBackend(before);
   }
-  return [...[...counts].map(([line, n]) => `${line} ${n}`), `sequence ${order.join(' ')}`];
+  const counts = new Array<number>(index.size).fill(0);
+  for (const i of order) counts[i]!++;
+  return [...[...index.keys()].map((line, i) => `${line} ${counts[i]}`), `sequence ${order.join(' ')}`];
 }
 
 /** The kernels that stay real in `fusionBound`: the floor's own work and the plain ↔ blocked reorders around it. */
