@@ -103,34 +103,32 @@ test('gemm honours subarray views (byteOffset)', { skip }, () => {
 
 /** conv2d forward, backward data and backward weights (with and without bias) against js. */
 function checkConv(g: Conv2dGeometry, what: string): void {
-  {
-    const x = randomArray(g.n * g.cIn * g.hIn * g.wIn, 10);
-    const w = randomArray(g.cOut * g.cIn * g.kH * g.kW, 11);
-    const bias = randomArray(g.cOut, 12);
-    const ySize = g.n * g.cOut * g.hOut * g.wOut;
-    for (const b of [bias, null]) {
-      const yN = new Float32Array(ySize),
-        yJ = new Float32Array(ySize);
-      nb.conv2d(g, x, w, b, yN);
-      js.conv2d(g, x, w, b, yJ);
-      assertClose(yN, yJ, `${what}: conv2d ${b ? 'with' : 'without'} bias`);
-    }
-    const dy = randomArray(ySize, 13);
-    const dxN = new Float32Array(x.length),
-      dxJ = new Float32Array(x.length);
-    nb.conv2dBackwardData(g, dy, w, dxN);
-    js.conv2dBackwardData(g, dy, w, dxJ);
-    assertClose(dxN, dxJ, `${what}: conv2dBackwardData`);
-    for (const withBias of [true, false]) {
-      const dwN = new Float32Array(w.length),
-        dwJ = new Float32Array(w.length);
-      const dbN = withBias ? new Float32Array(g.cOut) : null,
-        dbJ = withBias ? new Float32Array(g.cOut) : null;
-      nb.conv2dBackwardWeights(g, x, dy, dwN, dbN);
-      js.conv2dBackwardWeights(g, x, dy, dwJ, dbJ);
-      assertClose(dwN, dwJ, `${what}: conv2dBackwardWeights dw`);
-      if (dbN && dbJ) assertClose(dbN, dbJ, `${what}: conv2dBackwardWeights dbias`);
-    }
+  const x = randomArray(g.n * g.cIn * g.hIn * g.wIn, 10);
+  const w = randomArray(g.cOut * g.cIn * g.kH * g.kW, 11);
+  const bias = randomArray(g.cOut, 12);
+  const ySize = g.n * g.cOut * g.hOut * g.wOut;
+  for (const b of [bias, null]) {
+    const yN = new Float32Array(ySize),
+      yJ = new Float32Array(ySize);
+    nb.conv2d(g, x, w, b, yN);
+    js.conv2d(g, x, w, b, yJ);
+    assertClose(yN, yJ, `${what}: conv2d ${b ? 'with' : 'without'} bias`);
+  }
+  const dy = randomArray(ySize, 13);
+  const dxN = new Float32Array(x.length),
+    dxJ = new Float32Array(x.length);
+  nb.conv2dBackwardData(g, dy, w, dxN);
+  js.conv2dBackwardData(g, dy, w, dxJ);
+  assertClose(dxN, dxJ, `${what}: conv2dBackwardData`);
+  for (const withBias of [true, false]) {
+    const dwN = new Float32Array(w.length),
+      dwJ = new Float32Array(w.length);
+    const dbN = withBias ? new Float32Array(g.cOut) : null,
+      dbJ = withBias ? new Float32Array(g.cOut) : null;
+    nb.conv2dBackwardWeights(g, x, dy, dwN, dbN);
+    js.conv2dBackwardWeights(g, x, dy, dwJ, dbJ);
+    assertClose(dwN, dwJ, `${what}: conv2dBackwardWeights dw`);
+    if (dbN && dbJ) assertClose(dbN, dbJ, `${what}: conv2dBackwardWeights dbias`);
   }
 }
 
